@@ -1,0 +1,140 @@
+// Typed builder for the Envoy bootstraps the harness and the docs use: one
+// listener with the mirrorshade Wasm filter in front of the router, a primary and
+// a shadow cluster, optional native route mirror policies.
+export interface ClusterSpec {
+  name: string;
+  port: number;
+  host?: string; // always 127.0.0.1 in tests
+  http2?: boolean;
+  connectTimeoutMs?: number;
+}
+
+export interface WasmFilterSpec {
+  /** Plugin configuration, serialized to JSON into a google.protobuf.StringValue (as Istio delivers it). */
+  configuration: object | string;
+  wasmPath: string;
+  rootId?: string;
+  vmId?: string;
+  failurePolicy?: "FAIL_OPEN" | "FAIL_CLOSED" | "FAIL_RELOAD";
+  envKeys?: string[];
+  env?: Record<string, string>;
+}
+
+export interface BootstrapSpec {
+  adminPort: number;
+  listenerPort: number;
+  primary: ClusterSpec;
+  extraClusters?: ClusterSpec[];
+  wasm?: WasmFilterSpec;
+  /** Envoy's own route-level mirroring (request_mirror_policies). */
+  nativeMirror?: { cluster: string; percent?: number };
+  /** Per-request buffer limit of the listener (bytes). */
+  bufferLimitBytes?: number;
+  routeTimeoutMs?: number;
+}
+
+export function wasmHttpFilter(w: WasmFilterSpec): object {
+  const configuration = typeof w.configuration === "string" ? w.configuration : JSON.stringify(w.configuration);
+  const vmConfig: Record<string, unknown> = {
+    vm_id: w.vmId ?? "mirrorshade",
+    runtime: "envoy.wasm.runtime.v8",
+    code: { local: { filename: w.wasmPath } },
+  };
+  if (w.envKeys?.length || w.env) {
+    vmConfig.environment_variables = {
+      ...(w.envKeys?.length ? { host_env_keys: w.envKeys } : {}),
+      ...(w.env ? { key_values: w.env } : {}),
+    };
+  }
+  return {
+    name: "envoy.filters.http.wasm",
+    typed_config: {
+      "@type": "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm",
+      config: {
+        name: "mirrorshade",
+        root_id: w.rootId ?? "mirrorshade",
+        configuration: { "@type": "type.googleapis.com/google.protobuf.StringValue", value: configuration },
+        failure_policy: w.failurePolicy ?? "FAIL_OPEN",
+        vm_config: vmConfig,
+      },
+    },
+  };
+}
+
+export function cluster(c: ClusterSpec): object {
+  return {
+    name: c.name,
+    type: "STATIC",
+    connect_timeout: `${(c.connectTimeoutMs ?? 1000) / 1000}s`,
+    load_assignment: {
+      cluster_name: c.name,
+      endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: c.host ?? "127.0.0.1", port_value: c.port } } } }] }],
+    },
+    ...(c.http2
+      ? {
+          typed_extension_protocol_options: {
+            "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+              "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+              explicit_http_config: { http2_protocol_options: {} },
+            },
+          },
+        }
+      : {}),
+  };
+}
+
+export function buildBootstrap(spec: BootstrapSpec): object {
+  const route: Record<string, unknown> = {
+    cluster: spec.primary.name,
+    timeout: `${(spec.routeTimeoutMs ?? 15000) / 1000}s`,
+  };
+  if (spec.nativeMirror) {
+    route.request_mirror_policies = [
+      {
+        cluster: spec.nativeMirror.cluster,
+        ...(spec.nativeMirror.percent !== undefined
+          ? { runtime_fraction: { default_value: { numerator: Math.round(spec.nativeMirror.percent * 10000), denominator: "MILLION" } } }
+          : {}),
+      },
+    ];
+  }
+  const httpFilters: object[] = [];
+  if (spec.wasm) httpFilters.push(wasmHttpFilter(spec.wasm));
+  httpFilters.push({
+    name: "envoy.filters.http.router",
+    typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router" },
+  });
+  return {
+    admin: { address: { socket_address: { address: "127.0.0.1", port_value: spec.adminPort } } },
+    static_resources: {
+      listeners: [
+        {
+          name: "ingress",
+          address: { socket_address: { address: "127.0.0.1", port_value: spec.listenerPort } },
+          ...(spec.bufferLimitBytes ? { per_connection_buffer_limit_bytes: spec.bufferLimitBytes } : {}),
+          filter_chains: [
+            {
+              filters: [
+                {
+                  name: "envoy.filters.network.http_connection_manager",
+                  typed_config: {
+                    "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+                    stat_prefix: "ingress",
+                    // Accept HTTP/1.1 and prior-knowledge h2c on the same port.
+                    codec_type: "AUTO",
+                    route_config: {
+                      name: "local",
+                      virtual_hosts: [{ name: "all", domains: ["*"], routes: [{ match: { prefix: "/" }, route }] }],
+                    },
+                    http_filters: httpFilters,
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+      clusters: [cluster(spec.primary), ...(spec.extraClusters ?? []).map(cluster)],
+    },
+  };
+}

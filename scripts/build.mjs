@@ -1,0 +1,16 @@
+// Builds the filter: build/mirrorshade.wasm (optimized, what Envoy loads) and
+// build/mirrorshade.debug.wasm (names and source map, for debugging).
+import { execFileSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const asc = join(root, "node_modules", ".bin", "asc");
+mkdirSync(join(root, "build"), { recursive: true });
+for (const target of ["release", "debug"]) {
+  execFileSync(asc, ["filter/index.ts", "--config", "asconfig.json", "--target", target], {
+    cwd: root,
+    stdio: "inherit",
+  });
+}
