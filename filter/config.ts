@@ -101,7 +101,7 @@ class Fields {
       return fallback;
     }
     if (n != Math.floor(n) || n < min || n > max) {
-      this.fail(key, "must be a whole number from " + min.toString() + " to " + max.toString() + ", got " + n.toString());
+      this.fail(key, "must be a whole number from " + fmt(min) + " to " + fmt(max) + ", got " + fmt(n));
       return fallback;
     }
     return <u32>n;
@@ -128,6 +128,10 @@ class Fields {
       }
     }
   }
+}
+
+function fmt(n: f64): string {
+  return n == Math.floor(n) && Math.abs(n) < 9007199254740992 ? (<i64>n).toString() : n.toString();
 }
 
 function numberOf(v: JSON.Value): f64 {

@@ -39,5 +39,6 @@ export class MirrorMetrics {
   shadow4xx: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "shadow.responses.4xx"));
   shadow5xx: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "shadow.responses.5xx"));
   shadowFailed: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "shadow.failures"));
+  shadowTimeouts: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "shadow.timeouts"));
   inflight: Metric = new Metric(define(METRIC_GAUGE, PREFIX + "shadow.inflight"));
 }

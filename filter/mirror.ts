@@ -38,6 +38,7 @@ const HOP_BY_HOP: ArrayBuffer[] = [
 const H_AUTHORITY = utf8(":authority");
 const H_CONTENT_LENGTH = utf8("content-length");
 const H_STATUS = utf8(":status");
+const H_UPSTREAM_TIME = utf8("x-envoy-upstream-service-time");
 const SHADOW_SUFFIX = utf8("-shadow");
 const TOO_LARGE = utf8("too_large");
 const NO_TRAILERS = new ArrayBuffer(4); // a serialized map with zero pairs
@@ -98,6 +99,14 @@ export class MirrorRoot extends RootContext {
     }
     const status = getHeader(HEADERS_HTTP_CALL_RESPONSE, H_STATUS);
     const code = status == null ? -1 : parseDecimal(changetype<usize>(status), <usize>status.byteLength);
+    // Connect failures, resets and timeouts come back as Envoy's own local reply
+    // (503/504). The router stamps x-envoy-upstream-service-time only on answers
+    // that came from the shadow itself, which tells the two apart.
+    if (getHeader(HEADERS_HTTP_CALL_RESPONSE, H_UPSTREAM_TIME) == null) {
+      m.shadowFailed.inc();
+      if (code == 504) m.shadowTimeouts.inc();
+      return;
+    }
     if (code >= 200 && code < 300) m.shadow2xx.inc();
     else if (code >= 300 && code < 400) m.shadow3xx.inc();
     else if (code >= 400 && code < 500) m.shadow4xx.inc();

@@ -24,8 +24,8 @@ die() { echo "build-envoy-image: $*" >&2; exit 1; }
 log() { echo "build-envoy-image: $*" >&2; }
 
 command -v docker >/dev/null 2>&1 || die "the docker CLI is not installed"
-if ! server_version="$(docker version --format '{{.Server.Version}}' 2>&1)"; then
-  die "cannot reach the Docker daemon (${DOCKER_HOST:-unix:///var/run/docker.sock}): ${server_version}"
+if ! err="$(docker version --format '{{.Server.Version}}' 2>&1 >/dev/null)"; then
+  die "cannot reach the Docker daemon (${DOCKER_HOST:-unix:///var/run/docker.sock}): ${err}"
 fi
 
 # Serialize concurrent runs (e.g. parallel test workers) so only one builds.
