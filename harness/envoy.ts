@@ -111,14 +111,20 @@ export async function startEnvoy(opts: StartOptions): Promise<EnvoyInstance> {
     "--disable-hot-restart",
     "--log-format", "[%Y-%m-%d %T.%e][%l][%n] %v",
   ];
-  const launcher = await launcherFor(backend);
-  const run = await launcher.run({
-    configPath,
-    workDir,
-    cliArgs,
-    env: opts.env ?? {},
-    mounts: [workDir, ...(opts.mounts ?? [])],
-  });
+  let run: Awaited<ReturnType<EnvoyLauncher["run"]>>;
+  try {
+    const launcher = await launcherFor(backend);
+    run = await launcher.run({
+      configPath,
+      workDir,
+      cliArgs,
+      env: opts.env ?? {},
+      mounts: [workDir, ...(opts.mounts ?? [])],
+    });
+  } catch (e) {
+    rmSync(workDir, { recursive: true, force: true });
+    throw e;
+  }
   const adminUrl = `http://127.0.0.1:${opts.adminPort}`;
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 30_000);
   for (;;) {
