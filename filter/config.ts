@@ -5,6 +5,14 @@
 // ignored, or data the user meant to scrub would reach the shadow.
 import { JSON } from "json-as";
 import { validateJSON } from "json-as/assembly/util/validateJson";
+import { compileJsonPath, JsonRule } from "./redact/json";
+import { detectorBit } from "./redact/detectors";
+import { ACTION_MASK, ACTION_HASH, ACTION_DROP } from "./redact/edits";
+import {
+  SelectConfig, Rule, Condition, StringMatcher, RateLimit,
+  MATCH_EXACT, MATCH_IN, MATCH_PREFIX, MATCH_SUFFIX, MATCH_CONTAINS, MATCH_PRESENT, MATCH_ABSENT, MATCH_GLOB,
+  COND_HEADER, COND_PATH, COND_METHOD, COND_QUERY, COND_HOST,
+} from "./select";
 
 export const ROLE_MIRROR: i32 = 0;
 
@@ -29,10 +37,51 @@ export class TagConfig {
   stripFromPrimary: bool = true;
 }
 
+/** Names (headers or query parameters) per action; lower-cased, matched case-insensitively. */
+export class NameRules {
+  drop: string[] = [];
+  mask: string[] = [];
+  hash: string[] = [];
+
+  isEmpty(): bool {
+    return this.drop.length == 0 && this.mask.length == 0 && this.hash.length == 0;
+  }
+}
+
+export const UNSCANNABLE_DROP_BODY: i32 = 0;
+export const UNSCANNABLE_SKIP: i32 = 1;
+
+export class RedactConfig {
+  /** False when the policy has no "redact" section: the copy is sent as the primary's. */
+  enabled: bool = false;
+  headers: NameRules = new NameRules();
+  query: NameRules = new NameRules();
+  json: JsonRule[] = [];
+  detectors: i32 = 0;
+  detectorHash: bool = false;
+  hashKey: ArrayBuffer = new ArrayBuffer(0);
+  onUnscannable: i32 = UNSCANNABLE_DROP_BODY;
+  /** Content types mirrored without scanning, by explicit choice ("type/subtype" or "type/*"). */
+  passThrough: string[] = [];
+}
+
 export class Policy {
   role: i32 = ROLE_MIRROR;
   shadow: ShadowConfig = new ShadowConfig();
   tag: TagConfig = new TagConfig();
+  redact: RedactConfig = new RedactConfig();
+  select: SelectConfig = new SelectConfig();
+}
+
+/** Variables of the plugin's VM environment (vm_config.environment_variables), for "env:NAME" references. */
+export class Environment {
+  names: string[] = [];
+  values: string[] = [];
+
+  get(name: string): string | null {
+    for (let i = 0; i < this.names.length; i++) if (this.names[i] == name) return this.values[i];
+    return null;
+  }
 }
 
 export class ParseResult {
@@ -40,7 +89,6 @@ export class ParseResult {
   error: string = "";
 }
 
-const MAX_U32: f64 = 4294967295;
 
 /** Reads one JSON object's fields, remembering which were consumed, so leftovers can be reported as unknown. */
 class Fields {
@@ -49,7 +97,7 @@ class Fields {
 
   constructor(private source: JSON.Obj, private path: string) {}
 
-  private name(key: string): string {
+  name(key: string): string {
     return this.path.length > 0 ? this.path + "." + key : key;
   }
 
@@ -60,6 +108,11 @@ class Fields {
   private take(key: string): JSON.Value | null {
     this.seen.push(key);
     return this.source.get(key);
+  }
+
+  /** The raw value of a field (marked as read), or null when absent. */
+  value(key: string): JSON.Value | null {
+    return this.take(key);
   }
 
   has(key: string): bool {
@@ -105,6 +158,47 @@ class Fields {
       return fallback;
     }
     return <u32>n;
+  }
+
+  /** Any number in [min, max]. */
+  num(key: string, fallback: f64, min: f64, max: f64): f64 {
+    const v = this.take(key);
+    if (v == null) return fallback;
+    const n = numberOf(v);
+    if (isNaN(n)) {
+      this.fail(key, "must be a number");
+      return fallback;
+    }
+    if (n < min || n > max) {
+      this.fail(key, "must be a number from " + fmt(min) + " to " + fmt(max) + ", got " + fmt(n));
+      return fallback;
+    }
+    return n;
+  }
+
+  /** A non-empty array of non-empty strings, or null when absent. */
+  strList(key: string): string[] | null {
+    const v = this.take(key);
+    if (v == null) return null;
+    if (v.type != JSON.Types.Array) {
+      this.fail(key, "must be an array of strings");
+      return null;
+    }
+    const items = v.get<JSON.Arr>();
+    if (items.length == 0) {
+      this.fail(key, "must not be an empty list (leave the field out instead)");
+      return null;
+    }
+    const out: string[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const item = items.at(i);
+      if (item.type != JSON.Types.String || item.get<string>().length == 0) {
+        this.fail(key + "[" + i.toString() + "]", "must be a non-empty string");
+        return null;
+      }
+      out.push(item.get<string>());
+    }
+    return out;
   }
 
   obj(key: string): JSON.Obj | null {
@@ -174,7 +268,300 @@ function fail(message: string): ParseResult {
   return r;
 }
 
-export function parsePolicy(text: string): ParseResult {
+function lowerAscii(s: string): string {
+  return s.toLowerCase();
+}
+
+function parseNameRules(f: Fields, rules: NameRules, headerNames: bool): string {
+  const kinds = ["drop", "mask", "hash"];
+  for (let k = 0; k < kinds.length; k++) {
+    const list = f.strList(kinds[k]);
+    if (f.error.length > 0) return f.error;
+    if (list == null) continue;
+    const target = k == 0 ? rules.drop : k == 1 ? rules.mask : rules.hash;
+    for (let i = 0; i < list.length; i++) {
+      const name = lowerAscii(list[i]);
+      if (headerNames && (!isHeaderName(name) && !(name.length > 1 && name.charCodeAt(0) == 0x3a))) {
+        return f.name(kinds[k] + "[" + i.toString() + "]") + ": \"" + list[i] + "\" is not an HTTP header name";
+      }
+      if (headerNames && name.charCodeAt(0) == 0x3a) {
+        return f.name(kinds[k] + "[" + i.toString() + "]") + ": pseudo-headers such as \"" + list[i] + "\" cannot be redacted";
+      }
+      target.push(name);
+    }
+  }
+  f.finish();
+  if (f.error.length > 0) return f.error;
+  // One name with two actions is ambiguous: say which instead of picking one.
+  const all: string[] = [];
+  for (let k = 0; k < 3; k++) {
+    const list = k == 0 ? rules.drop : k == 1 ? rules.mask : rules.hash;
+    for (let i = 0; i < list.length; i++) {
+      if (all.includes(list[i])) return f.name(kinds[k]) + ": \"" + list[i] + "\" appears under more than one action";
+      all.push(list[i]);
+    }
+  }
+  return "";
+}
+
+function parseRedact(obj: JSON.Obj, env: Environment, r: RedactConfig): string {
+  const f = new Fields(obj, "redact");
+  r.enabled = true;
+  const headers = f.obj("headers");
+  if (f.error.length > 0) return f.error;
+  if (headers != null) {
+    const e = parseNameRules(new Fields(headers, "redact.headers"), r.headers, true);
+    if (e.length > 0) return e;
+  }
+  const query = f.obj("query");
+  if (f.error.length > 0) return f.error;
+  if (query != null) {
+    const e = parseNameRules(new Fields(query, "redact.query"), r.query, false);
+    if (e.length > 0) return e;
+  }
+  const json = f.obj("json");
+  if (f.error.length > 0) return f.error;
+  if (json != null) {
+    const jf = new Fields(json, "redact.json");
+    const kinds = ["drop", "mask", "hash"];
+    const actions: u8[] = [ACTION_DROP, ACTION_MASK, ACTION_HASH];
+    for (let k = 0; k < kinds.length; k++) {
+      const list = jf.strList(kinds[k]);
+      if (jf.error.length > 0) return jf.error;
+      if (list == null) continue;
+      for (let i = 0; i < list.length; i++) {
+        const parsed = compileJsonPath(list[i]);
+        if (parsed.path == null) return "redact.json." + kinds[k] + "[" + i.toString() + "]: \"" + list[i] + "\": " + parsed.error;
+        r.json.push(new JsonRule(parsed.path!, actions[k]));
+      }
+    }
+    jf.finish();
+    if (jf.error.length > 0) return jf.error;
+  }
+  const detectors = f.strList("detectors");
+  if (f.error.length > 0) return f.error;
+  if (detectors != null) {
+    for (let i = 0; i < detectors.length; i++) {
+      const bit = detectorBit(detectors[i]);
+      if (bit == 0) return "redact.detectors[" + i.toString() + "]: unknown detector \"" + detectors[i] + "\" (known: card, email, ssn, jwt, iban, phone)";
+      r.detectors |= bit;
+    }
+  }
+  const detectorAction = f.str("detector_action", "mask");
+  if (detectorAction == "hash") r.detectorHash = true;
+  else if (detectorAction != "mask" && f.error.length == 0) return "redact.detector_action: must be \"mask\" or \"hash\", got \"" + detectorAction + "\"";
+
+  const keyRef = f.str("hash_key", "");
+  if (f.error.length > 0) return f.error;
+  let needsKey = r.detectorHash || r.headers.hash.length > 0 || r.query.hash.length > 0;
+  for (let i = 0; i < r.json.length; i++) if (r.json[i].action == ACTION_HASH) needsKey = true;
+  if (keyRef.length > 0) {
+    let key = "";
+    if (keyRef.startsWith("env:")) {
+      const name = keyRef.substring(4);
+      const value = env.get(name);
+      // Never echo the key itself, only where it was looked for.
+      if (value == null) return "redact.hash_key: environment variable " + name + " is not set in the plugin's VM environment (vm_config.environment_variables)";
+      key = value!;
+    } else if (keyRef.startsWith("inline:")) {
+      key = keyRef.substring(7);
+    } else {
+      return "redact.hash_key: must be \"env:<VARIABLE>\" or \"inline:<key>\"";
+    }
+    const bytes = String.UTF8.encode(key);
+    if (bytes.byteLength < 16) return "redact.hash_key: the key must be at least 16 bytes long";
+    r.hashKey = bytes;
+  } else if (needsKey) {
+    return "redact.hash_key: is required when a hash rule or detector_action \"hash\" is configured";
+  }
+
+  const body = f.obj("body");
+  if (f.error.length > 0) return f.error;
+  if (body != null) {
+    const bf = new Fields(body, "redact.body");
+    const on = bf.str("on_unscannable", "drop_body");
+    if (on == "drop_body") r.onUnscannable = UNSCANNABLE_DROP_BODY;
+    else if (on == "skip") r.onUnscannable = UNSCANNABLE_SKIP;
+    else if (bf.error.length == 0) return "redact.body.on_unscannable: must be \"drop_body\" or \"skip\", got \"" + on + "\"";
+    const pass = bf.strList("pass_through");
+    if (pass != null) {
+      for (let i = 0; i < pass.length; i++) {
+        const t = lowerAscii(pass[i]);
+        const slash = t.indexOf("/");
+        if (slash <= 0 || slash == t.length - 1) return "redact.body.pass_through[" + i.toString() + "]: \"" + pass[i] + "\" is not a media type such as application/octet-stream or image/*";
+        r.passThrough.push(t);
+      }
+    }
+    bf.finish();
+    if (bf.error.length > 0) return bf.error;
+  }
+  f.finish();
+  return f.error;
+}
+
+const MATCHER_KEYS = ["exact", "in", "prefix", "suffix", "contains", "present", "absent", "glob"];
+const MATCHER_KINDS: u8[] = [MATCH_EXACT, MATCH_IN, MATCH_PREFIX, MATCH_SUFFIX, MATCH_CONTAINS, MATCH_PRESENT, MATCH_ABSENT, MATCH_GLOB];
+
+/**
+ * Reads exactly one matcher key (exact, in, prefix, ...) from f into m.
+ * `allowed` lists which keys this kind of condition takes.
+ */
+function parseMatcher(f: Fields, where: string, allowed: string[], m: StringMatcher, lower: bool): string {
+  let found = "";
+  for (let i = 0; i < MATCHER_KEYS.length; i++) {
+    const key = MATCHER_KEYS[i];
+    if (!f.has(key)) continue;
+    if (!allowed.includes(key)) return f.name(key) + ": not allowed here (use one of " + allowed.join(", ") + ")";
+    if (found.length > 0) return where + ": give one of " + allowed.join(", ") + ", not both \"" + found + "\" and \"" + key + "\"";
+    found = key;
+    m.kind = MATCHER_KINDS[i];
+    if (key == "present" || key == "absent") {
+      const b = f.bool(key, false);
+      if (f.error.length > 0) return f.error;
+      if (!b) return f.name(key) + ": must be true (use the other of present/absent instead of false)";
+    } else if (key == "in") {
+      const list = f.strList(key);
+      if (f.error.length > 0) return f.error;
+      for (let j = 0; j < list!.length; j++) m.values.push(String.UTF8.encode(lower ? list![j].toLowerCase() : list![j]));
+    } else {
+      const v = f.str(key, "", true);
+      if (f.error.length > 0) return f.error;
+      m.values.push(String.UTF8.encode(lower ? v.toLowerCase() : v));
+    }
+  }
+  if (found.length == 0) return where + ": needs one of " + allowed.join(", ");
+  m.ignoreCase = lower;
+  return "";
+}
+
+const VALUE_MATCHERS = ["exact", "in", "prefix", "suffix", "contains", "present", "absent"];
+const PATH_MATCHERS = ["exact", "prefix", "glob"];
+const HOST_MATCHERS = ["exact", "in", "prefix", "suffix", "contains"];
+
+function parseRule(v: JSON.Value, where: string, out: Rule): string {
+  if (v.type != JSON.Types.Object) return where + ": must be an object";
+  const f = new Fields(v.get<JSON.Obj>(), where);
+  out.name = f.str("name", "");
+  if (f.error.length > 0) return f.error;
+  if (f.has("header")) {
+    const c = new Condition();
+    c.kind = COND_HEADER;
+    const name = f.str("header", "", true);
+    if (f.error.length > 0) return f.error;
+    if (!isHeaderName(name.toLowerCase())) return f.name("header") + ": \"" + name + "\" is not an HTTP header name";
+    c.name = String.UTF8.encode(name.toLowerCase());
+    const e = parseMatcher(f, where, VALUE_MATCHERS, c.matcher, false);
+    if (e.length > 0) return e;
+    out.conditions.push(c);
+  } else {
+    for (let i = 0; i < MATCHER_KEYS.length; i++) {
+      if (f.has(MATCHER_KEYS[i])) return f.name(MATCHER_KEYS[i]) + ": belongs to a header condition; add \"header\": \"<name>\"";
+    }
+  }
+  const path = f.obj("path");
+  if (f.error.length > 0) return f.error;
+  if (path != null) {
+    const c = new Condition();
+    c.kind = COND_PATH;
+    const pf = new Fields(path, where + ".path");
+    const e = parseMatcher(pf, where + ".path", PATH_MATCHERS, c.matcher, false);
+    if (e.length > 0) return e;
+    pf.finish();
+    if (pf.error.length > 0) return pf.error;
+    out.conditions.push(c);
+  }
+  const methods = f.strList("methods");
+  if (f.error.length > 0) return f.error;
+  if (methods != null) {
+    const c = new Condition();
+    c.kind = COND_METHOD;
+    c.matcher.kind = MATCH_IN;
+    for (let i = 0; i < methods.length; i++) c.matcher.values.push(String.UTF8.encode(methods[i].toUpperCase()));
+    out.conditions.push(c);
+  }
+  const query = f.obj("query");
+  if (f.error.length > 0) return f.error;
+  if (query != null) {
+    const c = new Condition();
+    c.kind = COND_QUERY;
+    const qf = new Fields(query, where + ".query");
+    c.name = String.UTF8.encode(qf.str("name", "", true));
+    if (qf.error.length > 0) return qf.error;
+    const e = parseMatcher(qf, where + ".query", VALUE_MATCHERS, c.matcher, false);
+    if (e.length > 0) return e;
+    qf.finish();
+    if (qf.error.length > 0) return qf.error;
+    out.conditions.push(c);
+  }
+  const host = f.obj("host");
+  if (f.error.length > 0) return f.error;
+  if (host != null) {
+    const c = new Condition();
+    c.kind = COND_HOST;
+    const hf = new Fields(host, where + ".host");
+    const e = parseMatcher(hf, where + ".host", HOST_MATCHERS, c.matcher, true);
+    if (e.length > 0) return e;
+    hf.finish();
+    if (hf.error.length > 0) return hf.error;
+    out.conditions.push(c);
+  }
+  f.finish();
+  if (f.error.length > 0) return f.error;
+  if (out.conditions.length == 0) return where + ": a rule needs at least one condition (header, path, methods, query or host)";
+  return "";
+}
+
+function parseRules(f: Fields, key: string, out: Rule[]): string {
+  const v = f.value(key);
+  if (v == null) return f.error;
+  if (v.type != JSON.Types.Array) return f.name(key) + ": must be an array of rules";
+  const items = v.get<JSON.Arr>();
+  if (items.length == 0) return f.name(key) + ": must not be an empty list (leave the field out instead)";
+  for (let i = 0; i < items.length; i++) {
+    const rule = new Rule();
+    const e = parseRule(items.at(i), f.name(key) + "[" + i.toString() + "]", rule);
+    if (e.length > 0) return e;
+    // The copy names the rule that selected it: its name, or its position.
+    rule.label = String.UTF8.encode(rule.name.length > 0 ? rule.name : i.toString());
+    out.push(rule);
+  }
+  return "";
+}
+
+function parseSelect(obj: JSON.Obj, s: SelectConfig): string {
+  const f = new Fields(obj, "select");
+  s.enabled = true;
+  s.percent = f.num("percent", 100, 0, 100);
+  if (f.error.length > 0) return f.error;
+  const hashHeader = f.str("hash_header", "");
+  if (f.error.length > 0) return f.error;
+  if (hashHeader.length > 0) {
+    if (!isHeaderName(hashHeader.toLowerCase())) return "select.hash_header: \"" + hashHeader + "\" is not an HTTP header name";
+    if (!f.has("percent")) return "select.hash_header: only meaningful with select.percent";
+    s.hashHeader = String.UTF8.encode(hashHeader.toLowerCase());
+  }
+  let e = parseRules(f, "match", s.match);
+  if (e.length > 0) return e;
+  e = parseRules(f, "exclude", s.exclude);
+  if (e.length > 0) return e;
+  const rl = f.obj("rate_limit");
+  if (f.error.length > 0) return f.error;
+  if (rl != null) {
+    const rf = new Fields(rl, "select.rate_limit");
+    const r = new RateLimit();
+    if (!rf.has("per_second")) return "select.rate_limit.per_second: is required";
+    r.perSecond = rf.num("per_second", 0, 0.001, 1e9);
+    r.burst = rf.num("burst", Math.max(1, r.perSecond), 1, 1e9);
+    rf.finish();
+    if (rf.error.length > 0) return rf.error;
+    s.rateLimit = r;
+  }
+  s.maxInflight = f.uint("max_inflight", 0, 1, 1000000);
+  f.finish();
+  return f.error;
+}
+
+export function parsePolicy(text: string, env: Environment = new Environment()): ParseResult {
   if (text.length == 0) return fail("configuration is empty: expected a JSON object such as {\"role\":\"mirror\",\"shadow\":{\"cluster\":\"shadow\"}}");
   if (!validateJSON(text)) return fail("configuration is not valid JSON");
   const root = JSON.parse<JSON.Value>(text);
@@ -218,6 +605,20 @@ export function parsePolicy(text: string): ParseResult {
     if (tag.error.length > 0) return fail(tag.error);
     if (!isHeaderName(t.header) || t.header.charCodeAt(0) == 0x3a) return fail("tag.header: must be a lower-case HTTP header name, got \"" + t.header + "\"");
     if (hasControlChars(t.value)) return fail("tag.value: must not contain control characters");
+  }
+
+  const selectObj = top.obj("select");
+  if (top.error.length > 0) return fail(top.error);
+  if (selectObj != null) {
+    const e = parseSelect(selectObj, policy.select);
+    if (e.length > 0) return fail(e);
+  }
+
+  const redactObj = top.obj("redact");
+  if (top.error.length > 0) return fail(top.error);
+  if (redactObj != null) {
+    const e = parseRedact(redactObj, env, policy.redact);
+    if (e.length > 0) return fail(e);
   }
 
   top.finish();

@@ -89,3 +89,16 @@ export const LOG_INFO: i32 = 2;
 export const LOG_WARN: i32 = 3;
 export const LOG_ERROR: i32 = 4;
 export const LOG_CRITICAL: i32 = 5;
+
+// ABI 0.2.1; Envoy provides it whatever ABI version the module declares.
+// @ts-ignore: decorator
+@external("env", "proxy_get_log_level")
+declare function proxy_get_log_level(level: usize): u32;
+
+const levelOut = memory.data(4);
+
+/** Whether the host would print a message at `level`: building a log string costs nothing when it would not. */
+export function logEnabled(level: i32): bool {
+  if (proxy_get_log_level(levelOut) != WASM_OK) return false;
+  return <i32>load<u32>(levelOut) <= level;
+}

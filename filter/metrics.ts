@@ -1,6 +1,10 @@
 // Counters the filter reports in Envoy's stats. Envoy stores them under
 // "wasmcustom." and shows them in /stats without that prefix.
 import * as imports from "@solo-io/proxy-runtime/assembly/imports";
+import { Tally } from "./redact/tally";
+import { REASON_NAMES } from "./redact/body";
+import { DETECTOR_NAMES } from "./redact/detectors";
+import { DECISION_NAMES } from "./select";
 
 const METRIC_COUNTER: i32 = 0;
 const METRIC_GAUGE: i32 = 1;
@@ -41,4 +45,37 @@ export class MirrorMetrics {
   shadowFailed: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "shadow.failures"));
   shadowTimeouts: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "shadow.timeouts"));
   inflight: Metric = new Metric(define(METRIC_GAUGE, PREFIX + "shadow.inflight"));
+  /** Selection decisions, by DECISION_* index. */
+  decisions: Metric[] = DECISION_NAMES.map<Metric>((n: string) => new Metric(define(METRIC_COUNTER, PREFIX + "select." + n)));
+  skippedUnscannable: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "skipped.unscannable_body"));
+  /** Bodies not mirrored as they were, by REASON_* index. */
+  bodyUnscannable: Metric[] = REASON_NAMES.map<Metric>((n: string) => new Metric(define(METRIC_COUNTER, PREFIX + "redact.body_unscannable." + n)));
+  headersDropped: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "redact.headers.dropped"));
+  headersMasked: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "redact.headers.masked"));
+  headersHashed: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "redact.headers.hashed"));
+  queryDropped: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "redact.query.dropped"));
+  queryMasked: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "redact.query.masked"));
+  queryHashed: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "redact.query.hashed"));
+  jsonDropped: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "redact.json.dropped"));
+  jsonMasked: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "redact.json.masked"));
+  jsonHashed: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "redact.json.hashed"));
+  detectorHits: Metric[] = DETECTOR_NAMES.map<Metric>((n: string) => new Metric(define(METRIC_COUNTER, PREFIX + "redact.detector." + n)));
+
+  addTally(t: Tally): void {
+    addIf(this.headersDropped, t.headersDropped);
+    addIf(this.headersMasked, t.headersMasked);
+    addIf(this.headersHashed, t.headersHashed);
+    addIf(this.queryDropped, t.queryDropped);
+    addIf(this.queryMasked, t.queryMasked);
+    addIf(this.queryHashed, t.queryHashed);
+    addIf(this.jsonDropped, t.jsonDropped);
+    addIf(this.jsonMasked, t.jsonMasked);
+    addIf(this.jsonHashed, t.jsonHashed);
+    for (let i = 0; i < 6; i++) addIf(unchecked(this.detectorHits[i]), unchecked(t.detectorHits[i]));
+  }
+}
+
+// Counters take increments > 0 only; skipping zeros also saves a host call per rule kind.
+function addIf(m: Metric, n: u32): void {
+  if (n > 0) m.add(<i64>n);
 }

@@ -9,8 +9,14 @@ import {
   FilterDataStatusValues,
   FilterTrailersStatusValues,
 } from "@solo-io/proxy-runtime/assembly/index";
-import { parsePolicy, Policy, ON_TOO_LARGE_HEADERS_ONLY } from "./config";
+import { parsePolicy, Policy, ON_TOO_LARGE_HEADERS_ONLY, UNSCANNABLE_SKIP } from "./config";
 import { MirrorMetrics } from "./metrics";
+import { readEnvironment } from "./environ";
+import { Redaction } from "./redact/redaction";
+import { BodyPlan, planBody, BODY_UNSCANNABLE, BODY_NONE, BODY_PASS_THROUGH, REASON_NAMES, REASON_TOO_LARGE } from "./redact/body";
+import { HEADER_DROP, HEADER_REPLACE } from "./redact/headers";
+import { Selector, RequestView, DECISION_SELECTED, DECISION_NAMES } from "./select";
+import { TokenBucket, SharedCounter } from "./budget";
 import { HeaderCursor, HeaderMapBuilder, ByteSink, utf8, bytesEqual, parseDecimal } from "./bytes";
 import { ShadowTag } from "./tag";
 import {
@@ -27,6 +33,8 @@ import {
   LOG_CRITICAL,
   LOG_INFO,
   LOG_WARN,
+  LOG_DEBUG,
+  logEnabled,
 } from "./hostcalls";
 
 // Headers that describe one hop's connection, not the request: the shadow call is
@@ -37,11 +45,18 @@ const HOP_BY_HOP: ArrayBuffer[] = [
 ];
 const H_AUTHORITY = utf8(":authority");
 const H_CONTENT_LENGTH = utf8("content-length");
+const H_CONTENT_TYPE = utf8("content-type");
+const H_CONTENT_ENCODING = utf8("content-encoding");
+const H_PATH = utf8(":path");
+const H_METHOD = utf8(":method");
+const H_RULE = utf8("x-shadow-rule");
 const H_STATUS = utf8(":status");
 const H_UPSTREAM_TIME = utf8("x-envoy-upstream-service-time");
 const SHADOW_SUFFIX = utf8("-shadow");
-const TOO_LARGE = utf8("too_large");
+const REASON_BYTES: ArrayBuffer[] = REASON_NAMES.map<ArrayBuffer>((n: string) => utf8(n));
 const NO_TRAILERS = new ArrayBuffer(4); // a serialized map with zero pairs
+const EMPTY = new ArrayBuffer(0);
+
 
 /** Per-request phase: what the stream context still has to do. */
 const PHASE_HEADERS: u8 = 0;
@@ -57,6 +72,9 @@ export class MirrorRoot extends RootContext {
   bodyDroppedHeader: ArrayBuffer = new ArrayBuffer(0);
   inflight: u32 = 0;
   builder: HeaderMapBuilder = new HeaderMapBuilder();
+  redaction: Redaction = new Redaction(new Policy().redact);
+  selector: Selector = new Selector(new Policy().select, null, null);
+  view: RequestView = new RequestView();
 
   createContext(context_id: u32): Context {
     return new MirrorStream(context_id, this);
@@ -67,7 +85,7 @@ export class MirrorRoot extends RootContext {
       logAt(LOG_CRITICAL, "mirrorshade: could not read the plugin configuration from the host");
       return false;
     }
-    const result = parsePolicy(this.getConfiguration());
+    const result = parsePolicy(this.getConfiguration(), readEnvironment());
     if (result.policy == null) {
       // Returning false makes Envoy reject the plugin: it never runs without the filter.
       logAt(LOG_CRITICAL, "mirrorshade: invalid configuration: " + result.error);
@@ -79,6 +97,14 @@ export class MirrorRoot extends RootContext {
     this.cluster = utf8(policy.shadow.cluster);
     this.authority = utf8(policy.shadow.authority);
     this.bodyDroppedHeader = utf8(policy.shadow.bodyDroppedHeader);
+    this.redaction = new Redaction(policy.redact);
+    const sel = policy.select;
+    // Budgets are keyed by shadow cluster: plugins mirroring to the same shadow share them.
+    const bucket = sel.rateLimit != null
+      ? new TokenBucket(utf8("mirrorshade.rate." + policy.shadow.cluster), sel.rateLimit!.perSecond, sel.rateLimit!.burst)
+      : null;
+    const inflight = sel.maxInflight > 0 ? new SharedCounter(utf8("mirrorshade.inflight." + policy.shadow.cluster)) : null;
+    this.selector = new Selector(sel, bucket, inflight);
     if (this.metrics == null) this.metrics = new MirrorMetrics();
     logAt(LOG_INFO, "mirrorshade: configured role=mirror shadow.cluster=" + policy.shadow.cluster);
     return true;
@@ -90,6 +116,7 @@ export class MirrorRoot extends RootContext {
 
   onHttpCallResponse(token: u32, headers: u32, body_size: u32, trailers: u32): void {
     if (this.inflight > 0) this.inflight--;
+    if (this.policy.select.maxInflight > 0) this.selector.release();
     const m = this.m();
     m.inflight.add(-1);
     if (headers == 0) {
@@ -120,7 +147,13 @@ export class MirrorStream extends Context {
   private rootCtx: MirrorRoot;
   private headers: ArrayBuffer = new ArrayBuffer(0);
   private body: ByteSink | null = null;
-  private dropBody: bool = false;
+  /** Why the copy goes without its body (a REASON_* index), or -1. */
+  private dropReason: i32 = -1;
+  private plan: BodyPlan = new BodyPlan();
+  /** Label of the selecting rule, sent as x-shadow-rule; empty when selection has no rules. */
+  private ruleLabel: ArrayBuffer = new ArrayBuffer(0);
+  /** Holds a slot of select.max_inflight until the copy is sent (the call then holds it) or abandoned. */
+  private holdsSlot: bool = false;
 
   constructor(context_id: u32, root: MirrorRoot) {
     super(context_id, root);
@@ -138,14 +171,62 @@ export class MirrorStream extends Context {
     // request), and how large will the body be.
     let contentLength: i64 = -1;
     let tagged = false;
+    let contentType: ArrayBuffer | null = null;
+    let contentEncoding: ArrayBuffer | null = null;
+    const selecting = root.policy.select.enabled;
+    const view = root.view;
+    if (selecting) {
+      view.raw = raw;
+      view.pathLen = 0;
+      view.queryLen = 0;
+      view.methodLen = 0;
+      view.hasHost = false;
+    }
     const cur = new HeaderCursor(raw);
     while (cur.next()) {
+      if (selecting && load<u8>(cur.keyPtr) == 0x3a) {
+        if (cur.keyIs(H_PATH)) {
+          let q: usize = 0;
+          while (q < cur.valueLen && load<u8>(cur.valuePtr + q) != 0x3f) q++;
+          view.pathPtr = cur.valuePtr;
+          view.pathLen = q;
+          view.queryPtr = cur.valuePtr + q + 1;
+          view.queryLen = q < cur.valueLen ? cur.valueLen - q - 1 : 0;
+        } else if (cur.keyIs(H_METHOD)) {
+          view.methodPtr = cur.valuePtr;
+          view.methodLen = cur.valueLen;
+        } else if (cur.keyIs(H_AUTHORITY)) {
+          view.hostPtr = cur.valuePtr;
+          view.hostLen = cur.valueLen;
+          view.hasHost = true;
+        }
+        continue;
+      }
       if (root.tag.matchesName(cur.keyPtr, cur.keyLen)) tagged = true;
       else if (cur.keyIs(H_CONTENT_LENGTH)) contentLength = parseDecimal(cur.valuePtr, cur.valueLen);
+      else if (root.policy.redact.enabled) {
+        if (cur.keyIs(H_CONTENT_TYPE)) contentType = raw.slice(<i32>(cur.valuePtr - changetype<usize>(raw)), <i32>(cur.valuePtr + cur.valueLen - changetype<usize>(raw)));
+        else if (cur.keyIs(H_CONTENT_ENCODING)) contentEncoding = raw.slice(<i32>(cur.valuePtr - changetype<usize>(raw)), <i32>(cur.valuePtr + cur.valueLen - changetype<usize>(raw)));
+      }
     }
     if (tagged && root.policy.tag.stripFromPrimary) {
       removeHeader(HEADERS_REQUEST, root.tag.name);
       m.tagStripped.inc();
+    }
+
+    if (selecting) {
+      const decision = root.selector.decide(view);
+      view.raw = EMPTY;
+      m.decisions[decision].inc();
+      if (logEnabled(LOG_DEBUG)) {
+        logAt(LOG_DEBUG, "mirrorshade: decision=" + DECISION_NAMES[decision] + " rule=" + String.UTF8.decode(root.selector.label));
+      }
+      if (decision != DECISION_SELECTED) {
+        this.finishWithoutCopy();
+        return FilterHeadersStatusValues.Continue;
+      }
+      this.ruleLabel = root.selector.label;
+      this.holdsSlot = root.selector.holdsSlot;
     }
 
     if (end_of_stream) {
@@ -155,6 +236,12 @@ export class MirrorStream extends Context {
     const max = <i64>root.policy.shadow.maxBodyBytes;
     if (contentLength > max) {
       this.bodyTooLarge();
+      return FilterHeadersStatusValues.Continue;
+    }
+    planBody(root.policy.redact, contentType, contentEncoding, this.plan);
+    if (this.plan.kind == BODY_UNSCANNABLE && contentLength != 0) {
+      // Known before a byte of the body arrives: nothing is collected.
+      this.unscannable(this.plan.reason);
       return FilterHeadersStatusValues.Continue;
     }
     this.phase = PHASE_COLLECTING;
@@ -200,6 +287,7 @@ export class MirrorStream extends Context {
       this.rootCtx.m().skippedIncomplete.inc();
       this.body = null;
       this.phase = PHASE_FINISHED;
+      this.releaseSlot();
     }
     return true;
   }
@@ -207,12 +295,38 @@ export class MirrorStream extends Context {
   private bodyTooLarge(): void {
     const root = this.rootCtx;
     if (root.policy.shadow.onBodyTooLarge == ON_TOO_LARGE_HEADERS_ONLY) {
-      this.dropBody = true;
+      this.dropReason = REASON_TOO_LARGE;
       this.dispatch(0, 0, NO_TRAILERS);
     } else {
       root.m().skippedBodyTooLarge.inc();
-      this.phase = PHASE_FINISHED;
-      this.headers = new ArrayBuffer(0);
+      this.finishWithoutCopy();
+    }
+  }
+
+  /** A body the redactor cannot scan completely: never sent as it is. */
+  private unscannable(reason: u8): void {
+    const root = this.rootCtx;
+    root.m().bodyUnscannable[reason].inc();
+    this.body = null;
+    if (root.policy.redact.onUnscannable == UNSCANNABLE_SKIP) {
+      root.m().skippedUnscannable.inc();
+      this.finishWithoutCopy();
+    } else {
+      this.dropReason = reason;
+      this.dispatch(0, 0, NO_TRAILERS);
+    }
+  }
+
+  private finishWithoutCopy(): void {
+    this.phase = PHASE_FINISHED;
+    this.headers = new ArrayBuffer(0);
+    this.releaseSlot();
+  }
+
+  private releaseSlot(): void {
+    if (this.holdsSlot) {
+      this.holdsSlot = false;
+      this.rootCtx.selector.release();
     }
   }
 
@@ -222,8 +336,33 @@ export class MirrorStream extends Context {
     const m = root.m();
     if (root.inflight >= root.policy.shadow.maxInflight) {
       m.skippedInflightFull.inc();
-      this.headers = new ArrayBuffer(0);
+      this.finishWithoutCopy();
       return;
+    }
+    const redaction = root.redaction;
+    const tally = redaction.tally;
+    tally.reset();
+    // The body first: when it cannot be scanned the copy may not go at all.
+    let redactedBody: ArrayBuffer | null = null;
+    if (bodyLen > 0 && this.plan.kind != BODY_NONE && this.plan.kind != BODY_PASS_THROUGH) {
+      const br = redaction.body;
+      br.redact(this.plan.kind, body, <i32>bodyLen, tally);
+      if (br.failed) {
+        m.bodyUnscannable[br.reason].inc();
+        if (root.policy.redact.onUnscannable == UNSCANNABLE_SKIP) {
+          m.skippedUnscannable.inc();
+          this.finishWithoutCopy();
+          return;
+        }
+        this.dropReason = br.reason;
+        body = 0;
+        bodyLen = 0;
+      } else if (br.body != null) {
+        const rewritten = br.body!;
+        redactedBody = rewritten;
+        body = changetype<usize>(rewritten);
+        bodyLen = <usize>rewritten.byteLength;
+      }
     }
     const b = root.builder;
     b.reset();
@@ -232,6 +371,22 @@ export class MirrorStream extends Context {
     while (cur.next()) {
       if (isHopByHop(cur.keyPtr, cur.keyLen)) continue;
       if (root.tag.matchesName(cur.keyPtr, cur.keyLen)) continue;
+      if (redaction.enabled) {
+        if (cur.keyIs(H_PATH)) {
+          const path = redaction.path(cur.valuePtr, cur.valueLen);
+          if (path != null) {
+            b.addOwned(H_PATH, path);
+            continue;
+          }
+        } else {
+          const verdict = redaction.headers.redact(cur.keyPtr, cur.keyLen, cur.valuePtr, cur.valueLen, tally);
+          if (verdict == HEADER_DROP) continue;
+          if (verdict == HEADER_REPLACE) {
+            b.addOwned(copyBytes(cur.keyPtr, cur.keyLen), redaction.headers.replacement);
+            continue;
+          }
+        }
+      }
       if (cur.keyIs(H_AUTHORITY)) {
         authorityDone = true;
         if (root.authority.byteLength > 0) {
@@ -245,21 +400,32 @@ export class MirrorStream extends Context {
     }
     if (!authorityDone && root.authority.byteLength > 0) b.addOwned(H_AUTHORITY, root.authority);
     b.addOwned(root.tag.name, root.tag.value);
-    if (this.dropBody) b.addOwned(root.bodyDroppedHeader, TOO_LARGE);
+    if (this.ruleLabel.byteLength > 0) b.addOwned(H_RULE, this.ruleLabel);
+    if (this.dropReason >= 0) b.addOwned(root.bodyDroppedHeader, REASON_BYTES[this.dropReason]);
     const headers = b.finish();
     this.headers = new ArrayBuffer(0);
+    if (redaction.enabled) m.addTally(tally);
 
     const token = httpCall(root.cluster, headers, body, bodyLen, trailers, root.policy.shadow.timeoutMs);
     if (token < 0) {
+      this.releaseSlot();
       m.dispatchFailed.inc();
       logAt(LOG_WARN, "mirrorshade: dispatch to shadow cluster failed with result " + (-token).toString());
       return;
     }
+    // The call now holds the slot; onHttpCallResponse gives it back.
+    this.holdsSlot = false;
     root.inflight++;
     m.inflight.add(1);
     m.mirrored.inc();
-    if (this.dropBody) m.mirroredWithoutBody.inc();
+    if (this.dropReason >= 0) m.mirroredWithoutBody.inc();
   }
+}
+
+function copyBytes(p: usize, len: usize): ArrayBuffer {
+  const out = new ArrayBuffer(<i32>len);
+  memory.copy(changetype<usize>(out), p, len);
+  return out;
 }
 
 function isHopByHop(p: usize, len: usize): bool {

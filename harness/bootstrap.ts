@@ -15,6 +15,11 @@ export interface WasmFilterSpec {
   wasmPath: string;
   rootId?: string;
   vmId?: string;
+  /**
+   * Unset: Envoy's legacy `fail_open: true`, the only setting under which a filter fault also spares the
+   * request that hit it (with failure_policy FAIL_OPEN, Envoy 1.40 answers that request 503 and skips the
+   * filter only for later ones; test/e2e/failure-policy.test.ts shows both).
+   */
   failurePolicy?: "FAIL_OPEN" | "FAIL_CLOSED" | "FAIL_RELOAD";
   envKeys?: string[];
   env?: Record<string, string>;
@@ -54,7 +59,7 @@ export function wasmHttpFilter(w: WasmFilterSpec): object {
         name: "mirrorshade",
         root_id: w.rootId ?? "mirrorshade",
         configuration: { "@type": "type.googleapis.com/google.protobuf.StringValue", value: configuration },
-        failure_policy: w.failurePolicy ?? "FAIL_OPEN",
+        ...(w.failurePolicy ? { failure_policy: w.failurePolicy } : { fail_open: true }),
         vm_config: vmConfig,
       },
     },

@@ -10,6 +10,10 @@ const USAGE = `usage: mirrorshade <command> [options]
 
 commands:
   validate <policy.json>   check a plugin configuration with the filter's own configure step
+  preview --config <policy.json> --request <requests.json> [--chunk-size N]
+                           run requests through the filter (the same .wasm Envoy loads) and print,
+                           one JSON line each, whether they are mirrored, why, and what the shadow
+                           and the primary receive
   demo [--container]       start Envoy with a primary and a shadow upstream, send sample traffic,
                            show what each side received and the filter's counters
 `;
@@ -27,10 +31,13 @@ function requireWasm(): string {
  */
 export async function validatePolicy(text: string): Promise<{ ok: boolean; error?: string }> {
   const { ProxyWasmHost } = await import("./host.js");
-  const host = await ProxyWasmHost.load({ wasm: requireWasm(), pluginConfig: text, logLevel: 2 });
+  // "env:NAME" references resolve against this process's environment, standing in for the VM environment.
+  const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+  const host = await ProxyWasmHost.load({ wasm: requireWasm(), pluginConfig: text, logLevel: 2, env });
   const ok = host.start();
   if (ok) return { ok: true };
   const critical = host.logs.filter((l) => l.level >= 5).map((l) => l.message);
+  if (host.vmFailed) critical.push(`the filter faulted while configuring: ${host.trap?.message ?? "unknown"}`);
   const reason = critical.find((m) => m.includes("invalid configuration")) ?? critical[0] ?? "the filter rejected the configuration";
   return { ok: false, error: reason.replace(/^mirrorshade: /, "") };
 }
@@ -48,6 +55,60 @@ async function validate(args: string[]): Promise<number> {
   return 1;
 }
 
+/** Parses --name value flags; unknown flags are usage errors. */
+function flags(args: string[], known: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const name = a.startsWith("--") ? a.slice(2) : "";
+    if (!known.includes(name)) throw new UsageError(`unknown argument "${a}"`);
+    const v = args[i + 1];
+    if (v === undefined || v.startsWith("--")) throw new UsageError(`--${name} needs a value`);
+    out.set(name, v);
+    i++;
+  }
+  return out;
+}
+
+function readJson(file: string, what: string): unknown {
+  if (!existsSync(file)) throw new UsageError(`${what} ${file}: no such file`);
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new UsageError(`${what} ${file}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+async function previewCommand(args: string[]): Promise<number> {
+  const { preview, checkRequest, PreviewInputError } = await import("./preview.js");
+  const f = flags(args, ["config", "request", "chunk-size"]);
+  const configFile = f.get("config");
+  const requestFile = f.get("request");
+  if (!configFile) throw new UsageError("preview: --config <policy.json> is required");
+  if (!requestFile) throw new UsageError("preview: --request <requests.json> is required");
+  let chunkSize: number | undefined;
+  if (f.has("chunk-size")) {
+    chunkSize = Number(f.get("chunk-size"));
+    if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new UsageError(`--chunk-size: must be a whole number of bytes >= 1, got "${f.get("chunk-size")}"`);
+  }
+  if (!existsSync(configFile)) throw new UsageError(`--config ${configFile}: no such file`);
+  const input = readJson(requestFile, "--request");
+  const list = Array.isArray(input) ? input : [input];
+  const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+  try {
+    const requests = list.map((r, i) => checkRequest(r, i));
+    const results = await preview({ wasm: requireWasm(), policy: readFileSync(configFile, "utf8"), requests, chunkSize, env });
+    for (const r of results) console.log(JSON.stringify(r));
+    return 0;
+  } catch (e) {
+    if (e instanceof PreviewInputError) {
+      console.error(`mirrorshade preview: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
 async function demo(args: string[]): Promise<number> {
   const { runDemo } = await import("./demo.js");
   return runDemo({ backend: args.includes("--container") ? "container" : "process", wasm: requireWasm() });
@@ -61,6 +122,8 @@ export async function main(argv: string[]): Promise<number> {
         return await validate(rest);
       case "demo":
         return await demo(rest);
+      case "preview":
+        return await previewCommand(rest);
       case undefined:
       case "-h":
       case "--help":

@@ -10,7 +10,7 @@ export function compileFixture(name: string): string {
   const out = join(outDir, `${name}.wasm`);
   mkdirSync(outDir, { recursive: true });
   if (existsSync(out) && statSync(out).mtimeMs > statSync(src).mtimeMs) return out;
-  execFileSync(join(projectRoot, "node_modules", ".bin", "asc"), [src, "-o", out, "--runtime", "incremental", "--use", "abort=abort_proc_exit", "--debug"], {
+  execFileSync(join(projectRoot, "node_modules", ".bin", "asc"), [src, "-o", out, "--config", join(projectRoot, "test", "fixtures", "asconfig.json"), "--runtime", "incremental", "--use", "abort=abort_proc_exit", "--debug"], {
     cwd: projectRoot,
     stdio: "pipe",
   });

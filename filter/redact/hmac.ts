@@ -1,0 +1,139 @@
+// SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104) over byte ranges. Hash tokens
+// and consistent sampling must agree with any other implementation (a shadow
+// team recomputes them offline), so this follows the standards to the bit; the
+// test vectors are in test/unit/detectors.test.ts.
+//
+// All working memory is static: the VM runs one callback at a time and nothing
+// here re-enters, so hashing a value allocates only the digest it returns.
+
+const K: usize = memory.data<u32>([
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+]);
+const IV: usize = memory.data<u32>([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
+
+const W: usize = memory.data(256); // message schedule
+const STATE: usize = memory.data(32);
+const TAIL: usize = memory.data(128); // last partial block plus padding: at most two blocks
+const INNER: usize = memory.data(32); // HMAC inner digest
+const PAD: usize = memory.data(64); // HMAC key block
+
+function compress(state: usize, block: usize): void {
+  for (let t: usize = 0; t < 16; t++) store<u32>(W + (t << 2), bswap<u32>(load<u32>(block + (t << 2))));
+  for (let t: usize = 16; t < 64; t++) {
+    const w15 = load<u32>(W + ((t - 15) << 2));
+    const w2 = load<u32>(W + ((t - 2) << 2));
+    const s0 = rotr<u32>(w15, 7) ^ rotr<u32>(w15, 18) ^ (w15 >>> 3);
+    const s1 = rotr<u32>(w2, 17) ^ rotr<u32>(w2, 19) ^ (w2 >>> 10);
+    store<u32>(W + (t << 2), load<u32>(W + ((t - 16) << 2)) + s0 + load<u32>(W + ((t - 7) << 2)) + s1);
+  }
+  let a = load<u32>(state, 0);
+  let b = load<u32>(state, 4);
+  let c = load<u32>(state, 8);
+  let d = load<u32>(state, 12);
+  let e = load<u32>(state, 16);
+  let f = load<u32>(state, 20);
+  let g = load<u32>(state, 24);
+  let h = load<u32>(state, 28);
+  for (let t: usize = 0; t < 64; t++) {
+    const t1 = h + (rotr<u32>(e, 6) ^ rotr<u32>(e, 11) ^ rotr<u32>(e, 25)) + ((e & f) ^ (~e & g)) + load<u32>(K + (t << 2)) + load<u32>(W + (t << 2));
+    const t2 = (rotr<u32>(a, 2) ^ rotr<u32>(a, 13) ^ rotr<u32>(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+    h = g;
+    g = f;
+    f = e;
+    e = d + t1;
+    d = c;
+    c = b;
+    b = a;
+    a = t1 + t2;
+  }
+  store<u32>(state, load<u32>(state, 0) + a, 0);
+  store<u32>(state, load<u32>(state, 4) + b, 4);
+  store<u32>(state, load<u32>(state, 8) + c, 8);
+  store<u32>(state, load<u32>(state, 12) + d, 12);
+  store<u32>(state, load<u32>(state, 16) + e, 16);
+  store<u32>(state, load<u32>(state, 20) + f, 20);
+  store<u32>(state, load<u32>(state, 24) + g, 24);
+  store<u32>(state, load<u32>(state, 28) + h, 28);
+}
+
+/**
+ * Hashes [ptr, ptr+len) starting from the chaining value `init`, as if `prefix`
+ * bytes (a multiple of 64) had already been compressed into it; writes the
+ * 32-byte digest to `out`. The HMAC key blocks are such a prefix.
+ */
+function digest(init: usize, prefix: u64, ptr: usize, len: i32, out: usize): void {
+  memory.copy(STATE, init, 32);
+  const total: usize = len > 0 ? <usize>len : 0;
+  let p = ptr;
+  let n = total;
+  while (n >= 64) {
+    compress(STATE, p);
+    p += 64;
+    n -= 64;
+  }
+  memory.copy(TAIL, p, n);
+  store<u8>(TAIL + n, 0x80);
+  const size: usize = n < 56 ? 64 : 128;
+  memory.fill(TAIL + n + 1, 0, size - n - 9);
+  store<u64>(TAIL + size - 8, bswap<u64>((prefix + <u64>total) << 3));
+  compress(STATE, TAIL);
+  if (size == 128) compress(STATE, TAIL + 64);
+  for (let k: usize = 0; k < 32; k += 4) store<u32>(out + k, bswap<u32>(load<u32>(STATE + k)));
+}
+
+/** SHA-256 of [ptr, ptr+len) into out (32 bytes); a negative len hashes nothing. */
+export function sha256Into(ptr: usize, len: i32, out: usize): void {
+  digest(IV, 0, ptr, len, out);
+}
+
+export function sha256(ptr: usize, len: i32): ArrayBuffer {
+  const out = new ArrayBuffer(32);
+  digest(IV, 0, ptr, len, changetype<usize>(out));
+  return out;
+}
+
+/**
+ * A key with its two padded blocks already compressed: per message, HMAC then
+ * costs the message's blocks plus two, not four.
+ */
+export class HmacKey {
+  /** Chaining values after the ipad block (bytes 0-31) and the opad block (32-63). */
+  private states: StaticArray<u32> = new StaticArray<u32>(16);
+
+  constructor(key: ArrayBuffer) {
+    const kl = key.byteLength;
+    memory.fill(PAD, 0, 64);
+    // RFC 2104: keys longer than the block are replaced by their hash.
+    if (kl > 64) digest(IV, 0, changetype<usize>(key), kl, PAD);
+    else memory.copy(PAD, changetype<usize>(key), <usize>kl);
+    const s = changetype<usize>(this.states);
+    for (let i: usize = 0; i < 64; i++) store<u8>(PAD + i, load<u8>(PAD + i) ^ 0x36);
+    memory.copy(s, IV, 32);
+    compress(s, PAD);
+    // ipad ^ opad turns the ipad block into the opad block without keeping the key.
+    for (let i: usize = 0; i < 64; i++) store<u8>(PAD + i, load<u8>(PAD + i) ^ (0x36 ^ 0x5c));
+    memory.copy(s + 32, IV, 32);
+    compress(s + 32, PAD);
+    memory.fill(PAD, 0, 64);
+  }
+
+  /** HMAC-SHA256 of [ptr, ptr+len) into out (32 bytes). */
+  macInto(ptr: usize, len: i32, out: usize): void {
+    const s = changetype<usize>(this.states);
+    digest(s, 64, ptr, len, INNER);
+    digest(s + 32, 64, INNER, 32, out);
+  }
+}
+
+export function hmacSha256(key: HmacKey, ptr: usize, len: i32): ArrayBuffer {
+  const out = new ArrayBuffer(32);
+  key.macInto(ptr, len, changetype<usize>(out));
+  return out;
+}

@@ -1,0 +1,971 @@
+// JSON bodies of the copy: validated and scanned in one pass over the UTF-8
+// bytes, without building a tree and without re-serializing. What changes is
+// expressed as edits, so every byte that no rule or detector touched (spacing,
+// key order, escapes, number spellings such as 1e400) reaches the shadow as the
+// client wrote it. A body that is not valid JSON is reported, never guessed at:
+// a lenient parser could disagree with the shadow's about where a value ends
+// and let a sensitive value through unscanned.
+//
+// The parser is a loop over an explicit stack, not recursion, so no input can
+// exhaust the wasm stack; nesting past MAX_DEPTH makes the body unscannable.
+import { Edit, ACTION_MASK, ACTION_HASH, ACTION_DROP } from "./edits";
+import { ValueRewriter } from "./values";
+import { Finding, scanText, DETECTOR_CARD } from "./detectors";
+import { utf8 } from "../bytes";
+
+export const MAX_DEPTH: i32 = 256;
+// Matching keeps one bit per segment (plus "matched") in a u64.
+export const MAX_SEGMENTS: i32 = 63;
+
+export const SEGMENT_NAME: u8 = 0;
+export const SEGMENT_INDEX: u8 = 1;
+export const SEGMENT_ANY: u8 = 2;
+
+export class JsonPathSegment {
+  constructor(
+    public kind: u8,
+    /** Reached through any number of levels (`..`), not only as a direct child. */
+    public descendant: bool,
+    /** SEGMENT_NAME: the member name as UTF-8. */
+    public name: ArrayBuffer,
+    /** SEGMENT_INDEX: the array position. */
+    public index: i32,
+  ) {}
+}
+
+export class JsonPath {
+  constructor(public source: string, public segments: JsonPathSegment[]) {}
+}
+
+export class JsonPathParse {
+  constructor(public path: JsonPath | null, public error: string) {}
+}
+
+export class JsonRule {
+  constructor(public path: JsonPath, public action: u8) {}
+}
+
+// ---------------------------------------------------------------- path syntax
+
+function describeChar(c: i32): string {
+  if (c == 0x27) return "\"'\"";
+  if (c >= 0x20 && c != 0x7f && (c < 0xd800 || c >= 0xe000)) return "'" + String.fromCharCode(c) + "'";
+  let hex = c.toString(16).toUpperCase();
+  while (hex.length < 4) hex = "0" + hex;
+  return "U+" + hex;
+}
+
+// Dotted names are the identifiers people write in config; anything else
+// (spaces, dots, brackets, quotes) needs the bracket form.
+function isNameChar(c: i32): bool {
+  return (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) ||
+    c == 0x5f || c == 0x2d || c == 0x24 || c >= 0x80;
+}
+
+function hexDigit(c: i32): i32 {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  const l = c | 0x20;
+  if (l >= 0x61 && l <= 0x66) return l - 0x57;
+  return -1;
+}
+
+class PathParser {
+  i: i32 = 0;
+  error: string = "";
+  segments: JsonPathSegment[] = [];
+
+  constructor(private s: string) {}
+
+  private fail(message: string, at: i32): bool {
+    if (this.error.length == 0) this.error = message + " at " + at.toString();
+    return false;
+  }
+
+  private unexpected(at: i32): bool {
+    if (at >= this.s.length) return this.fail("unexpected end of path", at);
+    return this.fail("unexpected character " + describeChar(this.s.charCodeAt(at)), at);
+  }
+
+  private skipBlanks(): void {
+    while (this.i < this.s.length && this.s.charCodeAt(this.i) == 0x20) this.i++;
+  }
+
+  parse(): bool {
+    const s = this.s;
+    const n = s.length;
+    if (n == 0) return this.fail("empty path", 0);
+    if (s.charCodeAt(0) != 0x24) return this.fail("path must start with '$', found " + describeChar(s.charCodeAt(0)), 0);
+    this.i = 1;
+    while (this.i < n) {
+      const c = s.charCodeAt(this.i);
+      if (c == 0x2e) {
+        this.i++;
+        let descendant = false;
+        if (this.i < n && s.charCodeAt(this.i) == 0x2e) {
+          descendant = true;
+          this.i++;
+        }
+        if (this.i >= n) return this.fail(descendant ? "expected a name after '..'" : "expected a name after '.'", this.i);
+        const d = s.charCodeAt(this.i);
+        if (d == 0x2a) {
+          this.i++;
+          this.segments.push(new JsonPathSegment(SEGMENT_ANY, descendant, new ArrayBuffer(0), 0));
+        } else if (d == 0x5b && descendant) {
+          if (!this.bracket(true)) return false;
+        } else if (isNameChar(d)) {
+          const start = this.i;
+          while (this.i < n && isNameChar(s.charCodeAt(this.i))) this.i++;
+          this.segments.push(new JsonPathSegment(SEGMENT_NAME, descendant, String.UTF8.encode(s.substring(start, this.i)), 0));
+        } else return this.unexpected(this.i);
+      } else if (c == 0x5b) {
+        if (!this.bracket(false)) return false;
+      } else return this.unexpected(this.i);
+    }
+    if (this.segments.length == 0) return this.fail("'$' alone selects the whole document; name a member or element below it", 1);
+    if (this.segments.length > MAX_SEGMENTS) return this.fail("more than " + MAX_SEGMENTS.toString() + " segments", n);
+    return true;
+  }
+
+  /** At '[': a quoted name, an index or '*', then ']'. */
+  private bracket(descendant: bool): bool {
+    const s = this.s;
+    const n = s.length;
+    this.i++;
+    this.skipBlanks();
+    if (this.i >= n) return this.unexpected(this.i);
+    const c = s.charCodeAt(this.i);
+    if (c == 0x27 || c == 0x22) {
+      const name = this.quoted(c);
+      if (name == null) return false;
+      this.segments.push(new JsonPathSegment(SEGMENT_NAME, descendant, String.UTF8.encode(name), 0));
+    } else if (c >= 0x30 && c <= 0x39) {
+      const start = this.i;
+      let v: i64 = 0;
+      while (this.i < n) {
+        const d = s.charCodeAt(this.i);
+        if (d < 0x30 || d > 0x39) break;
+        v = v * 10 + <i64>(d - 0x30);
+        if (v > <i64>i32.MAX_VALUE) return this.fail("index too large", start);
+        this.i++;
+      }
+      this.segments.push(new JsonPathSegment(SEGMENT_INDEX, descendant, new ArrayBuffer(0), <i32>v));
+    } else if (c == 0x2a) {
+      this.i++;
+      this.segments.push(new JsonPathSegment(SEGMENT_ANY, descendant, new ArrayBuffer(0), 0));
+    } else if (c == 0x2d) {
+      return this.fail("negative indexes are not supported", this.i);
+    } else return this.unexpected(this.i);
+    this.skipBlanks();
+    if (this.i >= n) return this.fail("expected ']'", this.i);
+    if (s.charCodeAt(this.i) != 0x5d) return this.unexpected(this.i);
+    this.i++;
+    return true;
+  }
+
+  /** A quoted name with JSON-style escapes (and \' for single quotes); the cursor ends past the closing quote. */
+  private quoted(q: i32): string | null {
+    const s = this.s;
+    const n = s.length;
+    const open = this.i;
+    this.i++;
+    let out = "";
+    let from = this.i;
+    while (true) {
+      if (this.i >= n) {
+        this.fail("unterminated name", open);
+        return null;
+      }
+      const c = s.charCodeAt(this.i);
+      if (c == q) break;
+      if (c != 0x5c) {
+        this.i++;
+        continue;
+      }
+      out += s.substring(from, this.i);
+      if (this.i + 1 >= n) {
+        this.fail("unterminated name", open);
+        return null;
+      }
+      const e = s.charCodeAt(this.i + 1);
+      let ch = -1;
+      if (e == 0x27 || e == 0x22 || e == 0x5c || e == 0x2f) ch = e;
+      else if (e == 0x62) ch = 0x08;
+      else if (e == 0x66) ch = 0x0c;
+      else if (e == 0x6e) ch = 0x0a;
+      else if (e == 0x72) ch = 0x0d;
+      else if (e == 0x74) ch = 0x09;
+      if (ch >= 0) {
+        out += String.fromCharCode(ch);
+        this.i += 2;
+      } else if (e == 0x75) {
+        let v = 0;
+        for (let k = 2; k < 6; k++) {
+          const h = this.i + k < n ? hexDigit(s.charCodeAt(this.i + k)) : -1;
+          if (h < 0) {
+            this.fail("invalid \\u escape", this.i);
+            return null;
+          }
+          v = (v << 4) | h;
+        }
+        out += String.fromCharCode(v);
+        this.i += 6;
+      } else {
+        this.fail("invalid escape", this.i);
+        return null;
+      }
+      from = this.i;
+    }
+    out += s.substring(from, this.i);
+    this.i++;
+    return out;
+  }
+}
+
+/**
+ * Compiles a JSONPath subset: `$` then any of `.name`, `['name']` / `["name"]`,
+ * `[N]`, `[*]` / `.*`, and the descendant forms `..name`, `..*`, `..[…]`.
+ * Positions in errors count UTF-16 units of the path as written.
+ */
+export function compileJsonPath(s: string): JsonPathParse {
+  const p = new PathParser(s);
+  if (!p.parse()) return new JsonPathParse(null, p.error);
+  return new JsonPathParse(new JsonPath(s, p.segments), "");
+}
+
+// ------------------------------------------------------------------- scanning
+
+// Byte classes for the string loop: 0 is a byte that needs no attention.
+const CLS_QUOTE: u8 = 1;
+const CLS_BACKSLASH: u8 = 2;
+const CLS_CONTROL: u8 = 3;
+const CLS_HIGH: u8 = 4;
+const STRING_CLASS: usize = buildStringClass();
+
+function buildStringClass(): usize {
+  const t = memory.data(256);
+  for (let c = 0; c < 256; c++) {
+    let k: u8 = 0;
+    if (c == 0x22) k = CLS_QUOTE;
+    else if (c == 0x5c) k = CLS_BACKSLASH;
+    else if (c < 0x20) k = CLS_CONTROL;
+    else if (c >= 0x80) k = CLS_HIGH;
+    store<u8>(t + <usize>c, k);
+  }
+  return t;
+}
+
+// @ts-ignore: decorator
+@inline
+function at(p: usize, i: i32): i32 {
+  return <i32>load<u8>(p + <usize>i);
+}
+
+// @ts-ignore: decorator
+@inline
+function isDigit(c: i32): bool {
+  return <u32>(c - 0x30) < 10;
+}
+
+// @ts-ignore: decorator
+@inline
+function isCont(c: i32): bool {
+  return (c & 0xc0) == 0x80;
+}
+
+// @ts-ignore: decorator
+@inline
+function isWs(c: i32): bool {
+  return c == 0x20 || c == 0x0a || c == 0x0d || c == 0x09;
+}
+
+function skipWs(p: usize, len: i32, i: i32): i32 {
+  while (i < len && isWs(at(p, i))) i++;
+  return i;
+}
+
+/**
+ * Length of the well-formed UTF-8 sequence at i (lead byte >= 0x80), 0 when
+ * ill-formed: overlong forms, encoded surrogates and code points past U+10FFFF
+ * are refused, as a strict decoder on the shadow's side would.
+ */
+function utf8Seq(p: usize, len: i32, i: i32): i32 {
+  const b = at(p, i);
+  if (b < 0xc2) return 0;
+  if (b < 0xe0) return i + 1 < len && isCont(at(p, i + 1)) ? 2 : 0;
+  if (b < 0xf0) {
+    if (i + 2 >= len) return 0;
+    const b1 = at(p, i + 1);
+    if (b == 0xe0) {
+      if (b1 < 0xa0 || b1 > 0xbf) return 0;
+    } else if (b == 0xed) {
+      if (b1 < 0x80 || b1 > 0x9f) return 0;
+    } else if (!isCont(b1)) return 0;
+    return isCont(at(p, i + 2)) ? 3 : 0;
+  }
+  if (b < 0xf5) {
+    if (i + 3 >= len) return 0;
+    const b1 = at(p, i + 1);
+    if (b == 0xf0) {
+      if (b1 < 0x90 || b1 > 0xbf) return 0;
+    } else if (b == 0xf4) {
+      if (b1 < 0x80 || b1 > 0x8f) return 0;
+    } else if (!isCont(b1)) return 0;
+    return isCont(at(p, i + 2)) && isCont(at(p, i + 3)) ? 4 : 0;
+  }
+  return 0;
+}
+
+/** Four hex digits at p, already validated. */
+function hex4(p: usize): i32 {
+  return (hexDigit(<i32>load<u8>(p)) << 12) | (hexDigit(<i32>load<u8>(p + 1)) << 8) |
+    (hexDigit(<i32>load<u8>(p + 2)) << 4) | hexDigit(<i32>load<u8>(p + 3));
+}
+
+function putUtf8(o: usize, cp: i32): i32 {
+  if (cp < 0x80) {
+    store<u8>(o, <u8>cp);
+    return 1;
+  }
+  if (cp < 0x800) {
+    store<u8>(o, <u8>(0xc0 | (cp >> 6)));
+    store<u8>(o + 1, <u8>(0x80 | (cp & 0x3f)));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    store<u8>(o, <u8>(0xe0 | (cp >> 12)));
+    store<u8>(o + 1, <u8>(0x80 | ((cp >> 6) & 0x3f)));
+    store<u8>(o + 2, <u8>(0x80 | (cp & 0x3f)));
+    return 3;
+  }
+  store<u8>(o, <u8>(0xf0 | (cp >> 18)));
+  store<u8>(o + 1, <u8>(0x80 | ((cp >> 12) & 0x3f)));
+  store<u8>(o + 2, <u8>(0x80 | ((cp >> 6) & 0x3f)));
+  store<u8>(o + 3, <u8>(0x80 | (cp & 0x3f)));
+  return 4;
+}
+
+/**
+ * '"' + bytes + '"', escaping what JSON requires. The rewriter's outputs need no
+ * escaping today; this keeps the document valid even if that ever changes.
+ */
+function quoted(src: ArrayBuffer): ArrayBuffer {
+  const sp = changetype<usize>(src);
+  const n = src.byteLength;
+  let extra = 0;
+  for (let i = 0; i < n; i++) {
+    const c = at(sp, i);
+    if (c == 0x22 || c == 0x5c) extra += 1;
+    else if (c < 0x20) extra += 5;
+  }
+  const out = new ArrayBuffer(n + extra + 2);
+  const o = changetype<usize>(out);
+  store<u8>(o, 0x22);
+  let k: usize = 1;
+  if (extra == 0) {
+    memory.copy(o + 1, sp, <usize>n);
+    k += <usize>n;
+  } else {
+    for (let i = 0; i < n; i++) {
+      const c = at(sp, i);
+      if (c == 0x22 || c == 0x5c) {
+        store<u8>(o + k, 0x5c);
+        store<u8>(o + k + 1, <u8>c);
+        k += 2;
+      } else if (c < 0x20) {
+        store<u8>(o + k, 0x5c);
+        store<u8>(o + k + 1, 0x75);
+        store<u8>(o + k + 2, 0x30);
+        store<u8>(o + k + 3, 0x30);
+        store<u8>(o + k + 4, <u8>(0x30 + (c >> 4)));
+        const lo = c & 15;
+        store<u8>(o + k + 5, <u8>(lo < 10 ? 0x30 + lo : 0x57 + lo));
+        k += 6;
+      } else {
+        store<u8>(o + k, <u8>c);
+        k++;
+      }
+    }
+  }
+  store<u8>(o + k, 0x22);
+  return out;
+}
+
+const KIND_OBJECT: u8 = 0;
+const KIND_ARRAY: u8 = 1;
+
+const ST_VALUE: i32 = 0;
+const ST_AFTER: i32 = 1;
+const ST_MEMBER: i32 = 2;
+const ST_ELEMENT: i32 = 3;
+const ST_CLOSE: i32 = 4;
+
+export class JsonScan {
+  /** False: not valid JSON (RFC 8259, UTF-8 without BOM) or nested deeper than MAX_DEPTH. */
+  valid: bool = true;
+  /** Why not valid, with the byte offset. */
+  error: string = "";
+  /** Sorted, non-overlapping, offsets into the scanned buffer. */
+  edits: Edit[] = [];
+  masked: u32 = 0;
+  hashed: u32 = 0;
+  dropped: u32 = 0;
+  /** Hits per detector, indexed by the detector's bit position. */
+  detectorHits: StaticArray<u32> = new StaticArray<u32>(6);
+
+  // Scratch state, kept between scans so a request allocates only what it finds.
+  // One frame per open container, index = depth (1-based; 0 is outside the root).
+  private fKind: StaticArray<u8> = new StaticArray<u8>(MAX_DEPTH + 1);
+  private fOpen: StaticArray<i32> = new StaticArray<i32>(MAX_DEPTH + 1);
+  /** The rule action applied to the container itself when it closes. */
+  private fAction: StaticArray<u8> = new StaticArray<u8>(MAX_DEPTH + 1);
+  /** Inside a value a rule rewrote or dropped: validated only. */
+  private fInert: StaticArray<bool> = new StaticArray<bool>(MAX_DEPTH + 1);
+  /** Some rule can still match below this container. */
+  private fLive: StaticArray<bool> = new StaticArray<bool>(MAX_DEPTH + 1);
+  private fCount: StaticArray<i32> = new StaticArray<i32>(MAX_DEPTH + 1);
+  private fCurDropped: StaticArray<bool> = new StaticArray<bool>(MAX_DEPTH + 1);
+  /** Dropped members are removed as a run, so two neighbours never claim the same comma. */
+  private fRunStart: StaticArray<i32> = new StaticArray<i32>(MAX_DEPTH + 1);
+  private fRunEnd: StaticArray<i32> = new StaticArray<i32>(MAX_DEPTH + 1);
+  private fKeptEnd: StaticArray<i32> = new StaticArray<i32>(MAX_DEPTH + 1);
+  /** Per depth and rule: bit k = the first k segments matched the location so far. */
+  private states: StaticArray<u64> = new StaticArray<u64>(0);
+  // The rules flattened for matching (see prepare): raw tables, so the per-key
+  // loop holds no managed references and costs no shadow-stack traffic.
+  private ruleTable: StaticArray<i32> = new StaticArray<i32>(0);
+  private segmentTable: StaticArray<usize> = new StaticArray<usize>(0);
+  private ruleCount: i32 = 0;
+  private childLive: bool = false;
+  private scratch: ArrayBuffer = new ArrayBuffer(256);
+  private findings: Finding[] = [];
+  private strEscaped: bool = false;
+  private numInteger: bool = false;
+  private zero: ArrayBuffer = utf8("0");
+  private falseLit: ArrayBuffer = utf8("false");
+  private emptyObject: ArrayBuffer = utf8("{}");
+  private emptyArray: ArrayBuffer = utf8("[]");
+  private nothing: ArrayBuffer = new ArrayBuffer(0);
+
+  reset(): void {
+    this.valid = true;
+    this.error = "";
+    this.edits.length = 0;
+    this.masked = 0;
+    this.hashed = 0;
+    this.dropped = 0;
+    for (let i = 0; i < 6; i++) unchecked((this.detectorHits[i] = 0));
+  }
+
+  /** Marks the scan failed; a failed scan reports no edits and no counts. Returns -1 for the callers' convenience. */
+  private fail(message: string, pos: i32): i32 {
+    if (this.valid) {
+      this.reset();
+      this.valid = false;
+      this.error = message + " at " + pos.toString();
+    }
+    return -1;
+  }
+
+  private unexpected(p: usize, len: i32, pos: i32): i32 {
+    if (pos >= len) return this.fail("unexpected end of input", pos);
+    const c = at(p, pos);
+    if (c >= 0x20 && c < 0x7f) return this.fail("unexpected character " + describeChar(c), pos);
+    let hex = c.toString(16).toUpperCase();
+    if (hex.length < 2) hex = "0" + hex;
+    return this.fail("unexpected byte 0x" + hex, pos);
+  }
+
+  private ensureScratch(n: i32): usize {
+    if (this.scratch.byteLength < n) this.scratch = new ArrayBuffer(n < 256 ? 256 : n);
+    return changetype<usize>(this.scratch);
+  }
+
+  /**
+   * Flattens the rules: per rule [action, segment count, first segment], per
+   * segment [kind | descendant << 8, index, name pointer, name length]. The
+   * name pointers stay valid while `rules` is alive, i.e. for the scan.
+   * A rule whose action or length is out of range is disabled, not trusted.
+   */
+  private prepare(rules: JsonRule[]): void {
+    const nr = rules.length;
+    let total = 0;
+    for (let r = 0; r < nr; r++) total += rules[r].path.segments.length;
+    if (this.ruleTable.length < nr * 3) this.ruleTable = new StaticArray<i32>(nr * 3);
+    if (this.segmentTable.length < total * 4) this.segmentTable = new StaticArray<usize>(total * 4);
+    const needStates = (MAX_DEPTH + 2) * nr;
+    if (this.states.length < needStates) this.states = new StaticArray<u64>(needStates);
+    const rt = this.ruleTable;
+    const sg = this.segmentTable;
+    const st = this.states;
+    let next = 0;
+    for (let r = 0; r < nr; r++) {
+      const rule = rules[r];
+      const segs = rule.path.segments;
+      const n = segs.length;
+      const usable = rule.action >= ACTION_MASK && rule.action <= ACTION_DROP && n > 0 && n <= MAX_SEGMENTS;
+      unchecked((rt[r * 3] = usable ? <i32>rule.action : 0));
+      unchecked((rt[r * 3 + 1] = n));
+      unchecked((rt[r * 3 + 2] = next));
+      for (let k = 0; k < n; k++) {
+        const seg = segs[k];
+        const o = (next + k) * 4;
+        unchecked((sg[o] = <usize>seg.kind | (seg.descendant ? 0x100 : 0)));
+        unchecked((sg[o + 1] = <usize>seg.index));
+        unchecked((sg[o + 2] = changetype<usize>(seg.name)));
+        unchecked((sg[o + 3] = <usize>seg.name.byteLength));
+      }
+      next += n;
+      // The root's location: every usable rule at its first segment (slot 1 is the root container's).
+      unchecked((st[nr + r] = usable ? 1 : 0));
+    }
+    this.ruleCount = nr;
+    this.childLive = false;
+    for (let r = 0; r < nr; r++) if (unchecked(st[nr + r]) != 0) this.childLive = true;
+  }
+
+  /** Validates the string starting at the quote at s; returns the offset past its closing quote. */
+  private string(p: usize, len: i32, s: i32): i32 {
+    let i = s + 1;
+    let escaped = false;
+    while (true) {
+      if (i >= len) return this.fail("unterminated string starting", s);
+      const c = at(p, i);
+      const k = load<u8>(STRING_CLASS + <usize>c);
+      if (k == 0) {
+        i++;
+        continue;
+      }
+      if (k == CLS_QUOTE) break;
+      if (k == CLS_BACKSLASH) {
+        escaped = true;
+        if (i + 1 >= len) return this.fail("unterminated string starting", s);
+        const e = at(p, i + 1);
+        if (e == 0x75) {
+          if (i + 5 >= len) return this.fail("unterminated string starting", s);
+          for (let j = i + 2; j < i + 6; j++) if (hexDigit(at(p, j)) < 0) return this.fail("invalid \\u escape", i);
+          i += 6;
+        } else if (e == 0x22 || e == 0x5c || e == 0x2f || e == 0x62 || e == 0x66 || e == 0x6e || e == 0x72 || e == 0x74) {
+          i += 2;
+        } else return this.fail("invalid escape", i);
+        continue;
+      }
+      if (k == CLS_CONTROL) return this.fail("unescaped control character in string", i);
+      const n = utf8Seq(p, len, i);
+      if (n == 0) return this.fail("invalid UTF-8", i);
+      i += n;
+    }
+    this.strEscaped = escaped;
+    return i + 1;
+  }
+
+  /** Decodes the validated string content [cs, ce) into scratch; returns its length. Lone surrogates become U+FFFD. */
+  private decode(p: usize, cs: i32, ce: i32): i32 {
+    const o = this.ensureScratch(ce - cs);
+    let n = 0;
+    let i = cs;
+    while (i < ce) {
+      const c = at(p, i);
+      if (c != 0x5c) {
+        store<u8>(o + <usize>n, <u8>c);
+        n++;
+        i++;
+        continue;
+      }
+      const e = at(p, i + 1);
+      if (e == 0x75) {
+        let cp = hex4(p + <usize>(i + 2));
+        i += 6;
+        if (cp >= 0xd800 && cp < 0xdc00 && i + 6 <= ce && at(p, i) == 0x5c && at(p, i + 1) == 0x75) {
+          const lo = hex4(p + <usize>(i + 2));
+          if (lo >= 0xdc00 && lo < 0xe000) {
+            cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+            i += 6;
+          }
+        }
+        if (cp >= 0xd800 && cp < 0xe000) cp = 0xfffd;
+        n += putUtf8(o + <usize>n, cp);
+        continue;
+      }
+      let d = e; // '"', '\\', '/'
+      if (e == 0x62) d = 0x08;
+      else if (e == 0x66) d = 0x0c;
+      else if (e == 0x6e) d = 0x0a;
+      else if (e == 0x72) d = 0x0d;
+      else if (e == 0x74) d = 0x09;
+      store<u8>(o + <usize>n, <u8>d);
+      n++;
+      i += 2;
+    }
+    return n;
+  }
+
+  private number(p: usize, len: i32, s: i32): i32 {
+    let i = s;
+    if (at(p, i) == 0x2d) i++;
+    if (i >= len) return this.fail("unexpected end of input", i);
+    if (at(p, i) == 0x30) {
+      i++;
+      if (i < len && isDigit(at(p, i))) return this.fail("leading zero in number", s);
+    } else if (isDigit(at(p, i))) {
+      while (i < len && isDigit(at(p, i))) i++;
+    } else return this.fail("expected a digit after '-'", i);
+    let integer = true;
+    if (i < len && at(p, i) == 0x2e) {
+      integer = false;
+      i++;
+      if (i >= len || !isDigit(at(p, i))) return this.fail("expected a digit after '.'", i);
+      while (i < len && isDigit(at(p, i))) i++;
+    }
+    if (i < len && (at(p, i) | 0x20) == 0x65) {
+      integer = false;
+      i++;
+      if (i < len && (at(p, i) == 0x2b || at(p, i) == 0x2d)) i++;
+      if (i >= len || !isDigit(at(p, i))) return this.fail("expected a digit in the exponent", i);
+      while (i < len && isDigit(at(p, i))) i++;
+    }
+    this.numInteger = integer;
+    return i;
+  }
+
+  /** Rule matching for a child of the container at `depth`: a member (kp/kl) or an element (index >= 0). */
+  private match(depth: i32, kp: usize, kl: i32, index: i32): u8 {
+    const nr = this.ruleCount;
+    const rt = changetype<usize>(this.ruleTable);
+    const sg = changetype<usize>(this.segmentTable);
+    const from = changetype<usize>(this.states) + (<usize>(depth * nr) << 3);
+    const to = from + (<usize>nr << 3);
+    let action: i32 = 0;
+    let live = false;
+    for (let r = 0; r < nr; r++) {
+      let bits = load<u64>(from + (<usize>r << 3));
+      let next: u64 = 0;
+      if (bits != 0) {
+        const ra = load<i32>(rt + <usize>(r * 12));
+        const n = load<i32>(rt + <usize>(r * 12 + 4));
+        const first = sg + (<usize>load<i32>(rt + <usize>(r * 12 + 8)) << (alignof<usize>() + 2));
+        while (bits != 0) {
+          const k = <i32>ctz<u64>(bits);
+          bits &= bits - 1;
+          if (k >= n) continue;
+          const seg = first + (<usize>k << (alignof<usize>() + 2));
+          const kindDesc = load<usize>(seg);
+          if (kindDesc & 0x100) next |= (<u64>1) << <u64>k;
+          const kind = <u8>(kindDesc & 0xff);
+          let hit = kind == SEGMENT_ANY;
+          if (kind == SEGMENT_NAME) {
+            hit = index < 0 && load<usize>(seg, sizeof<usize>() * 3) == <usize>kl &&
+              memory.compare(load<usize>(seg, sizeof<usize>() * 2), kp, <usize>kl) == 0;
+          } else if (kind == SEGMENT_INDEX) {
+            hit = index >= 0 && <i32>load<usize>(seg, sizeof<usize>()) == index;
+          }
+          if (hit) next |= (<u64>1) << <u64>(k + 1);
+        }
+        const done = (<u64>1) << <u64>n;
+        if (next & done) {
+          if (ra > action) action = ra;
+          // Nothing below a rewritten value is visited.
+          next &= ~done;
+        }
+        if (next != 0) live = true;
+      }
+      store<u64>(to + (<usize>r << 3), next);
+    }
+    this.childLive = live;
+    return <u8>action;
+  }
+
+  private count(action: u8): void {
+    if (action == ACTION_MASK) this.masked++;
+    else if (action == ACTION_HASH) this.hashed++;
+    else if (action == ACTION_DROP) this.dropped++;
+  }
+
+  /** A member or element begins at `start`: drop bookkeeping for its container. */
+  private begin(depth: i32, start: i32, action: u8): void {
+    if (action == ACTION_DROP) {
+      unchecked((this.fCurDropped[depth] = true));
+      if (unchecked(this.fRunStart[depth]) < 0) unchecked((this.fRunStart[depth] = start));
+      return;
+    }
+    unchecked((this.fCurDropped[depth] = false));
+    const run = unchecked(this.fRunStart[depth]);
+    if (run >= 0) {
+      // The run goes with the comma after it; this member takes the run's place.
+      this.edits.push(new Edit(run, start, this.nothing));
+      unchecked((this.fRunStart[depth] = -1));
+    }
+  }
+
+  /** The container at `depth` closes at `pos`: a trailing run of dropped members, then the container's own rule. */
+  private close(p: usize, depth: i32, pos: i32, rewriter: ValueRewriter): void {
+    const run = unchecked(this.fRunStart[depth]);
+    const open = unchecked(this.fOpen[depth]);
+    if (run >= 0) {
+      const kept = unchecked(this.fKeptEnd[depth]);
+      // After a kept member the run takes the comma before it; with none kept the container is left empty.
+      if (kept >= 0) this.edits.push(new Edit(kept, unchecked(this.fRunEnd[depth]), this.nothing));
+      else this.edits.push(new Edit(open + 1, pos, this.nothing));
+    }
+    const action = unchecked(this.fAction[depth]);
+    if (action == ACTION_MASK) {
+      this.edits.push(new Edit(open, pos + 1, unchecked(this.fKind[depth]) == KIND_OBJECT ? this.emptyObject : this.emptyArray));
+    } else if (action == ACTION_HASH) {
+      this.edits.push(new Edit(open, pos + 1, quoted(rewriter.hashToken(p + <usize>open, pos + 1 - open))));
+    }
+  }
+
+  /** A scalar a rule matched (drops are handled by the container). */
+  private rewriteScalar(p: usize, s: i32, e: i32, action: u8, rewriter: ValueRewriter): void {
+    const c = at(p, s);
+    let replacement: ArrayBuffer | null = null;
+    if (c == 0x22) {
+      let vp = p + <usize>(s + 1);
+      let vl = e - s - 2;
+      if (this.strEscaped) {
+        vl = this.decode(p, s + 1, e - 1);
+        vp = changetype<usize>(this.scratch);
+      }
+      replacement = quoted(action == ACTION_HASH ? rewriter.hashToken(vp, vl) : rewriter.maskValue(vp, vl));
+    } else if (action == ACTION_HASH) {
+      replacement = quoted(rewriter.hashToken(p + <usize>s, e - s));
+    } else if (action == ACTION_MASK) {
+      // Masks keep the type: numbers become 0, booleans false, null stays null.
+      if (c == 0x74) replacement = this.falseLit;
+      else if (c != 0x66 && c != 0x6e && !(e - s == 1 && c == 0x30)) replacement = this.zero;
+    }
+    if (replacement != null) this.edits.push(new Edit(s, e, replacement));
+  }
+
+  /** Detectors over a string or number no rule rewrote. */
+  private detect(p: usize, s: i32, e: i32, detectors: i32, rewriter: ValueRewriter): void {
+    const c = at(p, s);
+    const edits = this.edits;
+    const before = edits.length;
+    if (c == 0x22) {
+      const cs = s + 1;
+      const ce = e - 1;
+      if (ce <= cs) return;
+      if (!this.strEscaped) {
+        rewriter.scanEdits(p + <usize>cs, ce - cs, detectors, false, cs, edits, this.detectorHits);
+        if (!this.editsWithin(before, cs, ce, false)) {
+          // Findings that do not fit the string would corrupt the document; mask the value whole instead.
+          edits.length = before;
+          edits.push(new Edit(s, e, quoted(rewriter.maskValue(p + <usize>cs, ce - cs))));
+        }
+        return;
+      }
+      // Findings in decoded text have no byte range in the escaped original, so the whole value goes.
+      const n = this.decode(p, cs, ce);
+      const scratch = changetype<usize>(this.scratch);
+      const findings = this.findings;
+      findings.length = 0;
+      const found = scanText(scratch, n, detectors, findings);
+      if (found <= 0) return;
+      const hits = this.detectorHits;
+      for (let i = 0; i < findings.length; i++) {
+        const bit = ctz<i32>(unchecked(findings[i]).detector);
+        if (bit < hits.length) unchecked((hits[bit] += 1));
+      }
+      edits.push(new Edit(s, e, quoted(rewriter.maskValue(scratch, n))));
+      return;
+    }
+    // Numbers: only a bare integer of card length can be a card number.
+    if (c == 0x74 || c == 0x66 || c == 0x6e || !this.numInteger || (detectors & DETECTOR_CARD) == 0) return;
+    const ds = c == 0x2d ? s + 1 : s;
+    const nd = e - ds;
+    if (nd < 13 || nd > 19) return;
+    rewriter.scanEdits(p + <usize>ds, nd, DETECTOR_CARD, false, ds, edits, this.detectorHits);
+    if (edits.length == before) return;
+    if (!this.editsWithin(before, ds, e, true)) {
+      // Keep the leading digit so the replacement is still a number of the same length.
+      edits.length = before;
+      const out = new ArrayBuffer(nd);
+      const o = changetype<usize>(out);
+      store<u8>(o, load<u8>(p + <usize>ds));
+      memory.fill(o + 1, 0x30, <usize>(nd - 1));
+      edits.push(new Edit(ds, e, out));
+    }
+  }
+
+  /**
+   * Whether edits[from..] are sorted, inside [lo, hi) and (for numbers) digits
+   * only with no leading zero. Guards the document against a rewriter whose
+   * output would not fit where it goes.
+   */
+  private editsWithin(from: i32, lo: i32, hi: i32, digits: bool): bool {
+    const edits = this.edits;
+    let prev = lo;
+    for (let i = from; i < edits.length; i++) {
+      const ed = unchecked(edits[i]);
+      if (ed.start < prev || ed.end < ed.start || ed.end > hi) return false;
+      prev = ed.end;
+      if (digits) {
+        const r = changetype<usize>(ed.replacement);
+        const rl = ed.replacement.byteLength;
+        if (rl != ed.end - ed.start) return false;
+        for (let k = 0; k < rl; k++) if (!isDigit(at(r, k))) return false;
+        if (ed.start == lo && rl > 1 && at(r, 0) == 0x30) return false;
+      }
+    }
+    return true;
+  }
+
+  /** See scanJson. */
+  scan(p: usize, len: i32, rules: JsonRule[], detectors: i32, rewriter: ValueRewriter): void {
+    this.reset();
+    if (len < 0) len = 0;
+    this.prepare(rules);
+    if (len >= 3 && at(p, 0) == 0xef && at(p, 1) == 0xbb && at(p, 2) == 0xbf) {
+      this.fail("byte order mark (not allowed in JSON)", 0);
+      return;
+    }
+    let pos = skipWs(p, len, 0);
+    let depth = 0;
+    let action: u8 = 0; // what the rules do to the value about to be read
+    let inert = false; // that value lies inside one a rule rewrote or dropped
+    let valueEnd = 0;
+    let state = ST_VALUE;
+    while (true) {
+      if (state == ST_VALUE) {
+        if (pos >= len) {
+          this.fail("unexpected end of input", pos);
+          return;
+        }
+        const c = at(p, pos);
+        if (c == 0x7b || c == 0x5b) {
+          if (depth == MAX_DEPTH) {
+            this.fail("nesting deeper than " + MAX_DEPTH.toString() + " levels", pos);
+            return;
+          }
+          depth++;
+          const rewritten = inert || action != 0;
+          unchecked((this.fKind[depth] = c == 0x7b ? KIND_OBJECT : KIND_ARRAY));
+          unchecked((this.fOpen[depth] = pos));
+          unchecked((this.fAction[depth] = inert || action == ACTION_DROP ? 0 : action));
+          unchecked((this.fInert[depth] = rewritten));
+          unchecked((this.fLive[depth] = !rewritten && this.childLive));
+          unchecked((this.fCount[depth] = 0));
+          unchecked((this.fCurDropped[depth] = false));
+          unchecked((this.fRunStart[depth] = -1));
+          unchecked((this.fKeptEnd[depth] = -1));
+          pos = skipWs(p, len, pos + 1);
+          if (pos < len && at(p, pos) == (c == 0x7b ? 0x7d : 0x5d)) state = ST_CLOSE;
+          else state = c == 0x7b ? ST_MEMBER : ST_ELEMENT;
+          continue;
+        }
+        let end = -1;
+        if (c == 0x22) end = this.string(p, len, pos);
+        else if (c == 0x2d || isDigit(c)) end = this.number(p, len, pos);
+        else if (c == 0x74 || c == 0x6e) {
+          const word: u32 = c == 0x74 ? 0x65757274 : 0x6c6c756e; // "true", "null"
+          if (pos + 4 <= len && load<u32>(p + <usize>pos) == word) end = pos + 4;
+          else end = this.fail("invalid literal", pos);
+        } else if (c == 0x66) {
+          if (pos + 5 <= len && load<u32>(p + <usize>pos) == 0x736c6166 && at(p, pos + 4) == 0x65) end = pos + 5;
+          else end = this.fail("invalid literal", pos);
+        } else end = this.unexpected(p, len, pos);
+        if (end < 0) return;
+        if (!inert) {
+          if (action == 0) {
+            if (detectors != 0 && (c == 0x22 || c == 0x2d || isDigit(c))) this.detect(p, pos, end, detectors, rewriter);
+          } else if (action != ACTION_DROP) this.rewriteScalar(p, pos, end, action, rewriter);
+        }
+        pos = end;
+        valueEnd = end;
+        state = ST_AFTER;
+        continue;
+      }
+      if (state == ST_AFTER) {
+        pos = skipWs(p, len, pos);
+        if (depth == 0) {
+          if (pos < len) this.unexpected(p, len, pos);
+          return;
+        }
+        if (unchecked(this.fCurDropped[depth])) unchecked((this.fRunEnd[depth] = valueEnd));
+        else unchecked((this.fKeptEnd[depth] = valueEnd));
+        if (pos >= len) {
+          this.fail("unexpected end of input", pos);
+          return;
+        }
+        const c = at(p, pos);
+        const object = unchecked(this.fKind[depth]) == KIND_OBJECT;
+        if (c == 0x2c) {
+          const comma = pos;
+          pos = skipWs(p, len, pos + 1);
+          if (pos < len && at(p, pos) == (object ? 0x7d : 0x5d)) {
+            this.fail("trailing comma", comma);
+            return;
+          }
+          state = object ? ST_MEMBER : ST_ELEMENT;
+          continue;
+        }
+        if (c == (object ? 0x7d : 0x5d)) {
+          state = ST_CLOSE;
+          continue;
+        }
+        this.fail(object ? "expected ',' or '}'" : "expected ',' or ']'", pos);
+        return;
+      }
+      if (state == ST_CLOSE) {
+        // pos is at the closing bracket of the container at depth.
+        if (!unchecked(this.fInert[depth]) || unchecked(this.fAction[depth]) != 0) this.close(p, depth, pos, rewriter);
+        depth--;
+        pos++;
+        valueEnd = pos;
+        state = ST_AFTER;
+        continue;
+      }
+      if (state == ST_MEMBER) {
+        if (pos >= len || at(p, pos) != 0x22) {
+          if (pos >= len) this.fail("unexpected end of input", pos);
+          else this.fail("expected a string key", pos);
+          return;
+        }
+        const keyStart = pos;
+        const keyEnd = this.string(p, len, pos);
+        if (keyEnd < 0) return;
+        const keyEscaped = this.strEscaped;
+        pos = skipWs(p, len, keyEnd);
+        if (pos >= len || at(p, pos) != 0x3a) {
+          if (pos >= len) this.fail("unexpected end of input", pos);
+          else this.fail("expected ':'", pos);
+          return;
+        }
+        pos = skipWs(p, len, pos + 1);
+        inert = unchecked(this.fInert[depth]);
+        action = 0;
+        this.childLive = false;
+        if (!inert && unchecked(this.fLive[depth])) {
+          let kp = p + <usize>(keyStart + 1);
+          let kl = keyEnd - keyStart - 2;
+          if (keyEscaped) {
+            kl = this.decode(p, keyStart + 1, keyEnd - 1);
+            kp = changetype<usize>(this.scratch);
+          }
+          action = this.match(depth, kp, kl, -1);
+          this.count(action);
+        }
+        if (!inert) this.begin(depth, keyStart, action);
+        state = ST_VALUE;
+        continue;
+      }
+      // ST_ELEMENT: pos is at the element's first byte.
+      const index = unchecked(this.fCount[depth]);
+      unchecked((this.fCount[depth] = index + 1));
+      inert = unchecked(this.fInert[depth]);
+      action = 0;
+      this.childLive = false;
+      if (!inert && unchecked(this.fLive[depth])) {
+        action = this.match(depth, 0, 0, index);
+        this.count(action);
+      }
+      if (!inert) this.begin(depth, pos, action);
+      state = ST_VALUE;
+    }
+  }
+}
+
+/** Validates and scans one complete JSON document; fills `out` (reset first). */
+export function scanJson(ptr: usize, len: i32, rules: JsonRule[], detectors: i32, rewriter: ValueRewriter, out: JsonScan): void {
+  out.scan(ptr, len, rules, detectors, rewriter);
+}

@@ -1,0 +1,50 @@
+// Case-insensitive name sets for header and query-parameter rules, as bytes, so
+// a name from the wire is matched without building a string.
+
+/** Compares ASCII case-insensitively; the rule names are stored lower-case. */
+export function equalsLower(p: usize, len: usize, lower: ArrayBuffer): bool {
+  if (len != <usize>lower.byteLength) return false;
+  const q = changetype<usize>(lower);
+  for (let i: usize = 0; i < len; i++) {
+    let c = load<u8>(p + i);
+    if (c >= 0x41 && c <= 0x5a) c += 0x20;
+    if (c != load<u8>(q + i)) return false;
+  }
+  return true;
+}
+
+export class NameSet {
+  names: ArrayBuffer[] = [];
+
+  constructor(list: string[]) {
+    for (let i = 0; i < list.length; i++) this.names.push(String.UTF8.encode(list[i]));
+  }
+
+  has(p: usize, len: usize): bool {
+    for (let i = 0; i < this.names.length; i++) if (equalsLower(p, len, unchecked(this.names[i]))) return true;
+    return false;
+  }
+}
+
+/** drop / mask / hash sets for one kind of name; action() says which applies (0 when none). */
+export class NameActions {
+  drop: NameSet;
+  mask: NameSet;
+  hash: NameSet;
+  empty: bool;
+
+  constructor(drop: string[], mask: string[], hash: string[]) {
+    this.drop = new NameSet(drop);
+    this.mask = new NameSet(mask);
+    this.hash = new NameSet(hash);
+    this.empty = drop.length + mask.length + hash.length == 0;
+  }
+
+  action(p: usize, len: usize): u8 {
+    if (this.empty) return 0;
+    if (this.drop.has(p, len)) return 3; // ACTION_DROP
+    if (this.hash.has(p, len)) return 2; // ACTION_HASH
+    if (this.mask.has(p, len)) return 1; // ACTION_MASK
+    return 0;
+  }
+}

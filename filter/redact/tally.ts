@@ -1,0 +1,28 @@
+// What one request's redaction did, per rule kind; turned into Envoy counters by
+// the caller, so the redaction code itself stays free of host calls.
+export class Tally {
+  headersDropped: u32 = 0;
+  headersMasked: u32 = 0;
+  headersHashed: u32 = 0;
+  queryDropped: u32 = 0;
+  queryMasked: u32 = 0;
+  queryHashed: u32 = 0;
+  jsonDropped: u32 = 0;
+  jsonMasked: u32 = 0;
+  jsonHashed: u32 = 0;
+  /** Hits per detector, indexed by the detector's bit position. */
+  detectorHits: StaticArray<u32> = new StaticArray<u32>(6);
+
+  reset(): void {
+    this.headersDropped = 0;
+    this.headersMasked = 0;
+    this.headersHashed = 0;
+    this.queryDropped = 0;
+    this.queryMasked = 0;
+    this.queryHashed = 0;
+    this.jsonDropped = 0;
+    this.jsonMasked = 0;
+    this.jsonHashed = 0;
+    for (let i = 0; i < 6; i++) unchecked((this.detectorHits[i] = 0));
+  }
+}

@@ -1,0 +1,221 @@
+// Replacement bytes for sensitive values. A mask keeps the value's shape (its
+// length, separators, the parts a parser or validator looks at) so the shadow
+// runs the same code path as the primary; a hash token keeps equality (the
+// same value always gives the same token) so joins and deduplication in the
+// shadow still work, while the key keeps tokens from being reversed by
+// hashing guesses.
+import { Edit } from "./edits";
+import { HmacKey } from "./hmac";
+import {
+  Finding,
+  scanText,
+  DETECTOR_CARD,
+  DETECTOR_EMAIL,
+  DETECTOR_SSN,
+  DETECTOR_JWT,
+  DETECTOR_IBAN,
+  DETECTOR_PHONE,
+} from "./detectors";
+
+const HEX: usize = memory.data<u8>([0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66]);
+const MAC: usize = memory.data(32);
+const STAR: u8 = 0x2a;
+
+// @ts-ignore: decorator
+@inline
+function isDigit(c: u8): bool {
+  return <u32>(c - 0x30) < 10;
+}
+
+// @ts-ignore: decorator
+@inline
+function isAlnum(c: u8): bool {
+  return <u32>(c - 0x30) < 10 || <u32>((c | 0x20) - 0x61) < 26;
+}
+
+// @ts-ignore: decorator
+@inline
+function isContinuation(c: u8): bool {
+  return (c & 0xc0) == 0x80;
+}
+
+/**
+ * Code points in [p, p+len), counting each byte of an invalid sequence as one,
+ * as a UTF-8 decoder that substitutes U+FFFD would.
+ */
+function codePoints(p: usize, len: i32): i32 {
+  let n = 0;
+  let i = 0;
+  while (i < len) {
+    const b = load<u8>(p + <usize>i);
+    let size = 1;
+    if (b >= 0xc2 && b < 0xe0) size = 2;
+    else if (b >= 0xe0 && b < 0xf0) size = 3;
+    else if (b >= 0xf0 && b < 0xf5) size = 4;
+    let k = 1;
+    while (k < size && i + k < len && isContinuation(load<u8>(p + <usize>(i + k)))) k++;
+    i += k;
+    n++;
+  }
+  return n;
+}
+
+/** Card: first digit and last four kept, the rest 0 except the digit that makes the Luhn sum come out right. */
+function maskCard(o: usize, n: i32): void {
+  let digits = 0;
+  for (let i = 0; i < n; i++) if (isDigit(load<u8>(o + <usize>i))) digits++;
+  let k = 0;
+  let fix = -1; // byte offset of the adjusting digit: the last masked one
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const q = o + <usize>i;
+    const c = load<u8>(q);
+    if (!isDigit(c)) {
+      if (c != 0x20 && c != 0x2d) store<u8>(q, STAR);
+      continue;
+    }
+    let d = <i32>c - 0x30;
+    if (k > 0 && k < digits - 4) {
+      d = 0;
+      store<u8>(q, 0x30);
+      if (k == digits - 5) fix = i;
+    }
+    // Doubled are the digits an odd distance from the last one.
+    if (((digits - 1 - k) & 1) == 1) d = d < 5 ? d << 1 : (d << 1) - 9;
+    sum += d;
+    k++;
+  }
+  // The fixed digit is four places from the last, so it is not doubled: it adds itself.
+  if (fix >= 0) store<u8>(o + <usize>fix, <u8>(0x30 + (10 - sum % 10) % 10));
+}
+
+/** Email: '@', the domain's dots and the top-level domain kept. */
+function maskEmail(o: usize, n: i32): void {
+  let at = -1;
+  let dot = -1;
+  for (let i = 0; i < n; i++) {
+    const c = load<u8>(o + <usize>i);
+    if (c == 0x40) {
+      at = i;
+      dot = -1;
+    } else if (c == 0x2e && at >= 0) dot = i;
+  }
+  const tld = dot >= 0 ? dot : n;
+  for (let i = 0; i < tld; i++) {
+    const q = o + <usize>i;
+    if (i == at || (at >= 0 && i > at && load<u8>(q) == 0x2e)) continue;
+    store<u8>(q, STAR);
+  }
+}
+
+/** Keeps the last `keep` digits, spaces and dashes (and a phone's "+.()"); `mask` over other digits, '*' over anything else. */
+function maskDigits(o: usize, n: i32, keep: i32, mask: u8, phone: bool): void {
+  let digits = 0;
+  for (let i = 0; i < n; i++) if (isDigit(load<u8>(o + <usize>i))) digits++;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const q = o + <usize>i;
+    const c = load<u8>(q);
+    if (isDigit(c)) {
+      if (k < digits - keep) store<u8>(q, mask);
+      k++;
+    } else if (c == 0x20 || c == 0x2d) {
+      // separators stay
+    } else if (phone && (c == 0x2b || c == 0x2e || c == 0x28 || c == 0x29)) {
+      // a phone number's own punctuation stays
+    } else store<u8>(q, STAR);
+  }
+}
+
+/** JWT: every character an 'x', the dots kept. */
+function maskJwt(o: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const q = o + <usize>i;
+    if (load<u8>(q) != 0x2e) store<u8>(q, 0x78);
+  }
+}
+
+/** IBAN: country code and last four kept, other letters and digits 'X', spaces kept. */
+function maskIban(o: usize, n: i32): void {
+  let chars = 0;
+  for (let i = 0; i < n; i++) if (isAlnum(load<u8>(o + <usize>i))) chars++;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const q = o + <usize>i;
+    const c = load<u8>(q);
+    if (isAlnum(c)) {
+      if (k >= 2 && k < chars - 4) store<u8>(q, 0x58);
+      k++;
+    } else if (c != 0x20) store<u8>(q, 0x58);
+  }
+}
+
+export class ValueRewriter {
+  private key: HmacKey;
+  private findings: Finding[] = [];
+
+  constructor(hashKey: ArrayBuffer) {
+    this.key = new HmacKey(hashKey);
+  }
+
+  /** "hmac:" and the first 16 bytes of HMAC-SHA256(key, value) in lowercase hex. */
+  hashToken(ptr: usize, len: i32): ArrayBuffer {
+    this.key.macInto(ptr, len, MAC);
+    const out = new ArrayBuffer(37);
+    const o = changetype<usize>(out);
+    store<u32>(o, 0x63616d68); // "hmac", little-endian
+    store<u8>(o, 0x3a, 4);
+    for (let i: usize = 0; i < 16; i++) {
+      const b = load<u8>(MAC + i);
+      store<u8>(o + 5 + (i << 1), load<u8>(HEX + <usize>(b >> 4)));
+      store<u8>(o + 6 + (i << 1), load<u8>(HEX + <usize>(b & 15)));
+    }
+    return out;
+  }
+
+  /** One '*' per code point: the length a person sees is kept, nothing of the content. */
+  maskValue(ptr: usize, len: i32): ArrayBuffer {
+    const n = len > 0 ? codePoints(ptr, len) : 0;
+    const out = new ArrayBuffer(n);
+    memory.fill(changetype<usize>(out), STAR, <usize>n);
+    return out;
+  }
+
+  /** Shape-keeping mask of the finding's bytes; always the finding's byte length (empty for an empty or inverted one). */
+  maskFinding(ptr: usize, f: Finding): ArrayBuffer {
+    const n = f.start >= 0 && f.end > f.start ? f.end - f.start : 0;
+    const out = new ArrayBuffer(n);
+    if (n == 0) return out;
+    const o = changetype<usize>(out);
+    memory.copy(o, ptr + <usize>f.start, <usize>n);
+    const d = f.detector;
+    if (d == DETECTOR_CARD) maskCard(o, n);
+    else if (d == DETECTOR_EMAIL) maskEmail(o, n);
+    else if (d == DETECTOR_SSN) maskDigits(o, n, 4, STAR, false);
+    else if (d == DETECTOR_JWT) maskJwt(o, n);
+    else if (d == DETECTOR_IBAN) maskIban(o, n);
+    else if (d == DETECTOR_PHONE) maskDigits(o, n, 2, 0x30, true);
+    else memory.fill(o, STAR, <usize>n);
+    return out;
+  }
+
+  /**
+   * One edit per finding in [ptr, ptr+len), offsets shifted by baseOffset;
+   * counts[bit position] is incremented per finding. Returns the detectors hit.
+   */
+  scanEdits(ptr: usize, len: i32, enabled: i32, hash: bool, baseOffset: i32, out: Edit[], counts: StaticArray<u32>): i32 {
+    const findings = this.findings;
+    findings.length = 0;
+    const n = scanText(ptr, len, enabled, findings);
+    let hits = 0;
+    for (let i = 0; i < n; i++) {
+      const f = unchecked(findings[i]);
+      const replacement = hash ? this.hashToken(ptr + <usize>f.start, f.end - f.start) : this.maskFinding(ptr, f);
+      out.push(new Edit(f.start + baseOffset, f.end + baseOffset, replacement));
+      hits |= f.detector;
+      const bit = ctz<i32>(f.detector);
+      if (bit < counts.length) unchecked((counts[bit] += 1));
+    }
+    return hits;
+  }
+}

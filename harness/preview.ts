@@ -1,0 +1,137 @@
+// `mirrorshade preview`: runs requests through the compiled filter in the host
+// emulator and shows, per request, whether it would be mirrored, why, and what
+// the shadow and the primary would receive. Same .wasm as Envoy loads.
+import { ProxyWasmHost, type HeaderList, type DispatchedCall } from "./host.js";
+
+export interface PreviewRequest {
+  method?: string;
+  path?: string;
+  headers?: Record<string, string> | [string, string][];
+  body?: string;
+  bodyBase64?: string;
+}
+
+export interface PreviewSide {
+  method: string;
+  path: string;
+  headers: [string, string][];
+  body: string | null;
+  bodyBase64?: string;
+}
+
+export interface PreviewResult {
+  selected: boolean;
+  reason: string;
+  shadow: PreviewSide | null;
+  primary: PreviewSide;
+}
+
+export class PreviewInputError extends Error {}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+function bodyFields(bytes: Uint8Array): { body: string | null; bodyBase64?: string } {
+  if (bytes.length === 0) return { body: null };
+  try {
+    return { body: utf8.decode(bytes) };
+  } catch {
+    return { body: null, bodyBase64: Buffer.from(bytes).toString("base64") };
+  }
+}
+
+function side(headers: HeaderList, body: Uint8Array): PreviewSide {
+  const get = (k: string) => headers.find(([n]) => n === k)?.[1] ?? "";
+  return { method: get(":method"), path: get(":path"), headers: headers.map(([k, v]) => [k, v]), ...bodyFields(body) };
+}
+
+/** Validates one request of the input file; errors name the request and the field. */
+export function checkRequest(r: unknown, i: number): PreviewRequest {
+  const where = `request[${i}]`;
+  if (typeof r !== "object" || r === null || Array.isArray(r)) throw new PreviewInputError(`${where}: must be an object`);
+  const o = r as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (!["method", "path", "headers", "body", "bodyBase64"].includes(k)) throw new PreviewInputError(`${where}.${k}: unknown field`);
+  }
+  if (o.method !== undefined && (typeof o.method !== "string" || !/^[A-Z]+$/.test(o.method))) throw new PreviewInputError(`${where}.method: must be an HTTP method such as "POST"`);
+  if (o.path !== undefined && (typeof o.path !== "string" || !o.path.startsWith("/"))) throw new PreviewInputError(`${where}.path: must be a string starting with "/"`);
+  if (o.body !== undefined && typeof o.body !== "string") throw new PreviewInputError(`${where}.body: must be a string (use bodyBase64 for bytes)`);
+  if (o.bodyBase64 !== undefined) {
+    if (typeof o.bodyBase64 !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(o.bodyBase64)) throw new PreviewInputError(`${where}.bodyBase64: must be base64`);
+    if (o.body !== undefined) throw new PreviewInputError(`${where}: give body or bodyBase64, not both`);
+  }
+  if (o.headers !== undefined) {
+    const h = o.headers;
+    const pairs = Array.isArray(h) ? h : typeof h === "object" && h !== null ? Object.entries(h) : null;
+    if (!pairs) throw new PreviewInputError(`${where}.headers: must be an object or a list of [name, value] pairs`);
+    pairs.forEach((p, j) => {
+      if (!Array.isArray(p) || p.length !== 2 || typeof p[0] !== "string" || typeof p[1] !== "string" || p[0] === "") {
+        throw new PreviewInputError(`${where}.headers[${j}]: must be a [name, value] pair of strings`);
+      }
+    });
+  }
+  return o as PreviewRequest;
+}
+
+function counters(host: ProxyWasmHost): Map<string, bigint> {
+  const out = new Map<string, bigint>();
+  for (const [name, m] of host.metrics) out.set(name, m.value);
+  return out;
+}
+
+/** Why a request produced no copy: the counter that moved (select.*, skipped.*). */
+function reasonFromCounters(before: Map<string, bigint>, after: Map<string, bigint>): string {
+  const moved = [...after].filter(([k, v]) => (before.get(k) ?? 0n) < v).map(([k]) => k.replace(/^mirrorshade\./, ""));
+  const decision = moved.find((k) => k.startsWith("select.") && k !== "select.selected");
+  if (decision) return decision.slice("select.".length);
+  const skipped = moved.find((k) => k.startsWith("skipped."));
+  if (skipped) return skipped.slice("skipped.".length);
+  return "not_mirrored";
+}
+
+export async function preview(opts: {
+  wasm: string;
+  policy: string;
+  requests: PreviewRequest[];
+  chunkSize?: number;
+  env?: Record<string, string>;
+}): Promise<PreviewResult[]> {
+  const host = await ProxyWasmHost.load({ wasm: opts.wasm, pluginConfig: opts.policy, env: opts.env, logLevel: 2 });
+  if (!host.start()) {
+    const critical = host.logs.filter((l) => l.level >= 5).map((l) => l.message.replace(/^mirrorshade: /, ""));
+    throw new PreviewInputError(`policy: ${critical[0] ?? "rejected by the filter"}`);
+  }
+  const results: PreviewResult[] = [];
+  for (const req of opts.requests) {
+    const body = req.bodyBase64 !== undefined ? new Uint8Array(Buffer.from(req.bodyBase64, "base64")) : new TextEncoder().encode(req.body ?? "");
+    const given: HeaderList = Array.isArray(req.headers) ? req.headers : Object.entries(req.headers ?? {});
+    const headers: HeaderList = [
+      [":method", req.method ?? (body.length ? "POST" : "GET")],
+      [":path", req.path ?? "/"],
+      [":authority", given.find(([k]) => k.toLowerCase() === "host")?.[1] ?? "service.local"],
+      [":scheme", "http"],
+      ...given.filter(([k]) => k.toLowerCase() !== "host").map(([k, v]): [string, string] => [k.toLowerCase(), v]),
+    ];
+    if (body.length && !headers.some(([k]) => k === "content-length" || k === "transfer-encoding")) headers.push(["content-length", String(body.length)]);
+    const before = counters(host);
+    const callsBefore = host.calls.length;
+    const stream = host.newStream();
+    stream.requestHeaders(headers, body.length === 0);
+    const size = opts.chunkSize && opts.chunkSize > 0 ? opts.chunkSize : body.length;
+    for (let i = 0; i < body.length; i += size) {
+      const end = Math.min(body.length, i + size);
+      stream.requestBody(body.subarray(i, end), end === body.length);
+    }
+    stream.responseHeaders([[":status", "200"]], true);
+    stream.complete();
+    const call: DispatchedCall | undefined = host.calls[callsBefore];
+    if (call) host.respondToCall(call.token, { headers: [[":status", "200"]] });
+    const primary = side(stream.upstreamRequest.headers, stream.upstreamRequest.body);
+    results.push({
+      selected: call !== undefined,
+      reason: call ? "selected" : reasonFromCounters(before, counters(host)),
+      shadow: call ? side(call.headers, call.body) : null,
+      primary,
+    });
+  }
+  return results;
+}
