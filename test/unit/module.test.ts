@@ -6,10 +6,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { projectRoot } from "../../harness/envoy-binary.js";
 import { compileFixture } from "../support/fixtures.js";
+import { ProxyWasmHost } from "../../harness/host.js";
 
-// Host functions of proxy-wasm ABI 0.2.x as Envoy 1.40 provides them, plus the WASI calls it implements.
-const ENVOY_IMPORTS = new Set([
-  "proxy_log", "proxy_get_log_level", "proxy_get_status", "proxy_set_tick_period_milliseconds",
+// Host functions of proxy-wasm ABI 0.2.0 as Envoy 1.40 provides them, plus the WASI calls it implements.
+// ABI 0.2.1 adds proxy_get_log_level; Envoy refuses a 0.2.0 module that imports it.
+const ENVOY_IMPORTS_0_2_0 = new Set([
+  "proxy_log", "proxy_get_status", "proxy_set_tick_period_milliseconds",
   "proxy_get_current_time_nanoseconds", "proxy_get_property", "proxy_set_property", "proxy_continue_stream",
   "proxy_close_stream", "proxy_send_local_response", "proxy_get_shared_data", "proxy_set_shared_data",
   "proxy_register_shared_queue", "proxy_resolve_shared_queue", "proxy_enqueue_shared_queue",
@@ -35,9 +37,11 @@ describe.each([
   const path = which === "probe" ? compileFixture("sdk-probe") : which;
 
   it("imports only host functions Envoy provides (patches a, b, d)", () => {
-    const { imports } = describeModule(path);
+    const { imports, exports } = describeModule(path);
+    const allowed = new Set(ENVOY_IMPORTS_0_2_0);
+    if (exports.includes("proxy_abi_version_0_2_1")) allowed.add("proxy_get_log_level");
     for (const imp of imports) {
-      if (imp.module === "env") expect(ENVOY_IMPORTS, `env.${imp.name}`).toContain(imp.name);
+      if (imp.module === "env") expect(allowed, `env.${imp.name}`).toContain(imp.name);
       else {
         expect(imp.module).toBe("wasi_snapshot_preview1");
         expect(WASI_IMPORTS, `wasi.${imp.name}`).toContain(imp.name);
@@ -48,9 +52,15 @@ describe.each([
     expect(names).not.toContain("proxy_clear_route_cache");
   });
 
+  it("loads in the emulator with no import Envoy would refuse for its ABI version", async () => {
+    const host = await ProxyWasmHost.load({ wasm: path, rootId: which === "probe" ? "probe" : "mirrorshade", pluginConfig: "{}" });
+    expect(host.envoyMissingImports).toEqual([]);
+  });
+
   it("exports the ABI marker, the allocator and the callbacks", () => {
     const { exports } = describeModule(path);
-    for (const name of ["proxy_abi_version_0_2_0", "malloc", "memory", "proxy_on_context_create", "proxy_on_configure", "proxy_on_request_headers", "proxy_on_request_body", "proxy_on_http_call_response", "proxy_on_delete"]) {
+    expect(exports.some((e) => /^proxy_abi_version_0_2_[01]$/.test(e))).toBe(true);
+    for (const name of ["malloc", "memory", "proxy_on_context_create", "proxy_on_configure", "proxy_on_request_headers", "proxy_on_request_body", "proxy_on_http_call_response", "proxy_on_delete"]) {
       expect(exports).toContain(name);
     }
   });
