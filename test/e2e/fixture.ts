@@ -29,6 +29,10 @@ export interface RigOptions {
   /** Point the shadow cluster at a port nothing listens on. */
   shadowDown?: boolean;
   bootstrap?: Partial<BootstrapSpec>;
+  concurrency?: number;
+  /** Environment of the Envoy process; with wasmEnvKeys, passed on to the filter's VM. */
+  env?: Record<string, string>;
+  wasmEnvKeys?: string[];
 }
 
 export async function startRig(opts: RigOptions = {}): Promise<Rig> {
@@ -45,12 +49,20 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     wasm: {
       wasmPath: WASM,
       configuration: opts.config ?? { role: "mirror", shadow: { cluster: "shadow" } },
+      envKeys: opts.wasmEnvKeys,
     },
     ...opts.bootstrap,
   });
   let envoy: EnvoyInstance;
   try {
-    envoy = await startEnvoy({ adminPort, bootstrap, backend: opts.backend, mounts: [join(projectRoot, "build")] });
+    envoy = await startEnvoy({
+      adminPort,
+      bootstrap,
+      backend: opts.backend,
+      mounts: [join(projectRoot, "build")],
+      concurrency: opts.concurrency,
+      env: opts.env,
+    });
   } catch (e) {
     await primary.close();
     await shadow.close();
