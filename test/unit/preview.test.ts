@@ -1,0 +1,91 @@
+// `mirrorshade preview` as a user runs it: one JSON line per request with the
+// decision, its reason, and what the shadow and the primary receive.
+import { describe, it, expect } from "vitest";
+import { execFileSync } from "node:child_process";
+import { writeFileSync, mkdtempSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { projectRoot } from "../../harness/envoy-binary.js";
+
+const KEY = "0123456789abcdef0123456789abcdef";
+const dir = mkdtempSync(join(tmpdir(), "mirrorshade-preview-"));
+
+function run(args: string[], env: Record<string, string> = { MIRRORSHADE_HASH_KEY: KEY }) {
+  try {
+    const out = execFileSync("node", [join(projectRoot, "bin", "mirrorshade.mjs"), "preview", ...args], {
+      cwd: projectRoot,
+      env: { ...process.env, ...env },
+      stdio: "pipe",
+    });
+    return { code: 0, stdout: out.toString(), stderr: "" };
+  } catch (e) {
+    const err = e as { status: number; stdout: Buffer; stderr: Buffer };
+    return { code: err.status, stdout: err.stdout.toString(), stderr: err.stderr.toString() };
+  }
+}
+
+describe("mirrorshade preview", () => {
+  it("reports decisions with reasons and the scrubbed copy, for the example files", () => {
+    const r = run(["--config", "examples/redact-select.json", "--request", "examples/requests.json", "--chunk-size", "5"]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.selected, l.reason])).toEqual([[true, "selected"], [false, "excluded"], [false, "not_matched"]]);
+    const [first] = lines;
+    expect(first.shadow.path).toBe("/api/payments?token=******&amount=10");
+    expect(first.shadow.headers).toContainEqual(["x-shadow-rule", "staff"]);
+    expect(first.shadow.headers.map((h: string[]) => h[0])).not.toContain("authorization");
+    expect(JSON.parse(first.shadow.body).card.number).toBe("****************");
+    expect(JSON.parse(first.primary.body).card.number).toBe("4111111111111111");
+    expect(lines[1].shadow).toBeNull();
+  });
+
+  it("the same answer whatever the chunk size", () => {
+    const a = run(["--config", "examples/redact-select.json", "--request", "examples/requests.json", "--chunk-size", "1"]);
+    const b = run(["--config", "examples/redact-select.json", "--request", "examples/requests.json"]);
+    expect(a.stdout).toBe(b.stdout);
+  });
+
+  it("accepts one request object, header pairs, and bodyBase64 (binary bodies come back as bodyBase64)", () => {
+    const file = join(dir, "one.json");
+    writeFileSync(file, JSON.stringify({ method: "PUT", path: "/b", headers: [["content-type", "image/png"]], bodyBase64: Buffer.from([0x89, 0xff, 0x00]).toString("base64") }));
+    const policy = join(dir, "pass.json");
+    writeFileSync(policy, JSON.stringify({ role: "mirror", shadow: { cluster: "s" }, redact: { body: { pass_through: ["image/*"] } } }));
+    const r = run(["--config", policy, "--request", file]);
+    expect(r.code).toBe(0);
+    const line = JSON.parse(r.stdout);
+    expect(line.shadow.body).toBeNull();
+    expect(line.shadow.bodyBase64).toBe(Buffer.from([0x89, 0xff, 0x00]).toString("base64"));
+  });
+
+  it.each([
+    [["--config", "examples/redact-select.json"], 2, "--request <requests.json> is required"],
+    [["--config", "examples/redact-select.json", "--request", "nope.json"], 2, "--request nope.json: no such file"],
+    [["--config", "examples/redact-select.json", "--request", "examples/requests.json", "--chunk-size", "0"], 2, "--chunk-size: must be a whole number"],
+    [["--config", "examples/redact-select.json", "--request", "examples/requests.json", "--verbose", "1"], 2, 'unknown argument "--verbose"'],
+  ])("usage error %#: one clear line, exit %i", (args, code, message) => {
+    const r = run(args as string[]);
+    expect(r.code).toBe(code);
+    expect(r.stderr.split("\n")[0]).toContain(message);
+  });
+
+  it.each([
+    [{ method: "post" }, 'request[0].method: must be an HTTP method'],
+    [{ path: "nope" }, 'request[0].path: must be a string starting with "/"'],
+    [{ headers: [["a"]] }, "request[0].headers[0]: must be a [name, value] pair"],
+    [{ body: 1 }, "request[0].body: must be a string"],
+    [{ colour: "red" }, "request[0].colour: unknown field"],
+  ])("bad request %#: names the field, exit 1", (req, message) => {
+    const file = join(dir, `bad-${Math.random()}.json`);
+    writeFileSync(file, JSON.stringify([req]));
+    const r = run(["--config", "examples/redact-select.json", "--request", file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("an invalid policy is reported with the field", () => {
+    const r = run(["--config", "examples/redact-select.json", "--request", "examples/requests.json"], { MIRRORSHADE_HASH_KEY: "" });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("redact.hash_key");
+  });
+});
