@@ -362,7 +362,7 @@ function parseRedact(obj: JSON.Obj, env: Environment, r: RedactConfig): string {
       const value = env.get(name);
       // Never echo the key itself, only where it was looked for.
       if (value == null) return "redact.hash_key: environment variable " + name + " is not set in the plugin's VM environment (vm_config.environment_variables)";
-      key = value!;
+      key = value;
     } else if (keyRef.startsWith("inline:")) {
       key = keyRef.substring(7);
     } else {

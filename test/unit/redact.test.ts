@@ -169,3 +169,25 @@ describe("text and form bodies", () => {
     expect(out).toMatch(/^SSN \*\*\*-\*\*-6789, IBAN /);
   });
 });
+
+describe("empty and huge bodies", () => {
+  it("a JSON request without body is mirrored without body", () => {
+    const { call } = send(host, { method: "POST", headers: [["content-type", "application/json"]] });
+    expect(call!.body.length).toBe(0);
+    expect(header(call!.headers, "x-mirrorshade-body-dropped")).toBeUndefined();
+  });
+
+  it("a 900 KB JSON document fed in 16 KB chunks is scrubbed everywhere", async () => {
+    const { host: h } = await loadFilter({ ...POLICY, shadow: { cluster: "shadow", max_body_bytes: 1048576 }, redact: { ...POLICY.redact, hash_key: `inline:${KEY}` } });
+    const records = Array.from({ length: 7000 }, (_, i) => ({ id: i, user: { email: `u${i}@example.com`, password: `pw-${i}` }, card: { number: "5555555555554444", cvv: "321" }, note: "Grüße ☕" }));
+    const body = JSON.stringify({ records });
+    expect(body.length).toBeGreaterThan(900_000);
+    const { call } = send(h, { body, chunkSize: 16384, headers: [["content-type", "application/json"]] });
+    const out = text(call!.body);
+    expect(out).not.toMatch(/pw-\d+|5555555555554444|@example\.com/);
+    const parsed = JSON.parse(out);
+    expect(parsed.records).toHaveLength(7000);
+    expect(parsed.records[6999].note).toBe("Grüße ☕");
+    expect(parsed.records[17].user.email).toBe(token("u17@example.com"));
+  });
+});

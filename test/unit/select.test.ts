@@ -169,3 +169,17 @@ describe("budgets", () => {
     expect(send(host, {}).call).toBeDefined();
   });
 });
+
+describe("decision log", () => {
+  it("logs each decision with its reason at debug level, and nothing when debug is off", async () => {
+    const policy = withSelect({ match: [{ name: "staff", header: "x-user-id", exact: "alice" }] });
+    const debug = await loadFilter(policy, { logLevel: 1 });
+    send(debug.host, { headers: [["x-user-id", "alice"]] });
+    send(debug.host, { headers: [["x-user-id", "bob"]] });
+    const lines = debug.host.logs.map((l) => l.message).filter((m) => m.includes("decision="));
+    expect(lines).toEqual(["mirrorshade: decision=selected rule=staff", "mirrorshade: decision=not_matched rule="]);
+    const info = await loadFilter(policy, { logLevel: 2 });
+    send(info.host, { headers: [["x-user-id", "alice"]] });
+    expect(info.host.logs.some((l) => l.message.includes("decision="))).toBe(false);
+  });
+});
