@@ -438,6 +438,26 @@ const VALUE_MATCHERS = ["exact", "in", "prefix", "suffix", "contains", "present"
 const PATH_MATCHERS = ["exact", "prefix", "glob"];
 const HOST_MATCHERS = ["exact", "in", "prefix", "suffix", "contains"];
 
+/** A condition written as an object ("path", "query", "host"): one matcher, plus the parameter name for "query". */
+function objectCondition(f: Fields, where: string, key: string, kind: u8, matchers: string[], lower: bool, out: Rule): string {
+  const obj = f.obj(key);
+  if (f.error.length > 0) return f.error;
+  if (obj == null) return "";
+  const c = new Condition();
+  c.kind = kind;
+  const sub = new Fields(obj, where + "." + key);
+  if (kind == COND_QUERY) {
+    c.name = String.UTF8.encode(sub.str("name", "", true));
+    if (sub.error.length > 0) return sub.error;
+  }
+  const e = parseMatcher(sub, where + "." + key, matchers, c.matcher, lower);
+  if (e.length > 0) return e;
+  sub.finish();
+  if (sub.error.length > 0) return sub.error;
+  out.conditions.push(c);
+  return "";
+}
+
 function parseRule(v: JSON.Value, where: string, out: Rule): string {
   if (v.type != JSON.Types.Object) return where + ": must be an object";
   const f = new Fields(v.get<JSON.Obj>(), where);
@@ -458,18 +478,8 @@ function parseRule(v: JSON.Value, where: string, out: Rule): string {
       if (f.has(MATCHER_KEYS[i])) return f.name(MATCHER_KEYS[i]) + ": belongs to a header condition; add \"header\": \"<name>\"";
     }
   }
-  const path = f.obj("path");
-  if (f.error.length > 0) return f.error;
-  if (path != null) {
-    const c = new Condition();
-    c.kind = COND_PATH;
-    const pf = new Fields(path, where + ".path");
-    const e = parseMatcher(pf, where + ".path", PATH_MATCHERS, c.matcher, false);
-    if (e.length > 0) return e;
-    pf.finish();
-    if (pf.error.length > 0) return pf.error;
-    out.conditions.push(c);
-  }
+  let e = objectCondition(f, where, "path", COND_PATH, PATH_MATCHERS, false, out);
+  if (e.length > 0) return e;
   const methods = f.strList("methods");
   if (f.error.length > 0) return f.error;
   if (methods != null) {
@@ -479,32 +489,10 @@ function parseRule(v: JSON.Value, where: string, out: Rule): string {
     for (let i = 0; i < methods.length; i++) c.matcher.values.push(String.UTF8.encode(methods[i].toUpperCase()));
     out.conditions.push(c);
   }
-  const query = f.obj("query");
-  if (f.error.length > 0) return f.error;
-  if (query != null) {
-    const c = new Condition();
-    c.kind = COND_QUERY;
-    const qf = new Fields(query, where + ".query");
-    c.name = String.UTF8.encode(qf.str("name", "", true));
-    if (qf.error.length > 0) return qf.error;
-    const e = parseMatcher(qf, where + ".query", VALUE_MATCHERS, c.matcher, false);
-    if (e.length > 0) return e;
-    qf.finish();
-    if (qf.error.length > 0) return qf.error;
-    out.conditions.push(c);
-  }
-  const host = f.obj("host");
-  if (f.error.length > 0) return f.error;
-  if (host != null) {
-    const c = new Condition();
-    c.kind = COND_HOST;
-    const hf = new Fields(host, where + ".host");
-    const e = parseMatcher(hf, where + ".host", HOST_MATCHERS, c.matcher, true);
-    if (e.length > 0) return e;
-    hf.finish();
-    if (hf.error.length > 0) return hf.error;
-    out.conditions.push(c);
-  }
+  e = objectCondition(f, where, "query", COND_QUERY, VALUE_MATCHERS, false, out);
+  if (e.length > 0) return e;
+  e = objectCondition(f, where, "host", COND_HOST, HOST_MATCHERS, true, out);
+  if (e.length > 0) return e;
   f.finish();
   if (f.error.length > 0) return f.error;
   if (out.conditions.length == 0) return where + ": a rule needs at least one condition (header, path, methods, query or host)";
