@@ -15,6 +15,7 @@ import {
 } from "./select";
 
 export const ROLE_MIRROR: i32 = 0;
+export const ROLE_EGRESS_GUARD: i32 = 3;
 
 export const ON_TOO_LARGE_SKIP: i32 = 0;
 export const ON_TOO_LARGE_HEADERS_ONLY: i32 = 1;
@@ -35,6 +36,23 @@ export class TagConfig {
   header: string = "x-shadow-request";
   value: string = "true";
   stripFromPrimary: bool = true;
+  /**
+   * W3C baggage entry that marks shadow traffic too: OpenTelemetry-instrumented
+   * apps forward baggage on their own outbound calls, so the mark survives a hop
+   * through the shadow app even when the header does not.
+   */
+  baggageKey: string = "mirrorshade.shadow";
+  /** Mirror role: add the baggage entry to each copy. */
+  addBaggage: bool = false;
+}
+
+/** Egress guard: tagged requests to these destinations are answered locally with the stub. */
+export class GuardConfig {
+  destinations: Rule[] = [];
+  status: u32 = 200;
+  body: string = "";
+  headerNames: string[] = [];
+  headerValues: string[] = [];
 }
 
 /** Names (headers or query parameters) per action; lower-cased, matched case-insensitively. */
@@ -71,6 +89,7 @@ export class Policy {
   tag: TagConfig = new TagConfig();
   redact: RedactConfig = new RedactConfig();
   select: SelectConfig = new SelectConfig();
+  guard: GuardConfig = new GuardConfig();
 }
 
 /** Variables of the plugin's VM environment (vm_config.environment_variables), for "env:NAME" references. */
@@ -549,6 +568,72 @@ function parseSelect(obj: JSON.Obj, s: SelectConfig): string {
   return f.error;
 }
 
+function parseGuard(obj: JSON.Obj, g: GuardConfig): string {
+  const f = new Fields(obj, "guard");
+  if (!f.has("destinations")) return "guard.destinations: is required (the side-effect destinations shadow traffic must not reach)";
+  let e = parseRules(f, "destinations", g.destinations);
+  if (e.length > 0) return e;
+  const response = f.obj("response");
+  if (f.error.length > 0) return f.error;
+  if (response != null) {
+    const r = new Fields(response, "guard.response");
+    g.status = r.uint("status", 200, 200, 599);
+    g.body = r.str("body", "");
+    const headers = r.obj("headers");
+    if (r.error.length > 0) return r.error;
+    if (headers != null) {
+      const names = headers.keys();
+      for (let i = 0; i < names.length; i++) {
+        const name = names[i].toLowerCase();
+        const v = headers.get(names[i])!;
+        if (!isHeaderName(name)) return "guard.response.headers: \"" + names[i] + "\" is not an HTTP header name";
+        if (v.type != JSON.Types.String) return "guard.response.headers." + names[i] + ": must be a string";
+        if (hasControlChars(v.get<string>())) return "guard.response.headers." + names[i] + ": must not contain control characters";
+        g.headerNames.push(name);
+        g.headerValues.push(v.get<string>());
+      }
+    }
+    r.finish();
+    if (r.error.length > 0) return r.error;
+  }
+  f.finish();
+  return f.error;
+}
+
+function isBaggageKey(s: string): bool {
+  // RFC 7230 token, as W3C baggage keys are; upper case allowed here.
+  return s.length > 0 && isHeaderName(s.toLowerCase());
+}
+
+function parseTag(top: Fields, t: TagConfig): string {
+  const tagObj = top.obj("tag");
+  if (top.error.length > 0) return top.error;
+  if (tagObj == null) return "";
+  const tag = new Fields(tagObj, "tag");
+  t.header = tag.str("header", t.header);
+  t.value = tag.str("value", t.value);
+  t.stripFromPrimary = tag.bool("strip_from_primary", t.stripFromPrimary);
+  t.baggageKey = tag.str("baggage_key", t.baggageKey);
+  t.addBaggage = tag.bool("baggage", t.addBaggage);
+  tag.finish();
+  if (tag.error.length > 0) return tag.error;
+  if (!isHeaderName(t.header) || t.header.charCodeAt(0) == 0x3a) return "tag.header: must be a lower-case HTTP header name, got \"" + t.header + "\"";
+  if (hasControlChars(t.value)) return "tag.value: must not contain control characters";
+  if (!isBaggageKey(t.baggageKey)) return "tag.baggage_key: \"" + t.baggageKey + "\" is not a valid baggage key";
+  for (let i = 0; i < t.value.length; i++) {
+    const c = t.value.charCodeAt(i);
+    if (c == 0x2c || c == 0x3b || c == 0x3d || c == 0x20 || c == 0x22 || c == 0x5c || c > 0x7e) {
+      return "tag.value: \"" + t.value + "\" cannot travel in baggage (no spaces, commas, semicolons, equals signs, quotes or non-ASCII)";
+    }
+  }
+  return "";
+}
+
+/** Sections that only some roles use: present under another role they would be silently ignored, so they are errors. */
+function refuseSection(top: Fields, key: string, role: string): string {
+  return top.has(key) ? key + ": not used by role \"" + role + "\"" : "";
+}
+
 export function parsePolicy(text: string, env: Environment = new Environment()): ParseResult {
   if (text.length == 0) return fail("configuration is empty: expected a JSON object such as {\"role\":\"mirror\",\"shadow\":{\"cluster\":\"shadow\"}}");
   if (!validateJSON(text)) return fail("configuration is not valid JSON");
@@ -558,7 +643,29 @@ export function parsePolicy(text: string, env: Environment = new Environment()):
   const policy = new Policy();
 
   const role = top.str("role", "", true);
-  if (top.error.length == 0 && role != "mirror") return fail("role: must be \"mirror\", got \"" + role + "\"");
+  if (top.error.length > 0) return fail(top.error);
+  if (role == "egress-guard") {
+    policy.role = ROLE_EGRESS_GUARD;
+    for (let i = 0; i < 3; i++) {
+      const e = refuseSection(top, ["shadow", "select", "redact"][i], role);
+      if (e.length > 0) return fail(e);
+    }
+    const guardObj = top.obj("guard");
+    if (top.error.length > 0) return fail(top.error);
+    if (guardObj == null) return fail("guard: is required for role \"egress-guard\"");
+    const e = parseGuard(guardObj, policy.guard);
+    if (e.length > 0) return fail(e);
+    const te = parseTag(top, policy.tag);
+    if (te.length > 0) return fail(te);
+    top.finish();
+    if (top.error.length > 0) return fail(top.error);
+    const ok = new ParseResult();
+    ok.policy = policy;
+    return ok;
+  }
+  if (role != "mirror") return fail("role: must be \"mirror\" or \"egress-guard\", got \"" + role + "\"");
+  const ge = refuseSection(top, "guard", role);
+  if (ge.length > 0) return fail(ge);
 
   const shadowObj = top.obj("shadow");
   if (top.error.length > 0) return fail(top.error);
@@ -582,18 +689,8 @@ export function parsePolicy(text: string, env: Environment = new Environment()):
   if (hasControlChars(s.authority)) return fail("shadow.authority: must not contain control characters");
   if (!isHeaderName(s.bodyDroppedHeader)) return fail("shadow.body_dropped_header: must be a lower-case HTTP header name");
 
-  const tagObj = top.obj("tag");
-  if (tagObj != null) {
-    const tag = new Fields(tagObj, "tag");
-    const t = policy.tag;
-    t.header = tag.str("header", t.header);
-    t.value = tag.str("value", t.value);
-    t.stripFromPrimary = tag.bool("strip_from_primary", t.stripFromPrimary);
-    tag.finish();
-    if (tag.error.length > 0) return fail(tag.error);
-    if (!isHeaderName(t.header) || t.header.charCodeAt(0) == 0x3a) return fail("tag.header: must be a lower-case HTTP header name, got \"" + t.header + "\"");
-    if (hasControlChars(t.value)) return fail("tag.value: must not contain control characters");
-  }
+  const te = parseTag(top, policy.tag);
+  if (te.length > 0) return fail(te);
 
   const selectObj = top.obj("select");
   if (top.error.length > 0) return fail(top.error);

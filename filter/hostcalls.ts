@@ -53,6 +53,10 @@ export function removeHeader(mapType: i32, key: ArrayBuffer): u32 {
   return imports.proxy_remove_header_map_value(mapType, changetype<usize>(key), key.byteLength);
 }
 
+export function replaceHeader(mapType: i32, key: ArrayBuffer, value: ArrayBuffer): u32 {
+  return imports.proxy_replace_header_map_value(mapType, changetype<usize>(key), key.byteLength, changetype<usize>(value), value.byteLength);
+}
+
 /** Reads `length` bytes of a buffer (request body chunk, call response body). */
 export function getBuffer(bufferType: i32, start: u32, length: u32): ArrayBuffer {
   store<usize>(outPtr, 0);

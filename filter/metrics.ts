@@ -79,3 +79,15 @@ export class MirrorMetrics {
 function addIf(m: Metric, n: u32): void {
   if (n > 0) m.add(<i64>n);
 }
+
+export class GuardMetrics {
+  untagged: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "guard.untagged"));
+  taggedAllowed: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "guard.tagged_allowed"));
+  blocked: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "guard.blocked"));
+  /** Per destination rule, by its name or index. */
+  blockedByRule: Metric[] = [];
+
+  constructor(labels: string[]) {
+    for (let i = 0; i < labels.length; i++) this.blockedByRule.push(new Metric(define(METRIC_COUNTER, PREFIX + "guard.blocked." + labels[i])));
+  }
+}

@@ -9,8 +9,9 @@ import {
   FilterDataStatusValues,
   FilterTrailersStatusValues,
 } from "@solo-io/proxy-runtime/assembly/index";
-import { parsePolicy, Policy, ON_TOO_LARGE_HEADERS_ONLY, UNSCANNABLE_SKIP } from "./config";
-import { MirrorMetrics } from "./metrics";
+import { parsePolicy, Policy, ON_TOO_LARGE_HEADERS_ONLY, UNSCANNABLE_SKIP, ROLE_EGRESS_GUARD } from "./config";
+import { MirrorMetrics, GuardMetrics } from "./metrics";
+import { Guard, GuardStream } from "./guard";
 import { readEnvironment } from "./environ";
 import { Redaction } from "./redact/redaction";
 import { BodyPlan, planBody, BODY_UNSCANNABLE, BODY_NONE, BODY_PASS_THROUGH, REASON_NAMES, REASON_TOO_LARGE } from "./redact/body";
@@ -18,11 +19,12 @@ import { HEADER_DROP, HEADER_REPLACE } from "./redact/headers";
 import { Selector, RequestView, DECISION_SELECTED, DECISION_NAMES } from "./select";
 import { TokenBucket, SharedCounter } from "./budget";
 import { HeaderCursor, HeaderMapBuilder, ByteSink, utf8, bytesEqual, parseDecimal } from "./bytes";
-import { ShadowTag } from "./tag";
+import { ShadowTag, H_BAGGAGE } from "./tag";
 import {
   getHeaderPairs,
   getHeader,
   removeHeader,
+  replaceHeader,
   getBuffer,
   httpCall,
   logAt,
@@ -76,7 +78,10 @@ export class MirrorRoot extends RootContext {
   selector: Selector = new Selector(new Policy().select, null, null);
   view: RequestView = new RequestView();
 
+  guard: Guard | null = null;
+
   createContext(context_id: u32): Context {
+    if (this.guard != null) return new GuardStream(context_id, this, this.guard!);
     return new MirrorStream(context_id, this);
   }
 
@@ -94,6 +99,14 @@ export class MirrorRoot extends RootContext {
     const policy = result.policy!;
     this.policy = policy;
     this.tag = new ShadowTag(policy.tag);
+    if (policy.role == ROLE_EGRESS_GUARD) {
+      const labels: string[] = [];
+      for (let i = 0; i < policy.guard.destinations.length; i++) labels.push(String.UTF8.decode(policy.guard.destinations[i].label));
+      this.guard = new Guard(policy.guard, this.tag, new GuardMetrics(labels));
+      logAt(LOG_INFO, "mirrorshade: configured role=egress-guard destinations=" + labels.join(","));
+      return true;
+    }
+    this.guard = null;
     this.cluster = utf8(policy.shadow.cluster);
     this.authority = utf8(policy.shadow.authority);
     this.bodyDroppedHeader = utf8(policy.shadow.bodyDroppedHeader);
@@ -203,6 +216,13 @@ export class MirrorStream extends Context {
         continue;
       }
       if (root.tag.matchesName(cur.keyPtr, cur.keyLen)) tagged = true;
+      else if (cur.keyIs(H_BAGGAGE) && root.policy.tag.stripFromPrimary && root.tag.inBaggage(cur.valuePtr, cur.valueLen)) {
+        // A forged shadow mark in baggage would travel to every dependency of the primary.
+        const rest = root.tag.withoutFound(cur.valuePtr, cur.valueLen);
+        if (rest.byteLength == 0) removeHeader(HEADERS_REQUEST, H_BAGGAGE);
+        else replaceHeader(HEADERS_REQUEST, H_BAGGAGE, rest);
+        m.tagStripped.inc();
+      }
       else if (cur.keyIs(H_CONTENT_LENGTH)) contentLength = parseDecimal(cur.valuePtr, cur.valueLen);
       else if (root.policy.redact.enabled) {
         if (cur.keyIs(H_CONTENT_TYPE)) contentType = raw.slice(<i32>(cur.valuePtr - changetype<usize>(raw)), <i32>(cur.valuePtr + cur.valueLen - changetype<usize>(raw)));
@@ -368,6 +388,8 @@ export class MirrorStream extends Context {
     b.reset();
     const cur = new HeaderCursor(this.headers);
     let authorityDone = false;
+    const addBaggage = root.policy.tag.addBaggage;
+    let baggageDone = false;
     while (cur.next()) {
       if (isHopByHop(cur.keyPtr, cur.keyLen)) continue;
       if (root.tag.matchesName(cur.keyPtr, cur.keyLen)) continue;
@@ -387,6 +409,12 @@ export class MirrorStream extends Context {
           }
         }
       }
+      if (addBaggage && cur.keyIs(H_BAGGAGE)) {
+        baggageDone = true;
+        if (root.tag.inBaggage(cur.valuePtr, cur.valueLen)) b.add(cur.keyPtr, cur.keyLen, cur.valuePtr, cur.valueLen);
+        else b.addOwned(H_BAGGAGE, root.tag.withMember(cur.valuePtr, cur.valueLen));
+        continue;
+      }
       if (cur.keyIs(H_AUTHORITY)) {
         authorityDone = true;
         if (root.authority.byteLength > 0) {
@@ -400,6 +428,7 @@ export class MirrorStream extends Context {
     }
     if (!authorityDone && root.authority.byteLength > 0) b.addOwned(H_AUTHORITY, root.authority);
     b.addOwned(root.tag.name, root.tag.value);
+    if (addBaggage && !baggageDone) b.addOwned(H_BAGGAGE, root.tag.baggageMember);
     if (this.ruleLabel.byteLength > 0) b.addOwned(H_RULE, this.ruleLabel);
     if (this.dropReason >= 0) b.addOwned(root.bodyDroppedHeader, REASON_BYTES[this.dropReason]);
     const headers = b.finish();

@@ -1,0 +1,87 @@
+// The egress-guard role, at the shadow workload's outbound sidecar: a request
+// that carries the shadow tag (header, or baggage entry) and goes to a
+// configured side-effect destination is answered locally with the stub and never
+// leaves. Everything else passes untouched.
+import { Context, RootContext, FilterHeadersStatusValues, send_local_response, HeaderPair, GrpcStatusValues } from "@solo-io/proxy-runtime/assembly/index";
+import { GuardConfig } from "./config";
+import { ShadowTag, H_BAGGAGE } from "./tag";
+import { HeaderCursor, utf8 } from "./bytes";
+import { RequestView, firstMatch } from "./select";
+import { getHeaderPairs, HEADERS_REQUEST } from "./hostcalls";
+import { GuardMetrics } from "./metrics";
+
+const H_PATH = utf8(":path");
+const H_METHOD = utf8(":method");
+const H_AUTHORITY = utf8(":authority");
+const DETAILS = "mirrorshade_egress_guard";
+
+export class Guard {
+  view: RequestView = new RequestView();
+  stubBody: ArrayBuffer;
+  stubHeaders: HeaderPair[] = [];
+
+  constructor(public cfg: GuardConfig, public tag: ShadowTag, public metrics: GuardMetrics) {
+    this.stubBody = utf8(cfg.body);
+    for (let i = 0; i < cfg.headerNames.length; i++) {
+      this.stubHeaders.push(new HeaderPair(utf8(cfg.headerNames[i]), utf8(cfg.headerValues[i])));
+    }
+    this.stubHeaders.push(new HeaderPair(utf8("x-mirrorshade-guard"), utf8("blocked")));
+  }
+}
+
+export class GuardStream extends Context {
+  constructor(context_id: u32, root: RootContext, private guard: Guard) {
+    super(context_id, root);
+  }
+
+  onRequestHeaders(_n: u32, _end: bool): FilterHeadersStatusValues {
+    const g = this.guard;
+    const raw = getHeaderPairs(HEADERS_REQUEST);
+    const view = g.view;
+    view.raw = raw;
+    view.pathLen = 0;
+    view.queryLen = 0;
+    view.methodLen = 0;
+    view.hasHost = false;
+    let tagged = false;
+    const cur = new HeaderCursor(raw);
+    while (cur.next()) {
+      if (cur.keyIs(H_PATH)) {
+        let q: usize = 0;
+        while (q < cur.valueLen && load<u8>(cur.valuePtr + q) != 0x3f) q++;
+        view.pathPtr = cur.valuePtr;
+        view.pathLen = q;
+        view.queryPtr = cur.valuePtr + q + 1;
+        view.queryLen = q < cur.valueLen ? cur.valueLen - q - 1 : 0;
+      } else if (cur.keyIs(H_METHOD)) {
+        view.methodPtr = cur.valuePtr;
+        view.methodLen = cur.valueLen;
+      } else if (cur.keyIs(H_AUTHORITY)) {
+        view.hostPtr = cur.valuePtr;
+        view.hostLen = cur.valueLen;
+        view.hasHost = true;
+      } else if (!tagged) {
+        if (g.tag.matchesName(cur.keyPtr, cur.keyLen)) tagged = g.tag.valueMatches(cur.valuePtr, cur.valueLen);
+        else if (cur.keyIs(H_BAGGAGE)) tagged = g.tag.inBaggage(cur.valuePtr, cur.valueLen);
+      }
+    }
+    const m = g.metrics;
+    if (!tagged) {
+      view.raw = EMPTY;
+      m.untagged.inc();
+      return FilterHeadersStatusValues.Continue;
+    }
+    const rule = firstMatch(g.cfg.destinations, view);
+    view.raw = EMPTY;
+    if (rule < 0) {
+      m.taggedAllowed.inc();
+      return FilterHeadersStatusValues.Continue;
+    }
+    m.blocked.inc();
+    if (<u32>rule < <u32>m.blockedByRule.length) m.blockedByRule[rule].inc();
+    send_local_response(g.cfg.status, DETAILS, g.stubBody, g.stubHeaders, GrpcStatusValues.InvalidCode);
+    return FilterHeadersStatusValues.StopIteration;
+  }
+}
+
+const EMPTY = new ArrayBuffer(0);
