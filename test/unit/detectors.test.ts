@@ -3,9 +3,8 @@
 // Offsets are UTF-8 byte offsets, as the filter sees them.
 import { describe, it, expect, beforeAll } from "vitest";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { createHash, createHmac } from "node:crypto";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -37,12 +36,11 @@ let fx: Fixture;
 
 beforeAll(() => {
   mkdirSync(dirname(wasmPath), { recursive: true });
-  // asc reads asconfig.json from its working directory, and the project's one adds the filter's entries.
-  const cwd = mkdtempSync(join(tmpdir(), "redact-values-"));
+  // The fixtures' own asconfig: the project's one would add the filter's entries to the build.
   execFileSync(
     join(root, "node_modules", ".bin", "asc"),
-    [join(root, "test", "fixtures", "redact-values.ts"), "-o", wasmPath, "--runtime", "incremental", "--debug"],
-    { cwd, stdio: "pipe" },
+    [join(root, "test", "fixtures", "redact-values.ts"), "-o", wasmPath, "--config", join(root, "test", "fixtures", "asconfig.json"), "--runtime", "incremental", "--debug"],
+    { cwd: root, stdio: "pipe" },
   );
   const mod = new WebAssembly.Module(readFileSync(wasmPath));
   const imports: Record<string, Record<string, (...args: number[]) => never>> = {};
