@@ -15,7 +15,25 @@ import {
 } from "./select";
 
 export const ROLE_MIRROR: i32 = 0;
+export const ROLE_UPSTREAM: i32 = 1;
+export const ROLE_SHADOW: i32 = 2;
 export const ROLE_EGRESS_GUARD: i32 = 3;
+
+/**
+ * The in-place roles (upstream, shadow) rewrite a copy that Envoy already sends
+ * (native mirroring) instead of sending one themselves.
+ */
+export class InPlaceConfig {
+  /** shadow role: how a mirrored copy is recognized (the "-shadow" Host suffix, the tag header or baggage). */
+  recognizeHostSuffix: bool = true;
+  recognizeTag: bool = true;
+  /** Strip the "-shadow" suffix Envoy added to the Host, so the shadow app sees the original. */
+  restoreHost: bool = false;
+  /** Status of the local answer to a copy that selection does not pass (it never reaches the shadow app). */
+  notSelectedStatus: u32 = 204;
+  /** Largest body held for redaction; a larger body is dropped from the copy. */
+  maxBodyBytes: u32 = 1048576;
+}
 
 export const ON_TOO_LARGE_SKIP: i32 = 0;
 export const ON_TOO_LARGE_HEADERS_ONLY: i32 = 1;
@@ -90,6 +108,7 @@ export class Policy {
   redact: RedactConfig = new RedactConfig();
   select: SelectConfig = new SelectConfig();
   guard: GuardConfig = new GuardConfig();
+  inPlace: InPlaceConfig = new InPlaceConfig();
 }
 
 /** Variables of the plugin's VM environment (vm_config.environment_variables), for "env:NAME" references. */
@@ -629,6 +648,28 @@ function parseTag(top: Fields, t: TagConfig): string {
   return "";
 }
 
+function parseInPlace(obj: JSON.Obj, where: string, recognize: bool, c: InPlaceConfig): string {
+  const f = new Fields(obj, where);
+  if (recognize) {
+    const list = f.strList("recognize");
+    if (f.error.length > 0) return f.error;
+    if (list != null) {
+      c.recognizeHostSuffix = false;
+      c.recognizeTag = false;
+      for (let i = 0; i < list.length; i++) {
+        if (list[i] == "host_suffix") c.recognizeHostSuffix = true;
+        else if (list[i] == "tag") c.recognizeTag = true;
+        else return where + ".recognize[" + i.toString() + "]: must be \"host_suffix\" or \"tag\", got \"" + list[i] + "\"";
+      }
+    }
+  }
+  c.restoreHost = f.bool("restore_host", c.restoreHost);
+  c.notSelectedStatus = f.uint("not_selected_status", c.notSelectedStatus, 200, 599);
+  c.maxBodyBytes = f.uint("max_body_bytes", c.maxBodyBytes, 0, 64 * 1048576);
+  f.finish();
+  return f.error;
+}
+
 /** Sections that only some roles use: present under another role they would be silently ignored, so they are errors. */
 function refuseSection(top: Fields, key: string, role: string): string {
   return top.has(key) ? key + ": not used by role \"" + role + "\"" : "";
@@ -646,8 +687,8 @@ export function parsePolicy(text: string, env: Environment = new Environment()):
   if (top.error.length > 0) return fail(top.error);
   if (role == "egress-guard") {
     policy.role = ROLE_EGRESS_GUARD;
-    for (let i = 0; i < 3; i++) {
-      const e = refuseSection(top, ["shadow", "select", "redact"][i], role);
+    for (let i = 0; i < 5; i++) {
+      const e = refuseSection(top, ["shadow", "select", "redact", "inbound", "upstream"][i], role);
       if (e.length > 0) return fail(e);
     }
     const guardObj = top.obj("guard");
@@ -663,9 +704,48 @@ export function parsePolicy(text: string, env: Environment = new Environment()):
     ok.policy = policy;
     return ok;
   }
-  if (role != "mirror") return fail("role: must be \"mirror\" or \"egress-guard\", got \"" + role + "\"");
-  const ge = refuseSection(top, "guard", role);
-  if (ge.length > 0) return fail(ge);
+  if (role == "shadow" || role == "upstream") {
+    policy.role = role == "shadow" ? ROLE_SHADOW : ROLE_UPSTREAM;
+    for (let i = 0; i < 2; i++) {
+      const e = refuseSection(top, ["shadow", "guard"][i], role);
+      if (e.length > 0) return fail(e);
+    }
+    const other = role == "shadow" ? "upstream" : "inbound";
+    const oe = refuseSection(top, other, role);
+    if (oe.length > 0) return fail(oe);
+    const section = top.obj(role == "shadow" ? "inbound" : "upstream");
+    if (top.error.length > 0) return fail(top.error);
+    if (section != null) {
+      const e = parseInPlace(section, role == "shadow" ? "inbound" : "upstream", role == "shadow", policy.inPlace);
+      if (e.length > 0) return fail(e);
+    }
+    const te = parseTag(top, policy.tag);
+    if (te.length > 0) return fail(te);
+    const selectObj = top.obj("select");
+    if (top.error.length > 0) return fail(top.error);
+    if (selectObj != null) {
+      const e = parseSelect(selectObj, policy.select);
+      if (e.length > 0) return fail(e);
+      // Envoy sends these copies itself; its shadow cluster's circuit breakers bound them.
+      if (policy.select.maxInflight > 0) return fail("select.max_inflight: not used by role \"" + role + "\" (bound copies in flight with the shadow cluster's circuit breakers)");
+    }
+    const redactObj = top.obj("redact");
+    if (top.error.length > 0) return fail(top.error);
+    if (redactObj != null) {
+      const e = parseRedact(redactObj, env, policy.redact);
+      if (e.length > 0) return fail(e);
+    }
+    top.finish();
+    if (top.error.length > 0) return fail(top.error);
+    const ok = new ParseResult();
+    ok.policy = policy;
+    return ok;
+  }
+  if (role != "mirror") return fail("role: must be one of \"mirror\", \"upstream\", \"shadow\", \"egress-guard\", got \"" + role + "\"");
+  for (let i = 0; i < 3; i++) {
+    const e = refuseSection(top, ["guard", "inbound", "upstream"][i], role);
+    if (e.length > 0) return fail(e);
+  }
 
   const shadowObj = top.obj("shadow");
   if (top.error.length > 0) return fail(top.error);

@@ -57,6 +57,23 @@ export function replaceHeader(mapType: i32, key: ArrayBuffer, value: ArrayBuffer
   return imports.proxy_replace_header_map_value(mapType, changetype<usize>(key), key.byteLength, changetype<usize>(value), value.byteLength);
 }
 
+export function setHeaderPairs(mapType: i32, serialized: ArrayBuffer): u32 {
+  return imports.proxy_set_header_map_pairs(mapType, changetype<usize>(serialized), serialized.byteLength);
+}
+
+/** Replaces `length` bytes at `start` of a buffer (0, size: the whole of it). */
+export function setBuffer(bufferType: i32, start: u32, length: u32, data: ArrayBuffer): u32 {
+  return imports.proxy_set_buffer_bytes(bufferType, start, length, changetype<usize>(data), data.byteLength);
+}
+
+/** Current length of a buffer, 0 when there is none. */
+export function bufferLength(bufferType: i32): u32 {
+  const flags = outSize + 4;
+  store<usize>(outPtr, 0);
+  if (imports.proxy_get_buffer_status(bufferType, outPtr, flags) != WASM_OK) return 0;
+  return <u32>load<usize>(outPtr);
+}
+
 /** Reads `length` bytes of a buffer (request body chunk, call response body). */
 export function getBuffer(bufferType: i32, start: u32, length: u32): ArrayBuffer {
   store<usize>(outPtr, 0);

@@ -91,3 +91,12 @@ export class GuardMetrics {
     for (let i = 0; i < labels.length; i++) this.blockedByRule.push(new Metric(define(METRIC_COUNTER, PREFIX + "guard.blocked." + labels[i])));
   }
 }
+
+export class InPlaceMetrics {
+  /** Requests treated as mirrored copies. */
+  copies: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "inplace.copies"));
+  /** shadow role: requests that were not copies, passed untouched. */
+  passed: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "inplace.passed"));
+  /** Copies answered locally because selection did not pass them. */
+  notSelected: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "inplace.not_selected"));
+}

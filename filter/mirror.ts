@@ -9,8 +9,9 @@ import {
   FilterDataStatusValues,
   FilterTrailersStatusValues,
 } from "@solo-io/proxy-runtime/assembly/index";
-import { parsePolicy, Policy, ON_TOO_LARGE_HEADERS_ONLY, UNSCANNABLE_SKIP, ROLE_EGRESS_GUARD } from "./config";
-import { MirrorMetrics, GuardMetrics } from "./metrics";
+import { parsePolicy, Policy, ON_TOO_LARGE_HEADERS_ONLY, UNSCANNABLE_SKIP, ROLE_EGRESS_GUARD, ROLE_MIRROR } from "./config";
+import { MirrorMetrics, GuardMetrics, InPlaceMetrics } from "./metrics";
+import { InPlace, InPlaceStream } from "./inplace";
 import { Guard, GuardStream } from "./guard";
 import { readEnvironment } from "./environ";
 import { Redaction } from "./redact/redaction";
@@ -80,8 +81,11 @@ export class MirrorRoot extends RootContext {
 
   guard: Guard | null = null;
 
+  inPlace: InPlace | null = null;
+
   createContext(context_id: u32): Context {
     if (this.guard != null) return new GuardStream(context_id, this, this.guard!);
+    if (this.inPlace != null) return new InPlaceStream(context_id, this, this.inPlace!);
     return new MirrorStream(context_id, this);
   }
 
@@ -107,6 +111,7 @@ export class MirrorRoot extends RootContext {
       return true;
     }
     this.guard = null;
+    this.inPlace = null;
     this.cluster = utf8(policy.shadow.cluster);
     this.authority = utf8(policy.shadow.authority);
     this.bodyDroppedHeader = utf8(policy.shadow.bodyDroppedHeader);
@@ -119,6 +124,11 @@ export class MirrorRoot extends RootContext {
     const inflight = sel.maxInflight > 0 ? new SharedCounter(utf8("mirrorshade.inflight." + policy.shadow.cluster)) : null;
     this.selector = new Selector(sel, bucket, inflight);
     if (this.metrics == null) this.metrics = new MirrorMetrics();
+    if (policy.role != ROLE_MIRROR) {
+      this.inPlace = new InPlace(policy, this.tag, this.redaction, this.selector, this.metrics!, new InPlaceMetrics());
+      logAt(LOG_INFO, "mirrorshade: configured role=" + (policy.role == 2 ? "shadow" : "upstream"));
+      return true;
+    }
     logAt(LOG_INFO, "mirrorshade: configured role=mirror shadow.cluster=" + policy.shadow.cluster);
     return true;
   }

@@ -7,6 +7,8 @@ export interface ClusterSpec {
   host?: string; // always 127.0.0.1 in tests
   http2?: boolean;
   connectTimeoutMs?: number;
+  /** Upstream HTTP filters of this cluster (cluster-level http_filters); the upstream codec is appended. */
+  upstreamFilters?: object[];
 }
 
 export interface WasmFilterSpec {
@@ -75,12 +77,23 @@ export function cluster(c: ClusterSpec): object {
       cluster_name: c.name,
       endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: c.host ?? "127.0.0.1", port_value: c.port } } } }] }],
     },
-    ...(c.http2
+    ...(c.http2 || c.upstreamFilters
       ? {
           typed_extension_protocol_options: {
             "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
               "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
-              explicit_http_config: { http2_protocol_options: {} },
+              explicit_http_config: c.http2 ? { http2_protocol_options: {} } : { http_protocol_options: {} },
+              ...(c.upstreamFilters
+                ? {
+                    http_filters: [
+                      ...c.upstreamFilters,
+                      {
+                        name: "envoy.filters.http.upstream_codec",
+                        typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec" },
+                      },
+                    ],
+                  }
+                : {}),
             },
           },
         }
