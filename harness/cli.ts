@@ -14,6 +14,11 @@ commands:
                            run requests through the filter (the same .wasm Envoy loads) and print,
                            one JSON line each, whether they are mirrored, why, and what the shadow
                            and the primary receive
+  render --target envoy|istio --policy <policy.json> [--out DIR] [--namespace NS] [--service S]
+         [--shadow-service S] [--port N] [--url URL] [--sha256 HEX] [--wasm-path PATH]
+                           generate the Envoy config or the Istio manifests for the policy's role
+  package                  write build/oci (OCI image layout, Wasm OCI artifact format, for Istio's
+                           WasmPlugin url: oci://...) and the module's sha256 (for url: https://...)
   bench-redact [--quick]   redaction throughput (MB/s) of the compiled filter in V8, 1 KB / 16 KB / 1 MB JSON
   demo [--container]       start Envoy with a primary and a shadow upstream, send sample traffic,
                            show what each side received and the filter's counters
@@ -30,10 +35,14 @@ function requireWasm(): string {
  * Runs the compiled filter's configure step in the host emulator: the verdict is
  * the one Envoy reaches, because it is the same code.
  */
-export async function validatePolicy(text: string): Promise<{ ok: boolean; error?: string }> {
+export async function validatePolicy(text: string, opts: { lenientEnv?: boolean } = {}): Promise<{ ok: boolean; error?: string }> {
   const { ProxyWasmHost } = await import("./host.js");
   // "env:NAME" references resolve against this process's environment, standing in for the VM environment.
   const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+  // Rendering happens where the secret is not: a stand-in value lets every other field be checked.
+  if (opts.lenientEnv) {
+    for (const m of text.matchAll(/"env:([A-Za-z_][A-Za-z0-9_]*)"/g)) env[m[1]] ??= "render-time-stand-in-key-000000";
+  }
   const host = await ProxyWasmHost.load({ wasm: requireWasm(), pluginConfig: text, logLevel: 2, env });
   const ok = host.start();
   if (ok) return { ok: true };
@@ -110,6 +119,54 @@ async function previewCommand(args: string[]): Promise<number> {
   }
 }
 
+async function renderCommand(args: string[]): Promise<number> {
+  const { renderEnvoy, renderIstioYaml, roleOf, DEFAULTS, RenderError } = await import("./render.js");
+  const f = flags(args, ["target", "policy", "out", "namespace", "service", "shadow-service", "port", "url", "sha256", "wasm-path"]);
+  const target = f.get("target");
+  if (target !== "envoy" && target !== "istio") throw new UsageError(`render: --target must be "envoy" or "istio"`);
+  const policyFile = f.get("policy");
+  if (!policyFile) throw new UsageError("render: --policy <policy.json> is required");
+  const policy = readJson(policyFile, "--policy") as object;
+  // The filter's own verdict first: nothing is rendered from a policy Envoy would refuse.
+  const verdict = await validatePolicy(readFileSync(policyFile, "utf8"), { lenientEnv: true });
+  if (!verdict.ok) {
+    console.error(`mirrorshade render: ${policyFile}: ${verdict.error}`);
+    return 1;
+  }
+  const port = f.has("port") ? Number(f.get("port")) : DEFAULTS.port;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port: must be a port number, got "${f.get("port")}"`);
+  const o = {
+    ...DEFAULTS,
+    namespace: f.get("namespace") ?? DEFAULTS.namespace,
+    service: f.get("service") ?? DEFAULTS.service,
+    shadowService: f.get("shadow-service") ?? DEFAULTS.shadowService,
+    port,
+    url: f.get("url") ?? DEFAULTS.url,
+    sha256: f.get("sha256"),
+    wasmPath: f.get("wasm-path") ?? DEFAULTS.wasmPath,
+  };
+  try {
+    const text = target === "envoy" ? renderEnvoy(policy, o) : renderIstioYaml(policy, o);
+    const out = f.get("out");
+    if (!out) {
+      process.stdout.write(text);
+      return 0;
+    }
+    const { mkdirSync, writeFileSync } = await import("node:fs");
+    mkdirSync(out, { recursive: true });
+    const file = join(out, `${roleOf(policy)}.yaml`);
+    writeFileSync(file, text);
+    console.log(file);
+    return 0;
+  } catch (e) {
+    if (e instanceof RenderError) {
+      console.error(`mirrorshade render: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
 async function demo(args: string[]): Promise<number> {
   const { runDemo } = await import("./demo.js");
   return runDemo({ backend: args.includes("--container") ? "container" : "process", wasm: requireWasm() });
@@ -125,6 +182,16 @@ export async function main(argv: string[]): Promise<number> {
         return await demo(rest);
       case "preview":
         return await previewCommand(rest);
+      case "render":
+        return await renderCommand(rest);
+      case "package": {
+        requireWasm();
+        const { packageOci } = await import("./package-oci.js");
+        const r = packageOci();
+        console.log(`OCI image layout: ${r.layout} (manifest ${r.manifestDigest})`);
+        console.log(`sha256 of build/mirrorshade.wasm: ${r.wasmSha256}`);
+        return 0;
+      }
       case "bench-redact": {
         requireWasm();
         const { runRedactionBench } = await import("./bench-redact.js");

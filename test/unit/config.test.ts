@@ -32,7 +32,7 @@ const invalid: [string, object | string, string][] = [
   ["not JSON", "{role: mirror}", "configuration is not valid JSON"],
   ["not an object", "[1,2]", "configuration must be a JSON object"],
   ["missing role", { shadow: { cluster: "s" } }, "role: is required"],
-  ["unknown role", { role: "tap", shadow: { cluster: "s" } }, 'role: must be "mirror" or "egress-guard", got "tap"'],
+  ["unknown role", { role: "tap", shadow: { cluster: "s" } }, 'role: must be one of "mirror", "upstream", "shadow", "egress-guard", got "tap"'],
   ["unknown top-level field", { ...base, mirror_all: true }, "mirror_all: unknown field"],
   ["missing shadow", { role: "mirror" }, "shadow: is required"],
   ["shadow not an object", { role: "mirror", shadow: "s" }, "shadow: must be an object"],
