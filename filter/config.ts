@@ -6,6 +6,7 @@
 import { JSON } from "json-as";
 import { validateJSON } from "json-as/assembly/util/validateJson";
 import { compileJsonPath, JsonRule } from "./redact/json";
+import { CompareConfig } from "./compare";
 import { detectorBit } from "./redact/detectors";
 import { ACTION_MASK, ACTION_HASH, ACTION_DROP } from "./redact/edits";
 import {
@@ -109,6 +110,7 @@ export class Policy {
   select: SelectConfig = new SelectConfig();
   guard: GuardConfig = new GuardConfig();
   inPlace: InPlaceConfig = new InPlaceConfig();
+  compare: CompareConfig = new CompareConfig();
 }
 
 /** Variables of the plugin's VM environment (vm_config.environment_variables), for "env:NAME" references. */
@@ -670,6 +672,50 @@ function parseInPlace(obj: JSON.Obj, where: string, recognize: bool, c: InPlaceC
   return f.error;
 }
 
+function parseCompare(obj: JSON.Obj, c: CompareConfig): string {
+  const f = new Fields(obj, "compare");
+  c.enabled = true;
+  const headers = f.strList("headers");
+  if (f.error.length > 0) return f.error;
+  if (headers != null) {
+    for (let i = 0; i < headers.length; i++) {
+      const h = headers[i].toLowerCase();
+      if (!isHeaderName(h) && h != ":status") return "compare.headers[" + i.toString() + "]: \"" + headers[i] + "\" is not an HTTP header name";
+      c.headers.push(h);
+    }
+  }
+  const paths = f.strList("ignore_paths");
+  if (f.error.length > 0) return f.error;
+  if (paths != null) {
+    for (let i = 0; i < paths.length; i++) {
+      const parsed = compileJsonPath(paths[i]);
+      if (parsed.path == null) return "compare.ignore_paths[" + i.toString() + "]: \"" + paths[i] + "\": " + parsed.error;
+      c.ignorePaths.push(parsed.path!);
+    }
+  }
+  c.tolerance = f.num("numeric_tolerance", 0, 0, 1e300);
+  c.maxBodyBytes = f.uint("max_body_bytes", c.maxBodyBytes, 0, 16 * 1048576);
+  c.pairTimeoutMs = f.uint("pair_timeout_ms", c.pairTimeoutMs, 100, 600000);
+  const level = f.str("log_level", "info");
+  if (level == "debug") c.logLevel = 1;
+  else if (level == "info") c.logLevel = 2;
+  else if (level == "warn") c.logLevel = 3;
+  else if (level == "error") c.logLevel = 4;
+  else if (f.error.length == 0) return "compare.log_level: must be one of \"debug\", \"info\", \"warn\", \"error\", got \"" + level + "\"";
+  const sink = f.obj("sink");
+  if (f.error.length > 0) return f.error;
+  if (sink != null) {
+    const sf = new Fields(sink, "compare.sink");
+    c.sinkCluster = sf.str("cluster", "", true);
+    c.sinkPath = sf.str("path", c.sinkPath);
+    sf.finish();
+    if (sf.error.length > 0) return sf.error;
+    if (!c.sinkPath.startsWith("/")) return "compare.sink.path: must start with \"/\"";
+  }
+  f.finish();
+  return f.error;
+}
+
 /** Sections that only some roles use: present under another role they would be silently ignored, so they are errors. */
 function refuseSection(top: Fields, key: string, role: string): string {
   return top.has(key) ? key + ": not used by role \"" + role + "\"" : "";
@@ -687,8 +733,8 @@ export function parsePolicy(text: string, env: Environment = new Environment()):
   if (top.error.length > 0) return fail(top.error);
   if (role == "egress-guard") {
     policy.role = ROLE_EGRESS_GUARD;
-    for (let i = 0; i < 5; i++) {
-      const e = refuseSection(top, ["shadow", "select", "redact", "inbound", "upstream"][i], role);
+    for (let i = 0; i < 6; i++) {
+      const e = refuseSection(top, ["shadow", "select", "redact", "inbound", "upstream", "compare"][i], role);
       if (e.length > 0) return fail(e);
     }
     const guardObj = top.obj("guard");
@@ -706,8 +752,8 @@ export function parsePolicy(text: string, env: Environment = new Environment()):
   }
   if (role == "shadow" || role == "upstream") {
     policy.role = role == "shadow" ? ROLE_SHADOW : ROLE_UPSTREAM;
-    for (let i = 0; i < 2; i++) {
-      const e = refuseSection(top, ["shadow", "guard"][i], role);
+    for (let i = 0; i < 3; i++) {
+      const e = refuseSection(top, ["shadow", "guard", "compare"][i], role);
       if (e.length > 0) return fail(e);
     }
     const other = role == "shadow" ? "upstream" : "inbound";
@@ -783,6 +829,13 @@ export function parsePolicy(text: string, env: Environment = new Environment()):
   if (top.error.length > 0) return fail(top.error);
   if (redactObj != null) {
     const e = parseRedact(redactObj, env, policy.redact);
+    if (e.length > 0) return fail(e);
+  }
+
+  const compareObj = top.obj("compare");
+  if (top.error.length > 0) return fail(top.error);
+  if (compareObj != null) {
+    const e = parseCompare(compareObj, policy.compare);
     if (e.length > 0) return fail(e);
   }
 

@@ -11,6 +11,8 @@ export const TRAILERS_REQUEST: i32 = 1;
 export const HEADERS_RESPONSE: i32 = 2;
 export const HEADERS_HTTP_CALL_RESPONSE: i32 = 6;
 export const BUFFER_REQUEST_BODY: i32 = 0;
+export const BUFFER_RESPONSE_BODY: i32 = 1;
+export const BUFFER_HTTP_CALL_RESPONSE_BODY: i32 = 4;
 
 // Out-parameters the host writes into; the VM is single-threaded, so one pair serves every call.
 const outPtr = memory.data(8);
@@ -122,4 +124,20 @@ const levelOut = memory.data(4);
 export function logEnabled(level: i32): bool {
   if (proxy_get_log_level(levelOut) != WASM_OK) return false;
   return <i32>load<u32>(levelOut) <= level;
+}
+
+const nowOut = memory.data(8);
+
+export function nowNs(): u64 {
+  imports.proxy_get_current_time_nanoseconds(nowOut);
+  return load<u64>(nowOut);
+}
+
+export function setTickPeriod(ms: u32): void {
+  imports.proxy_set_tick_period_milliseconds(ms);
+}
+
+/** Logs at `level` only when the host would print it. */
+export function logIf(level: i32, message: string): void {
+  if (logEnabled(level)) logAt(level, message);
 }

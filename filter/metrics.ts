@@ -8,6 +8,7 @@ import { DECISION_NAMES } from "./select";
 
 const METRIC_COUNTER: i32 = 0;
 const METRIC_GAUGE: i32 = 1;
+const METRIC_HISTOGRAM: i32 = 2;
 
 function define(kind: i32, name: string): u32 {
   const id = memory.data(4);
@@ -24,6 +25,9 @@ export class Metric {
   }
   add(delta: i64): void {
     if (this.id != 0xffffffff) imports.proxy_increment_metric(this.id, delta);
+  }
+  record(value: u64): void {
+    if (this.id != 0xffffffff) imports.proxy_record_metric(this.id, value);
   }
 }
 
@@ -99,4 +103,18 @@ export class InPlaceMetrics {
   passed: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "inplace.passed"));
   /** Copies answered locally because selection did not pass them. */
   notSelected: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "inplace.not_selected"));
+}
+
+export class CompareMetrics {
+  compared: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "compare.compared"));
+  matched: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "compare.matched"));
+  mismatched: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "compare.mismatched"));
+  mismatchedStatus: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "compare.mismatched.status"));
+  mismatchedHeader: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "compare.mismatched.header"));
+  mismatchedBody: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "compare.mismatched.body"));
+  /** Pairs whose other half never came (timeout, primary reset, shadow failure). */
+  unmatched: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "compare.unmatched"));
+  /** Shadow minus primary latency, in ms, split by sign (histograms take non-negative values). */
+  shadowSlower: Metric = new Metric(define(METRIC_HISTOGRAM, PREFIX + "compare.shadow_slower_ms"));
+  shadowFaster: Metric = new Metric(define(METRIC_HISTOGRAM, PREFIX + "compare.shadow_faster_ms"));
 }

@@ -12,10 +12,12 @@ import {
 import { parsePolicy, Policy, ON_TOO_LARGE_HEADERS_ONLY, UNSCANNABLE_SKIP, ROLE_EGRESS_GUARD, ROLE_MIRROR } from "./config";
 import { MirrorMetrics, GuardMetrics, InPlaceMetrics } from "./metrics";
 import { InPlace, InPlaceStream } from "./inplace";
+import { Comparer, Pair, Answer, Verdict, MISMATCH_STATUS, MISMATCH_HEADER, MISMATCH_BODY } from "./compare";
+import { CompareMetrics } from "./metrics";
 import { Guard, GuardStream } from "./guard";
 import { readEnvironment } from "./environ";
 import { Redaction } from "./redact/redaction";
-import { BodyPlan, planBody, BODY_UNSCANNABLE, BODY_NONE, BODY_PASS_THROUGH, REASON_NAMES, REASON_TOO_LARGE } from "./redact/body";
+import { BodyPlan, planBody, mediaType, BODY_UNSCANNABLE, BODY_NONE, BODY_PASS_THROUGH, REASON_NAMES, REASON_TOO_LARGE } from "./redact/body";
 import { HEADER_DROP, HEADER_REPLACE } from "./redact/headers";
 import { Selector, RequestView, DECISION_SELECTED, DECISION_NAMES } from "./select";
 import { TokenBucket, SharedCounter } from "./budget";
@@ -38,6 +40,11 @@ import {
   LOG_WARN,
   LOG_DEBUG,
   logEnabled,
+  nowNs,
+  setTickPeriod,
+  BUFFER_RESPONSE_BODY,
+  BUFFER_HTTP_CALL_RESPONSE_BODY,
+  HEADERS_RESPONSE,
 } from "./hostcalls";
 
 // Headers that describe one hop's connection, not the request: the shadow call is
@@ -53,6 +60,7 @@ const H_CONTENT_ENCODING = utf8("content-encoding");
 const H_PATH = utf8(":path");
 const H_METHOD = utf8(":method");
 const H_RULE = utf8("x-shadow-rule");
+const H_REQUEST_ID = utf8("x-request-id");
 const H_STATUS = utf8(":status");
 const H_UPSTREAM_TIME = utf8("x-envoy-upstream-service-time");
 const SHADOW_SUFFIX = utf8("-shadow");
@@ -82,6 +90,13 @@ export class MirrorRoot extends RootContext {
   guard: Guard | null = null;
 
   inPlace: InPlace | null = null;
+  comparer: Comparer | null = null;
+  compareMetrics: CompareMetrics | null = null;
+  pairs: Map<u32, Pair> = new Map<u32, Pair>();
+  sinkTokens: Set<u32> = new Set<u32>();
+  sinkCluster: ArrayBuffer = new ArrayBuffer(0);
+  verdict: Verdict = new Verdict();
+  compareHeaders: ArrayBuffer[] = [];
 
   createContext(context_id: u32): Context {
     if (this.guard != null) return new GuardStream(context_id, this, this.guard!);
@@ -124,6 +139,16 @@ export class MirrorRoot extends RootContext {
     const inflight = sel.maxInflight > 0 ? new SharedCounter(utf8("mirrorshade.inflight." + policy.shadow.cluster)) : null;
     this.selector = new Selector(sel, bucket, inflight);
     if (this.metrics == null) this.metrics = new MirrorMetrics();
+    if (policy.compare.enabled) {
+      this.comparer = new Comparer(policy.compare, this.redaction.rewriter);
+      if (this.compareMetrics == null) this.compareMetrics = new CompareMetrics();
+      this.sinkCluster = utf8(policy.compare.sinkCluster);
+      this.compareHeaders = policy.compare.headers.map<ArrayBuffer>((h: string) => utf8(h));
+      // Pairs whose other half does not come are dropped on the tick.
+      setTickPeriod(policy.compare.pairTimeoutMs < 1000 ? policy.compare.pairTimeoutMs : 1000);
+    } else {
+      this.comparer = null;
+    }
     if (policy.role != ROLE_MIRROR) {
       this.inPlace = new InPlace(policy, this.tag, this.redaction, this.selector, this.metrics!, new InPlaceMetrics());
       logAt(LOG_INFO, "mirrorshade: configured role=" + (policy.role == 2 ? "shadow" : "upstream"));
@@ -137,7 +162,98 @@ export class MirrorRoot extends RootContext {
     return this.metrics!;
   }
 
+  onTick(): void {
+    if (this.comparer == null || this.pairs.size == 0) return;
+    const limit = <u64>this.policy.compare.pairTimeoutMs * 1000000;
+    const now = nowNs();
+    const open = this.pairs.values();
+    for (let i = 0; i < open.length; i++) {
+      const p = open[i];
+      if (now - p.startedNs > limit) {
+        this.pairs.delete(p.token);
+        this.compareMetrics!.unmatched.inc();
+      }
+    }
+  }
+
+  /** Fills one side of a pair from a header map (2: primary response, 6: call response). */
+  answerHeaders(a: Answer, mapType: i32): void {
+    const status = getHeader(mapType, H_STATUS);
+    a.status = status == null ? -1 : <i32>parseDecimal(changetype<usize>(status), <usize>status.byteLength);
+    a.headerValues.length = 0;
+    for (let i = 0; i < this.compareHeaders.length; i++) {
+      const v = getHeader(mapType, this.compareHeaders[i]);
+      a.headerValues.push(v == null ? "" : String.UTF8.decode(v));
+    }
+    const type = getHeader(mapType, H_CONTENT_TYPE);
+    a.json = type != null && isJsonType(type);
+    a.atNs = nowNs();
+  }
+
+  /** Compares a pair once both answers are in. */
+  settle(p: Pair): void {
+    if (!p.primary.done || !p.shadow.done) return;
+    this.pairs.delete(p.token);
+    const cm = this.compareMetrics!;
+    if (p.primary.failed || p.shadow.failed) {
+      cm.unmatched.inc();
+      return;
+    }
+    const v = this.verdict;
+    this.comparer!.compare(p, v);
+    cm.compared.inc();
+    const pm = p.primary.atNs > p.startedNs ? p.primary.atNs - p.startedNs : 0;
+    const sm = p.shadow.atNs > p.startedNs ? p.shadow.atNs - p.startedNs : 0;
+    if (sm >= pm) cm.shadowSlower.record((sm - pm) / 1000000);
+    else cm.shadowFaster.record((pm - sm) / 1000000);
+    if (v.mismatch == 0) {
+      cm.matched.inc();
+      return;
+    }
+    cm.mismatched.inc();
+    if (v.mismatch & MISMATCH_STATUS) cm.mismatchedStatus.inc();
+    if (v.mismatch & MISMATCH_HEADER) cm.mismatchedHeader.inc();
+    if (v.mismatch & MISMATCH_BODY) cm.mismatchedBody.inc();
+    const level = this.policy.compare.logLevel;
+    const sinking = this.sinkCluster.byteLength > 0;
+    if (!sinking && !logEnabled(level)) return;
+    const record = this.comparer!.record(p, v);
+    if (logEnabled(level)) logAt(level, "mirrorshade.diff " + record);
+    if (sinking) this.postRecord(record);
+  }
+
+  private postRecord(record: string): void {
+    const b = this.builder;
+    b.reset();
+    b.addOwned(H_METHOD, utf8("POST"));
+    b.addOwned(H_PATH, utf8(this.policy.compare.sinkPath));
+    b.addOwned(H_AUTHORITY, this.sinkCluster);
+    b.addOwned(H_CONTENT_TYPE, utf8("application/json"));
+    const body = utf8(record);
+    const token = httpCall(this.sinkCluster, b.finish(), changetype<usize>(body), <usize>body.byteLength, NO_TRAILERS, 5000);
+    if (token >= 0) this.sinkTokens.add(<u32>token);
+  }
+
   onHttpCallResponse(token: u32, headers: u32, body_size: u32, trailers: u32): void {
+    if (this.sinkTokens.has(token)) {
+      this.sinkTokens.delete(token);
+      return;
+    }
+    if (this.pairs.has(token)) {
+      const p = this.pairs.get(token);
+      const a = p.shadow;
+      a.done = true;
+      if (headers == 0 || getHeader(HEADERS_HTTP_CALL_RESPONSE, H_UPSTREAM_TIME) == null) {
+        a.failed = true;
+      } else {
+        this.answerHeaders(a, HEADERS_HTTP_CALL_RESPONSE);
+        if (body_size > 0) {
+          const body = getBuffer(BUFFER_HTTP_CALL_RESPONSE_BODY, 0, body_size);
+          a.append(changetype<usize>(body), body.byteLength, this.policy.compare.maxBodyBytes);
+        }
+      }
+      this.settle(p);
+    }
     if (this.inflight > 0) this.inflight--;
     if (this.policy.select.maxInflight > 0) this.selector.release();
     const m = this.m();
@@ -177,6 +293,8 @@ export class MirrorStream extends Context {
   private ruleLabel: ArrayBuffer = new ArrayBuffer(0);
   /** Holds a slot of select.max_inflight until the copy is sent (the call then holds it) or abandoned. */
   private holdsSlot: bool = false;
+  /** The comparison this request's copy opened, while the primary's answer is still coming. */
+  private pair: Pair | null = null;
 
   constructor(context_id: u32, root: MirrorRoot) {
     super(context_id, root);
@@ -310,7 +428,43 @@ export class MirrorStream extends Context {
     return FilterTrailersStatusValues.Continue;
   }
 
+  onResponseHeaders(_n: u32, end_of_stream: bool): FilterHeadersStatusValues {
+    const p = this.pair;
+    if (p != null) {
+      this.rootCtx.answerHeaders(p.primary, HEADERS_RESPONSE);
+      if (end_of_stream) this.primaryDone(false);
+    }
+    return FilterHeadersStatusValues.Continue;
+  }
+
+  onResponseBody(size: usize, end_of_stream: bool): FilterDataStatusValues {
+    const p = this.pair;
+    if (p != null) {
+      if (size > 0) {
+        const chunk = getBuffer(BUFFER_RESPONSE_BODY, 0, <u32>size);
+        p.primary.append(changetype<usize>(chunk), chunk.byteLength, this.rootCtx.policy.compare.maxBodyBytes);
+      }
+      if (end_of_stream) this.primaryDone(false);
+    }
+    return FilterDataStatusValues.Continue;
+  }
+
+  onResponseTrailers(_n: u32): FilterTrailersStatusValues {
+    if (this.pair != null) this.primaryDone(false);
+    return FilterTrailersStatusValues.Continue;
+  }
+
+  private primaryDone(failed: bool): void {
+    const p = this.pair!;
+    this.pair = null;
+    p.primary.done = true;
+    p.primary.failed = failed;
+    this.rootCtx.settle(p);
+  }
+
   onDone(): bool {
+    // A primary answer that never ended (reset) cannot be compared.
+    if (this.pair != null) this.primaryDone(true);
     if (this.phase == PHASE_COLLECTING) {
       // The client went away before the request ended: a partial copy would be a
       // different request, so none is sent.
@@ -394,6 +548,21 @@ export class MirrorStream extends Context {
         bodyLen = <usize>rewritten.byteLength;
       }
     }
+    const comparing = root.comparer != null;
+    let method = "";
+    let route = "";
+    let requestId = "";
+    if (comparing) {
+      const c = new HeaderCursor(this.headers);
+      while (c.next()) {
+        if (c.keyIs(H_METHOD)) method = String.UTF8.decodeUnsafe(c.valuePtr, c.valueLen);
+        else if (c.keyIs(H_PATH)) {
+          let q: usize = 0;
+          while (q < c.valueLen && load<u8>(c.valuePtr + q) != 0x3f) q++;
+          route = String.UTF8.decodeUnsafe(c.valuePtr, q);
+        } else if (c.keyIs(H_REQUEST_ID)) requestId = String.UTF8.decodeUnsafe(c.valuePtr, c.valueLen);
+      }
+    }
     const b = root.builder;
     b.reset();
     const cur = new HeaderCursor(this.headers);
@@ -454,11 +623,26 @@ export class MirrorStream extends Context {
     }
     // The call now holds the slot; onHttpCallResponse gives it back.
     this.holdsSlot = false;
+    if (comparing) {
+      const p = new Pair();
+      p.token = <u32>token;
+      p.method = method;
+      p.route = route;
+      p.requestId = requestId;
+      p.startedNs = nowNs();
+      root.pairs.set(p.token, p);
+      this.pair = p;
+    }
     root.inflight++;
     m.inflight.add(1);
     m.mirrored.inc();
     if (this.dropReason >= 0) m.mirroredWithoutBody.inc();
   }
+}
+
+function isJsonType(v: ArrayBuffer): bool {
+  const t = mediaType(v);
+  return t == "application/json" || (t.startsWith("application/") && t.endsWith("+json"));
 }
 
 function copyBytes(p: usize, len: usize): ArrayBuffer {

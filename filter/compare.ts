@@ -1,0 +1,300 @@
+// Comparison of the primary's and the shadow's answers, in the mirror role. A
+// pair is opened when the copy is sent, filled from the response callbacks
+// (primary) and the call's answer (shadow), compared when both are in, and
+// dropped as unmatched after pair_timeout_ms. Bodies are kept up to a limit.
+// Differences are reported by JSON path with hashed values, never raw data.
+import { JSON } from "json-as";
+import { JsonPath, JsonPathSegment, JsonScan, scanJson, SEGMENT_NAME, SEGMENT_INDEX } from "./redact/json";
+import { ValueRewriter } from "./redact/values";
+import { sha256 } from "./redact/hmac";
+import { ByteSink } from "./bytes";
+
+export class CompareConfig {
+  enabled: bool = false;
+  /** Response headers compared (lower-case). */
+  headers: string[] = [];
+  /** JSON paths whose differences are not regressions (timestamps, ids). */
+  ignorePaths: JsonPath[] = [];
+  /** Numbers are equal when |a - b| <= tolerance. */
+  tolerance: f64 = 0;
+  maxBodyBytes: u32 = 65536;
+  pairTimeoutMs: u32 = 5000;
+  /** Log level of diff records (2 info ... 4 error). */
+  logLevel: i32 = 2;
+  /** Optional cluster diff records are POSTed to. */
+  sinkCluster: string = "";
+  sinkPath: string = "/diffs";
+}
+
+/** One side's answer. */
+export class Answer {
+  done: bool = false;
+  failed: bool = false;
+  status: i32 = -1;
+  headerValues: string[] = [];
+  json: bool = false;
+  body: ByteSink | null = null;
+  truncated: bool = false;
+  atNs: u64 = 0;
+
+  append(p: usize, len: i32, max: u32): void {
+    if (this.truncated) return;
+    if (this.body == null) this.body = new ByteSink(len > 0 ? len : 256);
+    const b = this.body!;
+    if (<u64>b.length + <u64>len > <u64>max) {
+      this.truncated = true;
+      this.body = null;
+      return;
+    }
+    b.append(p, len);
+  }
+}
+
+export class Pair {
+  token: u32 = 0;
+  method: string = "";
+  route: string = "";
+  requestId: string = "";
+  startedNs: u64 = 0;
+  primary: Answer = new Answer();
+  shadow: Answer = new Answer();
+}
+
+export class Difference {
+  constructor(public path: string, public kind: string, public primary: string, public shadow: string) {}
+}
+
+export const MISMATCH_STATUS: i32 = 1;
+export const MISMATCH_HEADER: i32 = 2;
+export const MISMATCH_BODY: i32 = 4;
+
+export class Verdict {
+  mismatch: i32 = 0;
+  differences: Difference[] = [];
+}
+
+function jsonString(s: string): string {
+  let out = "\"";
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c == 0x22) out += "\\\"";
+    else if (c == 0x5c) out += "\\\\";
+    else if (c < 0x20) out += "\\u" + (0x10000 + c).toString(16).substring(1);
+    else out += String.fromCharCode(c);
+  }
+  return out + "\"";
+}
+
+/** A member name or index in a concrete path, for matching ignore paths. */
+class Step {
+  constructor(public name: string, public index: i32) {}
+}
+
+function segmentMatches(seg: JsonPathSegment, step: Step): bool {
+  if (seg.kind == SEGMENT_NAME) return step.index < 0 && String.UTF8.decode(seg.name) == step.name;
+  if (seg.kind == SEGMENT_INDEX) return step.index == seg.index;
+  return true; // SEGMENT_ANY
+}
+
+/** Whether a compiled path matches the concrete path steps[0..n). */
+function pathMatches(segs: JsonPathSegment[], si: i32, steps: Step[], ti: i32): bool {
+  if (si == segs.length) return ti == steps.length;
+  if (ti == steps.length) return false;
+  const seg = segs[si];
+  if (segmentMatches(seg, steps[ti]) && pathMatches(segs, si + 1, steps, ti + 1)) return true;
+  // A descendant segment may skip any number of levels first.
+  return seg.descendant && pathMatches(segs, si, steps, ti + 1);
+}
+
+export class Comparer {
+  private steps: Step[] = [];
+  private scan: JsonScan = new JsonScan();
+
+  constructor(public cfg: CompareConfig, private rewriter: ValueRewriter) {}
+
+  private ignored(): bool {
+    for (let i = 0; i < this.cfg.ignorePaths.length; i++) {
+      if (pathMatches(this.cfg.ignorePaths[i].segments, 0, this.steps, 0)) return true;
+    }
+    return false;
+  }
+
+  private pathText(): string {
+    let s = "$";
+    for (let i = 0; i < this.steps.length; i++) {
+      const st = this.steps[i];
+      s += st.index >= 0 ? "[" + st.index.toString() + "]" : "." + st.name;
+    }
+    return s;
+  }
+
+  /** A value as it may appear in a record: a keyed hash, never the value. */
+  private token(v: JSON.Value | null): string {
+    if (v == null) return "";
+    const text = JSON.stringify(v);
+    const b = String.UTF8.encode(text);
+    return String.UTF8.decode(this.rewriter.hashToken(changetype<usize>(b), b.byteLength));
+  }
+
+  private diff(a: JSON.Value | null, b: JSON.Value | null, out: Verdict, depth: i32): void {
+    if (out.differences.length >= 50 || depth > 256) return;
+    if (this.ignored()) return;
+    if (a == null || b == null) {
+      if (a != b) out.differences.push(new Difference(this.pathText(), a == null ? "extra_in_shadow" : "missing_in_shadow", this.token(a), this.token(b)));
+      return;
+    }
+    const ta = kindOf(a);
+    const tb = kindOf(b);
+    if (ta != tb) {
+      out.differences.push(new Difference(this.pathText(), "type", this.token(a), this.token(b)));
+      return;
+    }
+    if (ta == KIND_OBJECT) {
+      const oa = a.get<JSON.Obj>();
+      const ob = b.get<JSON.Obj>();
+      const ka = oa.keys();
+      const kb = ob.keys();
+      for (let i = 0; i < ka.length; i++) {
+        this.steps.push(new Step(ka[i], -1));
+        this.diff(oa.get(ka[i]), ob.has(ka[i]) ? ob.get(ka[i]) : null, out, depth + 1);
+        this.steps.pop();
+      }
+      for (let i = 0; i < kb.length; i++) {
+        if (oa.has(kb[i])) continue;
+        this.steps.push(new Step(kb[i], -1));
+        this.diff(null, ob.get(kb[i]), out, depth + 1);
+        this.steps.pop();
+      }
+      return;
+    }
+    if (ta == KIND_ARRAY) {
+      const aa = a.get<JSON.Arr>();
+      const ab = b.get<JSON.Arr>();
+      const n = aa.length > ab.length ? aa.length : ab.length;
+      for (let i = 0; i < n; i++) {
+        this.steps.push(new Step("", i));
+        this.diff(i < aa.length ? aa.at(i) : null, i < ab.length ? ab.at(i) : null, out, depth + 1);
+        this.steps.pop();
+      }
+      return;
+    }
+    if (ta == KIND_NUMBER) {
+      if (Math.abs(numberOf(a) - numberOf(b)) > this.cfg.tolerance) out.differences.push(new Difference(this.pathText(), "value", this.token(a), this.token(b)));
+      return;
+    }
+    if (JSON.stringify(a) != JSON.stringify(b)) out.differences.push(new Difference(this.pathText(), "value", this.token(a), this.token(b)));
+  }
+
+  private parse(sink: ByteSink | null): JSON.Value | null {
+    if (sink == null || sink.length == 0) return null;
+    // Validate with the depth-limited scanner first: the dynamic parser aborts on bad input.
+    const scan = this.scan;
+    scan.reset();
+    scanJson(sink.ptr(), sink.length, [], 0, this.rewriter, scan);
+    if (!scan.valid) return null;
+    return JSON.parse<JSON.Value>(String.UTF8.decodeUnsafe(sink.ptr(), <usize>sink.length));
+  }
+
+  compare(p: Pair, out: Verdict): void {
+    out.mismatch = 0;
+    out.differences.length = 0;
+    this.steps.length = 0;
+    if (p.primary.status != p.shadow.status) {
+      out.mismatch |= MISMATCH_STATUS;
+      out.differences.push(new Difference(":status", "value", p.primary.status.toString(), p.shadow.status.toString()));
+    }
+    for (let i = 0; i < this.cfg.headers.length; i++) {
+      const a = p.primary.headerValues[i];
+      const b = p.shadow.headerValues[i];
+      if (a != b) {
+        out.mismatch |= MISMATCH_HEADER;
+        const ba = String.UTF8.encode(a);
+        const bb = String.UTF8.encode(b);
+        out.differences.push(new Difference("header:" + this.cfg.headers[i], "value",
+          String.UTF8.decode(this.rewriter.hashToken(changetype<usize>(ba), ba.byteLength)),
+          String.UTF8.decode(this.rewriter.hashToken(changetype<usize>(bb), bb.byteLength))));
+      }
+    }
+    if (p.primary.truncated || p.shadow.truncated) return; // bodies over the limit are not compared
+    const before = out.differences.length;
+    const ja = p.primary.json ? this.parse(p.primary.body) : null;
+    const jb = p.shadow.json ? this.parse(p.shadow.body) : null;
+    if (ja != null && jb != null) {
+      this.diff(ja, jb, out, 0);
+    } else if (!bodiesEqual(p.primary.body, p.shadow.body)) {
+      out.differences.push(new Difference("body", "hash", bodyHash(p.primary.body), bodyHash(p.shadow.body)));
+    }
+    if (out.differences.length > before) out.mismatch |= MISMATCH_BODY;
+  }
+
+  /** One JSON line describing a mismatch: ids, route, what differed (hashed), latencies. */
+  record(p: Pair, v: Verdict): string {
+    let s = "{\"type\":\"mirrorshade.diff\",\"request_id\":" + jsonString(p.requestId) +
+      ",\"method\":" + jsonString(p.method) + ",\"route\":" + jsonString(p.route) +
+      ",\"status\":[" + p.primary.status.toString() + "," + p.shadow.status.toString() + "]" +
+      ",\"latency_ms\":[" + ms(p.primary.atNs, p.startedNs) + "," + ms(p.shadow.atNs, p.startedNs) + "]" +
+      ",\"mismatch\":[";
+    let first = true;
+    if (v.mismatch & MISMATCH_STATUS) { s += "\"status\""; first = false; }
+    if (v.mismatch & MISMATCH_HEADER) { s += (first ? "" : ",") + "\"header\""; first = false; }
+    if (v.mismatch & MISMATCH_BODY) { s += (first ? "" : ",") + "\"body\""; }
+    s += "],\"differences\":[";
+    for (let i = 0; i < v.differences.length; i++) {
+      const d = v.differences[i];
+      if (i > 0) s += ",";
+      s += "{\"path\":" + jsonString(d.path) + ",\"kind\":" + jsonString(d.kind) + ",\"primary\":" + jsonString(d.primary) + ",\"shadow\":" + jsonString(d.shadow) + "}";
+    }
+    return s + "]}";
+  }
+}
+
+function ms(at: u64, start: u64): string {
+  return at > start ? (<f64>(at - start) / 1e6).toString() : "0";
+}
+
+function bodiesEqual(a: ByteSink | null, b: ByteSink | null): bool {
+  const la = a == null ? 0 : a.length;
+  const lb = b == null ? 0 : b.length;
+  if (la != lb) return false;
+  if (la == 0) return true;
+  return memory.compare(a!.ptr(), b!.ptr(), <usize>la) == 0;
+}
+
+function bodyHash(b: ByteSink | null): string {
+  if (b == null || b.length == 0) return "empty";
+  const h = sha256(b.ptr(), b.length);
+  let s = "sha256:";
+  for (let i = 0; i < 8; i++) {
+    const x = load<u8>(changetype<usize>(h) + <usize>i);
+    s += (x < 16 ? "0" : "") + (<u32>x).toString(16);
+  }
+  return s;
+}
+
+const KIND_NULL: i32 = 0;
+const KIND_BOOL: i32 = 1;
+const KIND_NUMBER: i32 = 2;
+const KIND_STRING: i32 = 3;
+const KIND_ARRAY: i32 = 4;
+const KIND_OBJECT: i32 = 5;
+
+function kindOf(v: JSON.Value): i32 {
+  const t = v.type;
+  if (t == JSON.Types.Null) return KIND_NULL;
+  if (t == JSON.Types.Bool) return KIND_BOOL;
+  if (t == JSON.Types.String) return KIND_STRING;
+  if (t == JSON.Types.Array) return KIND_ARRAY;
+  if (t == JSON.Types.Object) return KIND_OBJECT;
+  return KIND_NUMBER;
+}
+
+function numberOf(v: JSON.Value): f64 {
+  const t = v.type;
+  if (t == JSON.Types.F64) return v.get<f64>();
+  if (t == JSON.Types.F32) return <f64>v.get<f32>();
+  if (t == JSON.Types.I64) return <f64>v.get<i64>();
+  if (t == JSON.Types.I32) return <f64>v.get<i32>();
+  if (t == JSON.Types.U64) return <f64>v.get<u64>();
+  if (t == JSON.Types.U32) return <f64>v.get<u32>();
+  return NaN;
+}
