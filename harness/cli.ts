@@ -17,6 +17,9 @@ commands:
   render --target envoy|istio --policy <policy.json> [--out DIR] [--namespace NS] [--service S]
          [--shadow-service S] [--port N] [--url URL] [--sha256 HEX] [--wasm-path PATH]
                            generate the Envoy config or the Istio manifests for the policy's role
+  report --input <file> [--input <file>...] [--out DIR]
+                           summarize diff records (Envoy log or diff-sink JSON lines) by route and
+                           field, as DIR/report.md and DIR/report.html (default DIR: report/)
   package                  write build/oci (OCI image layout, Wasm OCI artifact format, for Istio's
                            WasmPlugin url: oci://...) and the module's sha256 (for url: https://...)
   bench-redact [--quick]   redaction throughput (MB/s) of the compiled filter in V8, 1 KB / 16 KB / 1 MB JSON
@@ -184,6 +187,26 @@ export async function main(argv: string[]): Promise<number> {
         return await previewCommand(rest);
       case "render":
         return await renderCommand(rest);
+      case "report": {
+        const inputs: string[] = [];
+        let out = "report";
+        for (let i = 0; i < rest.length; i += 2) {
+          const v = rest[i + 1];
+          if (v === undefined) throw new UsageError(`${rest[i]} needs a value`);
+          if (rest[i] === "--input") {
+            if (!existsSync(v)) throw new UsageError(`--input ${v}: no such file`);
+            inputs.push(v);
+          } else if (rest[i] === "--out") out = v;
+          else throw new UsageError(`unknown argument "${rest[i]}"`);
+        }
+        if (!inputs.length) throw new UsageError("report: --input <file> is required");
+        const { writeReport } = await import("./report.js");
+        const r = writeReport(inputs, out);
+        console.log(`${r.total} differing pair(s) in ${r.summary.length} route(s)`);
+        for (const s of r.summary) console.log(`  ${s.route}: ${s.records} (${[...s.statuses.keys(), ...s.fields.keys()].slice(0, 4).join(", ")})`);
+        for (const f of r.files) console.log(f);
+        return 0;
+      }
       case "package": {
         requireWasm();
         const { packageOci } = await import("./package-oci.js");
