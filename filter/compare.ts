@@ -21,6 +21,9 @@ export class CompareConfig {
   pairTimeoutMs: u32 = 5000;
   /** Log level of diff records (2 info ... 4 error). */
   logLevel: i32 = 2;
+  /** Noise cancellation: a second instance of the primary's version, and the share of copies also sent there. */
+  noiseCluster: string = "";
+  noisePercent: f64 = 0;
   /** Optional cluster diff records are POSTed to. */
   sinkCluster: string = "";
   sinkPath: string = "/diffs";
@@ -52,6 +55,11 @@ export class Answer {
 
 export class Pair {
   token: u32 = 0;
+  /** A second instance of the primary's version answered the same copy (noise cancellation). */
+  hasSecondary: bool = false;
+  secondary: Answer = new Answer();
+  /** Compared or expired: late answers are ignored. */
+  closed: bool = false;
   method: string = "";
   route: string = "";
   requestId: string = "";
@@ -70,7 +78,33 @@ export const MISMATCH_BODY: i32 = 4;
 
 export class Verdict {
   mismatch: i32 = 0;
+  /** Differences dropped as learned noise. */
+  suppressed: i32 = 0;
   differences: Difference[] = [];
+}
+
+/** Learned noise paths kept per worker; beyond this, no more are learned. */
+const MAX_NOISE = 512;
+
+/** Array positions generalized: noise at $.items[3].ts is noise at every item's ts. */
+export function noiseKey(path: string): string {
+  let out = "";
+  let i = 0;
+  while (i < path.length) {
+    const c = path.charCodeAt(i);
+    if (c == 0x5b) {
+      let j = i + 1;
+      while (j < path.length && path.charCodeAt(j) >= 0x30 && path.charCodeAt(j) <= 0x39) j++;
+      if (j > i + 1 && j < path.length && path.charCodeAt(j) == 0x5d) {
+        out += "[*]";
+        i = j + 1;
+        continue;
+      }
+    }
+    out += String.fromCharCode(c);
+    i++;
+  }
+  return out;
 }
 
 function jsonString(s: string): string {
@@ -195,36 +229,73 @@ export class Comparer {
     return JSON.parse<JSON.Value>(String.UTF8.decodeUnsafe(sink.ptr(), <usize>sink.length));
   }
 
-  compare(p: Pair, out: Verdict): void {
-    out.mismatch = 0;
+  /** Differences between two answers: status, chosen headers, body. */
+  private diffAnswers(a: Answer, b: Answer, out: Verdict): void {
     out.differences.length = 0;
     this.steps.length = 0;
-    if (p.primary.status != p.shadow.status) {
-      out.mismatch |= MISMATCH_STATUS;
-      out.differences.push(new Difference(":status", "value", p.primary.status.toString(), p.shadow.status.toString()));
-    }
+    if (a.status != b.status) out.differences.push(new Difference(":status", "value", a.status.toString(), b.status.toString()));
     for (let i = 0; i < this.cfg.headers.length; i++) {
-      const a = p.primary.headerValues[i];
-      const b = p.shadow.headerValues[i];
-      if (a != b) {
-        out.mismatch |= MISMATCH_HEADER;
-        const ba = String.UTF8.encode(a);
-        const bb = String.UTF8.encode(b);
+      const x = a.headerValues[i];
+      const y = b.headerValues[i];
+      if (x != y) {
+        const bx = String.UTF8.encode(x);
+        const by = String.UTF8.encode(y);
         out.differences.push(new Difference("header:" + this.cfg.headers[i], "value",
-          String.UTF8.decode(this.rewriter.hashToken(changetype<usize>(ba), ba.byteLength)),
-          String.UTF8.decode(this.rewriter.hashToken(changetype<usize>(bb), bb.byteLength))));
+          String.UTF8.decode(this.rewriter.hashToken(changetype<usize>(bx), bx.byteLength)),
+          String.UTF8.decode(this.rewriter.hashToken(changetype<usize>(by), by.byteLength))));
       }
     }
-    if (p.primary.truncated || p.shadow.truncated) return; // bodies over the limit are not compared
-    const before = out.differences.length;
-    const ja = p.primary.json ? this.parse(p.primary.body) : null;
-    const jb = p.shadow.json ? this.parse(p.shadow.body) : null;
+    if (a.truncated || b.truncated) return; // bodies over the limit are not compared
+    const ja = a.json ? this.parse(a.body) : null;
+    const jb = b.json ? this.parse(b.body) : null;
     if (ja != null && jb != null) {
       this.diff(ja, jb, out, 0);
-    } else if (!bodiesEqual(p.primary.body, p.shadow.body)) {
-      out.differences.push(new Difference("body", "hash", bodyHash(p.primary.body), bodyHash(p.shadow.body)));
+    } else if (!bodiesEqual(a.body, b.body)) {
+      out.differences.push(new Difference("body", "hash", bodyHash(a.body), bodyHash(b.body)));
     }
-    if (out.differences.length > before) out.mismatch |= MISMATCH_BODY;
+  }
+
+  /**
+   * Primary against shadow. With a second primary instance in the pair, what
+   * differs between the two primaries is noise: learned, and not reported.
+   */
+  compare(p: Pair, out: Verdict): void {
+    if (p.hasSecondary && !p.secondary.failed) {
+      const scratch = this.scratch;
+      this.diffAnswers(p.primary, p.secondary, scratch);
+      for (let i = 0; i < scratch.differences.length; i++) this.learn(noiseKey(scratch.differences[i].path));
+    }
+    this.diffAnswers(p.primary, p.shadow, out);
+    out.mismatch = 0;
+    out.suppressed = 0;
+    const kept: Difference[] = [];
+    for (let i = 0; i < out.differences.length; i++) {
+      const d = out.differences[i];
+      if (this.noise.has(noiseKey(d.path))) {
+        out.suppressed++;
+        continue;
+      }
+      kept.push(d);
+      if (d.path == ":status") out.mismatch |= MISMATCH_STATUS;
+      else if (d.path.startsWith("header:")) out.mismatch |= MISMATCH_HEADER;
+      else out.mismatch |= MISMATCH_BODY;
+    }
+    out.differences = kept;
+  }
+
+  /** Noise learned so far: generalized path -> times seen differing between the two primaries. */
+  noise: Map<string, u32> = new Map<string, u32>();
+  /** Set when learn() added a path not seen before (the caller reports it). */
+  newNoise: string[] = [];
+  private scratch: Verdict = new Verdict();
+
+  private learn(key: string): void {
+    if (this.noise.has(key)) {
+      this.noise.set(key, this.noise.get(key) + 1);
+    } else if (this.noise.size < MAX_NOISE) {
+      this.noise.set(key, 1);
+      this.newNoise.push(key);
+    }
   }
 
   /** One JSON line describing a mismatch: ids, route, what differed (hashed), latencies. */

@@ -702,6 +702,15 @@ function parseCompare(obj: JSON.Obj, c: CompareConfig): string {
   else if (level == "warn") c.logLevel = 3;
   else if (level == "error") c.logLevel = 4;
   else if (f.error.length == 0) return "compare.log_level: must be one of \"debug\", \"info\", \"warn\", \"error\", got \"" + level + "\"";
+  const noise = f.obj("noise");
+  if (f.error.length > 0) return f.error;
+  if (noise != null) {
+    const nf = new Fields(noise, "compare.noise");
+    c.noiseCluster = nf.str("cluster", "", true);
+    c.noisePercent = nf.num("percent", 10, 0.001, 100);
+    nf.finish();
+    if (nf.error.length > 0) return nf.error;
+  }
   const sink = f.obj("sink");
   if (f.error.length > 0) return f.error;
   if (sink != null) {

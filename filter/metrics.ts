@@ -117,4 +117,8 @@ export class CompareMetrics {
   /** Shadow minus primary latency, in ms, split by sign (histograms take non-negative values). */
   shadowSlower: Metric = new Metric(define(METRIC_HISTOGRAM, PREFIX + "compare.shadow_slower_ms"));
   shadowFaster: Metric = new Metric(define(METRIC_HISTOGRAM, PREFIX + "compare.shadow_faster_ms"));
+  /** Differences dropped because the two primaries differ there too. */
+  noiseSuppressed: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "compare.noise_suppressed"));
+  /** Gauge: paths learned as noise. */
+  noisePaths: Metric = new Metric(define(METRIC_GAUGE, PREFIX + "compare.noise_paths"));
 }

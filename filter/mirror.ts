@@ -21,6 +21,7 @@ import { BodyPlan, planBody, mediaType, BODY_UNSCANNABLE, BODY_NONE, BODY_PASS_T
 import { HEADER_DROP, HEADER_REPLACE } from "./redact/headers";
 import { Selector, RequestView, DECISION_SELECTED, DECISION_NAMES } from "./select";
 import { TokenBucket, SharedCounter } from "./budget";
+import { random } from "./random";
 import { HeaderCursor, HeaderMapBuilder, ByteSink, utf8, bytesEqual, parseDecimal } from "./bytes";
 import { ShadowTag, H_BAGGAGE } from "./tag";
 import {
@@ -93,6 +94,9 @@ export class MirrorRoot extends RootContext {
   comparer: Comparer | null = null;
   compareMetrics: CompareMetrics | null = null;
   pairs: Map<u32, Pair> = new Map<u32, Pair>();
+  /** Calls to the second primary instance, by token. */
+  secondaries: Map<u32, Pair> = new Map<u32, Pair>();
+  noiseCluster: ArrayBuffer = new ArrayBuffer(0);
   sinkTokens: Set<u32> = new Set<u32>();
   sinkCluster: ArrayBuffer = new ArrayBuffer(0);
   verdict: Verdict = new Verdict();
@@ -143,6 +147,7 @@ export class MirrorRoot extends RootContext {
       this.comparer = new Comparer(policy.compare, this.redaction.rewriter);
       if (this.compareMetrics == null) this.compareMetrics = new CompareMetrics();
       this.sinkCluster = utf8(policy.compare.sinkCluster);
+      this.noiseCluster = utf8(policy.compare.noiseCluster);
       this.compareHeaders = policy.compare.headers.map<ArrayBuffer>((h: string) => utf8(h));
       // Pairs whose other half does not come are dropped on the tick.
       setTickPeriod(policy.compare.pairTimeoutMs < 1000 ? policy.compare.pairTimeoutMs : 1000);
@@ -171,6 +176,7 @@ export class MirrorRoot extends RootContext {
       const p = open[i];
       if (now - p.startedNs > limit) {
         this.pairs.delete(p.token);
+        p.closed = true;
         this.compareMetrics!.unmatched.inc();
       }
     }
@@ -190,9 +196,24 @@ export class MirrorRoot extends RootContext {
     a.atNs = nowNs();
   }
 
+  /** One side of a pair from a call's answer (shadow, or the second primary). */
+  private fillAnswer(a: Answer, headers: u32, body_size: u32): void {
+    a.done = true;
+    if (headers == 0 || getHeader(HEADERS_HTTP_CALL_RESPONSE, H_UPSTREAM_TIME) == null) {
+      a.failed = true;
+      return;
+    }
+    this.answerHeaders(a, HEADERS_HTTP_CALL_RESPONSE);
+    if (body_size > 0) {
+      const body = getBuffer(BUFFER_HTTP_CALL_RESPONSE_BODY, 0, body_size);
+      a.append(changetype<usize>(body), body.byteLength, this.policy.compare.maxBodyBytes);
+    }
+  }
+
   /** Compares a pair once both answers are in. */
   settle(p: Pair): void {
-    if (!p.primary.done || !p.shadow.done) return;
+    if (p.closed || !p.primary.done || !p.shadow.done || (p.hasSecondary && !p.secondary.done)) return;
+    p.closed = true;
     this.pairs.delete(p.token);
     const cm = this.compareMetrics!;
     if (p.primary.failed || p.shadow.failed) {
@@ -200,8 +221,16 @@ export class MirrorRoot extends RootContext {
       return;
     }
     const v = this.verdict;
-    this.comparer!.compare(p, v);
+    const comparer = this.comparer!;
+    comparer.compare(p, v);
     cm.compared.inc();
+    if (v.suppressed > 0) cm.noiseSuppressed.add(v.suppressed);
+    if (comparer.newNoise.length > 0) {
+      cm.noisePaths.add(comparer.newNoise.length);
+      // The noise learned is visible: each new path once, at info.
+      if (logEnabled(LOG_INFO)) for (let i = 0; i < comparer.newNoise.length; i++) logAt(LOG_INFO, "mirrorshade: learned noise " + comparer.newNoise[i] + " (differs between two primaries; not reported)");
+      comparer.newNoise.length = 0;
+    }
     const pm = p.primary.atNs > p.startedNs ? p.primary.atNs - p.startedNs : 0;
     const sm = p.shadow.atNs > p.startedNs ? p.shadow.atNs - p.startedNs : 0;
     if (sm >= pm) cm.shadowSlower.record((sm - pm) / 1000000);
@@ -239,19 +268,16 @@ export class MirrorRoot extends RootContext {
       this.sinkTokens.delete(token);
       return;
     }
+    if (this.secondaries.has(token)) {
+      const p = this.secondaries.get(token);
+      this.secondaries.delete(token);
+      this.fillAnswer(p.secondary, headers, body_size);
+      this.settle(p);
+      return;
+    }
     if (this.pairs.has(token)) {
       const p = this.pairs.get(token);
-      const a = p.shadow;
-      a.done = true;
-      if (headers == 0 || getHeader(HEADERS_HTTP_CALL_RESPONSE, H_UPSTREAM_TIME) == null) {
-        a.failed = true;
-      } else {
-        this.answerHeaders(a, HEADERS_HTTP_CALL_RESPONSE);
-        if (body_size > 0) {
-          const body = getBuffer(BUFFER_HTTP_CALL_RESPONSE_BODY, 0, body_size);
-          a.append(changetype<usize>(body), body.byteLength, this.policy.compare.maxBodyBytes);
-        }
-      }
+      this.fillAnswer(p.shadow, headers, body_size);
       this.settle(p);
     }
     if (this.inflight > 0) this.inflight--;
@@ -632,6 +658,16 @@ export class MirrorStream extends Context {
       p.startedNs = nowNs();
       root.pairs.set(p.token, p);
       this.pair = p;
+      const cfg = root.policy.compare;
+      if (root.noiseCluster.byteLength > 0 && random() * 100 < cfg.noisePercent) {
+        // The same copy to a second instance of the primary's version: where the two
+        // primaries differ is noise (timestamps, ids, redaction effects).
+        const second = httpCall(root.noiseCluster, headers, body, bodyLen, trailers, root.policy.shadow.timeoutMs);
+        if (second >= 0) {
+          p.hasSecondary = true;
+          root.secondaries.set(<u32>second, p);
+        }
+      }
     }
     root.inflight++;
     m.inflight.add(1);

@@ -46,8 +46,12 @@ async function paymentService(version: 1 | 2): Promise<{ server: Server; port: n
 }
 
 describe.each(e2eBackends())("compare, envoy as %s", (backend) => {
-  it("reports only the real regression: international addresses rejected by v2", async () => {
+  it.each([
+    ["ignore paths", { ignore_paths: ["$.timestamp", "$.id"] }],
+    ["noise learned from a second v1 instance", { noise: { cluster: "primary-2", percent: 100 } }],
+  ])("reports only the real regression: international addresses rejected by v2 (%s)", async (_name, noiseHandling) => {
     const v1 = await paymentService(1);
+    const v1b = await paymentService(1);
     const v2 = await paymentService(2);
     const sink = await startRecordingUpstream("sink");
     const adminPort = await freePort();
@@ -60,14 +64,14 @@ describe.each(e2eBackends())("compare, envoy as %s", (backend) => {
         adminPort,
         listenerPort: port,
         primary: { name: "primary", port: v1.port },
-        extraClusters: [{ name: "shadow", port: v2.port }, { name: "diff-sink", port: sink.port }],
+        extraClusters: [{ name: "shadow", port: v2.port }, { name: "diff-sink", port: sink.port }, { name: "primary-2", port: v1b.port }],
         wasm: {
           wasmPath: WASM,
           configuration: {
             role: "mirror",
             shadow: { cluster: "shadow" },
             redact: { hash_key: "inline:compare-e2e-key-0123456789" },
-            compare: { headers: ["content-type"], ignore_paths: ["$.timestamp", "$.id"], sink: { cluster: "diff-sink", path: "/diffs" } },
+            compare: { headers: ["content-type"], ...noiseHandling, sink: { cluster: "diff-sink", path: "/diffs" } },
           },
         },
       }),
@@ -126,6 +130,7 @@ describe.each(e2eBackends())("compare, envoy as %s", (backend) => {
     } finally {
       await envoy.stop();
       v1.server.close();
+      v1b.server.close();
       v2.server.close();
       await sink.close();
     }

@@ -100,3 +100,38 @@ describe("compare", () => {
     expect(host.logs.filter((l) => l.level === 5).map((l) => l.message).join("\n")).toContain(message);
   });
 });
+
+describe("noise cancellation", () => {
+  const NOISY = { role: "mirror", shadow: { cluster: "shadow" }, compare: { noise: { cluster: "primary-2", percent: 100 } } };
+
+  function triple(host: ProxyWasmHost, primary: string, secondary: string, shadow: string, id: string) {
+    const stream = host.newStream();
+    stream.requestHeaders([[":method", "GET"], [":path", "/api/orders/7"], [":authority", "orders"], ["x-request-id", id]], true);
+    const [toShadow, toSecond] = host.calls.slice(-2);
+    expect(toShadow.cluster).toBe("shadow");
+    expect(toSecond.cluster).toBe("primary-2");
+    stream.responseHeaders([[":status", "200"], ["content-type", "application/json"]], false);
+    stream.responseBody(primary, true);
+    stream.complete();
+    host.respondToCall(toSecond.token, { headers: [[":status", "200"], ["content-type", "application/json"]], body: secondary });
+    host.respondToCall(toShadow.token, { headers: [[":status", "200"], ["content-type", "application/json"]], body: shadow });
+  }
+
+  it("fields that differ between two primaries are learned as noise and not reported", async () => {
+    const { host, ok } = await loadFilter(NOISY);
+    expect(ok).toBe(true);
+    triple(host, '{"a":1,"served_at":"t1","items":[{"etag":"x"}]}', '{"a":1,"served_at":"t2","items":[{"etag":"y"}]}', '{"a":1,"served_at":"t3","items":[{"etag":"z"}]}', "n1");
+    expect(host.metric("mirrorshade.compare.matched")).toBe(1n);
+    expect(host.metric("mirrorshade.compare.noise_suppressed")).toBe(2n);
+    expect(host.metric("mirrorshade.compare.noise_paths")).toBe(2n);
+    expect(host.logs.map((l) => l.message)).toEqual(expect.arrayContaining([
+      "mirrorshade: learned noise $.served_at (differs between two primaries; not reported)",
+      "mirrorshade: learned noise $.items[*].etag (differs between two primaries; not reported)",
+    ]));
+    // A real change still shows, without the noise.
+    triple(host, '{"a":1,"served_at":"t4","items":[{"etag":"p"}]}', '{"a":1,"served_at":"t5","items":[{"etag":"q"}]}', '{"a":2,"served_at":"t6","items":[{"etag":"r"}]}', "n2");
+    const [d] = diffs(host);
+    expect(d.request_id).toBe("n2");
+    expect(d.differences.map((x: { path: string }) => x.path)).toEqual(["$.a"]);
+  });
+});
