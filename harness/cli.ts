@@ -22,6 +22,9 @@ commands:
                            field, as DIR/report.md and DIR/report.html (default DIR: report/)
   package                  write build/oci (OCI image layout, Wasm OCI artifact format, for Istio's
                            WasmPlugin url: oci://...) and the module's sha256 (for url: https://...)
+  bench [--quick] [--json FILE] [--container] [--rounds N] [--seconds S] [--soak N]
+                           what mirroring costs the primary path: floor, native, native_lua,
+                           mirrorshade, mirrorshade_empty, native_upstream, in real Envoy
   bench-redact [--quick]   redaction throughput (MB/s) of the compiled filter in V8, 1 KB / 16 KB / 1 MB JSON
   demo [--container]       start Envoy with a primary and a shadow upstream, send sample traffic,
                            show what each side received and the filter's counters
@@ -214,6 +217,11 @@ export async function main(argv: string[]): Promise<number> {
         console.log(`OCI image layout: ${r.layout} (manifest ${r.manifestDigest})`);
         console.log(`sha256 of build/mirrorshade.wasm: ${r.wasmSha256}`);
         return 0;
+      }
+      case "bench": {
+        requireWasm();
+        const { benchCommand } = await import("./bench.js");
+        return await benchCommand(rest);
       }
       case "bench-redact": {
         requireWasm();

@@ -130,9 +130,15 @@ export function containerLauncher(): EnvoyLauncher {
         await remove().catch((e) => (out += `\n[harness] removing container failed: ${(e as Error).message}\n`));
       })();
 
+      let hostPid: number | undefined;
+      client.container
+        .inspect(client.container.getById(id))
+        .then((info: { State?: { Pid?: number } }) => (hostPid = info.State?.Pid || undefined))
+        .catch(() => {});
       return {
         logs: () => out,
         exited: () => exitCode,
+        pid: () => hostPid,
         async stop() {
           if (exitCode === null && !removed) {
             // SIGTERM, then SIGKILL after 5s; keep the container so the watcher can drain the logs.

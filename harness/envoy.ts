@@ -23,6 +23,8 @@ export interface StartOptions {
   readyTimeoutMs?: number;
   /** Directories Envoy must be able to read (the container bind-mounts them at the same path). */
   mounts?: string[];
+  /** CPU list for taskset (process backend), e.g. "1": keeps Envoy off the load generator's core. */
+  cpus?: string;
 }
 
 export interface EnvoyInstance {
@@ -32,6 +34,8 @@ export interface EnvoyInstance {
   logs(): string;
   /** /stats as a map from stat name to value (counters and gauges). */
   stats(filter?: string): Promise<Map<string, number>>;
+  /** Host pid of the Envoy process (for CPU and RSS readings), when known. */
+  pid(): number | undefined;
   /** Raw text of an admin path, e.g. "/stats/prometheus". */
   admin(path: string): Promise<string>;
   stop(): Promise<void>;
@@ -45,7 +49,8 @@ export interface EnvoyLauncher {
     cliArgs: string[];
     env: Record<string, string>;
     mounts: string[];
-  }): Promise<{ logs(): string; stop(): Promise<void>; exited(): number | null }>;
+    cpus?: string;
+  }): Promise<{ logs(): string; stop(): Promise<void>; exited(): number | null; pid?(): number | undefined }>;
 }
 
 export class EnvoyStartError extends Error {
@@ -56,9 +61,10 @@ export class EnvoyStartError extends Error {
 
 export function processLauncher(): EnvoyLauncher {
   return {
-    async run({ cliArgs, env }) {
+    async run({ cliArgs, env, cpus }) {
       const bin = resolveEnvoyBinary();
-      const child: ChildProcess = spawn(bin, cliArgs, {
+      const [cmd, args] = cpus ? ["taskset", ["-c", cpus, bin, ...cliArgs]] : [bin, cliArgs];
+      const child: ChildProcess = spawn(cmd, args, {
         env: { ...process.env, ...env },
         stdio: ["ignore", "pipe", "pipe"],
       });
@@ -79,6 +85,8 @@ export function processLauncher(): EnvoyLauncher {
       return {
         logs: () => out,
         exited: () => exitCode,
+        // taskset execs Envoy in place, so the child's pid is Envoy's.
+        pid: () => child.pid,
         async stop() {
           if (exitCode !== null) return;
           child.kill("SIGTERM");
@@ -120,6 +128,7 @@ export async function startEnvoy(opts: StartOptions): Promise<EnvoyInstance> {
       cliArgs,
       env: opts.env ?? {},
       mounts: [workDir, ...(opts.mounts ?? [])],
+      cpus: opts.cpus,
     });
   } catch (e) {
     rmSync(workDir, { recursive: true, force: true });
@@ -156,6 +165,7 @@ export async function startEnvoy(opts: StartOptions): Promise<EnvoyInstance> {
     backend,
     adminUrl,
     logs: run.logs,
+    pid: () => run.pid?.(),
     admin,
     async stats(filter?: string) {
       const text = await admin(`/stats${filter ? `?filter=${encodeURIComponent(filter)}` : ""}`);
