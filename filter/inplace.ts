@@ -151,6 +151,7 @@ export class InPlaceStream extends Context {
     }
     c.copies.inc();
     m.requests.inc();
+    m.sampleMemory();
 
     let label = EMPTY;
     if (policy.select.enabled) {

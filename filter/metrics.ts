@@ -49,6 +49,22 @@ export class MirrorMetrics {
   shadowFailed: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "shadow.failures"));
   shadowTimeouts: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "shadow.timeouts"));
   inflight: Metric = new Metric(define(METRIC_GAUGE, PREFIX + "shadow.inflight"));
+  /** Gauge: the VM's linear memory, refreshed every 1024 requests (for soak and leak checks). */
+  memoryBytes: Metric = new Metric(define(METRIC_GAUGE, PREFIX + "vm.memory_bytes"));
+  private memoryReported: i64 = 0;
+  private sinceMemory: u32 = 0;
+
+  /** Cheap enough for every request: a host call only once per 1024. */
+  sampleMemory(): void {
+    if (++this.sinceMemory < 1024 && this.memoryReported != 0) return;
+    this.sinceMemory = 0;
+    const now = <i64>memory.size() << 16;
+    if (now != this.memoryReported) {
+      this.memoryBytes.add(now - this.memoryReported);
+      this.memoryReported = now;
+    }
+  }
+
   /** Selection decisions, by DECISION_* index. */
   decisions: Metric[] = DECISION_NAMES.map<Metric>((n: string) => new Metric(define(METRIC_COUNTER, PREFIX + "select." + n)));
   skippedUnscannable: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "skipped.unscannable_body"));

@@ -331,6 +331,7 @@ export class MirrorStream extends Context {
     const root = this.rootCtx;
     const m = root.m();
     m.requests.inc();
+    m.sampleMemory();
     const raw = getHeaderPairs(HEADERS_REQUEST);
     this.headers = raw;
 

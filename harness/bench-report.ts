@@ -50,9 +50,9 @@ export function toMarkdown(r: BenchReport): string {
     "",
     `${r.machine}; Envoy 1.40 (${r.backend}), --concurrency 1 pinned to core 1, load generator and upstreams on core 0; ${r.rounds} interleaved round(s) of ${r.seconds} s per scenario and load; ${r.date}${r.wall_s ? `; ${Math.round(r.wall_s)} s in all` : ""}.`,
     "",
-    "Scenarios: `floor` Envoy proxying only; `native` route request_mirror_policies; `native_lua` native plus a Lua filter doing the header redaction; `mirrorshade` the mirror role with selection, redaction (headers, query, JSON paths, all detectors) and tagging; `mirrorshade_empty` the filter loaded and called on every request but selecting nothing (the VM and SDK alone); `native_upstream` native mirroring plus the filter's upstream role on the shadow cluster only.",
+    "Scenarios: `floor` Envoy proxying only; `native` route request_mirror_policies; `native_lua` native plus a Lua filter doing the header redaction; `mirrorshade` the mirror role with selection, redaction (headers, query, JSON paths, all detectors) and tagging; `mirrorshade_empty` the filter loaded and called on every request but selecting nothing (the VM and SDK alone); `native_upstream` native mirroring plus the filter's upstream role on the shadow cluster only; for attribution, `mirrorshade_copy` the mirror role copying without selection or redaction, and `mirrorshade_no_detectors` the full policy without the detectors.",
     "",
-    "Medians over rounds, spread (min–max) in the second column of each pair. Open-loop latency is measured from each request's scheduled start.",
+    "Medians over rounds, spread (min–max) in the second column of each pair. Open loop: requests are sent at a fixed rate whether or not earlier ones were answered; latency from send to answer.",
     "",
   ];
   for (const load of r.loads) {

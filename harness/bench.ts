@@ -17,7 +17,7 @@ import { sampleJson } from "./bench-redact.js";
 const WASM = join(projectRoot, "build", "mirrorshade.wasm");
 const KEY = "bench-hash-key-0123456789abcdef";
 
-export const SCENARIOS = ["floor", "native", "native_lua", "mirrorshade", "mirrorshade_empty", "native_upstream"] as const;
+export const SCENARIOS = ["floor", "native", "native_lua", "mirrorshade", "mirrorshade_empty", "native_upstream", "mirrorshade_copy", "mirrorshade_no_detectors"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 const REDACT = {
@@ -72,6 +72,13 @@ function bootstrapFor(s: Scenario, ports: { admin: number; listener: number; pri
       return buildBootstrap({ ...base, wasm: { wasmPath: WASM, configuration: MIRROR_POLICY } });
     case "mirrorshade_empty":
       return buildBootstrap({ ...base, wasm: { wasmPath: WASM, configuration: EMPTY_POLICY } });
+    // Attribution: the copy alone (no selection, no redaction), and redaction without detectors.
+    case "mirrorshade_copy":
+      return buildBootstrap({ ...base, wasm: { wasmPath: WASM, configuration: { role: "mirror", shadow: { cluster: "shadow", max_inflight: 1024 } } } });
+    case "mirrorshade_no_detectors": {
+      const { detectors: _d, ...rest } = REDACT;
+      return buildBootstrap({ ...base, wasm: { wasmPath: WASM, configuration: { ...MIRROR_POLICY, redact: rest } } });
+    }
     case "native_upstream": {
       const filter = wasmHttpFilter({ wasmPath: WASM, configuration: { role: "upstream", redact: REDACT } });
       return buildBootstrap({ ...base, extraClusters: [{ name: "shadow", port: ports.shadow, upstreamFilters: [filter] }], nativeMirror: { cluster: "shadow" } });
@@ -326,9 +333,9 @@ export async function benchCommand(args: string[]): Promise<number> {
   const roundsAt = args.indexOf("--rounds");
   const rounds = roundsAt >= 0 ? Number(args[roundsAt + 1]) : quick ? 1 : 3;
   const secondsAt = args.indexOf("--seconds");
-  const seconds = secondsAt >= 0 ? Number(args[secondsAt + 1]) : quick ? 1.5 : 6;
+  const seconds = secondsAt >= 0 ? Number(args[secondsAt + 1]) : quick ? 1 : 6;
   const soakAt = args.indexOf("--soak");
-  const soakRequests = soakAt >= 0 ? Number(args[soakAt + 1]) : quick ? 3000 : 1_000_000;
+  const soakRequests = soakAt >= 0 ? Number(args[soakAt + 1]) : quick ? 2000 : 1_000_000;
   const started = Date.now();
   const report = await runBench({
     backend: args.includes("--container") ? "container" : "process",
