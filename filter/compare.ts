@@ -8,6 +8,7 @@ import { JsonPath, JsonPathSegment, JsonScan, scanJson, SEGMENT_NAME, SEGMENT_IN
 import { ValueRewriter } from "./redact/values";
 import { sha256 } from "./redact/hmac";
 import { ByteSink } from "./bytes";
+import { numberOf } from "./config";
 
 export class CompareConfig {
   enabled: bool = false;
@@ -357,15 +358,4 @@ function kindOf(v: JSON.Value): i32 {
   if (t == JSON.Types.Array) return KIND_ARRAY;
   if (t == JSON.Types.Object) return KIND_OBJECT;
   return KIND_NUMBER;
-}
-
-function numberOf(v: JSON.Value): f64 {
-  const t = v.type;
-  if (t == JSON.Types.F64) return v.get<f64>();
-  if (t == JSON.Types.F32) return <f64>v.get<f32>();
-  if (t == JSON.Types.I64) return <f64>v.get<i64>();
-  if (t == JSON.Types.I32) return <f64>v.get<i32>();
-  if (t == JSON.Types.U64) return <f64>v.get<u64>();
-  if (t == JSON.Types.U32) return <f64>v.get<u32>();
-  return NaN;
 }

@@ -268,7 +268,7 @@ function fmt(n: f64): string {
   return n == Math.floor(n) && Math.abs(n) < 9007199254740992 ? (<i64>n).toString() : n.toString();
 }
 
-function numberOf(v: JSON.Value): f64 {
+export function numberOf(v: JSON.Value): f64 {
   const t = v.type;
   if (t == JSON.Types.F64) return v.get<f64>();
   if (t == JSON.Types.F32) return <f64>v.get<f32>();

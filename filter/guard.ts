@@ -10,9 +10,6 @@ import { RequestView, firstMatch } from "./select";
 import { getHeaderPairs, HEADERS_REQUEST } from "./hostcalls";
 import { GuardMetrics } from "./metrics";
 
-const H_PATH = utf8(":path");
-const H_METHOD = utf8(":method");
-const H_AUTHORITY = utf8(":authority");
 const DETAILS = "mirrorshade_egress_guard";
 
 export class Guard {
@@ -38,29 +35,12 @@ export class GuardStream extends Context {
     const g = this.guard;
     const raw = getHeaderPairs(HEADERS_REQUEST);
     const view = g.view;
-    view.raw = raw;
-    view.pathLen = 0;
-    view.queryLen = 0;
-    view.methodLen = 0;
-    view.hasHost = false;
+    view.reset(raw);
     let tagged = false;
     const cur = new HeaderCursor(raw);
     while (cur.next()) {
-      if (cur.keyIs(H_PATH)) {
-        let q: usize = 0;
-        while (q < cur.valueLen && load<u8>(cur.valuePtr + q) != 0x3f) q++;
-        view.pathPtr = cur.valuePtr;
-        view.pathLen = q;
-        view.queryPtr = cur.valuePtr + q + 1;
-        view.queryLen = q < cur.valueLen ? cur.valueLen - q - 1 : 0;
-      } else if (cur.keyIs(H_METHOD)) {
-        view.methodPtr = cur.valuePtr;
-        view.methodLen = cur.valueLen;
-      } else if (cur.keyIs(H_AUTHORITY)) {
-        view.hostPtr = cur.valuePtr;
-        view.hostLen = cur.valueLen;
-        view.hasHost = true;
-      } else if (!tagged) {
+      if (view.observe(cur)) continue;
+      if (!tagged) {
         if (g.tag.matchesName(cur.keyPtr, cur.keyLen)) tagged = g.tag.valueMatches(cur.valuePtr, cur.valueLen);
         else if (cur.keyIs(H_BAGGAGE)) tagged = g.tag.inBaggage(cur.valuePtr, cur.valueLen);
       }

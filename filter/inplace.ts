@@ -29,7 +29,6 @@ import { MirrorMetrics, InPlaceMetrics } from "./metrics";
 import { getHeaderPairs, getBuffer, setHeaderPairs, setBuffer, bufferLength, HEADERS_REQUEST, BUFFER_REQUEST_BODY } from "./hostcalls";
 
 const H_PATH = utf8(":path");
-const H_METHOD = utf8(":method");
 const H_AUTHORITY = utf8(":authority");
 const H_CONTENT_LENGTH = utf8("content-length");
 const H_CONTENT_TYPE = utf8("content-type");
@@ -104,31 +103,14 @@ export class InPlaceStream extends Context {
     const cfg = policy.inPlace;
     const raw = getHeaderPairs(HEADERS_REQUEST);
     const view = s.view;
-    view.raw = raw;
-    view.pathLen = 0;
-    view.queryLen = 0;
-    view.methodLen = 0;
-    view.hasHost = false;
+    view.reset(raw);
     let tagged = false;
     let contentType: ArrayBuffer | null = null;
     let contentEncoding: ArrayBuffer | null = null;
     const cur = new HeaderCursor(raw);
     while (cur.next()) {
-      if (cur.keyIs(H_PATH)) {
-        let q: usize = 0;
-        while (q < cur.valueLen && load<u8>(cur.valuePtr + q) != 0x3f) q++;
-        view.pathPtr = cur.valuePtr;
-        view.pathLen = q;
-        view.queryPtr = cur.valuePtr + q + 1;
-        view.queryLen = q < cur.valueLen ? cur.valueLen - q - 1 : 0;
-      } else if (cur.keyIs(H_METHOD)) {
-        view.methodPtr = cur.valuePtr;
-        view.methodLen = cur.valueLen;
-      } else if (cur.keyIs(H_AUTHORITY)) {
-        view.hostPtr = cur.valuePtr;
-        view.hostLen = cur.valueLen;
-        view.hasHost = true;
-      } else if (s.tag.matchesName(cur.keyPtr, cur.keyLen)) {
+      if (view.observe(cur)) continue;
+      if (s.tag.matchesName(cur.keyPtr, cur.keyLen)) {
         if (s.tag.valueMatches(cur.valuePtr, cur.valueLen)) tagged = true;
       } else if (cur.keyIs(H_BAGGAGE)) {
         if (s.tag.inBaggage(cur.valuePtr, cur.valueLen)) tagged = true;

@@ -343,33 +343,10 @@ export class MirrorStream extends Context {
     let contentEncoding: ArrayBuffer | null = null;
     const selecting = root.policy.select.enabled;
     const view = root.view;
-    if (selecting) {
-      view.raw = raw;
-      view.pathLen = 0;
-      view.queryLen = 0;
-      view.methodLen = 0;
-      view.hasHost = false;
-    }
+    if (selecting) view.reset(raw);
     const cur = new HeaderCursor(raw);
     while (cur.next()) {
-      if (selecting && load<u8>(cur.keyPtr) == 0x3a) {
-        if (cur.keyIs(H_PATH)) {
-          let q: usize = 0;
-          while (q < cur.valueLen && load<u8>(cur.valuePtr + q) != 0x3f) q++;
-          view.pathPtr = cur.valuePtr;
-          view.pathLen = q;
-          view.queryPtr = cur.valuePtr + q + 1;
-          view.queryLen = q < cur.valueLen ? cur.valueLen - q - 1 : 0;
-        } else if (cur.keyIs(H_METHOD)) {
-          view.methodPtr = cur.valuePtr;
-          view.methodLen = cur.valueLen;
-        } else if (cur.keyIs(H_AUTHORITY)) {
-          view.hostPtr = cur.valuePtr;
-          view.hostLen = cur.valueLen;
-          view.hasHost = true;
-        }
-        continue;
-      }
+      if (selecting && view.observe(cur)) continue;
       if (root.tag.matchesName(cur.keyPtr, cur.keyLen)) tagged = true;
       else if (cur.keyIs(H_BAGGAGE) && root.policy.tag.stripFromPrimary && root.tag.inBaggage(cur.valuePtr, cur.valueLen)) {
         // A forged shadow mark in baggage would travel to every dependency of the primary.

@@ -2,7 +2,7 @@
 // configuration into byte matchers; a decision reads the request's header map
 // (already fetched for the copy) and makes no host call except for the shared
 // rate budget and in-flight count.
-import { bytesEqual } from "./bytes";
+import { bytesEqual, HeaderCursor, utf8 } from "./bytes";
 import { equalsLower } from "./redact/names";
 import { formDecode } from "./redact/query";
 import { sha256 } from "./redact/hmac";
@@ -113,6 +113,10 @@ export function glob(pat: usize, plen: usize, s: usize, slen: usize): bool {
 }
 
 /** One condition on a request. */
+const V_PATH = utf8(":path");
+const V_METHOD = utf8(":method");
+const V_AUTHORITY = utf8(":authority");
+
 export const COND_HEADER: u8 = 0;
 export const COND_PATH: u8 = 1;
 export const COND_METHOD: u8 = 2;
@@ -163,6 +167,41 @@ export class RequestView {
   // header lookup result
   foundPtr: usize = 0;
   foundLen: usize = 0;
+
+  /** Starts a request: the view reads from this serialized header map. */
+  reset(raw: ArrayBuffer): void {
+    this.raw = raw;
+    this.pathLen = 0;
+    this.queryLen = 0;
+    this.methodLen = 0;
+    this.hasHost = false;
+  }
+
+  /** Takes :path, :method and :authority from the cursor's current pair; true when it was one of them. */
+  observe(cur: HeaderCursor): bool {
+    if (cur.keyLen == 0 || load<u8>(cur.keyPtr) != 0x3a) return false;
+    if (cur.keyIs(V_PATH)) {
+      let q: usize = 0;
+      while (q < cur.valueLen && load<u8>(cur.valuePtr + q) != 0x3f) q++;
+      this.pathPtr = cur.valuePtr;
+      this.pathLen = q;
+      this.queryPtr = cur.valuePtr + q + 1;
+      this.queryLen = q < cur.valueLen ? cur.valueLen - q - 1 : 0;
+      return true;
+    }
+    if (cur.keyIs(V_METHOD)) {
+      this.methodPtr = cur.valuePtr;
+      this.methodLen = cur.valueLen;
+      return true;
+    }
+    if (cur.keyIs(V_AUTHORITY)) {
+      this.hostPtr = cur.valuePtr;
+      this.hostLen = cur.valueLen;
+      this.hasHost = true;
+      return true;
+    }
+    return false;
+  }
 
   /** Finds a header's first value by lower-case name in the serialized map. */
   header(name: ArrayBuffer): bool {

@@ -242,6 +242,8 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   if (o.soakRequests > 0) {
     soak = await withEnvoy(o.backend, "mirrorshade", "none", async (url, envoy) => {
       const mixed = [0, 1024, 16384];
+      // Warm up first: the filter's memory gauge is set by its first requests.
+      await closedLoopN(url, 2048);
       const start = procStat(envoy.pid());
       const wasmStart = (await envoy.stats()).get("wasmcustom.mirrorshade.vm.memory_bytes") ?? NaN;
       let done = 0;
