@@ -62,7 +62,7 @@ export function toMarkdown(r: BenchReport): string {
     } else {
       out.push("| scenario | req/s | spread | cpu-s / 1k req | RSS MB | req/s ÷ floor | errors |", "|---|---:|---|---:|---:|---:|---:|");
     }
-    const floor = r.stats[load.name]?.floor;
+    const floor = r.stats[load.name]?.floor ?? r.stats[load.name]?.[r.scenarios[0]];
     for (const s of r.scenarios) {
       const st = r.stats[load.name]?.[s];
       if (!st) continue;

@@ -14,7 +14,7 @@ import { openLoop, closedLoop, percentile, type LoadSpec } from "./bench-load.js
 import { toMarkdown, toSvg, type BenchReport, type ScenarioStats, type Measure } from "./bench-report.js";
 import { sampleJson } from "./bench-redact.js";
 
-const WASM = join(projectRoot, "build", "mirrorshade.wasm");
+let WASM = join(projectRoot, "build", "mirrorshade.wasm");
 const KEY = "bench-hash-key-0123456789abcdef";
 
 export const SCENARIOS = ["floor", "native", "native_lua", "mirrorshade", "mirrorshade_empty", "native_upstream", "mirrorshade_copy", "mirrorshade_no_detectors"] as const;
@@ -338,19 +338,24 @@ export async function benchCommand(args: string[]): Promise<number> {
   const seconds = secondsAt >= 0 ? Number(args[secondsAt + 1]) : quick ? 1 : 6;
   const soakAt = args.indexOf("--soak");
   const soakRequests = soakAt >= 0 ? Number(args[soakAt + 1]) : quick ? 2000 : 1_000_000;
+  const opt = (name: string) => (args.indexOf(name) >= 0 ? args[args.indexOf(name) + 1] : undefined);
+  // Comparing two builds: --wasm other.wasm; a subset: --scenarios a,b --loads saturation.
+  if (opt("--wasm")) WASM = opt("--wasm")!;
+  const only = opt("--scenarios")?.split(",");
+  const loadFilter = opt("--loads");
   const started = Date.now();
   const report = await runBench({
     backend: args.includes("--container") ? "container" : "process",
     rounds,
     seconds,
-    loads: quick ? QUICK_LOADS : FULL_LOADS,
-    scenarios: SCENARIOS,
-    faults: true,
-    soakRequests,
+    loads: (quick ? QUICK_LOADS : FULL_LOADS).filter((l) => !loadFilter || l.name.includes(loadFilter)),
+    scenarios: only ? SCENARIOS.filter((s) => only.includes(s)) : SCENARIOS,
+    faults: !only && !loadFilter,
+    soakRequests: only || loadFilter ? 0 : soakRequests,
     progress: (l) => console.log(l),
   });
   report.wall_s = (Date.now() - started) / 1000;
-  const outDir = quick ? join(tmpdir(), "mirrorshade-bench-quick") : join(projectRoot, "bench", "results");
+  const outDir = quick || only || loadFilter ? join(tmpdir(), "mirrorshade-bench-partial") : join(projectRoot, "bench", "results");
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, "results.json"), JSON.stringify(report, null, 2));
   writeFileSync(join(outDir, "results.md"), toMarkdown(report));
