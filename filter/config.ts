@@ -186,22 +186,15 @@ class Fields {
 
   /** Whole number in [min, max]. */
   uint(key: string, fallback: u32, min: f64, max: f64): u32 {
-    const v = this.take(key);
-    if (v == null) return fallback;
-    const n = numberOf(v);
-    if (isNaN(n)) {
-      this.fail(key, "must be a number");
-      return fallback;
-    }
-    if (n != Math.floor(n) || n < min || n > max) {
-      this.fail(key, "must be a whole number from " + fmt(min) + " to " + fmt(max) + ", got " + fmt(n));
-      return fallback;
-    }
-    return <u32>n;
+    return <u32>this.number(key, <f64>fallback, min, max, true);
   }
 
   /** Any number in [min, max]. */
   num(key: string, fallback: f64, min: f64, max: f64): f64 {
+    return this.number(key, fallback, min, max, false);
+  }
+
+  private number(key: string, fallback: f64, min: f64, max: f64, whole: bool): f64 {
     const v = this.take(key);
     if (v == null) return fallback;
     const n = numberOf(v);
@@ -209,8 +202,8 @@ class Fields {
       this.fail(key, "must be a number");
       return fallback;
     }
-    if (n < min || n > max) {
-      this.fail(key, "must be a number from " + fmt(min) + " to " + fmt(max) + ", got " + fmt(n));
+    if ((whole && n != Math.floor(n)) || n < min || n > max) {
+      this.fail(key, "must be a " + (whole ? "whole number" : "number") + " from " + fmt(min) + " to " + fmt(max) + ", got " + fmt(n));
       return fallback;
     }
     return n;
