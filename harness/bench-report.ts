@@ -97,7 +97,7 @@ export function toSvg(r: BenchReport): string {
   const open = r.loads.filter((l) => l.kind === "open");
   const colors = ["#4e79a7", "#f28e2b", "#e15759"];
   const pct = ["p50_ms", "p90_ms", "p99_ms"] as const;
-  const rowH = 190;
+  const rowH = 200;
   const width = 900;
   const parts: string[] = [];
   open.forEach((load, li) => {
@@ -115,7 +115,8 @@ export function toSvg(r: BenchReport): string {
         parts.push(`<rect x="${x.toFixed(1)}" y="${(y0 + 140 - h).toFixed(1)}" width="${(groupW / 4 - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="${colors[pi]}"><title>${s} ${p}: ${f(v)} ms</title></rect>`);
         parts.push(`<text x="${(x + groupW / 8).toFixed(1)}" y="${(y0 + 136 - h).toFixed(1)}" font-size="8" text-anchor="middle">${f(v, 1)}</text>`);
       });
-      parts.push(`<text x="${(x0 + groupW * 0.37).toFixed(1)}" y="${y0 + 155}" font-size="10" text-anchor="middle">${s}</text>`);
+      // Neighbouring names alternate between two lines so long ones do not overlap.
+      parts.push(`<text x="${(x0 + groupW * 0.37).toFixed(1)}" y="${y0 + 153 + (si % 2) * 12}" font-size="10" text-anchor="middle">${s}</text>`);
     });
   });
   const legend = pct.map((p, i) => `<rect x="${width - 200 + i * 60}" y="8" width="10" height="10" fill="${colors[i]}"/><text x="${width - 186 + i * 60}" y="17" font-size="11">${p.replace("_ms", "")}</text>`).join("");
