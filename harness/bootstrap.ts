@@ -12,6 +12,10 @@ export interface ClusterSpec {
 }
 
 export interface WasmFilterSpec {
+  /** HTTP filter name (istiod: extensions.istio.io/wasmplugin/<ns>.<name>). */
+  filterName?: string;
+  /** PluginConfig name (istiod: <ns>.<name>). */
+  pluginName?: string;
   /** Plugin configuration, serialized to JSON into a google.protobuf.StringValue (as Istio delivers it). */
   configuration: object | string;
   wasmPath: string;
@@ -35,6 +39,8 @@ export interface BootstrapSpec {
   wasm?: WasmFilterSpec;
   /** Envoy's own route-level mirroring (request_mirror_policies). */
   nativeMirror?: { cluster: string; percent?: number };
+  /** Listener name (istiod: virtualInbound, virtualOutbound). */
+  listenerName?: string;
   /** Per-request buffer limit of the listener (bytes). */
   bufferLimitBytes?: number;
   routeTimeoutMs?: number;
@@ -47,18 +53,18 @@ export function wasmHttpFilter(w: WasmFilterSpec): object {
     runtime: "envoy.wasm.runtime.v8",
     code: { local: { filename: w.wasmPath } },
   };
-  if (w.envKeys?.length || w.env) {
+  if (w.envKeys?.length || (w.env && Object.keys(w.env).length)) {
     vmConfig.environment_variables = {
       ...(w.envKeys?.length ? { host_env_keys: w.envKeys } : {}),
-      ...(w.env ? { key_values: w.env } : {}),
+      ...(w.env && Object.keys(w.env).length ? { key_values: w.env } : {}),
     };
   }
   return {
-    name: "envoy.filters.http.wasm",
+    name: w.filterName ?? "envoy.filters.http.wasm",
     typed_config: {
       "@type": "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm",
       config: {
-        name: "mirrorshade",
+        name: w.pluginName ?? "mirrorshade",
         root_id: w.rootId ?? "mirrorshade",
         configuration: { "@type": "type.googleapis.com/google.protobuf.StringValue", value: configuration },
         ...(w.failurePolicy ? { failure_policy: w.failurePolicy } : { fail_open: true }),
@@ -127,7 +133,7 @@ export function buildBootstrap(spec: BootstrapSpec): object {
     static_resources: {
       listeners: [
         {
-          name: "ingress",
+          name: spec.listenerName ?? "ingress",
           address: { socket_address: { address: "127.0.0.1", port_value: spec.listenerPort } },
           ...(spec.bufferLimitBytes ? { per_connection_buffer_limit_bytes: spec.bufferLimitBytes } : {}),
           filter_chains: [
