@@ -26,6 +26,7 @@ commands:
                            what mirroring costs the primary path: floor, native, native_lua,
                            mirrorshade, mirrorshade_empty, native_upstream, in real Envoy
   bench-redact [--quick]   redaction throughput (MB/s) of the compiled filter in V8, 1 KB / 16 KB / 1 MB JSON
+  schema                   print the policy's JSON Schema (its path on stderr, the schema on stdout)
   demo [--container]       start Envoy with a primary and a shadow upstream, send sample traffic,
                            show what each side received and the filter's counters
 `;
@@ -184,6 +185,12 @@ export async function main(argv: string[]): Promise<number> {
     switch (cmd) {
       case "validate":
         return await validate(rest);
+      case "schema": {
+        const file = join(projectRoot, "schema", "policy.schema.json");
+        console.error(file);
+        process.stdout.write(readFileSync(file, "utf8"));
+        return 0;
+      }
       case "demo":
         return await demo(rest);
       case "preview":

@@ -1,210 +1,326 @@
-// Writes schema/policy.schema.json. The schema is built here as data, next to the
-// rules of filter/config.ts it mirrors; test/unit/schema.test.ts feeds every example
-// and every invalid case to both the schema and the filter, so they cannot drift.
-import { writeFileSync, mkdirSync } from "node:fs";
+// Builds schema/policy.schema.json, the JSON Schema (draft 2020-12) of the policy,
+// as data next to the rules of filter/config.ts it mirrors. The filter stays the
+// source of truth; test/unit/schema.test.ts feeds every documented and shipped
+// policy, every invalid case and a sweep of names, values and JSON paths to both,
+// so the two cannot drift.
+//
+//   node scripts/gen-schema.mjs           writes schema/policy.schema.json
+//   node scripts/gen-schema.mjs --print   prints it (the test compares, never writes)
+import { writeFileSync, mkdirSync, realpathSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const HEADER = "^[a-zA-Z0-9!#$%&'*+.^_`|~-]+$";
-const str = (description, extra = {}) => ({ type: "string", minLength: 1, description, ...extra });
-const list = (items, description) => ({ type: "array", minItems: 1, items, description });
-const int = (min, max, description, def) => ({ type: "integer", minimum: min, maximum: max, description, ...(def !== undefined ? { default: def } : {}) });
-const JSONPATH = { type: "string", pattern: "^\\$(\\.\\.?|\\[)", description: "JSONPath subset: $.a.b, $['a.b'], $.a[0], $.a[*], $..key, $..*" };
 
-const matcherKeys = {
-  exact: str("equals"),
-  in: list(str("one of"), "equals one of these"),
-  prefix: str("starts with"),
-  suffix: str("ends with"),
-  contains: str("contains"),
-  present: { const: true, description: "the header or parameter is present" },
-  absent: { const: true, description: "the header or parameter is absent" },
-  glob: str("path glob: * within a segment, ** across segments, ? one character"),
+// ------------------------------------------------------------------ patterns
+
+/** RFC 7230 token, either case: names the filter lower-cases before checking (isHeaderName after toLowerCase). */
+const HEADER_ANY_CASE = "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$";
+/** RFC 7230 token, lower case only: names the filter checks as written (tag.header, shadow.body_dropped_header). */
+const HEADER_LOWER = "^[a-z0-9!#$%&'*+.^_`|~-]+$";
+/** No control characters (hasControlChars: below 0x20, or 0x7f). */
+const NO_CONTROL = "^[^\\x00-\\x1f\\x7f]+$";
+/** A W3C baggage value: no control characters, space, '"', ',', ';', '=', '\\', nor anything past 0x7e. */
+const BAGGAGE_VALUE = "^[\\x21\\x23-\\x2b\\x2d-\\x3a\\x3c\\x3e-\\x5b\\x5d-\\x7e]+$";
+
+// The JSONPath subset of filter/redact/json.ts (compileJsonPath), exactly: '$' then
+// 1 to 63 segments: .name | .* | ..name | ..* | ..[…] | […], where […] holds, between
+// optional spaces, a quoted name (JSON escapes plus \'), an index up to 2^31-1 (any
+// leading zeros) or '*'. Name characters: A-Z a-z 0-9 _ - $ and anything past ASCII.
+const ESCAPE = "\\\\(?:['\"\\\\/bfnrt]|u[0-9A-Fa-f]{4})";
+const QUOTED = `'(?:[^'\\\\]|${ESCAPE})*'|"(?:[^"\\\\]|${ESCAPE})*"`;
+const INDEX =
+  "0*(?:[0-9]{1,9}|1[0-9]{9}|20[0-9]{8}|21[0-3][0-9]{7}|214[0-6][0-9]{6}|2147[0-3][0-9]{5}" +
+  "|21474[0-7][0-9]{4}|214748[0-2][0-9]{3}|2147483[0-5][0-9]{2}|21474836[0-3][0-9]|214748364[0-7])";
+const BRACKET = `\\[ *(?:${QUOTED}|${INDEX}|\\*) *\\]`;
+const NAME = "(?:[-0-9A-Za-z_$]|[^\\x00-\\x7f])+";
+const SEGMENT = `(?:\\.\\.?(?:\\*|${NAME})|\\.\\.${BRACKET}|${BRACKET})`;
+export const JSONPATH_PATTERN = "^\\$" + SEGMENT + "{1,63}$";
+
+// ------------------------------------------------------------------- helpers
+
+const str = (description, extra = {}) => ({ type: "string", minLength: 1, ...extra, description });
+const list = (items, description, extra = {}) => ({ type: "array", minItems: 1, items, ...extra, description });
+const int = (min, max, description, def) => ({ type: "integer", minimum: min, maximum: max, ...(def !== undefined ? { default: def } : {}), description });
+const num = (min, max, description, def) => ({ type: "number", minimum: min, maximum: max, ...(def !== undefined ? { default: def } : {}), description });
+const bool = (def, description) => ({ type: "boolean", default: def, description });
+const oneOfStrings = (values, def, description) => ({ type: "string", enum: values, ...(def !== undefined ? { default: def } : {}), description });
+const object = (properties, description, extra = {}) => ({ type: "object", additionalProperties: false, properties, ...extra, description });
+const jsonPath = (description) => ({ type: "string", pattern: JSONPATH_PATTERN, description });
+/**
+ * "required" inside an applicator (anyOf, oneOf, if, then), with the keys declared
+ * next to it, as ajv's strictRequired wants (the real definitions are the parent's).
+ */
+const has = (...keys) => ({ required: keys, properties: Object.fromEntries(keys.map((k) => [k, true])) });
+const MIB = 1048576;
+
+// ------------------------------------------------------------ select rules
+
+/** Matcher keys (parseMatcher), described for what they compare. */
+const matchers = (subject, keys) => {
+  const all = {
+    exact: str(`${subject} equals this`),
+    in: list(str("a value"), `${subject} equals one of these`),
+    prefix: str(`${subject} starts with this`),
+    suffix: str(`${subject} ends with this`),
+    contains: str(`${subject} contains this`),
+    present: { const: true, description: `${subject} is present (only true is accepted; use absent instead of false)` },
+    absent: { const: true, description: `${subject} is absent (only true is accepted; use present instead of false)` },
+    glob: str(`${subject} matches this glob: * within one segment, ** across segments, ? one character`),
+  };
+  return Object.fromEntries(keys.map((k) => [k, all[k]]));
 };
-/** Exactly one of the given matcher keys. */
-const exactlyOne = (keys) => ({ oneOf: keys.map((k) => ({ required: [k] })) });
-const pick = (keys) => Object.fromEntries(keys.map((k) => [k, matcherKeys[k]]));
-const VALUE = ["exact", "in", "prefix", "suffix", "contains", "present", "absent"];
+const VALUE_MATCHERS = ["exact", "in", "prefix", "suffix", "contains", "present", "absent"];
+const PATH_MATCHERS = ["exact", "prefix", "glob"];
+const HOST_MATCHERS = ["exact", "in", "prefix", "suffix", "contains"];
 
 const rule = {
   type: "object",
-  description: "All conditions of a rule must hold; a rule needs at least one.",
   additionalProperties: false,
+  description:
+    "A rule holds when all its conditions hold; it needs at least one condition (header, path, methods, query, host). " +
+    "The copy (or the guard's counter) names the rule that matched: its name, or its index.",
   properties: {
-    name: str("named in the copy's x-shadow-rule header (else the rule's index)"),
-    header: str("header name (case-insensitive), with one matcher key", { pattern: HEADER }),
-    ...pick(VALUE),
-    path: { type: "object", additionalProperties: false, properties: pick(["exact", "prefix", "glob"]), ...exactlyOne(["exact", "prefix", "glob"]), description: "the path without the query" },
-    methods: list(str("HTTP method"), "any of these methods"),
-    query: { type: "object", additionalProperties: false, required: ["name"], properties: { name: str("parameter name (percent-decoded)"), ...pick(VALUE) }, ...exactlyOne(VALUE) },
-    host: { type: "object", additionalProperties: false, properties: pick(["exact", "in", "prefix", "suffix", "contains"]), ...exactlyOne(["exact", "in", "prefix", "suffix", "contains"]), description: ":authority without the port, case-insensitive" },
+    name: str("names the rule in the copy's x-shadow-rule header and in the guard's guard.blocked.<name> counter (default: the rule's index)"),
+    header: str("header condition: the header's name (case-insensitive), with exactly one of exact, in, prefix, suffix, contains, present, absent next to it", { pattern: HEADER_ANY_CASE }),
+    ...matchers("the header's value (case-sensitive)", ["exact", "in", "prefix", "suffix", "contains"]),
+    ...matchers("the header", ["present", "absent"]),
+    path: object(matchers("the path (without the query, case-sensitive)", PATH_MATCHERS), "path condition: exactly one of exact, prefix, glob", { minProperties: 1, maxProperties: 1 }),
+    methods: list(str("an HTTP method (compared upper-cased)"), "method condition: any of these methods"),
+    query: object(
+      { name: str("the query parameter's name (compared percent-decoded)"), ...matchers("the parameter's value (percent-decoded)", VALUE_MATCHERS) },
+      "query condition: the parameter's name and exactly one of exact, in, prefix, suffix, contains, present, absent",
+      { required: ["name"], minProperties: 2, maxProperties: 2 },
+    ),
+    host: object(matchers(":authority without the port (case-insensitive)", HOST_MATCHERS), "host condition: exactly one of exact, in, prefix, suffix, contains", { minProperties: 1, maxProperties: 1 }),
   },
-  anyOf: [{ required: ["header"] }, { required: ["path"] }, { required: ["methods"] }, { required: ["query"] }, { required: ["host"] }],
-  // A matcher key at the rule's top level belongs to a header condition: then exactly one of them.
-  if: { required: ["header"] },
-  then: exactlyOne(VALUE),
-  else: { not: { anyOf: VALUE.map((k) => ({ required: [k] })) } },
+  anyOf: ["header", "path", "methods", "query", "host"].map((k) => has(k)),
+  // The matcher keys at a rule's top level belong to its header condition: with
+  // "header", exactly one of them; without, none.
+  if: has("header"),
+  then: { oneOf: VALUE_MATCHERS.map((k) => has(k)) },
+  else: { not: { anyOf: VALUE_MATCHERS.map((k) => has(k)) } },
 };
+const rules = (description) => list({ $ref: "#/$defs/rule", description: "a rule: all its conditions must hold" }, description);
 
-const RULE = { $ref: "#/$defs/rule" };
+// ---------------------------------------------------------------- sections
 
-const names = (header) => ({
-  type: "object",
-  additionalProperties: false,
-  properties: Object.fromEntries(["drop", "mask", "hash"].map((k) => [k, list(str(header ? "header name, case-insensitive" : "parameter name", header ? { pattern: HEADER } : {}), k)])),
-});
-
-const tag = {
-  type: "object",
-  additionalProperties: false,
-  properties: {
-    header: str("header every copy carries", { pattern: "^[a-z0-9!#$%&'*+.^_`|~-]+$", default: "x-shadow-request" }),
-    value: str("its value; also the baggage member's value", { pattern: "^[\\x21\\x23-\\x2b\\x2d-\\x3a\\x3c\\x3e-\\x5b\\x5d-\\x7e]+$", default: "true" }),
-    strip_from_primary: { type: "boolean", default: true, description: "remove a forged tag (header, baggage member) from production requests" },
-    baggage: { type: "boolean", default: false, description: "add the baggage member to each copy" },
-    baggage_key: str("W3C baggage key of the shadow mark", { pattern: HEADER, default: "mirrorshade.shadow" }),
+const shadow = object(
+  {
+    cluster: str("Envoy cluster the copies go to (in Istio: outbound|PORT||HOST); no control characters", { pattern: NO_CONTROL }),
+    authority: str(":authority of the copy (default: the primary's with -shadow appended to the host, orders:8080 becoming orders-shadow:8080, as Envoy's native mirroring does); no control characters", { pattern: NO_CONTROL }),
+    timeout_ms: int(1, 600000, "timeout of each copy, in milliseconds", 2000),
+    max_body_bytes: int(0, 64 * MIB, "largest body copied; a larger body is never buffered (see on_body_too_large)", MIB),
+    max_inflight: int(1, 1000000, "copies in flight per worker; over it the request is not mirrored", 256),
+    on_body_too_large: oneOfStrings(["skip", "headers_only"], "skip", "a body over max_body_bytes: \"skip\" sends no copy, \"headers_only\" sends the copy without its body, flagged with body_dropped_header: too_large"),
+    body_dropped_header: str("header that flags a copy sent without its body, with the reason (lower-case header name)", { pattern: HEADER_LOWER, default: "x-mirrorshade-body-dropped" }),
   },
-};
+  "mirror role: where and how the filter sends the copy",
+  { required: ["cluster"] },
+);
 
-const select = {
-  type: "object",
-  additionalProperties: false,
-  properties: {
-    percent: { type: "number", minimum: 0, maximum: 100, default: 100, description: "share of requests; consistent per hash_header value" },
-    hash_header: str("header whose value decides the share consistently (sha256, first 4 bytes, big-endian)", { pattern: HEADER }),
-    match: list(RULE, "selected when any rule matches (absent: every request)"),
-    exclude: list(RULE, "never selected when any rule matches; wins over match"),
-    rate_limit: {
-      type: "object",
-      additionalProperties: false,
-      required: ["per_second"],
-      properties: { per_second: { type: "number", minimum: 0.001, maximum: 1e9 }, burst: { type: "number", minimum: 1, maximum: 1e9 } },
-      description: "token bucket shared by all of Envoy's workers",
-    },
-    max_inflight: int(1, 1000000, "selected copies in flight, across workers"),
+const tag = object(
+  {
+    header: str("header every copy carries; stripped from production requests (lower-case header name, as Envoy stores it)", { pattern: HEADER_LOWER, default: "x-shadow-request" }),
+    value: str("the tag header's value, also the baggage member's value: printable ASCII without space, '\"', ',', ';', '=' or '\\'", { pattern: BAGGAGE_VALUE, default: "true" }),
+    strip_from_primary: bool(true, "remove a forged tag (the header, and the baggage member) from production requests before they reach the primary"),
+    baggage: bool(false, "add the baggage member <baggage_key>=<value> to each copy's W3C baggage (mirror, upstream, shadow roles)"),
+    baggage_key: str("W3C baggage key of the shadow mark (an HTTP token, either case); the egress guard recognizes it too", { pattern: HEADER_ANY_CASE, default: "mirrorshade.shadow" }),
   },
-  dependentRequired: { hash_header: ["percent"] },
-};
+  "the mark every copy carries (header and optional W3C baggage member); the egress guard recognizes shadow calls by it",
+);
 
-const redact = {
-  type: "object",
-  additionalProperties: false,
-  properties: {
-    headers: names(true),
-    query: names(false),
-    json: { type: "object", additionalProperties: false, properties: Object.fromEntries(["drop", "mask", "hash"].map((k) => [k, list(JSONPATH, k)])) },
-    detectors: list({ enum: ["card", "email", "ssn", "jwt", "iban", "phone"] }, "built-in scanners"),
-    detector_action: { enum: ["mask", "hash"], default: "mask" },
-    hash_key: { type: "string", pattern: "^(env:[A-Za-z_][A-Za-z0-9_]*|inline:.{16,})$", description: "env:VARIABLE of the VM environment, or inline:<at least 16 bytes>" },
-    body: {
-      type: "object",
-      additionalProperties: false,
-      properties: {
-        on_unscannable: { enum: ["drop_body", "skip"], default: "drop_body" },
-        pass_through: list({ type: "string", pattern: "^[^/]+/[^/]+$" }, "media types mirrored unscanned, e.g. image/*"),
+const select = object(
+  {
+    percent: num(0, 100, "share of requests mirrored, in percent (fractions allowed); consistent per hash_header value, else a random draw per request", 100),
+    hash_header: str("header whose value decides the share consistently: in when the first four bytes of SHA-256 of the value, big-endian, are below percent/100 x 2^32; needs percent", { pattern: HEADER_ANY_CASE }),
+    match: rules("a request is selected when any of these rules holds (no match list: every request)"),
+    exclude: rules("a request is never selected when any of these rules holds; wins over match"),
+    rate_limit: object(
+      {
+        per_second: num(0.001, 1e9, "tokens refilled per second"),
+        burst: num(1, 1e9, "bucket size (default: per_second, at least 1)"),
       },
+      "token bucket shared by all of Envoy's workers (proxy-wasm shared data)",
+      { required: ["per_second"] },
+    ),
+    max_inflight: int(1, 1000000, "selected copies in flight, across workers (default: no bound); mirror role only (upstream and shadow: bound copies with the shadow cluster's circuit breakers)"),
+  },
+  "which requests are mirrored: exclude, then match, then the share, then the budgets",
+  { dependentRequired: { hash_header: ["percent"] } },
+);
+
+const names = (kind, header) => {
+  const item = header
+    ? str("header name, case-insensitive; pseudo-headers (:path ...) cannot be redacted", { pattern: HEADER_ANY_CASE })
+    : str("query parameter name, case-insensitive, compared percent-decoded");
+  const what = header ? "headers" : "query parameters (and form body fields)";
+  return object(
+    {
+      drop: list(item, `${what} removed from the copy`, { uniqueItems: true }),
+      mask: list(item, `${what} whose value becomes one '*' per character`, { uniqueItems: true }),
+      hash: list(item, `${what} whose value becomes hmac:<hex> (HMAC-SHA256 with hash_key, first 16 bytes)`, { uniqueItems: true }),
     },
-  },
-  $comment: "Filter-only rules: hash_key is required once a hash rule or detector_action hash exists; a name may appear under one action only; the JSONPath grammar in full; env variables must exist.",
+    `${kind}: names per action; one name may appear under one action only`,
+  );
 };
 
-const compare = {
-  type: "object",
-  additionalProperties: false,
-  properties: {
-    headers: list(str("response header compared", { pattern: "^(:status|[a-zA-Z0-9!#$%&'*+.^_`|~-]+)$" }), "response headers compared"),
-    ignore_paths: list(JSONPATH, "JSON paths whose differences are not regressions"),
-    numeric_tolerance: { type: "number", minimum: 0, default: 0 },
-    max_body_bytes: int(0, 16 * 1048576, "bodies compared up to this size", 65536),
-    pair_timeout_ms: int(100, 600000, "how long a pair waits for its other half", 5000),
-    log_level: { enum: ["debug", "info", "warn", "error"], default: "info" },
-    noise: { type: "object", additionalProperties: false, required: ["cluster"], properties: { cluster: str("a second instance of the primary's version"), percent: { type: "number", minimum: 0.001, maximum: 100, default: 10 } } },
-    sink: { type: "object", additionalProperties: false, required: ["cluster"], properties: { cluster: str("cluster diff records are POSTed to"), path: str("path", { pattern: "^/", default: "/diffs" }) } },
-  },
-};
+/** A hash rule in one of redact's name or path sections. */
+const hashRule = (section) => ({ required: [section], properties: { [section]: { type: "object", ...has("hash") } } });
+const JSONPATH_FORMS = "JSONPath: $.a.b, $['a.b'], $.a[0], $.a[*], $..key, $..*";
 
-const shadow = {
-  type: "object",
-  additionalProperties: false,
-  required: ["cluster"],
-  properties: {
-    cluster: str("Envoy cluster copies go to (Istio: outbound|PORT||HOST)", { pattern: "^[^\\x00-\\x1f\\x7f]+$" }),
-    authority: str(":authority of the copy (default: the primary's with -shadow)", { pattern: "^[^\\x00-\\x1f\\x7f]+$" }),
-    timeout_ms: int(1, 600000, "timeout of each copy", 2000),
-    max_body_bytes: int(0, 64 * 1048576, "largest body copied", 1048576),
-    max_inflight: int(1, 1000000, "copies in flight per worker", 256),
-    on_body_too_large: { enum: ["skip", "headers_only"], default: "skip" },
-    body_dropped_header: str("flags a copy sent without its body", { pattern: "^[a-z0-9!#$%&'*+.^_`|~-]+$", default: "x-mirrorshade-body-dropped" }),
-  },
-};
-
-const inPlace = (recognize) => ({
-  type: "object",
-  additionalProperties: false,
-  properties: {
-    ...(recognize ? { recognize: list({ enum: ["host_suffix", "tag"] }, "how copies are recognized") } : {}),
-    restore_host: { type: "boolean", default: false, description: "strip the -shadow suffix from the Host" },
-    not_selected_status: int(200, 599, "local answer to a copy selection does not pass", 204),
-    max_body_bytes: int(0, 64 * 1048576, "largest body held for redaction", 1048576),
-  },
-});
-
-const guard = {
-  type: "object",
-  additionalProperties: false,
-  required: ["destinations"],
-  properties: {
-    destinations: list(RULE, "side-effect destinations tagged requests must not reach"),
-    response: {
-      type: "object",
-      additionalProperties: false,
-      properties: {
-        status: int(200, 599, "stub status", 200),
-        body: { type: "string", description: "stub body" },
-        headers: { type: "object", propertyNames: { pattern: HEADER }, additionalProperties: { type: "string", pattern: "^[^\\x00-\\x1f\\x7f]*$" } },
+const redact = object(
+  {
+    headers: names("header rules", true),
+    query: names("query parameter rules (also applied to application/x-www-form-urlencoded bodies)", false),
+    json: object(
+      {
+        drop: list(jsonPath(JSONPATH_FORMS), "JSON members or elements removed (the document stays valid JSON)"),
+        mask: list(jsonPath(JSONPATH_FORMS), "JSON values masked keeping their shape (strings '*' per character, numbers 0, objects {}, arrays [])"),
+        hash: list(jsonPath(JSONPATH_FORMS), "JSON values replaced by hmac:<hex> (over the decoded string)"),
       },
+      "JSON body rules (application/json and application/*+json), by JSONPath",
+    ),
+    detectors: list(oneOfStrings(["card", "email", "ssn", "jwt", "iban", "phone"], undefined, "a built-in detector"), "built-in scanners for header values, query values, JSON strings and text bodies"),
+    detector_action: oneOfStrings(["mask", "hash"], "mask", "what a detector hit becomes: masked keeping its shape, or a hash token (headers, query values, text bodies)"),
+    hash_key: {
+      type: "string",
+      pattern: "^(env:[\\s\\S]+|inline:[\\s\\S]{16,})$",
+      description: "HMAC key: \"env:NAME\" (a variable of the plugin's VM environment: Envoy vm_config.environment_variables, Istio vmConfig.env) or \"inline:<key>\" (for tests); at least 16 bytes; never logged. Required once a hash rule or detector_action \"hash\" exists",
     },
+    body: object(
+      {
+        on_unscannable: oneOfStrings(["drop_body", "skip"], "drop_body", "a body that cannot be scanned completely (compressed, invalid JSON, binary text, other types): \"drop_body\" sends the copy without it, flagged; \"skip\" sends no copy"),
+        pass_through: list(
+          str("a media type, type/subtype or type/*", { pattern: "^[^/]+/[\\s\\S]+$" }),
+          "media types mirrored unscanned, by explicit choice (e.g. image/*, application/octet-stream)",
+        ),
+      },
+      "what happens to bodies the filter cannot scan",
+    ),
   },
-};
+  "what is scrubbed from the copy (the primary is never changed); everything else stays byte-identical",
+  {
+    $comment: "Filter-only: one name under two actions (or twice, in two cases) of one list kind; the variable named by env: must exist in the VM environment and hold at least 16 bytes. The schema counts an inline key in characters, the filter in UTF-8 bytes: a non-ASCII key under 16 characters but at least 16 bytes passes only the filter.",
+    if: { anyOf: [hashRule("headers"), hashRule("query"), hashRule("json"), { required: ["detector_action"], properties: { detector_action: { const: "hash" } } }] },
+    then: has("hash_key"),
+  },
+);
 
-const selectNoInflight = { ...select, properties: Object.fromEntries(Object.entries(select.properties).filter(([k]) => k !== "max_inflight")) };
+const compare = object(
+  {
+    headers: list(str("response header name (case-insensitive), or :status", { pattern: "^(?::[Ss][Tt][Aa][Tt][Uu][Ss]|[A-Za-z0-9!#$%&'*+.^_`|~-]+)$" }), "response headers compared besides the status and the body"),
+    ignore_paths: list(jsonPath("JSONPath (the redaction subset)"), "JSON paths whose differences are not regressions (timestamps, ids)"),
+    numeric_tolerance: num(0, 1e300, "numbers within this absolute difference are equal", 0),
+    max_body_bytes: int(0, 16 * MIB, "bodies compared up to this size; larger ones are not compared", 65536),
+    pair_timeout_ms: int(100, 600000, "how long a pair waits for its other half before it counts as compare.unmatched", 5000),
+    log_level: oneOfStrings(["debug", "info", "warn", "error"], "info", "Envoy log level of the mirrorshade.diff records"),
+    noise: object(
+      {
+        cluster: str("a second instance of the primary's version"),
+        percent: num(0.001, 100, "share of the copies also sent to the noise cluster, in percent", 10),
+      },
+      "noise cancellation: differences between two primaries are learned as noise and not reported",
+      { required: ["cluster"] },
+    ),
+    sink: object(
+      {
+        cluster: str("cluster the diff records are POSTed to"),
+        path: str("path the diff records are POSTed to", { pattern: "^/", default: "/diffs" }),
+      },
+      "where diff records are POSTed besides Envoy's log",
+      { required: ["cluster"] },
+    ),
+  },
+  "mirror role: compare the primary's and the shadow's answers and report real differences",
+);
 
-const schema = {
-  $schema: "https://json-schema.org/draft/2020-12/schema",
-  $id: "https://mirrorshade.dev/schema/policy.schema.json",
-  title: "mirrorshade policy",
-  description: "The plugin configuration of the mirrorshade proxy-wasm filter (Envoy configuration.value, Istio WasmPlugin pluginConfig). Generated by scripts/gen-schema.mjs.",
-  type: "object",
-  required: ["role"],
-  properties: { role: { enum: ["mirror", "upstream", "shadow", "egress-guard"] } },
-  $defs: { rule, tag, redact, select, selectInPlace: selectNoInflight },
-  oneOf: [
+const inPlace = (role, recognize) =>
+  object(
     {
-      title: "mirror: the filter sends the copy",
-      properties: { role: { const: "mirror" }, shadow, tag: { $ref: "#/$defs/tag" }, select: { $ref: "#/$defs/select" }, redact: { $ref: "#/$defs/redact" }, compare },
-      required: ["role", "shadow"],
-      additionalProperties: false,
+      ...(recognize
+        ? {
+            recognize: list(oneOfStrings(["host_suffix", "tag"], undefined, "\"host_suffix\": a Host ending in -shadow; \"tag\": the tag header or baggage member"), "how mirrored copies are recognized (default: both); other requests pass untouched", { default: ["host_suffix", "tag"] }),
+          }
+        : {}),
+      restore_host: bool(false, "strip the -shadow suffix Envoy or Istio added to the Host, so the shadow app sees the original"),
+      not_selected_status: int(200, 599, "status of the local answer to a copy that selection does not pass (it never reaches the shadow app)", 204),
+      max_body_bytes: int(0, 64 * MIB, "largest body held for redaction; a larger one is dropped from the copy", MIB),
     },
-    {
-      title: "upstream: an upstream filter on the shadow cluster behind native mirroring",
-      properties: { role: { const: "upstream" }, upstream: inPlace(false), tag: { $ref: "#/$defs/tag" }, select: { $ref: "#/$defs/selectInPlace" }, redact: { $ref: "#/$defs/redact" } },
-      additionalProperties: false,
-    },
-    {
-      title: "shadow: the shadow workload's inbound proxy",
-      properties: { role: { const: "shadow" }, inbound: inPlace(true), tag: { $ref: "#/$defs/tag" }, select: { $ref: "#/$defs/selectInPlace" }, redact: { $ref: "#/$defs/redact" } },
-      additionalProperties: false,
-    },
-    {
-      title: "egress-guard: the shadow workload's outbound proxy",
-      properties: { role: { const: "egress-guard" }, guard, tag: { $ref: "#/$defs/tag" } },
-      required: ["role", "guard"],
-      additionalProperties: false,
-    },
-  ],
-};
+    `${role} role: how the copy Envoy sends is rewritten in place`,
+  );
 
-mkdirSync(join(root, "schema"), { recursive: true });
-writeFileSync(join(root, "schema", "policy.schema.json"), JSON.stringify(schema, null, 2) + "\n");
-console.log("schema/policy.schema.json");
+const guard = object(
+  {
+    destinations: rules("side-effect destinations (payment gateways, e-mail, notifications) tagged requests must not reach; same conditions as select rules"),
+    response: object(
+      {
+        status: int(200, 599, "status of the stub response", 200),
+        body: str("body of the stub response (default: empty; an empty string is refused, leave the field out)"),
+        headers: {
+          type: "object",
+          propertyNames: { pattern: HEADER_ANY_CASE },
+          additionalProperties: { type: "string", pattern: "^[^\\x00-\\x1f\\x7f]*$", description: "header value, no control characters" },
+          description: "headers of the stub response, name to value (x-mirrorshade-guard: blocked is always added)",
+        },
+      },
+      "the stub answer tagged requests to a destination get instead",
+    ),
+  },
+  "egress-guard role: tagged requests (header or baggage) to these destinations are answered locally and never leave",
+  { required: ["destinations"] },
+);
+
+// ------------------------------------------------------------------ policy
+
+const ROLES = ["mirror", "upstream", "shadow", "egress-guard"];
+const whenRole = (role, then) => ({ if: { required: ["role"], properties: { role: { const: role } } }, then });
+const refuse = (...keys) => Object.fromEntries(keys.map((k) => [k, false]));
+
+export function buildSchema() {
+  return {
+    $schema: "https://json-schema.org/draft/2020-12/schema",
+    $id: "https://mirrorshade.dev/schema/policy.schema.json",
+    title: "mirrorshade policy",
+    description:
+      "The plugin configuration of the mirrorshade proxy-wasm filter: Envoy's configuration value (google.protobuf.StringValue), Istio WasmPlugin pluginConfig. " +
+      "Unknown fields are errors. The filter is the source of truth: `npx mirrorshade validate policy.json` gives Envoy's verdict. Generated by scripts/gen-schema.mjs.",
+    $comment:
+      "Rules only the filter checks: a name under two actions (or twice in different cases) in redact.headers/redact.query; that the env: variable of redact.hash_key exists in the VM environment and holds at least 16 bytes. " +
+      "Where the schema is stricter: header names written with U+212A (Kelvin sign, which the filter lower-cases to 'k'); an inline hash key of fewer than 16 characters but at least 16 UTF-8 bytes. " +
+      "The filter refuses a \"$schema\" member like any unknown field: associate this schema through editor settings.",
+    type: "object",
+    additionalProperties: false,
+    required: ["role"],
+    properties: {
+      role: oneOfStrings(ROLES, undefined, "where the filter runs: \"mirror\" (the primary's proxy; the filter sends the copy), \"upstream\" (an upstream filter on the shadow cluster behind Envoy's native mirroring), \"shadow\" (the shadow workload's inbound proxy), \"egress-guard\" (the shadow workload's outbound proxy)"),
+      shadow: { $ref: "#/$defs/shadow", description: "mirror role (required there): where and how the filter sends the copy" },
+      tag: { $ref: "#/$defs/tag", description: "the mark every copy carries; all roles" },
+      select: { $ref: "#/$defs/select", description: "which requests are mirrored; mirror, upstream and shadow roles" },
+      redact: { $ref: "#/$defs/redact", description: "what is scrubbed from the copy; mirror, upstream and shadow roles" },
+      compare: { $ref: "#/$defs/compare", description: "answer comparison; mirror role only" },
+      upstream: { $ref: "#/$defs/upstream", description: "upstream role only: in-place rewriting of the copy Envoy sends" },
+      inbound: { $ref: "#/$defs/inbound", description: "shadow role only: recognizing and rewriting copies at the shadow's inbound proxy" },
+      guard: { $ref: "#/$defs/guard", description: "egress-guard role (required there): destinations and the stub response" },
+    },
+    // Sections per role, as parsePolicy refuses them ("<section>: not used by role ...").
+    allOf: [
+      whenRole("mirror", { ...has("shadow"), properties: { shadow: true, ...refuse("guard", "inbound", "upstream") } }),
+      whenRole("upstream", { properties: { ...refuse("shadow", "guard", "compare", "inbound"), select: { type: "object", properties: refuse("max_inflight") } } }),
+      whenRole("shadow", { properties: { ...refuse("shadow", "guard", "compare", "upstream"), select: { type: "object", properties: refuse("max_inflight") } } }),
+      whenRole("egress-guard", { ...has("guard"), properties: { guard: true, ...refuse("shadow", "select", "redact", "compare", "inbound", "upstream") } }),
+    ],
+    $defs: { shadow, tag, select, rule, redact, compare, upstream: inPlace("upstream", false), inbound: inPlace("shadow", true), guard },
+  };
+}
+
+const text = () => JSON.stringify(buildSchema(), null, 2) + "\n";
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(process.argv[1])) {
+  if (process.argv.includes("--print")) process.stdout.write(text());
+  else {
+    mkdirSync(join(root, "schema"), { recursive: true });
+    writeFileSync(join(root, "schema", "policy.schema.json"), text());
+    console.log("schema/policy.schema.json");
+  }
+}

@@ -3,17 +3,7 @@
 // leave; everything else passes untouched.
 import { describe, it, expect } from "vitest";
 import { loadFilter, send, header, text } from "../support/filter.js";
-
-const GUARD = {
-  role: "egress-guard",
-  guard: {
-    destinations: [
-      { name: "payments", host: { suffix: "payments.example" }, path: { prefix: "/v1/charges" }, methods: ["POST"] },
-      { host: { exact: "mail.internal" } },
-    ],
-    response: { status: 200, body: '{"id":"ch_shadow","status":"succeeded"}', headers: { "content-type": "application/json" } },
-  },
-};
+import { GUARD_POLICY as GUARD, invalidGuardPolicies } from "../support/policy-cases.js";
 
 describe("egress guard", () => {
   it.each([
@@ -48,18 +38,7 @@ describe("egress guard", () => {
     expect(host.metric(`mirrorshade.guard.${counter}`)).toBe(1n);
   });
 
-  it.each([
-    [{ role: "egress-guard" }, "guard: is required"],
-    [{ role: "egress-guard", guard: {} }, "guard.destinations: is required"],
-    [{ role: "egress-guard", guard: { destinations: [] } }, "guard.destinations: must not be an empty list"],
-    [{ role: "egress-guard", guard: { destinations: [{ nope: 1 }] } }, "guard.destinations[0].nope: unknown field"],
-    [{ ...GUARD, shadow: { cluster: "s" } }, 'shadow: not used by role "egress-guard"'],
-    [{ ...GUARD, redact: {} }, 'redact: not used by role "egress-guard"'],
-    [{ role: "mirror", shadow: { cluster: "s" }, guard: GUARD.guard }, 'guard: not used by role "mirror"'],
-    [{ ...GUARD, guard: { ...GUARD.guard, response: { status: 99 } } }, "guard.response.status: must be a whole number from 200 to 599"],
-    [{ ...GUARD, tag: { baggage_key: "bad key" } }, 'tag.baggage_key: "bad key" is not a valid baggage key'],
-    [{ ...GUARD, tag: { value: "a,b" } }, "tag.value: \"a,b\" cannot travel in baggage"],
-  ])("invalid guard policy %#", async (config, message) => {
+  it.each(invalidGuardPolicies)("invalid guard policy: %s", async (_name, config, message) => {
     const { host, ok } = await loadFilter(config);
     expect(ok).toBe(false);
     expect(host.logs.filter((l) => l.level === 5).map((l) => l.message).join("\n")).toContain(message);
