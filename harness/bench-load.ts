@@ -1,30 +1,36 @@
-// Load for the benchmark, all on 127.0.0.1 and bounded in time.
-// Open loop (latency): requests are sent at a fixed rate whether or not earlier
-// ones were answered, so a stall in the proxy shows up in the percentiles instead
-// of silently slowing the sender (no coordinated omission).
-// Closed loop (throughput): h2load (Debian nghttp2-client) keeps N connections busy.
-import { Pool } from "undici";
-import { connect as h2connect, constants as h2 } from "node:http2";
+// Load for the benchmark: h2load (Debian nghttp2-client), all on 127.0.0.1,
+// bounded in count and time, pinned to the load generator's core.
+//
+// Fixed rate (latency): h2load --rps, with per-request times from --log-file.
+// h2load's rate is per connection, and connections opened together would fire
+// together (a burst of N requests every N/rate s); so the connections are opened
+// one per --rate-period, chosen so that their sends interleave evenly and the
+// aggregate arrival is one request every 1/rate s. A connection sends its next
+// request only once the previous one is answered (HTTP/1.1; h2c allows 10 in
+// flight per connection), so the load is open loop as long as no answer takes
+// longer than the connection's send interval (40 ms at 500 req/s): the share of
+// answers slower than that is reported as the bound on coordinated omission.
+//
+// Closed loop (throughput): h2load keeps N connections busy for a duration.
+//
+// Every run reports h2load's own CPU seconds (bash `time`): it must stay well
+// below the seconds of the run for the generator not to be the bottleneck.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
 
 const execFileP = promisify(execFile);
 
 export interface LoadSpec {
   url: string;
   protocol: "h1" | "h2c";
-  body: Buffer;
   headers: Record<string, string>;
-}
-
-export interface OpenLoopResult {
-  sent: number;
-  ok: number;
-  errors: number;
-  latenciesMs: number[];
-  seconds: number;
-  /** Share of sends that started more than 5 ms late: the generator was the bottleneck when this is high. */
-  lateShare: number;
+  /** Request body file (sent as POST, content-type application/json); none: GET. */
+  bodyFile?: string;
+  /** CPU list the generator is pinned to (default "0"). */
+  cpus?: string;
 }
 
 export function percentile(sorted: number[], p: number): number {
@@ -33,101 +39,121 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[i];
 }
 
-export async function openLoop(spec: LoadSpec, rps: number, seconds: number, connections = 32): Promise<OpenLoopResult> {
-  const u = new URL(spec.url);
-  const method = spec.body.length ? "POST" : "GET";
-  const headers = { ...spec.headers, ...(spec.body.length ? { "content-type": "application/json" } : {}) };
-  let send: () => Promise<boolean>;
-  let close: () => Promise<void>;
-  if (spec.protocol === "h1") {
-    const pool = new Pool(u.origin, { connections, pipelining: 1, keepAliveTimeout: 30_000 });
-    send = async () => {
-      const res = await pool.request({ path: u.pathname + u.search, method, headers, body: spec.body.length ? spec.body : undefined });
-      await res.body.dump();
-      return res.statusCode < 500;
-    };
-    close = () => pool.close();
-  } else {
-    const sessions = Array.from({ length: Math.max(1, Math.min(connections, 4)) }, () => h2connect(u.origin));
-    let next = 0;
-    send = () =>
-      new Promise<boolean>((resolve) => {
-        const s = sessions[next++ % sessions.length];
-        const stream = s.request({ [h2.HTTP2_HEADER_METHOD]: method, [h2.HTTP2_HEADER_PATH]: u.pathname + u.search, ...headers });
-        let status = 0;
-        stream.on("response", (h) => (status = Number(h[h2.HTTP2_HEADER_STATUS])));
-        stream.on("data", () => {});
-        stream.on("end", () => resolve(status > 0 && status < 500));
-        stream.on("error", () => resolve(false));
-        stream.end(spec.body.length ? spec.body : undefined);
-      });
-    close = async () => {
-      for (const s of sessions) s.close();
-    };
+async function h2load(spec: LoadSpec, args: string[], timeoutS: number): Promise<{ stdout: string; cpuS: number }> {
+  const all = ["taskset", "-c", spec.cpus ?? "0", "h2load", "-t", "1", "-m", spec.protocol === "h2c" ? "10" : "1", ...args];
+  if (spec.protocol === "h1") all.push("--h1");
+  for (const [k, v] of Object.entries(spec.headers)) all.push("-H", `${k}: ${v}`);
+  if (spec.bodyFile) all.push("-d", spec.bodyFile, "-H", "content-type: application/json");
+  all.push(spec.url);
+  const quoted = all.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+  // bash's `time` prints h2load's user and system CPU seconds on stderr.
+  const { stdout, stderr } = await execFileP("bash", ["-c", `TIMEFORMAT='%U %S'; time ${quoted}`], {
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: timeoutS * 1000,
+    killSignal: "SIGKILL",
+  });
+  const times = /([\d.]+) ([\d.]+)\s*$/.exec(stderr.trim());
+  return { stdout, cpuS: times ? Number(times[1]) + Number(times[2]) : NaN };
+}
+
+function summary(stdout: string) {
+  const done = /requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored/.exec(stdout);
+  const codes = /status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/.exec(stdout);
+  const total = Number(done?.[1] ?? 0);
+  const answered = Number(codes?.[1] ?? 0) + Number(codes?.[2] ?? 0) + Number(codes?.[3] ?? 0);
+  return { total, done: Number(done?.[3] ?? 0), answered, rps: Number(/finished in [\d.]+\w*, ([\d.]+) req\/s/.exec(stdout)?.[1] ?? NaN) };
+}
+
+/**
+ * Connections, and the gap in whole milliseconds (h2load's resolution) between opening them, so that
+ * `connections` connections each sending rate/connections requests a second interleave evenly:
+ * connection k starts at k·gap, and k·gap modulo its send interval must fall on every multiple of 1/rate once.
+ */
+export function stagger(rate: number): { connections: number; gapMs: number } {
+  const slot = 1000 / rate;
+  for (const c of [20, 21, 25, 24, 16, 15, 32, 31, 41, 40, 10, 11, 8, 9, 5]) {
+    const interval = c * slot;
+    for (let gap = 1; gap <= 20; gap++) {
+      const slots = new Set<number>();
+      for (let k = 0; k < c; k++) {
+        const at = ((k * gap) % interval) / slot;
+        if (Math.abs(at - Math.round(at)) < 1e-6) slots.add(Math.round(at) % c);
+      }
+      if (slots.size === c) return { connections: c, gapMs: gap };
+    }
   }
-  const total = Math.floor(rps * seconds);
-  const latencies: number[] = [];
-  let ok = 0;
-  let errors = 0;
-  let late = 0;
-  const start = performance.now();
-  const inflight: Promise<void>[] = [];
-  for (let i = 0; i < total; i++) {
-    const due = start + (i * 1000) / rps;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    const sentAt = performance.now();
-    if (sentAt - due > 5) late++;
-    // Sends never wait for answers, so a stalled proxy cannot slow the sender: latency is
-    // measured from the actual send, and the generator's own lag is reported apart (lateShare).
-    const from = sentAt;
-    const p = send().then(
-      (good) => {
-        latencies.push(performance.now() - from);
-        if (good) ok++;
-        else errors++;
-      },
-      () => {
-        errors++;
-      },
-    );
-    inflight.push(p);
-    if (inflight.length > 4096) await Promise.all(inflight.splice(0, 2048));
+  return { connections: 20, gapMs: 1 };
+}
+
+export interface OpenLoopResult {
+  /** Requests scheduled (rate × seconds). */
+  sent: number;
+  /** Answered with a status below 500. */
+  ok: number;
+  /** Scheduled requests not answered below 500 (5xx, resets, timeouts, never sent). */
+  errors: number;
+  /** Sorted latencies (ms) of the answered requests, from sending to the end of the answer. */
+  latenciesMs: number[];
+  /** From the first send to the last. */
+  seconds: number;
+  /** Answers slower than their connection's send interval, as a share: each may have delayed that connection's next send. */
+  lateShare: number;
+  achievedRps: number;
+  generatorCpuS: number;
+}
+
+export async function openLoop(spec: LoadSpec, rate: number, seconds: number): Promise<OpenLoopResult> {
+  const { connections, gapMs } = stagger(rate);
+  const total = Math.max(connections, Math.round(rate * seconds));
+  const dir = mkdtempSync(join(tmpdir(), "mirrorshade-h2load-"));
+  const log = join(dir, "requests.tsv");
+  try {
+    const args = ["-c", String(connections), "-r", "1", "--rate-period", `${gapMs}ms`, "--rps", String(rate / connections), "-n", String(total), "--log-file", log];
+    const run = await h2load(spec, args, seconds + 30);
+    // Columns: start (µs since the epoch), status, µs to the end of the answer.
+    const rows = readFileSync(log, "utf8").split("\n").filter(Boolean).map((l) => l.split("\t").map(Number));
+    const answered = rows.filter((r) => r[1] >= 100 && r[1] < 500);
+    const latenciesMs = answered.map((r) => r[2] / 1000).sort((a, b) => a - b);
+    let first = Infinity;
+    let last = -Infinity;
+    for (const r of rows) {
+      first = Math.min(first, r[0]);
+      last = Math.max(last, r[0]);
+    }
+    const span = rows.length > 1 ? (last - first) / 1e6 : seconds;
+    const interval = (connections / rate) * 1000;
+    return {
+      sent: total,
+      ok: answered.length,
+      errors: total - answered.length,
+      latenciesMs,
+      seconds: span,
+      lateShare: latenciesMs.filter((l) => l > interval).length / Math.max(1, latenciesMs.length),
+      achievedRps: answered.length / Math.max(1e-9, span),
+      generatorCpuS: run.cpuS,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  // Bounded: anything not answered within 10 s is an error.
-  await Promise.race([Promise.all(inflight), new Promise((r) => setTimeout(r, 10_000))]);
-  await close();
-  latencies.sort((a, b) => a - b);
-  return { sent: total, ok, errors: total - ok, latenciesMs: latencies, seconds: (performance.now() - start) / 1000, lateShare: late / Math.max(1, total) };
 }
 
 export interface ClosedLoopResult {
   rps: number;
   requests: number;
   failed: number;
-  seconds: number;
-  /** CPU seconds h2load itself used: compared with Envoy's, says whether the generator kept up. */
   generatorCpuS: number;
 }
 
-export async function closedLoop(spec: LoadSpec, seconds: number, connections = 32, bodyFile?: string, cpus = "0"): Promise<ClosedLoopResult> {
-  const args = ["taskset", "-c", cpus, "h2load", "-D", `${Math.round(seconds * 1000)}ms`, "-c", String(connections), "-t", "1", "-m", spec.protocol === "h2c" ? "10" : "1"];
-  if (spec.protocol === "h1") args.push("--h1");
-  for (const [k, v] of Object.entries(spec.headers)) args.push("-H", `${k}: ${v}`);
-  if (bodyFile) args.push("-d", bodyFile, "-H", "content-type: application/json");
-  args.push(spec.url);
-  // bash's `time` reports the generator's own CPU seconds on stderr.
-  const quoted = args.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
-  const { stdout, stderr } = await execFileP("bash", ["-c", `TIMEFORMAT='%U %S'; time ${quoted}`], { maxBuffer: 16 * 1024 * 1024, timeout: (seconds + 30) * 1000 });
-  const rps = Number(/finished in [\d.]+\w*, ([\d.]+) req\/s/.exec(stdout)?.[1] ?? NaN);
-  const done = /requests: (\d+) total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored/.exec(stdout);
-  const times = /([\d.]+) ([\d.]+)\s*$/.exec(stderr.trim());
-  const user = times ? Number(times[1]) + Number(times[2]) : NaN;
-  return {
-    rps,
-    requests: Number(done?.[2] ?? 0),
-    failed: Number(done?.[4] ?? 0) + Number(done?.[5] ?? 0),
-    seconds,
-    generatorCpuS: user,
-  };
+/** Saturation: `connections` connections, each with one request (h2c: 10 streams) always in flight, for `seconds`. */
+export async function closedLoop(spec: LoadSpec, seconds: number, connections = 32): Promise<ClosedLoopResult> {
+  const run = await h2load(spec, ["-D", `${Math.round(seconds * 1000)}ms`, "-c", String(connections)], seconds + 30);
+  const s = summary(run.stdout);
+  return { rps: s.rps, requests: s.done, failed: s.total - s.answered, generatorCpuS: run.cpuS };
+}
+
+/** A fixed number of requests as fast as they go (warm-up, soak): how many were answered below 500, and how many not. */
+export async function fixedCount(spec: LoadSpec, n: number, connections = 16, timeoutS = 600): Promise<{ ok: number; failed: number; generatorCpuS: number }> {
+  const run = await h2load(spec, ["-n", String(n), "-c", String(connections)], timeoutS);
+  const s = summary(run.stdout);
+  return { ok: s.answered, failed: s.total - s.answered, generatorCpuS: run.cpuS };
 }
