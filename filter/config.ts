@@ -723,6 +723,29 @@ function refuseSection(top: Fields, key: string, role: string): string {
   return top.has(key) ? key + ": not used by role \"" + role + "\"" : "";
 }
 
+/** The optional "select" section, shared by every role that selects. */
+function selectSection(top: Fields, policy: Policy): string {
+  const obj = top.obj("select");
+  if (top.error.length > 0) return top.error;
+  return obj == null ? "" : parseSelect(obj, policy.select);
+}
+
+/** The optional "redact" section, shared by every role that redacts. */
+function redactSection(top: Fields, env: Environment, policy: Policy): string {
+  const obj = top.obj("redact");
+  if (top.error.length > 0) return top.error;
+  return obj == null ? "" : parseRedact(obj, env, policy.redact);
+}
+
+/** Last check of every role: no field left unread. */
+function succeed(top: Fields, policy: Policy): ParseResult {
+  top.finish();
+  if (top.error.length > 0) return fail(top.error);
+  const ok = new ParseResult();
+  ok.policy = policy;
+  return ok;
+}
+
 export function parsePolicy(text: string, env: Environment = new Environment()): ParseResult {
   if (text.length == 0) return fail("configuration is empty: expected a JSON object such as {\"role\":\"mirror\",\"shadow\":{\"cluster\":\"shadow\"}}");
   if (!validateJSON(text)) return fail("configuration is not valid JSON");
@@ -746,11 +769,7 @@ export function parsePolicy(text: string, env: Environment = new Environment()):
     if (e.length > 0) return fail(e);
     const te = parseTag(top, policy.tag);
     if (te.length > 0) return fail(te);
-    top.finish();
-    if (top.error.length > 0) return fail(top.error);
-    const ok = new ParseResult();
-    ok.policy = policy;
-    return ok;
+    return succeed(top, policy);
   }
   if (role == "shadow" || role == "upstream") {
     policy.role = role == "shadow" ? ROLE_SHADOW : ROLE_UPSTREAM;
@@ -769,25 +788,13 @@ export function parsePolicy(text: string, env: Environment = new Environment()):
     }
     const te = parseTag(top, policy.tag);
     if (te.length > 0) return fail(te);
-    const selectObj = top.obj("select");
-    if (top.error.length > 0) return fail(top.error);
-    if (selectObj != null) {
-      const e = parseSelect(selectObj, policy.select);
-      if (e.length > 0) return fail(e);
-      // Envoy sends these copies itself; its shadow cluster's circuit breakers bound them.
-      if (policy.select.maxInflight > 0) return fail("select.max_inflight: not used by role \"" + role + "\" (bound copies in flight with the shadow cluster's circuit breakers)");
-    }
-    const redactObj = top.obj("redact");
-    if (top.error.length > 0) return fail(top.error);
-    if (redactObj != null) {
-      const e = parseRedact(redactObj, env, policy.redact);
-      if (e.length > 0) return fail(e);
-    }
-    top.finish();
-    if (top.error.length > 0) return fail(top.error);
-    const ok = new ParseResult();
-    ok.policy = policy;
-    return ok;
+    const se = selectSection(top, policy);
+    if (se.length > 0) return fail(se);
+    // Envoy sends these copies itself; its shadow cluster's circuit breakers bound them.
+    if (policy.select.maxInflight > 0) return fail("select.max_inflight: not used by role \"" + role + "\" (bound copies in flight with the shadow cluster's circuit breakers)");
+    const re = redactSection(top, env, policy);
+    if (re.length > 0) return fail(re);
+    return succeed(top, policy);
   }
   if (role != "mirror") return fail("role: must be one of \"mirror\", \"upstream\", \"shadow\", \"egress-guard\", got \"" + role + "\"");
   for (let i = 0; i < 3; i++) {
@@ -820,19 +827,10 @@ export function parsePolicy(text: string, env: Environment = new Environment()):
   const te = parseTag(top, policy.tag);
   if (te.length > 0) return fail(te);
 
-  const selectObj = top.obj("select");
-  if (top.error.length > 0) return fail(top.error);
-  if (selectObj != null) {
-    const e = parseSelect(selectObj, policy.select);
-    if (e.length > 0) return fail(e);
-  }
-
-  const redactObj = top.obj("redact");
-  if (top.error.length > 0) return fail(top.error);
-  if (redactObj != null) {
-    const e = parseRedact(redactObj, env, policy.redact);
-    if (e.length > 0) return fail(e);
-  }
+  const se = selectSection(top, policy);
+  if (se.length > 0) return fail(se);
+  const re = redactSection(top, env, policy);
+  if (re.length > 0) return fail(re);
 
   const compareObj = top.obj("compare");
   if (top.error.length > 0) return fail(top.error);
@@ -841,9 +839,5 @@ export function parsePolicy(text: string, env: Environment = new Environment()):
     if (e.length > 0) return fail(e);
   }
 
-  top.finish();
-  if (top.error.length > 0) return fail(top.error);
-  const ok = new ParseResult();
-  ok.policy = policy;
-  return ok;
+  return succeed(top, policy);
 }
