@@ -103,6 +103,10 @@ const DESCRIPTIONS: Record<string, string> = {
   native_upstream: "native mirroring plus the filter's upstream role (the same redaction) on the shadow cluster only",
   mirrorshade_copy: "attribution: the mirror role copying everything, without selection or redaction",
   mirrorshade_no_detectors: "attribution: the full policy without the detectors",
+  wasm_noop:
+    "lower bound: a raw proxy-wasm module (bench/probes/noop.ts, no SDK) exporting the same HTTP callbacks as mirrorshade and returning at once: what any Wasm filter costs in Envoy before doing any work",
+  wasm_dispatch:
+    "lower bound: a raw module (bench/probes/dispatch.ts, no SDK) that sends each request's headers and body unchanged to the shadow with dispatch_http_call: the least a mirror built on proxy-wasm's call API can cost",
 };
 
 interface Check {
@@ -239,9 +243,11 @@ export function attribution(r: BenchReport): string[] {
   if (!load) return [];
   const us = (s: string) => (r.stats[load.name]?.[s]?.cpu_s_per_1k ?? NaN) * 1000;
   const steps: [string, string, string][] = [
-    ["floor", "mirrorshade_empty", "the VM and SDK: Envoy calls into the module about eight times per request"],
+    ["floor", "wasm_noop", "any Wasm filter: Envoy calls into a module that does nothing, about eight times per request"],
+    ["wasm_noop", "mirrorshade_empty", "mirrorshade's SDK and per-request setup (context object, header map read, selection)"],
     ["floor", "native", "Envoy's own mirroring (for reference)"],
-    ["native", "mirrorshade_copy", "sending the copy with dispatch_http_call instead of Envoy's shadow stream, the body copy and the tag"],
+    ["native", "wasm_dispatch", "the barest dispatch_http_call mirror instead of Envoy's shadow stream: Envoy's side of the proxy-wasm call API"],
+    ["wasm_dispatch", "mirrorshade_copy", "mirrorshade's own copy path over the barest one: SDK, tag, hop-by-hop filtering, counters, the answer's bookkeeping"],
     ["mirrorshade_copy", "mirrorshade_no_detectors", "selection and redaction rules (headers, query, JSON paths, two HMACs)"],
     ["mirrorshade_no_detectors", "mirrorshade", "the six detectors"],
   ];

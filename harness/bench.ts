@@ -2,7 +2,7 @@
 // (--concurrency 1, pinned to core 1; the load generator, the upstreams and this
 // harness on core 0), the same upstreams and load for every scenario, scenarios
 // interleaved round by round so drift hits them all alike. Numbers, not pass/fail.
-import { writeFileSync, mkdirSync, readFileSync, mkdtempSync, rmSync } from "node:fs";
+import { writeFileSync, mkdirSync, readFileSync, mkdtempSync, rmSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { cpus as cpuInfo, totalmem, tmpdir } from "node:os";
 import { execFileSync } from "node:child_process";
@@ -22,11 +22,13 @@ const LOAD_CPU = "0";
 /** CPU seconds that other processes may use during a measurement (of `seconds`) before it is taken again; the margin covers tick rounding. */
 const foreignLimit = (seconds: number) => 0.2 + 0.1 * seconds;
 
-export const SCENARIOS = ["floor", "native", "native_lua", "mirrorshade", "mirrorshade_empty", "native_upstream", "mirrorshade_copy", "mirrorshade_no_detectors"] as const;
+export const SCENARIOS = ["floor", "native", "native_lua", "mirrorshade", "mirrorshade_empty", "native_upstream", "mirrorshade_copy", "mirrorshade_no_detectors", "wasm_noop", "wasm_dispatch"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
-/** What the spec compares; the last two of SCENARIOS only attribute mirrorshade's cost. */
+/** What the spec compares; the attribution scenarios only say where mirrorshade's cost goes. */
 const CORE: readonly Scenario[] = ["floor", "native", "native_lua", "mirrorshade", "mirrorshade_empty"];
-const ATTRIBUTION: readonly Scenario[] = ["mirrorshade_copy", "mirrorshade_no_detectors"];
+const ATTRIBUTION: readonly Scenario[] = ["mirrorshade_copy", "mirrorshade_no_detectors", "wasm_noop", "wasm_dispatch"];
+/** Lower-bound probes (bench/probes): raw proxy-wasm modules with no SDK, built next to the filter. */
+const PROBE = (name: string) => join(projectRoot, "build", `probe-${name}.wasm`);
 
 /** examples/redact.json with the hash key inline, its card path widened to every record ($..), as the sample body nests cards. */
 const EXAMPLE = JSON.parse(readFileSync(join(projectRoot, "examples", "redact.json"), "utf8")) as { redact: { json: { mask: string[] }; detectors: string[] } & Record<string, unknown> };
@@ -93,6 +95,11 @@ export function bootstrapFor(s: Scenario, ports: Ports): object {
       const { detectors: _d, ...rest } = REDACT;
       return wasm({ ...MIRROR_POLICY, redact: rest });
     }
+    // Lower bounds: any Wasm filter with mirrorshade's callbacks, doing nothing; and the barest dispatch_http_call mirror.
+    case "wasm_noop":
+      return buildBootstrap({ ...base, wasm: { wasmPath: PROBE("noop"), configuration: "" } });
+    case "wasm_dispatch":
+      return buildBootstrap({ ...base, wasm: { wasmPath: PROBE("dispatch"), configuration: "" } });
     case "native_upstream": {
       const filter = wasmHttpFilter({ wasmPath: WASM, configuration: { role: "upstream", redact: REDACT } });
       return buildBootstrap({ ...base, extraClusters: [{ name: "shadow", port: ports.shadow, upstreamFilters: [filter] }], nativeMirror: { cluster: "shadow" } });
@@ -443,7 +450,7 @@ export const FULL_LOADS: Load[] = [
   { name: "open 500 rps h2c 1KB", kind: "open", protocol: "h2c", bodyBytes: 1024, rps: 500 },
   { name: "open 2000 rps h2c 1KB", kind: "open", protocol: "h2c", bodyBytes: 1024, rps: 2000 },
   { name: "saturation h1 1KB", kind: "closed", protocol: "h1", bodyBytes: 1024, attribution: true },
-  { name: "saturation h2c 1KB", kind: "closed", protocol: "h2c", bodyBytes: 1024 },
+  { name: "saturation h2c 1KB", kind: "closed", protocol: "h2c", bodyBytes: 1024, attribution: true },
   { name: "saturation h1 16KB", kind: "closed", protocol: "h1", bodyBytes: 16384 },
 ];
 
@@ -461,11 +468,65 @@ function pinSelf(): void {
   }
 }
 
+export const BENCH_USAGE = `usage: mirrorshade bench [options]
+  --quick              a short run (1 round, 1.5 s per measurement, two loads, the core scenarios)
+  --json FILE          also write the compact JSON summary to FILE
+  --container          Envoy in a container (testcontainers) instead of a process
+  --rounds N           interleaved rounds (default 3)
+  --seconds S          seconds per measurement (default 5)
+  --soak N             requests in the soak run (default 1000000; 0 skips it)
+  --no-faults          skip the shadow fault runs
+  --wasm FILE          the filter module to measure (default build/mirrorshade.wasm)
+  --scenarios A,B      only these scenarios: ${SCENARIOS.join(", ")}
+  --loads TEXT         only the loads whose name contains TEXT, e.g. "saturation h1"
+  --out DIR            where results.md, results.json and latency.svg go
+                       (default bench/results for a full run, a temporary folder otherwise)
+`;
+
+const BENCH_FLAGS = ["--quick", "--container", "--no-faults"];
+const BENCH_VALUES = ["--json", "--rounds", "--seconds", "--soak", "--wasm", "--scenarios", "--loads", "--out"];
+
+/** Reads the bench options; an unknown or incomplete one is an error that names it (a typo must not start a 20-minute run). */
+export function parseBenchArgs(args: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (BENCH_FLAGS.includes(a)) out.set(a, "");
+    else if (BENCH_VALUES.includes(a)) {
+      const v = args[i + 1];
+      if (v === undefined || v.startsWith("--")) throw new Error(`${a} needs a value`);
+      out.set(a, v);
+      i++;
+    } else throw new Error(`unknown option "${a}"`);
+  }
+  for (const n of ["--rounds", "--seconds", "--soak"]) {
+    const v = out.get(n);
+    if (v !== undefined && !(Number(v) >= (n === "--soak" ? 0 : 1e-9) && Number.isFinite(Number(v)))) throw new Error(`${n} must be a ${n === "--soak" ? "number ≥ 0" : "positive number"}, not "${v}"`);
+  }
+  const unknown = (out.get("--scenarios") ?? "").split(",").filter((s) => s && !(SCENARIOS as readonly string[]).includes(s));
+  if (unknown.length) throw new Error(`unknown scenario ${unknown.map((s) => `"${s}"`).join(", ")} in --scenarios (known: ${SCENARIOS.join(", ")})`);
+  const loads = out.get("--loads");
+  if (loads !== undefined && !FULL_LOADS.concat(QUICK_LOADS).some((l) => l.name.includes(loads))) throw new Error(`--loads "${loads}" matches no load (loads: ${FULL_LOADS.map((l) => l.name).join("; ")})`);
+  const wasm = out.get("--wasm");
+  if (wasm !== undefined && !existsSync(wasm)) throw new Error(`--wasm ${wasm}: no such file`);
+  return out;
+}
+
 export async function benchCommand(args: string[]): Promise<number> {
-  const opt = (name: string) => (args.indexOf(name) >= 0 ? args[args.indexOf(name) + 1] : undefined);
-  const quick = args.includes("--quick");
+  if (args.includes("--help") || args.includes("-h")) {
+    process.stdout.write(BENCH_USAGE);
+    return 0;
+  }
+  let parsed: Map<string, string>;
+  try {
+    parsed = parseBenchArgs(args);
+  } catch (e) {
+    console.error(`mirrorshade bench: ${(e as Error).message}\n${BENCH_USAGE}`);
+    return 2;
+  }
+  const opt = (name: string) => parsed.get(name);
+  const quick = parsed.has("--quick");
   const jsonFile = opt("--json");
-  if (args.includes("--json") && !jsonFile) throw new Error("--json needs a file");
   const rounds = Number(opt("--rounds") ?? (quick ? 1 : 3));
   const seconds = Number(opt("--seconds") ?? (quick ? 1.5 : 5));
   const soakRequests = Number(opt("--soak") ?? (quick ? 3000 : 1_000_000));
@@ -477,12 +538,12 @@ export async function benchCommand(args: string[]): Promise<number> {
   pinSelf();
   const started = Date.now();
   const report = await runBench({
-    backend: args.includes("--container") ? "container" : "process",
+    backend: parsed.has("--container") ? "container" : "process",
     rounds,
     seconds,
     loads: (quick ? QUICK_LOADS : FULL_LOADS).filter((l) => !loadFilter || l.name.includes(loadFilter)),
     scenarios: only ? SCENARIOS.filter((s) => only.includes(s)) : quick ? CORE : SCENARIOS,
-    faults: !partial && !args.includes("--no-faults"),
+    faults: !partial && !parsed.has("--no-faults"),
     faultSeconds: quick ? 1 : seconds,
     soakRequests: partial ? 0 : soakRequests,
     progress: (l) => console.log(l),

@@ -22,9 +22,10 @@ commands:
                            field, as DIR/report.md and DIR/report.html (default DIR: report/)
   package                  write build/oci (OCI image layout, Wasm OCI artifact format, for Istio's
                            WasmPlugin url: oci://...) and the module's sha256 (for url: https://...)
-  bench [--quick] [--json FILE] [--container] [--rounds N] [--seconds S] [--soak N]
+  bench [--quick] [--json FILE] [--container] [--rounds N] [--seconds S] [--soak N] [...]
                            what mirroring costs the primary path: floor, native, native_lua,
                            mirrorshade, mirrorshade_empty, native_upstream, in real Envoy
+                           (all options: mirrorshade bench --help)
   bench-redact [--quick]   redaction throughput (MB/s) of the compiled filter in V8, 1 KB / 16 KB / 1 MB JSON
   schema                   print the policy's JSON Schema (its path on stderr, the schema on stdout)
   demo [--container]       start Envoy with a primary and a shadow upstream, send sample traffic,

@@ -1,5 +1,6 @@
 // Builds the filter: build/mirrorshade.wasm (optimized, what Envoy loads) and
-// build/mirrorshade.debug.wasm (names and source map, for debugging).
+// build/mirrorshade.debug.wasm (names and source map, for debugging), and the
+// bench's probe modules build/probe-*.wasm.
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -10,6 +11,13 @@ const asc = join(root, "node_modules", ".bin", "asc");
 mkdirSync(join(root, "build"), { recursive: true });
 for (const target of ["release", "debug"]) {
   execFileSync(asc, ["filter/index.ts", "--config", "asconfig.json", "--target", target], {
+    cwd: root,
+    stdio: "inherit",
+  });
+}
+// The bench's lower-bound probes: raw proxy-wasm modules without the SDK.
+for (const probe of ["noop", "dispatch"]) {
+  execFileSync(asc, [`bench/probes/${probe}.ts`, "--config", "bench/probes/asconfig.json", "-O3", "--runtime", "incremental", "--use", "abort=", "-o", `build/probe-${probe}.wasm`], {
     cwd: root,
     stdio: "inherit",
   });

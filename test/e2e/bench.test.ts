@@ -39,4 +39,21 @@ describe("mirrorshade bench --quick", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it("runs the lower-bound probes in Envoy: the no-op module mirrors nothing, the dispatch probe mirrors every request", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mirrorshade-bench-"));
+    try {
+      const args = ["bench", "--rounds", "1", "--seconds", "1", "--loads", "saturation h1 1KB", "--scenarios", "wasm_noop,wasm_dispatch", "--out", dir];
+      execFileSync("node", [join(projectRoot, "bin", "mirrorshade.mjs"), ...args], { cwd: projectRoot, stdio: "pipe", timeout: 40_000 });
+      const r = JSON.parse(readFileSync(join(dir, "results.json"), "utf8"));
+      const s = r.stats["saturation h1 1KB"];
+      expect(s.wasm_noop.rps).toBeGreaterThan(0);
+      expect(s.wasm_noop.errors).toBe(0);
+      expect(s.wasm_noop.mirrored_share).toBe(0);
+      expect(s.wasm_dispatch.errors).toBe(0);
+      expect(s.wasm_dispatch.mirrored_share).toBeGreaterThan(0.9);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 45_000);
 });
