@@ -26,7 +26,9 @@ export const SCENARIOS = ["floor", "native", "native_lua", "mirrorshade", "mirro
 export type Scenario = (typeof SCENARIOS)[number];
 /** What the spec compares; the attribution scenarios only say where mirrorshade's cost goes. */
 const CORE: readonly Scenario[] = ["floor", "native", "native_lua", "mirrorshade", "mirrorshade_empty"];
-const ATTRIBUTION: readonly Scenario[] = ["mirrorshade_copy", "mirrorshade_no_detectors", "wasm_noop", "wasm_dispatch"];
+const ATTRIBUTION: readonly Scenario[] = ["mirrorshade_copy", "mirrorshade_no_detectors"];
+/** The lower-bound probes run on every 1 KB load, beside the targets they bound. */
+const PROBES: readonly Scenario[] = ["wasm_noop", "wasm_dispatch"];
 /** Lower-bound probes (bench/probes): raw proxy-wasm modules with no SDK, built next to the filter. */
 const PROBE = (name: string) => join(projectRoot, "build", `probe-${name}.wasm`);
 
@@ -254,7 +256,7 @@ const range = (xs: number[]): [number, number] => {
 };
 
 export function scenariosFor(load: Load, scenarios: readonly Scenario[]): Scenario[] {
-  return scenarios.filter((s) => !ATTRIBUTION.includes(s) || load.attribution);
+  return scenarios.filter((s) => (!ATTRIBUTION.includes(s) || load.attribution) && (!PROBES.includes(s) || load.bodyBytes === 1024));
 }
 
 /** Ratios of a to b in each round, then their median and spread over rounds. */
@@ -335,6 +337,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
         ["mirrorshade", "native"],
         ["mirrorshade", "native_lua"],
         ["native_upstream", "native"],
+        ["wasm_dispatch", "native"],
       ];
       for (const [a, b] of pairs) {
         const x = samples.get(`${load.name}|${a}`);
@@ -450,7 +453,7 @@ export const FULL_LOADS: Load[] = [
   { name: "open 500 rps h2c 1KB", kind: "open", protocol: "h2c", bodyBytes: 1024, rps: 500 },
   { name: "open 2000 rps h2c 1KB", kind: "open", protocol: "h2c", bodyBytes: 1024, rps: 2000 },
   { name: "saturation h1 1KB", kind: "closed", protocol: "h1", bodyBytes: 1024, attribution: true },
-  { name: "saturation h2c 1KB", kind: "closed", protocol: "h2c", bodyBytes: 1024, attribution: true },
+  { name: "saturation h2c 1KB", kind: "closed", protocol: "h2c", bodyBytes: 1024 },
   { name: "saturation h1 16KB", kind: "closed", protocol: "h1", bodyBytes: 16384 },
 ];
 
