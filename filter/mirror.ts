@@ -16,6 +16,7 @@ import { Comparer, Pair, Answer, Verdict, MISMATCH_STATUS, MISMATCH_HEADER, MISM
 import { CompareMetrics } from "./metrics";
 import { Guard, GuardStream } from "./guard";
 import { readEnvironment } from "./environ";
+import { collectAtStreamStart } from "./gc";
 import { Redaction } from "./redact/redaction";
 import { BodyPlan, planBody, mediaType, BODY_UNSCANNABLE, BODY_NONE, BODY_PASS_THROUGH, REASON_NAMES, REASON_TOO_LARGE } from "./redact/body";
 import { HEADER_DROP, HEADER_REPLACE } from "./redact/headers";
@@ -103,6 +104,7 @@ export class MirrorRoot extends RootContext {
   compareHeaders: ArrayBuffer[] = [];
 
   createContext(context_id: u32): Context {
+    collectAtStreamStart();
     if (this.guard != null) return new GuardStream(context_id, this, this.guard!);
     if (this.inPlace != null) return new InPlaceStream(context_id, this, this.inPlace!);
     return new MirrorStream(context_id, this);
@@ -444,7 +446,8 @@ export class MirrorStream extends Context {
   onResponseBody(size: usize, end_of_stream: bool): FilterDataStatusValues {
     const p = this.pair;
     if (p != null) {
-      if (size > 0) {
+      // Past the comparison's limit nothing more is read: a long answer must not leave garbage chunk by chunk.
+      if (size > 0 && !p.primary.truncated) {
         const chunk = getBuffer(BUFFER_RESPONSE_BODY, 0, <u32>size);
         p.primary.append(changetype<usize>(chunk), chunk.byteLength, this.rootCtx.policy.compare.maxBodyBytes);
       }

@@ -1,0 +1,23 @@
+// Garbage collection for the minimal runtime (two-colour mark and sweep, no
+// shadow stack). That runtime frees nothing by itself: collection must be asked
+// for at a point where no managed reference lives only on the Wasm stack. The
+// start of a stream context's creation is such a point (the host called in; the
+// only references held are to the root context, which a global keeps alive), and
+// it comes once per request, so garbage never outlives a bounded number of them.
+// Without the shadow stack the incremental collector needs, every function that
+// touches a managed reference is smaller and cheaper, which is the point.
+
+/** Streams created between collections at most. */
+const EVERY: u32 = 32;
+let created: u32 = 0;
+let pagesAtLastCollect: i32 = 0;
+
+/** Collects every EVERY streams, or at once when linear memory grew since the last collection (large bodies). */
+export function collectAtStreamStart(): void {
+  if (ASC_RUNTIME != 1) return; // Runtime.Minimal; the incremental runtime collects by itself
+  created++;
+  if (created < EVERY && memory.size() == pagesAtLastCollect) return;
+  created = 0;
+  __collect();
+  pagesAtLastCollect = memory.size();
+}
