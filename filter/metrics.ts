@@ -33,24 +33,35 @@ export class Metric {
 
 export const PREFIX = "mirrorshade.";
 
+/** A counter, gauge or histogram named PREFIX + name. */
+function counter(name: string): Metric {
+  return new Metric(define(METRIC_COUNTER, PREFIX + name));
+}
+function gauge(name: string): Metric {
+  return new Metric(define(METRIC_GAUGE, PREFIX + name));
+}
+function histogram(name: string): Metric {
+  return new Metric(define(METRIC_HISTOGRAM, PREFIX + name));
+}
+
 export class MirrorMetrics {
-  requests: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "requests"));
-  mirrored: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "mirrored"));
-  mirroredWithoutBody: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "mirrored_without_body"));
-  skippedBodyTooLarge: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "skipped.body_too_large"));
-  skippedInflightFull: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "skipped.inflight_full"));
-  skippedIncomplete: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "skipped.request_incomplete"));
-  dispatchFailed: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "skipped.dispatch_failed"));
-  tagStripped: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "primary.tag_stripped"));
-  shadow2xx: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "shadow.responses.2xx"));
-  shadow3xx: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "shadow.responses.3xx"));
-  shadow4xx: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "shadow.responses.4xx"));
-  shadow5xx: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "shadow.responses.5xx"));
-  shadowFailed: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "shadow.failures"));
-  shadowTimeouts: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "shadow.timeouts"));
-  inflight: Metric = new Metric(define(METRIC_GAUGE, PREFIX + "shadow.inflight"));
+  requests: Metric = counter("requests");
+  mirrored: Metric = counter("mirrored");
+  mirroredWithoutBody: Metric = counter("mirrored_without_body");
+  skippedBodyTooLarge: Metric = counter("skipped.body_too_large");
+  skippedInflightFull: Metric = counter("skipped.inflight_full");
+  skippedIncomplete: Metric = counter("skipped.request_incomplete");
+  dispatchFailed: Metric = counter("skipped.dispatch_failed");
+  tagStripped: Metric = counter("primary.tag_stripped");
+  shadow2xx: Metric = counter("shadow.responses.2xx");
+  shadow3xx: Metric = counter("shadow.responses.3xx");
+  shadow4xx: Metric = counter("shadow.responses.4xx");
+  shadow5xx: Metric = counter("shadow.responses.5xx");
+  shadowFailed: Metric = counter("shadow.failures");
+  shadowTimeouts: Metric = counter("shadow.timeouts");
+  inflight: Metric = gauge("shadow.inflight");
   /** Gauge: the VM's linear memory, refreshed every 1024 requests (for soak and leak checks). */
-  memoryBytes: Metric = new Metric(define(METRIC_GAUGE, PREFIX + "vm.memory_bytes"));
+  memoryBytes: Metric = gauge("vm.memory_bytes");
   private memoryReported: i64 = 0;
   private sinceMemory: u32 = 0;
 
@@ -66,20 +77,20 @@ export class MirrorMetrics {
   }
 
   /** Selection decisions, by DECISION_* index. */
-  decisions: Metric[] = DECISION_NAMES.map<Metric>((n: string) => new Metric(define(METRIC_COUNTER, PREFIX + "select." + n)));
-  skippedUnscannable: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "skipped.unscannable_body"));
+  decisions: Metric[] = DECISION_NAMES.map<Metric>((n: string) => counter("select." + n));
+  skippedUnscannable: Metric = counter("skipped.unscannable_body");
   /** Bodies not mirrored as they were, by REASON_* index. */
-  bodyUnscannable: Metric[] = REASON_NAMES.map<Metric>((n: string) => new Metric(define(METRIC_COUNTER, PREFIX + "redact.body_unscannable." + n)));
-  headersDropped: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "redact.headers.dropped"));
-  headersMasked: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "redact.headers.masked"));
-  headersHashed: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "redact.headers.hashed"));
-  queryDropped: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "redact.query.dropped"));
-  queryMasked: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "redact.query.masked"));
-  queryHashed: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "redact.query.hashed"));
-  jsonDropped: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "redact.json.dropped"));
-  jsonMasked: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "redact.json.masked"));
-  jsonHashed: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "redact.json.hashed"));
-  detectorHits: Metric[] = DETECTOR_NAMES.map<Metric>((n: string) => new Metric(define(METRIC_COUNTER, PREFIX + "redact.detector." + n)));
+  bodyUnscannable: Metric[] = REASON_NAMES.map<Metric>((n: string) => counter("redact.body_unscannable." + n));
+  headersDropped: Metric = counter("redact.headers.dropped");
+  headersMasked: Metric = counter("redact.headers.masked");
+  headersHashed: Metric = counter("redact.headers.hashed");
+  queryDropped: Metric = counter("redact.query.dropped");
+  queryMasked: Metric = counter("redact.query.masked");
+  queryHashed: Metric = counter("redact.query.hashed");
+  jsonDropped: Metric = counter("redact.json.dropped");
+  jsonMasked: Metric = counter("redact.json.masked");
+  jsonHashed: Metric = counter("redact.json.hashed");
+  detectorHits: Metric[] = DETECTOR_NAMES.map<Metric>((n: string) => counter("redact.detector." + n));
 
   addTally(t: Tally): void {
     addIf(this.headersDropped, t.headersDropped);
@@ -101,40 +112,40 @@ function addIf(m: Metric, n: u32): void {
 }
 
 export class GuardMetrics {
-  untagged: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "guard.untagged"));
-  taggedAllowed: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "guard.tagged_allowed"));
-  blocked: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "guard.blocked"));
+  untagged: Metric = counter("guard.untagged");
+  taggedAllowed: Metric = counter("guard.tagged_allowed");
+  blocked: Metric = counter("guard.blocked");
   /** Per destination rule, by its name or index. */
   blockedByRule: Metric[] = [];
 
   constructor(labels: string[]) {
-    for (let i = 0; i < labels.length; i++) this.blockedByRule.push(new Metric(define(METRIC_COUNTER, PREFIX + "guard.blocked." + labels[i])));
+    for (let i = 0; i < labels.length; i++) this.blockedByRule.push(counter("guard.blocked." + labels[i]));
   }
 }
 
 export class InPlaceMetrics {
   /** Requests treated as mirrored copies. */
-  copies: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "inplace.copies"));
+  copies: Metric = counter("inplace.copies");
   /** shadow role: requests that were not copies, passed untouched. */
-  passed: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "inplace.passed"));
+  passed: Metric = counter("inplace.passed");
   /** Copies answered locally because selection did not pass them. */
-  notSelected: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "inplace.not_selected"));
+  notSelected: Metric = counter("inplace.not_selected");
 }
 
 export class CompareMetrics {
-  compared: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "compare.compared"));
-  matched: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "compare.matched"));
-  mismatched: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "compare.mismatched"));
-  mismatchedStatus: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "compare.mismatched.status"));
-  mismatchedHeader: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "compare.mismatched.header"));
-  mismatchedBody: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "compare.mismatched.body"));
+  compared: Metric = counter("compare.compared");
+  matched: Metric = counter("compare.matched");
+  mismatched: Metric = counter("compare.mismatched");
+  mismatchedStatus: Metric = counter("compare.mismatched.status");
+  mismatchedHeader: Metric = counter("compare.mismatched.header");
+  mismatchedBody: Metric = counter("compare.mismatched.body");
   /** Pairs whose other half never came (timeout, primary reset, shadow failure). */
-  unmatched: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "compare.unmatched"));
+  unmatched: Metric = counter("compare.unmatched");
   /** Shadow minus primary latency, in ms, split by sign (histograms take non-negative values). */
-  shadowSlower: Metric = new Metric(define(METRIC_HISTOGRAM, PREFIX + "compare.shadow_slower_ms"));
-  shadowFaster: Metric = new Metric(define(METRIC_HISTOGRAM, PREFIX + "compare.shadow_faster_ms"));
+  shadowSlower: Metric = histogram("compare.shadow_slower_ms");
+  shadowFaster: Metric = histogram("compare.shadow_faster_ms");
   /** Differences dropped because the two primaries differ there too. */
-  noiseSuppressed: Metric = new Metric(define(METRIC_COUNTER, PREFIX + "compare.noise_suppressed"));
+  noiseSuppressed: Metric = counter("compare.noise_suppressed");
   /** Gauge: paths learned as noise. */
-  noisePaths: Metric = new Metric(define(METRIC_GAUGE, PREFIX + "compare.noise_paths"));
+  noisePaths: Metric = gauge("compare.noise_paths");
 }
