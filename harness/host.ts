@@ -374,6 +374,8 @@ interface ActiveCallResponse {
 }
 
 const u32 = (x: number): number => x >>> 0;
+/** Map types 0 to 7 exist (request/response headers and trailers, gRPC metadata, call response headers and trailers). */
+const mapTypeOk = (t: number) => u32(t) <= 7;
 
 export class ProxyWasmHost {
   readonly logs: LogEntry[] = [];
@@ -768,6 +770,22 @@ export class ProxyWasmHost {
     return ctx.mutableMap(type);
   }
 
+  /**
+   * The common part of add, replace and remove on a header map, in Envoy's order
+   * of checks: the map type, then the key (and value, when there is one), then a
+   * writable map; `edit` gets the key lower-cased.
+   */
+  private editMap(type: number, kPtr: number, kLen: number, value: { ptr: number; len: number } | null, edit: (map: HeaderList, key: string, value: string) => void): number {
+    if (!mapTypeOk(type)) return WasmResult.BadArgument;
+    const key = this.readStr(kPtr, kLen);
+    const v = value ? this.readStr(value.ptr, value.len) : "";
+    if (key === null || v === null) return WasmResult.InvalidMemoryAccess;
+    const map = this.mutableMap(this.effective(), u32(type));
+    if (!map) return WasmResult.BadArgument;
+    edit(map, key.toLowerCase(), v);
+    return WasmResult.Ok;
+  }
+
   private buffer(ctx: Context, type: number): Bytes | null {
     switch (type) {
       case BufferType.HttpRequestBody:
@@ -818,7 +836,6 @@ export class ProxyWasmHost {
 
   private envFunctions(): Record<string, AnyFn> {
     const R = WasmResult;
-    const mapTypeOk = (t: number) => u32(t) <= 7;
     return {
       proxy_log: (level: number, ptr: number, len: number) => {
         if (u32(level) > LogLevel.critical) return R.BadArgument;
@@ -941,16 +958,8 @@ export class ProxyWasmHost {
         if (item === undefined) return R.Empty;
         return this.copyOut(item, dataPtrPtr, dataSizePtr) ? R.Ok : R.InvalidMemoryAccess;
       },
-      proxy_add_header_map_value: (type: number, kPtr: number, kLen: number, vPtr: number, vLen: number) => {
-        if (!mapTypeOk(type)) return R.BadArgument;
-        const key = this.readStr(kPtr, kLen);
-        const value = this.readStr(vPtr, vLen);
-        if (key === null || value === null) return R.InvalidMemoryAccess;
-        const map = this.mutableMap(this.effective(), u32(type));
-        if (!map) return R.BadArgument;
-        map.push([key.toLowerCase(), value]);
-        return R.Ok;
-      },
+      proxy_add_header_map_value: (type: number, kPtr: number, kLen: number, vPtr: number, vLen: number) =>
+        this.editMap(type, kPtr, kLen, { ptr: vPtr, len: vLen }, (map, key, value) => map.push([key, value])),
       proxy_get_header_map_value: (type: number, kPtr: number, kLen: number, vPtrPtr: number, vSizePtr: number) => {
         if (!mapTypeOk(type)) return R.BadArgument;
         const key = this.readStr(kPtr, kLen);
@@ -983,33 +992,20 @@ export class ProxyWasmHost {
         map.splice(0, map.length, ...lowerPairs(parsePairs(data)));
         return R.Ok;
       },
-      proxy_replace_header_map_value: (type: number, kPtr: number, kLen: number, vPtr: number, vLen: number) => {
-        if (!mapTypeOk(type)) return R.BadArgument;
-        const key = this.readStr(kPtr, kLen);
-        const value = this.readStr(vPtr, vLen);
-        if (key === null || value === null) return R.InvalidMemoryAccess;
-        const map = this.mutableMap(this.effective(), u32(type));
-        if (!map) return R.BadArgument;
-        const lower = key.toLowerCase();
-        const first = map.findIndex(([k]) => k === lower);
-        if (first < 0) {
-          map.push([lower, value]);
-        } else {
-          map[first] = [lower, value];
-          for (let i = map.length - 1; i > first; i--) if (map[i]![0] === lower) map.splice(i, 1);
-        }
-        return R.Ok;
-      },
-      proxy_remove_header_map_value: (type: number, kPtr: number, kLen: number) => {
-        if (!mapTypeOk(type)) return R.BadArgument;
-        const key = this.readStr(kPtr, kLen);
-        if (key === null) return R.InvalidMemoryAccess;
-        const map = this.mutableMap(this.effective(), u32(type));
-        if (!map) return R.BadArgument;
-        const lower = key.toLowerCase();
-        for (let i = map.length - 1; i >= 0; i--) if (map[i]![0] === lower) map.splice(i, 1);
-        return R.Ok;
-      },
+      proxy_replace_header_map_value: (type: number, kPtr: number, kLen: number, vPtr: number, vLen: number) =>
+        this.editMap(type, kPtr, kLen, { ptr: vPtr, len: vLen }, (map, key, value) => {
+          const first = map.findIndex(([k]) => k === key);
+          if (first < 0) {
+            map.push([key, value]);
+          } else {
+            map[first] = [key, value];
+            for (let i = map.length - 1; i > first; i--) if (map[i]![0] === key) map.splice(i, 1);
+          }
+        }),
+      proxy_remove_header_map_value: (type: number, kPtr: number, kLen: number) =>
+        this.editMap(type, kPtr, kLen, null, (map, key) => {
+          for (let i = map.length - 1; i >= 0; i--) if (map[i]![0] === key) map.splice(i, 1);
+        }),
       proxy_get_header_map_size: (type: number, sizePtr: number) => {
         if (!mapTypeOk(type)) return R.BadArgument;
         const map = this.mutableMap(this.effective(), u32(type));
