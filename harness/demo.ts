@@ -1,10 +1,9 @@
 // The demo: real Envoy with the mirrorshade filter between a client and two
 // recording upstreams. Sends a few typical requests and prints, side by side,
 // what the primary and the shadow received, then the filter's counters.
-import { startEnvoy, waitForStats, type Backend } from "./envoy.js";
+import { startEnvoyOnFreePorts, waitForStats, type Backend } from "./envoy.js";
 import { buildBootstrap } from "./bootstrap.js";
 import { startRecordingUpstream, type RecordedRequest } from "./upstreams.js";
-import { freePort } from "./ports.js";
 import { projectRoot } from "./envoy-binary.js";
 import { join } from "node:path";
 
@@ -27,22 +26,19 @@ function show(label: string, r: RecordedRequest | undefined): string {
 export async function runDemo(opts: { backend: Backend; wasm: string }): Promise<number> {
   const primary = await startRecordingUpstream("primary");
   const shadow = await startRecordingUpstream("shadow");
-  const adminPort = await freePort();
-  const listenerPort = await freePort();
   console.log(`starting Envoy (${opts.backend}) with ${opts.wasm}`);
   console.log(`policy: ${JSON.stringify(POLICY)}\n`);
-  const envoy = await startEnvoy({
-    adminPort,
-    backend: opts.backend,
-    mounts: [join(projectRoot, "build")],
-    bootstrap: buildBootstrap({
-      adminPort,
-      listenerPort,
-      primary: { name: "primary", port: primary.port },
-      extraClusters: [{ name: "shadow", port: shadow.port }],
-      wasm: { wasmPath: opts.wasm, configuration: POLICY },
-    }),
-  });
+  const { envoy, listenerPort } = await startEnvoyOnFreePorts(
+    (adminPort, listenerPort) =>
+      buildBootstrap({
+        adminPort,
+        listenerPort,
+        primary: { name: "primary", port: primary.port },
+        extraClusters: [{ name: "shadow", port: shadow.port }],
+        wasm: { wasmPath: opts.wasm, configuration: POLICY },
+      }),
+    { backend: opts.backend, mounts: [join(projectRoot, "build")] },
+  );
   try {
     const base = `http://127.0.0.1:${listenerPort}`;
     const samples: { title: string; path: string; init: RequestInit }[] = [

@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync, existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resolveEnvoyBinary } from "./envoy-binary.js";
+import { freePort } from "./ports.js";
 
 export type Backend = "process" | "container";
 
@@ -103,6 +104,17 @@ async function launcherFor(backend: Backend): Promise<EnvoyLauncher> {
   if (backend === "process") return processLauncher();
   const { containerLauncher } = await import("./envoy-container.js");
   return containerLauncher();
+}
+
+/** startEnvoy on two fresh ports: `bootstrap` builds the config for the admin and listener ports it is given. */
+export async function startEnvoyOnFreePorts(
+  bootstrap: (adminPort: number, listenerPort: number) => object,
+  opts: Omit<StartOptions, "adminPort" | "bootstrap"> = {},
+): Promise<{ envoy: EnvoyInstance; adminPort: number; listenerPort: number }> {
+  const adminPort = await freePort();
+  const listenerPort = await freePort();
+  const envoy = await startEnvoy({ ...opts, adminPort, bootstrap: bootstrap(adminPort, listenerPort) });
+  return { envoy, adminPort, listenerPort };
 }
 
 /** Render the bootstrap, start Envoy with the chosen backend and wait until the admin endpoint says LIVE. */

@@ -8,10 +8,9 @@ import { createServer, type Server } from "node:http";
 import { mkdtempSync, writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
-import { startEnvoy } from "../../harness/envoy.js";
+import { startEnvoyOnFreePorts } from "../../harness/envoy.js";
 import { buildBootstrap } from "../../harness/bootstrap.js";
 import { startRecordingUpstream } from "../../harness/upstreams.js";
-import { freePort } from "../../harness/ports.js";
 import { projectRoot } from "../../harness/envoy-binary.js";
 import { parseRecords, writeReport } from "../../harness/report.js";
 import { e2eBackends } from "./backends.js";
@@ -54,28 +53,25 @@ describe.each(e2eBackends())("compare, envoy as %s", (backend) => {
     const v1b = await paymentService(1);
     const v2 = await paymentService(2);
     const sink = await startRecordingUpstream("sink");
-    const adminPort = await freePort();
-    const port = await freePort();
-    const envoy = await startEnvoy({
-      adminPort,
-      backend,
-      mounts: [join(projectRoot, "build")],
-      bootstrap: buildBootstrap({
-        adminPort,
-        listenerPort: port,
-        primary: { name: "primary", port: v1.port },
-        extraClusters: [{ name: "shadow", port: v2.port }, { name: "diff-sink", port: sink.port }, { name: "primary-2", port: v1b.port }],
-        wasm: {
-          wasmPath: WASM,
-          configuration: {
-            role: "mirror",
-            shadow: { cluster: "shadow" },
-            redact: { hash_key: "inline:compare-e2e-key-0123456789" },
-            compare: { headers: ["content-type"], ...noiseHandling, sink: { cluster: "diff-sink", path: "/diffs" } },
+    const { envoy, listenerPort: port } = await startEnvoyOnFreePorts(
+      (adminPort, listenerPort) =>
+        buildBootstrap({
+          adminPort,
+          listenerPort,
+          primary: { name: "primary", port: v1.port },
+          extraClusters: [{ name: "shadow", port: v2.port }, { name: "diff-sink", port: sink.port }, { name: "primary-2", port: v1b.port }],
+          wasm: {
+            wasmPath: WASM,
+            configuration: {
+              role: "mirror",
+              shadow: { cluster: "shadow" },
+              redact: { hash_key: "inline:compare-e2e-key-0123456789" },
+              compare: { headers: ["content-type"], ...noiseHandling, sink: { cluster: "diff-sink", path: "/diffs" } },
+            },
           },
-        },
-      }),
-    });
+        }),
+      { backend, mounts: [join(projectRoot, "build")] },
+    );
     try {
       const addresses = ["1 Main St, Springfield", "Müllerstraße 5, Zürich", "12 Rue de la Paix, Paris", "東京都千代田区1-1", "Calle Mayor 3, Madrid"];
       for (const [i, address] of addresses.entries()) {

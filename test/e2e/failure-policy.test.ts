@@ -2,10 +2,9 @@
 // failure setting. This is why mirrorshade's configs use `fail_open: true`: only
 // then does a filter fault leave the production request that hit it unharmed.
 import { describe, it, expect } from "vitest";
-import { startEnvoy } from "../../harness/envoy.js";
+import { startEnvoyOnFreePorts } from "../../harness/envoy.js";
 import { buildBootstrap, type WasmFilterSpec } from "../../harness/bootstrap.js";
 import { startRecordingUpstream } from "../../harness/upstreams.js";
-import { freePort } from "../../harness/ports.js";
 import { compileFixture } from "../support/fixtures.js";
 import { http1 } from "./fixture.js";
 import { dirname } from "node:path";
@@ -13,18 +12,16 @@ import { dirname } from "node:path";
 async function faultThenNormal(failurePolicy: WasmFilterSpec["failurePolicy"]) {
   const wasm = compileFixture("sdk-probe");
   const upstream = await startRecordingUpstream("primary");
-  const adminPort = await freePort();
-  const port = await freePort();
-  const envoy = await startEnvoy({
-    adminPort,
-    mounts: [dirname(wasm)],
-    bootstrap: buildBootstrap({
-      adminPort,
-      listenerPort: port,
-      primary: { name: "primary", port: upstream.port },
-      wasm: { wasmPath: wasm, rootId: "probe", vmId: "probe", configuration: "{}", failurePolicy },
-    }),
-  });
+  const { envoy, listenerPort: port } = await startEnvoyOnFreePorts(
+    (adminPort, listenerPort) =>
+      buildBootstrap({
+        adminPort,
+        listenerPort,
+        primary: { name: "primary", port: upstream.port },
+        wasm: { wasmPath: wasm, rootId: "probe", vmId: "probe", configuration: "{}", failurePolicy },
+      }),
+    { mounts: [dirname(wasm)] },
+  );
   try {
     const faulting = await http1(`http://127.0.0.1:${port}/fault`, { headers: { "x-probe": "trap" } });
     const after = await http1(`http://127.0.0.1:${port}/after`, { headers: { "x-probe": "none" } });

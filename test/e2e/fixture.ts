@@ -3,7 +3,7 @@
 import { onTestFailed, afterEach } from "vitest";
 import { request as httpRequest } from "node:http";
 import { connect as http2Connect, constants as h2 } from "node:http2";
-import { startEnvoy, waitForStats, type Backend, type EnvoyInstance } from "../../harness/envoy.js";
+import { startEnvoyOnFreePorts, waitForStats, type Backend, type EnvoyInstance } from "../../harness/envoy.js";
 import { buildBootstrap, type BootstrapSpec } from "../../harness/bootstrap.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../../harness/upstreams.js";
 import { freePort } from "../../harness/ports.js";
@@ -38,31 +38,29 @@ export interface RigOptions {
 export async function startRig(opts: RigOptions = {}): Promise<Rig> {
   const primary = await startRecordingUpstream("primary");
   const shadow = await startRecordingUpstream("shadow");
-  const adminPort = await freePort();
-  const listenerPort = await freePort();
   const shadowPort = opts.shadowDown ? await freePort() : shadow.port;
-  const bootstrap = buildBootstrap({
-    adminPort,
-    listenerPort,
-    primary: { name: "primary", port: primary.port },
-    extraClusters: [{ name: "shadow", port: shadowPort }],
-    wasm: {
-      wasmPath: WASM,
-      configuration: opts.config ?? { role: "mirror", shadow: { cluster: "shadow" } },
-      envKeys: opts.wasmEnvKeys,
-    },
-    ...opts.bootstrap,
-  });
-  let envoy: EnvoyInstance;
-  try {
-    envoy = await startEnvoy({
+  const bootstrap = (adminPort: number, listenerPort: number) =>
+    buildBootstrap({
       adminPort,
-      bootstrap,
+      listenerPort,
+      primary: { name: "primary", port: primary.port },
+      extraClusters: [{ name: "shadow", port: shadowPort }],
+      wasm: {
+        wasmPath: WASM,
+        configuration: opts.config ?? { role: "mirror", shadow: { cluster: "shadow" } },
+        envKeys: opts.wasmEnvKeys,
+      },
+      ...opts.bootstrap,
+    });
+  let envoy: EnvoyInstance;
+  let listenerPort: number;
+  try {
+    ({ envoy, listenerPort } = await startEnvoyOnFreePorts(bootstrap, {
       backend: opts.backend,
       mounts: [join(projectRoot, "build")],
       concurrency: opts.concurrency,
       env: opts.env,
-    });
+    }));
   } catch (e) {
     await primary.close();
     await shadow.close();

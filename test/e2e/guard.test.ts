@@ -4,10 +4,9 @@
 // in front of the apps, the egress guard on the apps' outbound path.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { createServer, request, type Server } from "node:http";
-import { startEnvoy, type EnvoyInstance } from "../../harness/envoy.js";
+import { startEnvoyOnFreePorts, type EnvoyInstance } from "../../harness/envoy.js";
 import { buildBootstrap } from "../../harness/bootstrap.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../../harness/upstreams.js";
-import { freePort } from "../../harness/ports.js";
 import { projectRoot } from "../../harness/envoy-binary.js";
 import { e2eBackends } from "./backends.js";
 import { http1, WASM, S } from "./fixture.js";
@@ -47,46 +46,44 @@ describe.each(e2eBackends())("egress guard, envoy as %s", (backend) => {
 
   beforeAll(async () => {
     gateway = await startRecordingUpstream("gateway");
-    const egressAdmin = await freePort();
-    const egressPort = await freePort();
-    egress = await startEnvoy({
-      adminPort: egressAdmin,
-      backend,
-      mounts: [join(projectRoot, "build")],
-      bootstrap: buildBootstrap({
-        adminPort: egressAdmin,
-        listenerPort: egressPort,
-        primary: { name: "gateway", port: gateway.port },
-        wasm: {
-          wasmPath: WASM,
-          // The guard fails closed: if it cannot run, shadow calls must not get through.
-          failurePolicy: "FAIL_CLOSED",
-          configuration: {
-            role: "egress-guard",
-            guard: {
-              destinations: [{ name: "payments", host: { suffix: "payments.example" }, path: { prefix: "/v1/charges" }, methods: ["POST"] }],
-              response: { status: 200, body: '{"id":"ch_shadow","status":"succeeded"}', headers: { "content-type": "application/json" } },
+    const opts = { backend, mounts: [join(projectRoot, "build")] };
+    const egressStarted = await startEnvoyOnFreePorts(
+      (adminPort, listenerPort) =>
+        buildBootstrap({
+          adminPort,
+          listenerPort,
+          primary: { name: "gateway", port: gateway.port },
+          wasm: {
+            wasmPath: WASM,
+            // The guard fails closed: if it cannot run, shadow calls must not get through.
+            failurePolicy: "FAIL_CLOSED",
+            configuration: {
+              role: "egress-guard",
+              guard: {
+                destinations: [{ name: "payments", host: { suffix: "payments.example" }, path: { prefix: "/v1/charges" }, methods: ["POST"] }],
+                response: { status: 200, body: '{"id":"ch_shadow","status":"succeeded"}', headers: { "content-type": "application/json" } },
+              },
             },
           },
-        },
-      }),
-    });
-    primaryApp = await startApp("primary", egressPort);
-    shadowApp = await startApp("shadow", egressPort);
-    const ingressAdmin = await freePort();
-    ingressPort = await freePort();
-    ingress = await startEnvoy({
-      adminPort: ingressAdmin,
-      backend,
-      mounts: [join(projectRoot, "build")],
-      bootstrap: buildBootstrap({
-        adminPort: ingressAdmin,
-        listenerPort: ingressPort,
-        primary: { name: "primary", port: primaryApp.port },
-        extraClusters: [{ name: "shadow", port: shadowApp.port }],
-        wasm: { wasmPath: WASM, configuration: { role: "mirror", shadow: { cluster: "shadow" }, tag: { baggage: true } } },
-      }),
-    });
+        }),
+      opts,
+    );
+    egress = egressStarted.envoy;
+    primaryApp = await startApp("primary", egressStarted.listenerPort);
+    shadowApp = await startApp("shadow", egressStarted.listenerPort);
+    const ingressStarted = await startEnvoyOnFreePorts(
+      (adminPort, listenerPort) =>
+        buildBootstrap({
+          adminPort,
+          listenerPort,
+          primary: { name: "primary", port: primaryApp.port },
+          extraClusters: [{ name: "shadow", port: shadowApp.port }],
+          wasm: { wasmPath: WASM, configuration: { role: "mirror", shadow: { cluster: "shadow" }, tag: { baggage: true } } },
+        }),
+      opts,
+    );
+    ingress = ingressStarted.envoy;
+    ingressPort = ingressStarted.listenerPort;
   });
   afterAll(async () => {
     await ingress?.stop();

@@ -8,10 +8,9 @@
 import { describe, it, expect, afterEach } from "vitest";
 import { join } from "node:path";
 import { renderIstio, DEFAULTS, type RenderOptions } from "../../harness/render.js";
-import { startEnvoy } from "../../harness/envoy.js";
+import { startEnvoyOnFreePorts } from "../../harness/envoy.js";
 import { buildBootstrap, type WasmFilterSpec } from "../../harness/bootstrap.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../../harness/upstreams.js";
-import { freePort } from "../../harness/ports.js";
 import { projectRoot } from "../../harness/envoy-binary.js";
 import { http1, WASM, S } from "./fixture.js";
 import { readFileSync } from "node:fs";
@@ -52,10 +51,8 @@ describe("rendered Istio manifests in Envoy, shaped as istiod delivers them", ()
     return u;
   };
   const envoy = async (build: (admin: number, port: number) => object) => {
-    const admin = await freePort();
-    const port = await freePort();
     // The sidecar's environment, where the hash key lives (e.g. from a Secret).
-    const e = await startEnvoy({ adminPort: admin, mounts: [join(projectRoot, "build")], bootstrap: build(admin, port), env: { MIRRORSHADE_HASH_KEY: "istio-shaped-test-key-0123456789" } });
+    const { envoy: e, listenerPort: port } = await startEnvoyOnFreePorts(build, { mounts: [join(projectRoot, "build")], env: { MIRRORSHADE_HASH_KEY: "istio-shaped-test-key-0123456789" } });
     cleanup.push(() => e.stop());
     return { e, port };
   };

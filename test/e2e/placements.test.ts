@@ -3,10 +3,9 @@
 // http_filters), "shadow" at a second Envoy in front of the shadow app. The
 // primary gets the original; the shadow app gets the scrubbed, tagged copy.
 import { describe, it, expect, afterEach } from "vitest";
-import { startEnvoy, type EnvoyInstance } from "../../harness/envoy.js";
+import { startEnvoyOnFreePorts, type EnvoyInstance } from "../../harness/envoy.js";
 import { buildBootstrap, wasmHttpFilter } from "../../harness/bootstrap.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../../harness/upstreams.js";
-import { freePort } from "../../harness/ports.js";
 import { projectRoot } from "../../harness/envoy-binary.js";
 import { e2eBackends } from "./backends.js";
 import { http1, WASM, S } from "./fixture.js";
@@ -22,9 +21,7 @@ describe.each(e2eBackends())("placements, envoy as %s", (backend) => {
   });
 
   async function envoy(bootstrap: (admin: number, port: number) => object) {
-    const admin = await freePort();
-    const port = await freePort();
-    const e = await startEnvoy({ adminPort: admin, backend, mounts: [join(projectRoot, "build")], bootstrap: bootstrap(admin, port) });
+    const { envoy: e, listenerPort: port } = await startEnvoyOnFreePorts(bootstrap, { backend, mounts: [join(projectRoot, "build")] });
     cleanup.push(() => e.stop());
     return { e, port };
   }

@@ -3,10 +3,9 @@
 // what the upstream received. Without the patch the probe does not compile, or the
 // probe line shows the defect.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { startEnvoy, type EnvoyInstance } from "../../harness/envoy.js";
+import { startEnvoyOnFreePorts, type EnvoyInstance } from "../../harness/envoy.js";
 import { buildBootstrap } from "../../harness/bootstrap.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../../harness/upstreams.js";
-import { freePort } from "../../harness/ports.js";
 import { compileFixture } from "../support/fixtures.js";
 import { http1 } from "./fixture.js";
 import { dirname } from "node:path";
@@ -19,19 +18,19 @@ describe("patched proxy-runtime SDK in real Envoy", () => {
   beforeAll(async () => {
     const wasm = compileFixture("sdk-probe");
     upstream = await startRecordingUpstream("primary");
-    const adminPort = await freePort();
-    port = await freePort();
-    envoy = await startEnvoy({
-      adminPort,
-      mounts: [dirname(wasm)],
-      bootstrap: buildBootstrap({
-        adminPort,
-        listenerPort: port,
-        primary: { name: "primary", port: upstream.port },
-        extraClusters: [{ name: "shadow", port: upstream.port }],
-        wasm: { wasmPath: wasm, rootId: "probe", vmId: "probe", configuration: '{"probe": "config ✓"}' },
-      }),
-    });
+    const started = await startEnvoyOnFreePorts(
+      (adminPort, listenerPort) =>
+        buildBootstrap({
+          adminPort,
+          listenerPort,
+          primary: { name: "primary", port: upstream.port },
+          extraClusters: [{ name: "shadow", port: upstream.port }],
+          wasm: { wasmPath: wasm, rootId: "probe", vmId: "probe", configuration: '{"probe": "config ✓"}' },
+        }),
+      { mounts: [dirname(wasm)] },
+    );
+    envoy = started.envoy;
+    port = started.listenerPort;
   });
   afterAll(async () => {
     await envoy?.stop();
