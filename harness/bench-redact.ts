@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { cpus } from "node:os";
 import { ProxyWasmHost } from "./host.js";
 import { projectRoot } from "./envoy-binary.js";
+import { parseOptions } from "./args.js";
 
 /** A realistic order document of about `size` bytes, with a few sensitive fields per record. */
 export function sampleJson(size: number): string {
@@ -85,10 +86,11 @@ export function formatRows(rows: Row[]): string {
 }
 
 export async function runRedactionBench(args: string[]): Promise<number> {
-  const quick = args.includes("--quick");
+  const o = parseOptions(args, { switches: ["quick", "json"] });
+  const quick = o.has("quick");
   const rows = await benchRedaction({ minMs: quick ? 200 : 2000 });
   console.log(`redaction throughput, compiled filter in V8 (Node ${process.version}), ${cpus()[0]?.model ?? "cpu"}, ${new Date().toISOString().slice(0, 10)}`);
   console.log(formatRows(rows));
-  if (args.includes("--json")) console.log(JSON.stringify(rows));
+  if (o.has("json")) console.log(JSON.stringify(rows));
   return 0;
 }

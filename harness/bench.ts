@@ -6,9 +6,10 @@ import { writeFileSync, mkdirSync, readFileSync, mkdtempSync, rmSync, existsSync
 import { join } from "node:path";
 import { cpus as cpuInfo, totalmem, tmpdir } from "node:os";
 import { execFileSync } from "node:child_process";
-import { startEnvoy, type EnvoyInstance, type Backend } from "./envoy.js";
+import { startEnvoyOnFreePorts, type EnvoyInstance, type Backend } from "./envoy.js";
 import { buildBootstrap, wasmHttpFilter, type BootstrapSpec } from "./bootstrap.js";
 import { freePort } from "./ports.js";
+import { parseOptions, UsageError, type Options } from "./args.js";
 import { projectRoot, resolveEnvoyBinary } from "./envoy-binary.js";
 import { startBenchUpstream, type BenchUpstream, type ShadowFault } from "./bench-upstream.js";
 import { openLoop, closedLoop, fixedCount, percentile, type LoadSpec } from "./bench-load.js";
@@ -178,17 +179,11 @@ interface Upstreams {
 }
 
 async function withEnvoy<T>(backend: Backend, scenario: Scenario, ups: Upstreams, shadowDown: boolean, fn: (url: string, envoy: EnvoyInstance) => Promise<T>): Promise<T> {
-  const admin = await freePort();
-  const listener = await freePort();
   const shadowPort = shadowDown ? await freePort() : ups.shadow.port;
-  const envoy = await startEnvoy({
-    adminPort: admin,
-    backend,
-    cpus: ENVOY_CPU,
-    mounts: [join(projectRoot, "build"), WASM.replace(/\/[^/]*$/, "")],
-    logLevel: "warning",
-    bootstrap: bootstrapFor(scenario, { admin, listener, primary: ups.primary.port, shadow: shadowPort }),
-  });
+  const { envoy, listenerPort: listener } = await startEnvoyOnFreePorts(
+    (admin, listener) => bootstrapFor(scenario, { admin, listener, primary: ups.primary.port, shadow: shadowPort }),
+    { backend, cpus: ENVOY_CPU, mounts: [join(projectRoot, "build"), WASM.replace(/\/[^/]*$/, "")], logLevel: "warning" },
+  );
   try {
     // The container backend cannot pass taskset: pin every thread of the containerized Envoy from the host.
     if (backend === "container" && envoy.pid()) execFileSync("taskset", ["-a", "-p", "-c", ENVOY_CPU, String(envoy.pid())], { stdio: "ignore" });
@@ -486,33 +481,23 @@ export const BENCH_USAGE = `usage: mirrorshade bench [options]
                        (default bench/results for a full run, a temporary folder otherwise)
 `;
 
-const BENCH_FLAGS = ["--quick", "--container", "--no-faults"];
-const BENCH_VALUES = ["--json", "--rounds", "--seconds", "--soak", "--wasm", "--scenarios", "--loads", "--out"];
-
-/** Reads the bench options; an unknown or incomplete one is an error that names it (a typo must not start a 20-minute run). */
-export function parseBenchArgs(args: string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (BENCH_FLAGS.includes(a)) out.set(a, "");
-    else if (BENCH_VALUES.includes(a)) {
-      const v = args[i + 1];
-      if (v === undefined || v.startsWith("--")) throw new Error(`${a} needs a value`);
-      out.set(a, v);
-      i++;
-    } else throw new Error(`unknown option "${a}"`);
+/** Reads the bench options and checks their values; a mistake is a UsageError that names it. */
+export function parseBenchArgs(args: string[]): Options {
+  const o = parseOptions(args, {
+    switches: ["quick", "container", "no-faults"],
+    values: ["json", "rounds", "seconds", "soak", "wasm", "scenarios", "loads", "out"],
+  });
+  for (const n of ["rounds", "seconds", "soak"]) {
+    const v = o.get(n);
+    if (v !== undefined && !(Number(v) >= (n === "soak" ? 0 : 1e-9) && Number.isFinite(Number(v)))) throw new UsageError(`--${n} must be a ${n === "soak" ? "number ≥ 0" : "positive number"}, not "${v}"`);
   }
-  for (const n of ["--rounds", "--seconds", "--soak"]) {
-    const v = out.get(n);
-    if (v !== undefined && !(Number(v) >= (n === "--soak" ? 0 : 1e-9) && Number.isFinite(Number(v)))) throw new Error(`${n} must be a ${n === "--soak" ? "number ≥ 0" : "positive number"}, not "${v}"`);
-  }
-  const unknown = (out.get("--scenarios") ?? "").split(",").filter((s) => s && !(SCENARIOS as readonly string[]).includes(s));
-  if (unknown.length) throw new Error(`unknown scenario ${unknown.map((s) => `"${s}"`).join(", ")} in --scenarios (known: ${SCENARIOS.join(", ")})`);
-  const loads = out.get("--loads");
-  if (loads !== undefined && !FULL_LOADS.concat(QUICK_LOADS).some((l) => l.name.includes(loads))) throw new Error(`--loads "${loads}" matches no load (loads: ${FULL_LOADS.map((l) => l.name).join("; ")})`);
-  const wasm = out.get("--wasm");
-  if (wasm !== undefined && !existsSync(wasm)) throw new Error(`--wasm ${wasm}: no such file`);
-  return out;
+  const unknown = (o.get("scenarios") ?? "").split(",").filter((s) => s && !(SCENARIOS as readonly string[]).includes(s));
+  if (unknown.length) throw new UsageError(`unknown scenario ${unknown.map((s) => `"${s}"`).join(", ")} in --scenarios (known: ${SCENARIOS.join(", ")})`);
+  const loads = o.get("loads");
+  if (loads !== undefined && !FULL_LOADS.concat(QUICK_LOADS).some((l) => l.name.includes(loads))) throw new UsageError(`--loads "${loads}" matches no load (loads: ${FULL_LOADS.map((l) => l.name).join("; ")})`);
+  const wasm = o.get("wasm");
+  if (wasm !== undefined && !existsSync(wasm)) throw new UsageError(`--wasm ${wasm}: no such file`);
+  return o;
 }
 
 export async function benchCommand(args: string[]): Promise<number> {
@@ -520,33 +505,34 @@ export async function benchCommand(args: string[]): Promise<number> {
     process.stdout.write(BENCH_USAGE);
     return 0;
   }
-  let parsed: Map<string, string>;
+  let parsed: Options;
   try {
     parsed = parseBenchArgs(args);
   } catch (e) {
-    console.error(`mirrorshade bench: ${(e as Error).message}\n${BENCH_USAGE}`);
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`mirrorshade bench: ${e.message}\n${BENCH_USAGE}`);
     return 2;
   }
   const opt = (name: string) => parsed.get(name);
-  const quick = parsed.has("--quick");
-  const jsonFile = opt("--json");
-  const rounds = Number(opt("--rounds") ?? (quick ? 1 : 3));
-  const seconds = Number(opt("--seconds") ?? (quick ? 1.5 : 5));
-  const soakRequests = Number(opt("--soak") ?? (quick ? 3000 : 1_000_000));
+  const quick = parsed.has("quick");
+  const jsonFile = opt("json");
+  const rounds = Number(opt("rounds") ?? (quick ? 1 : 3));
+  const seconds = Number(opt("seconds") ?? (quick ? 1.5 : 5));
+  const soakRequests = Number(opt("soak") ?? (quick ? 3000 : 1_000_000));
   // Comparing two builds: --wasm other.wasm; a subset: --scenarios a,b --loads saturation.
-  if (opt("--wasm")) WASM = opt("--wasm")!;
-  const only = opt("--scenarios")?.split(",");
-  const loadFilter = opt("--loads");
+  if (opt("wasm")) WASM = opt("wasm")!;
+  const only = opt("scenarios")?.split(",");
+  const loadFilter = opt("loads");
   const partial = Boolean(only || loadFilter);
   pinSelf();
   const started = Date.now();
   const report = await runBench({
-    backend: parsed.has("--container") ? "container" : "process",
+    backend: parsed.has("container") ? "container" : "process",
     rounds,
     seconds,
     loads: (quick ? QUICK_LOADS : FULL_LOADS).filter((l) => !loadFilter || l.name.includes(loadFilter)),
     scenarios: only ? SCENARIOS.filter((s) => only.includes(s)) : quick ? CORE : SCENARIOS,
-    faults: !partial && !parsed.has("--no-faults"),
+    faults: !partial && !parsed.has("no-faults"),
     faultSeconds: quick ? 1 : seconds,
     soakRequests: partial ? 0 : soakRequests,
     progress: (l) => console.log(l),
@@ -554,7 +540,7 @@ export async function benchCommand(args: string[]): Promise<number> {
   report.wall_s = (Date.now() - started) / 1000;
   report.command = `mirrorshade bench ${args.join(" ")}`.trim();
   // Only a full run replaces the results kept in the tree.
-  const outDir = opt("--out") ?? (quick || partial ? join(tmpdir(), "mirrorshade-bench-partial") : join(projectRoot, "bench", "results"));
+  const outDir = opt("out") ?? (quick || partial ? join(tmpdir(), "mirrorshade-bench-partial") : join(projectRoot, "bench", "results"));
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, "results.json"), JSON.stringify(report, null, 2) + "\n");
   writeFileSync(join(outDir, "results.md"), toMarkdown(report));

@@ -3,6 +3,7 @@
 import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { projectRoot } from "./envoy-binary.js";
+import { parseOptions, UsageError } from "./args.js";
 
 const WASM = join(projectRoot, "build", "mirrorshade.wasm");
 
@@ -26,13 +27,13 @@ commands:
                            what mirroring costs the primary path: floor, native, native_lua,
                            mirrorshade, mirrorshade_empty, native_upstream, in real Envoy
                            (all options: mirrorshade bench --help)
-  bench-redact [--quick]   redaction throughput (MB/s) of the compiled filter in V8, 1 KB / 16 KB / 1 MB JSON
+  bench-redact [--quick] [--json]
+                           redaction throughput (MB/s) of the compiled filter in V8, 1 KB / 16 KB / 1 MB JSON
   schema                   print the policy's JSON Schema (its path on stderr, the schema on stdout)
   demo [--container]       start Envoy with a primary and a shadow upstream, send sample traffic,
                            show what each side received and the filter's counters
 `;
 
-class UsageError extends Error {}
 
 function requireWasm(): string {
   if (!existsSync(WASM)) throw new UsageError(`${WASM} not found: run \`npm run build\` first`);
@@ -73,21 +74,6 @@ async function validate(args: string[]): Promise<number> {
   return 1;
 }
 
-/** Parses --name value flags; unknown flags are usage errors. */
-function flags(args: string[], known: string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const name = a.startsWith("--") ? a.slice(2) : "";
-    if (!known.includes(name)) throw new UsageError(`unknown argument "${a}"`);
-    const v = args[i + 1];
-    if (v === undefined || v.startsWith("--")) throw new UsageError(`--${name} needs a value`);
-    out.set(name, v);
-    i++;
-  }
-  return out;
-}
-
 function readJson(file: string, what: string): unknown {
   if (!existsSync(file)) throw new UsageError(`${what} ${file}: no such file`);
   try {
@@ -99,7 +85,7 @@ function readJson(file: string, what: string): unknown {
 
 async function previewCommand(args: string[]): Promise<number> {
   const { preview, checkRequest, PreviewInputError } = await import("./preview.js");
-  const f = flags(args, ["config", "request", "chunk-size"]);
+  const f = parseOptions(args, { values: ["config", "request", "chunk-size"] });
   const configFile = f.get("config");
   const requestFile = f.get("request");
   if (!configFile) throw new UsageError("preview: --config <policy.json> is required");
@@ -129,7 +115,7 @@ async function previewCommand(args: string[]): Promise<number> {
 
 async function renderCommand(args: string[]): Promise<number> {
   const { renderEnvoy, renderIstioYaml, roleOf, DEFAULTS, RenderError } = await import("./render.js");
-  const f = flags(args, ["target", "policy", "out", "namespace", "service", "shadow-service", "port", "url", "sha256", "wasm-path"]);
+  const f = parseOptions(args, { values: ["target", "policy", "out", "namespace", "service", "shadow-service", "port", "url", "sha256", "wasm-path"] });
   const target = f.get("target");
   if (target !== "envoy" && target !== "istio") throw new UsageError(`render: --target must be "envoy" or "istio"`);
   const policyFile = f.get("policy");
@@ -177,7 +163,8 @@ async function renderCommand(args: string[]): Promise<number> {
 
 async function demo(args: string[]): Promise<number> {
   const { runDemo } = await import("./demo.js");
-  return runDemo({ backend: args.includes("--container") ? "container" : "process", wasm: requireWasm() });
+  const f = parseOptions(args, { switches: ["container"] });
+  return runDemo({ backend: f.has("container") ? "container" : "process", wasm: requireWasm() });
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -199,17 +186,10 @@ export async function main(argv: string[]): Promise<number> {
       case "render":
         return await renderCommand(rest);
       case "report": {
-        const inputs: string[] = [];
-        let out = "report";
-        for (let i = 0; i < rest.length; i += 2) {
-          const v = rest[i + 1];
-          if (v === undefined) throw new UsageError(`${rest[i]} needs a value`);
-          if (rest[i] === "--input") {
-            if (!existsSync(v)) throw new UsageError(`--input ${v}: no such file`);
-            inputs.push(v);
-          } else if (rest[i] === "--out") out = v;
-          else throw new UsageError(`unknown argument "${rest[i]}"`);
-        }
+        const f = parseOptions(rest, { values: ["input", "out"], repeated: ["input"] });
+        const inputs = f.all("input");
+        for (const v of inputs) if (!existsSync(v)) throw new UsageError(`--input ${v}: no such file`);
+        const out = f.get("out") ?? "report";
         if (!inputs.length) throw new UsageError("report: --input <file> is required");
         const { writeReport } = await import("./report.js");
         const r = writeReport(inputs, out);
