@@ -1,0 +1,96 @@
+// Every default and every numeric bound of the policy, once. The section parsers
+// (filter/policy/*.ts) read them, and so do scripts/gen-schema.mjs (the JSON
+// Schema and its "default"/"minimum"/"maximum" keywords) and the README's field
+// tables (checked by test/unit/schema.test.ts). Format, read by the generator:
+// a doc comment naming the policy field, then `export const NAME: type = value;`
+// with a literal value (strings in double quotes; numbers may be products).
+
+/** shadow.timeout_ms */
+export const SHADOW_TIMEOUT_MS: u32 = 2000;
+export const SHADOW_TIMEOUT_MS_MIN: u32 = 1;
+export const SHADOW_TIMEOUT_MS_MAX: u32 = 600000;
+/** shadow.max_body_bytes */
+export const SHADOW_MAX_BODY_BYTES: u32 = 1048576;
+export const SHADOW_MAX_BODY_BYTES_MIN: u32 = 0;
+export const SHADOW_MAX_BODY_BYTES_MAX: u32 = 64 * 1048576;
+/** shadow.max_inflight */
+export const SHADOW_MAX_INFLIGHT: u32 = 256;
+export const SHADOW_MAX_INFLIGHT_MIN: u32 = 1;
+export const SHADOW_MAX_INFLIGHT_MAX: u32 = 1000000;
+/** shadow.on_body_too_large */
+export const SHADOW_ON_BODY_TOO_LARGE: string = "skip";
+/** shadow.body_dropped_header */
+export const SHADOW_BODY_DROPPED_HEADER: string = "x-mirrorshade-body-dropped";
+/** shadow.name: the name of the one shadow of a policy that says "shadow" instead of "shadows". */
+export const SHADOW_NAME: string = "shadow";
+/** shadows[].name: longest name (a stats-safe token). */
+export const SHADOW_NAME_MAX_LENGTH: i32 = 64;
+
+/** tag.header */
+export const TAG_HEADER: string = "x-shadow-request";
+/** tag.value */
+export const TAG_VALUE: string = "true";
+/** tag.strip_from_primary */
+export const TAG_STRIP_FROM_PRIMARY: bool = true;
+/** tag.baggage_key */
+export const TAG_BAGGAGE_KEY: string = "mirrorshade.shadow";
+/** tag.baggage */
+export const TAG_BAGGAGE: bool = false;
+
+/** select.percent */
+export const SELECT_PERCENT: f64 = 100;
+export const SELECT_PERCENT_MIN: f64 = 0;
+export const SELECT_PERCENT_MAX: f64 = 100;
+/** select.rate_limit.per_second */
+export const SELECT_RATE_PER_SECOND_MIN: f64 = 0.001;
+export const SELECT_RATE_PER_SECOND_MAX: f64 = 1e9;
+/** select.rate_limit.burst */
+export const SELECT_RATE_BURST_MIN: f64 = 1;
+export const SELECT_RATE_BURST_MAX: f64 = 1e9;
+/** select.max_inflight */
+export const SELECT_MAX_INFLIGHT_MIN: u32 = 1;
+export const SELECT_MAX_INFLIGHT_MAX: u32 = 1000000;
+
+/** redact.detector_action */
+export const REDACT_DETECTOR_ACTION: string = "mask";
+/** redact.body.on_unscannable */
+export const REDACT_ON_UNSCANNABLE: string = "drop_body";
+/** redact.hash_key: shortest key, in bytes. */
+export const REDACT_HASH_KEY_MIN_BYTES: i32 = 16;
+
+/** inbound.restore_host */
+export const INPLACE_RESTORE_HOST: bool = false;
+/** inbound.not_selected_status */
+export const INPLACE_NOT_SELECTED_STATUS: u32 = 204;
+export const INPLACE_NOT_SELECTED_STATUS_MIN: u32 = 200;
+export const INPLACE_NOT_SELECTED_STATUS_MAX: u32 = 599;
+/** inbound.max_body_bytes */
+export const INPLACE_MAX_BODY_BYTES: u32 = 1048576;
+export const INPLACE_MAX_BODY_BYTES_MIN: u32 = 0;
+export const INPLACE_MAX_BODY_BYTES_MAX: u32 = 64 * 1048576;
+
+/** guard.response.status */
+export const GUARD_STATUS: u32 = 200;
+export const GUARD_STATUS_MIN: u32 = 200;
+export const GUARD_STATUS_MAX: u32 = 599;
+
+/** compare.numeric_tolerance */
+export const COMPARE_NUMERIC_TOLERANCE: f64 = 0;
+export const COMPARE_NUMERIC_TOLERANCE_MIN: f64 = 0;
+export const COMPARE_NUMERIC_TOLERANCE_MAX: f64 = 1e300;
+/** compare.max_body_bytes */
+export const COMPARE_MAX_BODY_BYTES: u32 = 65536;
+export const COMPARE_MAX_BODY_BYTES_MIN: u32 = 0;
+export const COMPARE_MAX_BODY_BYTES_MAX: u32 = 16 * 1048576;
+/** compare.pair_timeout_ms */
+export const COMPARE_PAIR_TIMEOUT_MS: u32 = 5000;
+export const COMPARE_PAIR_TIMEOUT_MS_MIN: u32 = 100;
+export const COMPARE_PAIR_TIMEOUT_MS_MAX: u32 = 600000;
+/** compare.log_level */
+export const COMPARE_LOG_LEVEL: string = "info";
+/** compare.noise.percent */
+export const COMPARE_NOISE_PERCENT: f64 = 10;
+export const COMPARE_NOISE_PERCENT_MIN: f64 = 0.001;
+export const COMPARE_NOISE_PERCENT_MAX: f64 = 100;
+/** compare.sink.path */
+export const COMPARE_SINK_PATH: string = "/diffs";
