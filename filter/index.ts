@@ -1,8 +1,8 @@
 // Entry point of the mirrorshade filter. Envoy's root_id must be "mirrorshade".
 export * from "@solo-io/proxy-runtime/assembly/proxy";
 import { RootContext, registerRootContext } from "@solo-io/proxy-runtime/assembly/index";
-import { MirrorRoot } from "./mirror";
+import { MirrorshadeRoot } from "./root";
 
 const ROOT_ID = "mirrorshade";
 
-registerRootContext((context_id: u32): RootContext => new MirrorRoot(context_id), ROOT_ID);
+registerRootContext((context_id: u32): RootContext => new MirrorshadeRoot(context_id), ROOT_ID);

@@ -1,17 +1,7 @@
 // Case-insensitive name sets for header and query-parameter rules, as bytes, so
 // a name from the wire is matched without building a string.
 
-/** Compares ASCII case-insensitively; the rule names are stored lower-case. */
-export function equalsLower(p: usize, len: usize, lower: ArrayBuffer): bool {
-  if (len != <usize>lower.byteLength) return false;
-  const q = changetype<usize>(lower);
-  for (let i: usize = 0; i < len; i++) {
-    let c = load<u8>(p + i);
-    if (c >= 0x41 && c <= 0x5a) c += 0x20;
-    if (c != load<u8>(q + i)) return false;
-  }
-  return true;
-}
+import { equalsLower } from "../util/bytes";
 
 export class NameSet {
   names: ArrayBuffer[] = [];

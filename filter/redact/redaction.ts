@@ -1,20 +1,20 @@
 // The redaction engine compiled from one policy's "redact" section: matchers,
-// the hash key and scratch state prepared once in the root context and reused by
-// every request of that worker.
-import { RedactConfig } from "../config";
+// the hash key, the body codecs and their scratch state, prepared once per
+// configuration and reused by every request of that worker.
+import { RedactConfig } from "../policy/types";
 import { NameActions } from "./names";
 import { ValueRewriter } from "./values";
 import { HeaderRedactor } from "./headers";
 import { QueryRedactor } from "./query";
-import { BodyRedactor } from "./body";
 import { Tally } from "./tally";
+import { BodyCodecs } from "../body/codecs";
 
 export class Redaction {
   enabled: bool;
   rewriter: ValueRewriter;
   headers: HeaderRedactor;
   query: QueryRedactor;
-  body: BodyRedactor;
+  codecs: BodyCodecs;
   tally: Tally = new Tally();
 
   constructor(cfg: RedactConfig) {
@@ -27,7 +27,7 @@ export class Redaction {
     this.query = new QueryRedactor(queryNames, rewriter, cfg.detectors, cfg.detectorHash);
     // Form bodies share the query syntax and the query rules.
     const form = new QueryRedactor(queryNames, rewriter, cfg.detectors, cfg.detectorHash);
-    this.body = new BodyRedactor(cfg, rewriter, form);
+    this.codecs = new BodyCodecs(cfg, rewriter, form);
     this.rewriter = rewriter;
   }
 

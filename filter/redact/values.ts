@@ -5,7 +5,7 @@
 // shadow still work, while the key keeps tokens from being reversed by
 // hashing guesses.
 import { Edit } from "./edits";
-import { HmacKey } from "./hmac";
+import { HmacKey } from "../util/sha256";
 import {
   Finding,
   scanText,

@@ -1,12 +1,7 @@
-// Bodies of the copy. The content type decides how a body is scanned; a body
-// that cannot be scanned completely (compressed, of an unknown type, invalid
-// JSON, binary under a text type) is never sent as it is.
-import { RedactConfig } from "../config";
-import { ValueRewriter } from "./values";
-import { JsonScan, scanJson } from "./json";
-import { QueryRedactor } from "./query";
-import { Edit, applyEdits } from "./edits";
-import { Tally } from "./tally";
+// The body plan of a copy, decided from the request's headers before a byte of
+// the body arrives: which codec scans it (body/codecs.ts), or why it cannot be
+// scanned (compressed, of an unknown type), in which case it is never sent as it is.
+import { RedactConfig } from "../policy/types";
 
 export const BODY_NONE: u8 = 0; // no redact policy: mirrored as the primary's
 export const BODY_JSON: u8 = 1;
@@ -71,59 +66,5 @@ export function planBody(cfg: RedactConfig, contentType: ArrayBuffer | null, con
   else {
     out.kind = BODY_UNSCANNABLE;
     out.reason = REASON_UNSUPPORTED_TYPE;
-  }
-}
-
-function hasNul(p: usize, len: i32): bool {
-  for (let i = 0; i < len; i++) if (load<u8>(p + <usize>i) == 0) return true;
-  return false;
-}
-
-export class BodyRedactor {
-  /** Set by redact(): the body to send (null: send the original bytes), or unscannable with a reason. */
-  body: ArrayBuffer | null = null;
-  failed: bool = false;
-  reason: u8 = 0;
-  private scan: JsonScan = new JsonScan();
-  private edits: Edit[] = [];
-
-  constructor(private cfg: RedactConfig, private rewriter: ValueRewriter, private form: QueryRedactor) {}
-
-  redact(kind: u8, p: usize, len: i32, tally: Tally): void {
-    this.body = null;
-    this.failed = false;
-    if (len == 0 || kind == BODY_NONE || kind == BODY_PASS_THROUGH) return;
-    if (kind == BODY_JSON) {
-      const scan = this.scan;
-      scan.reset();
-      scanJson(p, len, this.cfg.json, this.cfg.detectors, this.rewriter, scan);
-      if (!scan.valid) return this.fail(REASON_INVALID_JSON);
-      tally.jsonDropped += scan.dropped;
-      tally.jsonMasked += scan.masked;
-      tally.jsonHashed += scan.hashed;
-      for (let i = 0; i < 6; i++) tally.detectorHits[i] += scan.detectorHits[i];
-      if (scan.edits.length > 0) this.body = applyEdits(p, len, scan.edits);
-      return;
-    }
-    if (hasNul(p, len)) return this.fail(REASON_BINARY);
-    if (kind == BODY_FORM) {
-      this.body = this.form.redact(p, len, tally);
-      return;
-    }
-    if (kind == BODY_TEXT) {
-      if (this.cfg.detectors == 0) return;
-      const edits = this.edits;
-      edits.length = 0;
-      this.rewriter.scanEdits(p, len, this.cfg.detectors, this.cfg.detectorHash, 0, edits, tally.detectorHits);
-      if (edits.length > 0) this.body = applyEdits(p, len, edits);
-      return;
-    }
-    this.fail(REASON_UNSUPPORTED_TYPE);
-  }
-
-  private fail(reason: u8): void {
-    this.failed = true;
-    this.reason = reason;
-    this.body = null;
   }
 }

@@ -13,6 +13,18 @@ export function bytesEqual(ptr: usize, len: usize, constant: ArrayBuffer): bool 
   return len == <usize>constant.byteLength && memory.compare(ptr, changetype<usize>(constant), len) == 0;
 }
 
+/** Compares ASCII case-insensitively; the rule names are stored lower-case. */
+export function equalsLower(p: usize, len: usize, lower: ArrayBuffer): bool {
+  if (len != <usize>lower.byteLength) return false;
+  const q = changetype<usize>(lower);
+  for (let i: usize = 0; i < len; i++) {
+    let c = load<u8>(p + i);
+    if (c >= 0x41 && c <= 0x5a) c += 0x20;
+    if (c != load<u8>(q + i)) return false;
+  }
+  return true;
+}
+
 /** Walks one serialized header map pair by pair without copying. */
 export class HeaderCursor {
   keyPtr: usize = 0;
@@ -61,7 +73,7 @@ export class HeaderCursor {
   }
 }
 
-/** Builds a serialized header map: pairs are appended, then finish() lays out the wire format. */
+/** Builds a serialized header map: pairs are appended, then finish() lays out the wire format (as often as needed, until reset()). */
 export class HeaderMapBuilder {
   private keys: usize[] = [];
   private keyLens: usize[] = [];
@@ -99,6 +111,22 @@ export class HeaderMapBuilder {
     return this.keys.length;
   }
 
+  /** Points pair i at another value (kept alive by the caller until finish()). */
+  setValue(i: i32, vp: usize, vl: usize): void {
+    this.dataSize = this.dataSize - unchecked(this.valueLens[i]) + vl;
+    unchecked((this.values[i] = vp));
+    unchecked((this.valueLens[i] = vl));
+  }
+
+  /** Forgets the pairs added after the first n (a shared prefix is kept for the next finish()). */
+  truncate(n: i32): void {
+    for (let i = n; i < this.keys.length; i++) this.dataSize -= unchecked(this.keyLens[i]) + unchecked(this.valueLens[i]) + 2;
+    this.keys.length = n;
+    this.keyLens.length = n;
+    this.values.length = n;
+    this.valueLens.length = n;
+  }
+
   finish(): ArrayBuffer {
     const n = this.keys.length;
     const out = new ArrayBuffer(4 + n * 8 + <i32>this.dataSize);
@@ -119,7 +147,6 @@ export class HeaderMapBuilder {
       store<u8>(p, 0);
       p += 1;
     }
-    this.owned.length = 0;
     return out;
   }
 }
@@ -161,4 +188,11 @@ export function parseDecimal(p: usize, len: usize): i64 {
     n = n * 10 + <i64>(c - 0x30);
   }
   return n;
+}
+
+/** A copy of the byte range [p, p+len). */
+export function copyBytes(p: usize, len: usize): ArrayBuffer {
+  const out = new ArrayBuffer(<i32>len);
+  memory.copy(changetype<usize>(out), p, len);
+  return out;
 }

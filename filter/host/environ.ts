@@ -1,7 +1,7 @@
 // The plugin's VM environment (vm_config.environment_variables in Envoy,
 // vmConfig.env in Istio's WasmPlugin), read through WASI. Secrets such as the
 // hash key come from here so they never appear in the plugin configuration.
-import { Environment } from "./config";
+import { Environment } from "../policy/types";
 
 // @ts-ignore: decorator
 @external("wasi_snapshot_preview1", "environ_sizes_get")

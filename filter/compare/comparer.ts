@@ -4,85 +4,15 @@
 // dropped as unmatched after pair_timeout_ms. Bodies are kept up to a limit.
 // Differences are reported by JSON path with hashed values, never raw data.
 import { JSON } from "json-as";
-import { JsonPath, JsonPathSegment, JsonScan, scanJson, SEGMENT_NAME, SEGMENT_INDEX } from "./redact/json";
-import { ValueRewriter } from "./redact/values";
-import { sha256 } from "./redact/hmac";
-import { ByteSink } from "./bytes";
-import { numberOf } from "./config";
+import { JsonPathSegment, SEGMENT_NAME, SEGMENT_INDEX } from "../json/path";
+import { JsonScan, scanJson } from "../json/scanner";
+import { ValueRewriter } from "../redact/values";
+import { sha256 } from "../util/sha256";
+import { ByteSink } from "../util/bytes";
+import { numberOf } from "../policy/fields";
+import { CompareConfig } from "../policy/types";
+import { Answer, Pair, Verdict, Difference, MISMATCH_STATUS, MISMATCH_HEADER, MISMATCH_BODY } from "./answer";
 
-export class CompareConfig {
-  enabled: bool = false;
-  /** Response headers compared (lower-case). */
-  headers: string[] = [];
-  /** JSON paths whose differences are not regressions (timestamps, ids). */
-  ignorePaths: JsonPath[] = [];
-  /** Numbers are equal when |a - b| <= tolerance. */
-  tolerance: f64 = 0;
-  maxBodyBytes: u32 = 65536;
-  pairTimeoutMs: u32 = 5000;
-  /** Log level of diff records (2 info ... 4 error). */
-  logLevel: i32 = 2;
-  /** Noise cancellation: a second instance of the primary's version, and the share of copies also sent there. */
-  noiseCluster: string = "";
-  noisePercent: f64 = 0;
-  /** Optional cluster diff records are POSTed to. */
-  sinkCluster: string = "";
-  sinkPath: string = "/diffs";
-}
-
-/** One side's answer. */
-export class Answer {
-  done: bool = false;
-  failed: bool = false;
-  status: i32 = -1;
-  headerValues: string[] = [];
-  json: bool = false;
-  body: ByteSink | null = null;
-  truncated: bool = false;
-  atNs: u64 = 0;
-
-  append(p: usize, len: i32, max: u32): void {
-    if (this.truncated) return;
-    if (this.body == null) this.body = new ByteSink(len > 0 ? len : 256);
-    const b = this.body!;
-    if (<u64>b.length + <u64>len > <u64>max) {
-      this.truncated = true;
-      this.body = null;
-      return;
-    }
-    b.append(p, len);
-  }
-}
-
-export class Pair {
-  token: u32 = 0;
-  /** A second instance of the primary's version answered the same copy (noise cancellation). */
-  hasSecondary: bool = false;
-  secondary: Answer = new Answer();
-  /** Compared or expired: late answers are ignored. */
-  closed: bool = false;
-  method: string = "";
-  route: string = "";
-  requestId: string = "";
-  startedNs: u64 = 0;
-  primary: Answer = new Answer();
-  shadow: Answer = new Answer();
-}
-
-export class Difference {
-  constructor(public path: string, public kind: string, public primary: string, public shadow: string) {}
-}
-
-export const MISMATCH_STATUS: i32 = 1;
-export const MISMATCH_HEADER: i32 = 2;
-export const MISMATCH_BODY: i32 = 4;
-
-export class Verdict {
-  mismatch: i32 = 0;
-  /** Differences dropped as learned noise. */
-  suppressed: i32 = 0;
-  differences: Difference[] = [];
-}
 
 /** Learned noise paths kept per worker; beyond this, no more are learned. */
 const MAX_NOISE = 512;
@@ -301,7 +231,7 @@ export class Comparer {
 
   /** One JSON line describing a mismatch: ids, route, what differed (hashed), latencies. */
   record(p: Pair, v: Verdict): string {
-    let s = "{\"type\":\"mirrorshade.diff\",\"request_id\":" + jsonString(p.requestId) +
+    let s = "{\"type\":\"mirrorshade.diff\",\"shadow\":" + jsonString(p.shadowName) + ",\"request_id\":" + jsonString(p.requestId) +
       ",\"method\":" + jsonString(p.method) + ",\"route\":" + jsonString(p.route) +
       ",\"status\":[" + p.primary.status.toString() + "," + p.shadow.status.toString() + "]" +
       ",\"latency_ms\":[" + ms(p.primary.atNs, p.startedNs) + "," + ms(p.shadow.atNs, p.startedNs) + "]" +

@@ -136,8 +136,3 @@ export function nowNs(): u64 {
 export function setTickPeriod(ms: u32): void {
   imports.proxy_set_tick_period_milliseconds(ms);
 }
-
-/** Logs at `level` only when the host would print it. */
-export function logIf(level: i32, message: string): void {
-  if (logEnabled(level)) logAt(level, message);
-}

@@ -1,8 +1,9 @@
 // The shadow tag: the header that marks a copy so the shadow and its dependencies
-// can skip side effects, and the W3C baggage entry that carries the same mark
-// through apps that forward baggage. Prepared as bytes once per configuration.
-import { TagConfig } from "./config";
-import { utf8, bytesEqual } from "./bytes";
+// can skip side effects, and the W3C baggage member that carries the same mark
+// through apps that forward baggage. Compiled once per configuration
+// (policy/tag.ts fills it); its methods are the byte-level checks every role uses.
+import { utf8, bytesEqual } from "../util/bytes";
+import * as D from "../policy/defaults";
 
 export const H_BAGGAGE = utf8("baggage");
 
@@ -11,17 +12,22 @@ function isOws(c: u8): bool {
 }
 
 export class ShadowTag {
-  name: ArrayBuffer;
-  value: ArrayBuffer;
-  baggageKey: ArrayBuffer;
+  name: ArrayBuffer = utf8(D.TAG_HEADER);
+  value: ArrayBuffer = utf8(D.TAG_VALUE);
+  baggageKey: ArrayBuffer = utf8(D.TAG_BAGGAGE_KEY);
   /** "key=value", the member added to baggage. */
-  baggageMember: ArrayBuffer;
+  baggageMember: ArrayBuffer = utf8(D.TAG_BAGGAGE_KEY + "=" + D.TAG_VALUE);
+  /** Remove a forged tag (header and baggage member) from production requests. */
+  stripFromPrimary: bool = D.TAG_STRIP_FROM_PRIMARY;
+  /** Add the baggage member to each copy. */
+  addBaggage: bool = D.TAG_BAGGAGE;
 
-  constructor(config: TagConfig) {
-    this.name = utf8(config.header);
-    this.value = utf8(config.value);
-    this.baggageKey = utf8(config.baggageKey);
-    this.baggageMember = utf8(config.baggageKey + "=" + config.value);
+  /** Sets the header, value and baggage key (the member is derived from them). */
+  set(header: string, value: string, baggageKey: string): void {
+    this.name = utf8(header);
+    this.value = utf8(value);
+    this.baggageKey = utf8(baggageKey);
+    this.baggageMember = utf8(baggageKey + "=" + value);
   }
 
   matchesName(p: usize, len: usize): bool {

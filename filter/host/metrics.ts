@@ -1,10 +1,10 @@
 // Counters the filter reports in Envoy's stats. Envoy stores them under
 // "wasmcustom." and shows them in /stats without that prefix.
 import * as imports from "@solo-io/proxy-runtime/assembly/imports";
-import { Tally } from "./redact/tally";
-import { REASON_NAMES } from "./redact/body";
-import { DETECTOR_NAMES } from "./redact/detectors";
-import { DECISION_NAMES } from "./select";
+import { Tally } from "../redact/tally";
+import { REASON_NAMES } from "../body/plan";
+import { DETECTOR_NAMES } from "../redact/detectors";
+import { DECISION_NAMES } from "../select/selector";
 
 const METRIC_COUNTER: i32 = 0;
 const METRIC_GAUGE: i32 = 1;
@@ -109,6 +109,43 @@ export class MirrorMetrics {
 // Counters take increments > 0 only; skipping zeros also saves a host call per rule kind.
 function addIf(m: Metric, n: u32): void {
   if (n > 0) m.add(<i64>n);
+}
+
+/** One shadow's counters, under shadows.<name>. (the totals above count copies to every shadow). */
+export class ShadowMetrics {
+  mirrored: Metric;
+  mirroredWithoutBody: Metric;
+  skippedBodyTooLarge: Metric;
+  skippedInflightFull: Metric;
+  skippedUnscannable: Metric;
+  dispatchFailed: Metric;
+  responses2xx: Metric;
+  responses3xx: Metric;
+  responses4xx: Metric;
+  responses5xx: Metric;
+  failures: Metric;
+  timeouts: Metric;
+  inflight: Metric;
+  /** The shadow's own select section's decisions (empty when it has none). */
+  decisions: Metric[] = [];
+
+  constructor(name: string, selects: bool) {
+    const p = "shadows." + name + ".";
+    this.mirrored = counter(p + "mirrored");
+    this.mirroredWithoutBody = counter(p + "mirrored_without_body");
+    this.skippedBodyTooLarge = counter(p + "skipped.body_too_large");
+    this.skippedInflightFull = counter(p + "skipped.inflight_full");
+    this.skippedUnscannable = counter(p + "skipped.unscannable_body");
+    this.dispatchFailed = counter(p + "skipped.dispatch_failed");
+    this.responses2xx = counter(p + "responses.2xx");
+    this.responses3xx = counter(p + "responses.3xx");
+    this.responses4xx = counter(p + "responses.4xx");
+    this.responses5xx = counter(p + "responses.5xx");
+    this.failures = counter(p + "failures");
+    this.timeouts = counter(p + "timeouts");
+    this.inflight = gauge(p + "inflight");
+    if (selects) for (let i = 0; i < DECISION_NAMES.length; i++) this.decisions.push(counter(p + "select." + DECISION_NAMES[i]));
+  }
 }
 
 export class GuardMetrics {

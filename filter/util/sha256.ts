@@ -88,11 +88,6 @@ function digest(init: usize, prefix: u64, ptr: usize, len: i32, out: usize): voi
   for (let k: usize = 0; k < 32; k += 4) store<u32>(out + k, bswap<u32>(load<u32>(STATE + k)));
 }
 
-/** SHA-256 of [ptr, ptr+len) into out (32 bytes); a negative len hashes nothing. */
-export function sha256Into(ptr: usize, len: i32, out: usize): void {
-  digest(IV, 0, ptr, len, out);
-}
-
 export function sha256(ptr: usize, len: i32): ArrayBuffer {
   const out = new ArrayBuffer(32);
   digest(IV, 0, ptr, len, changetype<usize>(out));

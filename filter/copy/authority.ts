@@ -1,0 +1,47 @@
+// The "-shadow" authority rule, as Envoy's native mirroring applies it:
+// host[:port] -> host-shadow[:port]. The mirror role adds the suffix to its
+// copies; the shadow role recognizes copies by it and may restore the original.
+import { utf8, bytesEqual } from "../util/bytes";
+
+const SUFFIX = utf8("-shadow");
+
+/** Length of the host part of an authority (without ":port"; an IPv6 literal keeps its colons inside brackets). */
+function hostEnd(p: usize, len: usize): usize {
+  let i = <isize>len - 1;
+  while (i >= 0) {
+    const c = load<u8>(p + <usize>i);
+    if (c == 0x3a) return <usize>i;
+    if (c < 0x30 || c > 0x39) break;
+    i--;
+  }
+  return len;
+}
+
+export function hasShadowSuffix(p: usize, len: usize): bool {
+  const h = hostEnd(p, len);
+  const n = <usize>SUFFIX.byteLength;
+  return h > n && bytesEqual(p + h - n, n, SUFFIX);
+}
+
+/** host[:port] -> host-shadow[:port] */
+export function withShadowSuffix(p: usize, len: usize): ArrayBuffer {
+  const h = hostEnd(p, len);
+  const n = <usize>SUFFIX.byteLength;
+  const out = new ArrayBuffer(<i32>(len + n));
+  const o = changetype<usize>(out);
+  memory.copy(o, p, h);
+  memory.copy(o + h, changetype<usize>(SUFFIX), n);
+  memory.copy(o + h + n, p + h, len - h);
+  return out;
+}
+
+/** host-shadow[:port] -> host[:port] (the caller checked hasShadowSuffix). */
+export function withoutShadowSuffix(p: usize, len: usize): ArrayBuffer {
+  const h = hostEnd(p, len);
+  const n = <usize>SUFFIX.byteLength;
+  const out = new ArrayBuffer(<i32>(len - n));
+  const o = changetype<usize>(out);
+  memory.copy(o, p, h - n);
+  memory.copy(o + h - n, p + h, len - h);
+  return out;
+}

@@ -1,0 +1,150 @@
+// The one place a copy's headers are made, for every role that produces a copy:
+// the mirror role's calls to its shadows and the in-place roles' rewritten
+// request. In order, for each header the client sent:
+//   1. headers the filter itself sets on copies (the tag, x-shadow-rule, the
+//      body-dropped header) are removed: a client cannot forge them;
+//   2. hop-by-hop headers go when the copy is a new hop (the mirror role's call);
+//      content-length goes when the body will change (Envoy computes it);
+//   3. redaction: :path through the query rules, other headers by name rules
+//      and detectors;
+//   4. :authority by the role's rule (the shadow's, "-shadow" appended, or the
+//      suffix removed);
+//   5. the baggage member is added to baggage when configured.
+// Then the tag, the rule label and the body-dropped reason are appended. The
+// part every shadow shares is built once per request (prepare); finish() adds
+// what differs per shadow and lays out the map.
+import { HeaderCursor, HeaderMapBuilder, utf8, bytesEqual, copyBytes } from "../util/bytes";
+import { ShadowTag, H_BAGGAGE } from "./tag";
+import { hasShadowSuffix, withShadowSuffix, withoutShadowSuffix } from "./authority";
+import { Redaction } from "../redact/redaction";
+import { Tally } from "../redact/tally";
+import { HEADER_DROP, HEADER_REPLACE } from "../redact/headers";
+
+export const H_RULE = utf8("x-shadow-rule");
+const H_PATH = utf8(":path");
+const H_AUTHORITY = utf8(":authority");
+const H_CONTENT_LENGTH = utf8("content-length");
+// Headers that describe one hop's connection, not the request: the shadow call is
+// a new hop, and Envoy computes content-length itself for the call's body.
+const HOP_BY_HOP: ArrayBuffer[] = [
+  utf8("connection"), utf8("keep-alive"), utf8("proxy-connection"), utf8("transfer-encoding"),
+  utf8("upgrade"), utf8("te"), utf8("trailer"), utf8("content-length"), utf8("expect"),
+];
+
+/** How the copy's :authority is made. */
+export const AUTHORITY_KEEP: u8 = 0;
+/** The shadow's configured authority, else the primary's with "-shadow" appended. */
+export const AUTHORITY_SHADOW: u8 = 1;
+/** A "-shadow" suffix removed (the shadow role's restore_host). */
+export const AUTHORITY_RESTORE: u8 = 2;
+
+function isHopByHop(p: usize, len: usize): bool {
+  for (let i = 0; i < HOP_BY_HOP.length; i++) {
+    if (bytesEqual(p, len, unchecked(HOP_BY_HOP[i]))) return true;
+  }
+  return false;
+}
+
+export class CopyHeaders {
+  private b: HeaderMapBuilder = new HeaderMapBuilder();
+  /** Pairs of the shared part, and where :authority sits in it (-1: absent). */
+  private shared: i32 = 0;
+  private authorityAt: i32 = -1;
+  private mode: u8 = AUTHORITY_KEEP;
+  private derived: ArrayBuffer = new ArrayBuffer(0);
+
+  /**
+   * @param owned names of the headers the filter sets on copies besides the tag (x-shadow-rule, body-dropped headers)
+   * @param newHop the copy is a new request (hop-by-hop headers are dropped)
+   */
+  constructor(private tag: ShadowTag, private redaction: Redaction, private owned: ArrayBuffer[], private newHop: bool) {}
+
+  private isOwned(p: usize, len: usize): bool {
+    if (this.tag.matchesName(p, len)) return true;
+    const owned = this.owned;
+    for (let i = 0; i < owned.length; i++) if (bytesEqual(p, len, unchecked(owned[i]))) return true;
+    return false;
+  }
+
+  /** Builds the part of the copy every destination shares from the request's headers. */
+  prepare(raw: ArrayBuffer, mode: u8, dropContentLength: bool, tally: Tally): void {
+    const b = this.b;
+    b.reset();
+    this.mode = mode;
+    this.authorityAt = -1;
+    const redaction = this.redaction;
+    const tag = this.tag;
+    const addBaggage = tag.addBaggage;
+    let baggageDone = false;
+    const cur = new HeaderCursor(raw);
+    while (cur.next()) {
+      const kp = cur.keyPtr;
+      const kl = cur.keyLen;
+      if (this.isOwned(kp, kl)) continue;
+      if (this.newHop ? isHopByHop(kp, kl) : dropContentLength && cur.keyIs(H_CONTENT_LENGTH)) continue;
+      if (cur.keyIs(H_AUTHORITY)) {
+        this.authorityAt = b.length;
+        if (mode == AUTHORITY_SHADOW) {
+          this.derived = withShadowSuffix(cur.valuePtr, cur.valueLen);
+          b.addOwned(H_AUTHORITY, this.derived);
+        } else if (mode == AUTHORITY_RESTORE && hasShadowSuffix(cur.valuePtr, cur.valueLen)) {
+          b.addOwned(H_AUTHORITY, withoutShadowSuffix(cur.valuePtr, cur.valueLen));
+        } else {
+          b.add(kp, kl, cur.valuePtr, cur.valueLen);
+        }
+        continue;
+      }
+      if (redaction.enabled) {
+        if (cur.keyIs(H_PATH)) {
+          const path = redaction.path(cur.valuePtr, cur.valueLen);
+          if (path != null) {
+            b.addOwned(H_PATH, path);
+            continue;
+          }
+        } else {
+          const verdict = redaction.headers.redact(kp, kl, cur.valuePtr, cur.valueLen, tally);
+          if (verdict == HEADER_DROP) continue;
+          if (verdict == HEADER_REPLACE) {
+            b.addOwned(copyBytes(kp, kl), redaction.headers.replacement);
+            continue;
+          }
+        }
+      }
+      if (addBaggage && cur.keyIs(H_BAGGAGE)) {
+        baggageDone = true;
+        if (!tag.inBaggage(cur.valuePtr, cur.valueLen)) {
+          b.addOwned(H_BAGGAGE, tag.withMember(cur.valuePtr, cur.valueLen));
+          continue;
+        }
+      }
+      b.add(kp, kl, cur.valuePtr, cur.valueLen);
+    }
+    b.addOwned(tag.name, tag.value);
+    if (addBaggage && !baggageDone) b.addOwned(H_BAGGAGE, tag.baggageMember);
+    this.shared = b.length;
+  }
+
+  /**
+   * The copy's header map for one destination.
+   * @param authority AUTHORITY_SHADOW: the shadow's configured authority (empty: derived)
+   * @param label the selecting rule's label (empty: none)
+   * @param reason why the body was dropped (empty: it was not), under droppedHeader
+   */
+  finish(authority: ArrayBuffer, label: ArrayBuffer, droppedHeader: ArrayBuffer, reason: ArrayBuffer): ArrayBuffer {
+    const b = this.b;
+    b.truncate(this.shared);
+    if (this.mode == AUTHORITY_SHADOW) {
+      const at = this.authorityAt;
+      const configured = authority.byteLength > 0;
+      if (at >= 0) {
+        const v = configured ? authority : this.derived;
+        b.setValue(at, changetype<usize>(v), <usize>v.byteLength);
+      } else if (configured) {
+        b.addOwned(H_AUTHORITY, authority);
+      }
+    }
+    if (label.byteLength > 0) b.addOwned(H_RULE, label);
+    if (reason.byteLength > 0) b.addOwned(droppedHeader, reason);
+    return b.finish();
+  }
+}

@@ -1,0 +1,142 @@
+// The redact section: header, query and JSON rules, detectors, the hash key
+// (from the VM environment or inline), and what happens to bodies that cannot
+// be scanned.
+import { JSON } from "json-as";
+import { Fields, isHeaderName } from "./fields";
+import { RedactConfig, NameRules, Environment, UNSCANNABLE_DROP_BODY, UNSCANNABLE_SKIP } from "./types";
+import { compileJsonPath, JsonRule } from "../json/path";
+import { detectorBit } from "../redact/detectors";
+import { ACTION_MASK, ACTION_HASH, ACTION_DROP } from "../redact/edits";
+import * as D from "./defaults";
+
+function lowerAscii(s: string): string {
+  return s.toLowerCase();
+}
+
+function parseNameRules(f: Fields, rules: NameRules, headerNames: bool): string {
+  const kinds = ["drop", "mask", "hash"];
+  for (let k = 0; k < kinds.length; k++) {
+    const list = f.strList(kinds[k]);
+    if (f.error.length > 0) return f.error;
+    if (list == null) continue;
+    const target = k == 0 ? rules.drop : k == 1 ? rules.mask : rules.hash;
+    for (let i = 0; i < list.length; i++) {
+      const name = lowerAscii(list[i]);
+      if (headerNames && (!isHeaderName(name) && !(name.length > 1 && name.charCodeAt(0) == 0x3a))) {
+        return f.name(kinds[k] + "[" + i.toString() + "]") + ": \"" + list[i] + "\" is not an HTTP header name";
+      }
+      if (headerNames && name.charCodeAt(0) == 0x3a) {
+        return f.name(kinds[k] + "[" + i.toString() + "]") + ": pseudo-headers such as \"" + list[i] + "\" cannot be redacted";
+      }
+      target.push(name);
+    }
+  }
+  f.finish();
+  if (f.error.length > 0) return f.error;
+  // One name with two actions is ambiguous: say which instead of picking one.
+  const all: string[] = [];
+  for (let k = 0; k < 3; k++) {
+    const list = k == 0 ? rules.drop : k == 1 ? rules.mask : rules.hash;
+    for (let i = 0; i < list.length; i++) {
+      if (all.includes(list[i])) return f.name(kinds[k]) + ": \"" + list[i] + "\" appears under more than one action";
+      all.push(list[i]);
+    }
+  }
+  return "";
+}
+
+export function parseRedact(obj: JSON.Obj, env: Environment, r: RedactConfig): string {
+  const f = new Fields(obj, "redact");
+  r.enabled = true;
+  const headers = f.obj("headers");
+  if (f.error.length > 0) return f.error;
+  if (headers != null) {
+    const e = parseNameRules(new Fields(headers, "redact.headers"), r.headers, true);
+    if (e.length > 0) return e;
+  }
+  const query = f.obj("query");
+  if (f.error.length > 0) return f.error;
+  if (query != null) {
+    const e = parseNameRules(new Fields(query, "redact.query"), r.query, false);
+    if (e.length > 0) return e;
+  }
+  const json = f.obj("json");
+  if (f.error.length > 0) return f.error;
+  if (json != null) {
+    const jf = new Fields(json, "redact.json");
+    const kinds = ["drop", "mask", "hash"];
+    const actions: u8[] = [ACTION_DROP, ACTION_MASK, ACTION_HASH];
+    for (let k = 0; k < kinds.length; k++) {
+      const list = jf.strList(kinds[k]);
+      if (jf.error.length > 0) return jf.error;
+      if (list == null) continue;
+      for (let i = 0; i < list.length; i++) {
+        const parsed = compileJsonPath(list[i]);
+        if (parsed.path == null) return "redact.json." + kinds[k] + "[" + i.toString() + "]: \"" + list[i] + "\": " + parsed.error;
+        r.json.push(new JsonRule(parsed.path!, actions[k]));
+      }
+    }
+    jf.finish();
+    if (jf.error.length > 0) return jf.error;
+  }
+  const detectors = f.strList("detectors");
+  if (f.error.length > 0) return f.error;
+  if (detectors != null) {
+    for (let i = 0; i < detectors.length; i++) {
+      const bit = detectorBit(detectors[i]);
+      if (bit == 0) return "redact.detectors[" + i.toString() + "]: unknown detector \"" + detectors[i] + "\" (known: card, email, ssn, jwt, iban, phone)";
+      r.detectors |= bit;
+    }
+  }
+  const detectorAction = f.str("detector_action", D.REDACT_DETECTOR_ACTION);
+  if (detectorAction == "hash") r.detectorHash = true;
+  else if (detectorAction != "mask" && f.error.length == 0) return "redact.detector_action: must be \"mask\" or \"hash\", got \"" + detectorAction + "\"";
+
+  const keyRef = f.str("hash_key", "");
+  if (f.error.length > 0) return f.error;
+  let needsKey = r.detectorHash || r.headers.hash.length > 0 || r.query.hash.length > 0;
+  for (let i = 0; i < r.json.length; i++) if (r.json[i].action == ACTION_HASH) needsKey = true;
+  if (keyRef.length > 0) {
+    let key = "";
+    if (keyRef.startsWith("env:")) {
+      const name = keyRef.substring(4);
+      const value = env.get(name);
+      // Never echo the key itself, only where it was looked for.
+      if (value == null) return "redact.hash_key: environment variable " + name + " is not set in the plugin's VM environment (vm_config.environment_variables)";
+      key = value;
+    } else if (keyRef.startsWith("inline:")) {
+      key = keyRef.substring(7);
+    } else {
+      return "redact.hash_key: must be \"env:<VARIABLE>\" or \"inline:<key>\"";
+    }
+    const bytes = String.UTF8.encode(key);
+    if (bytes.byteLength < D.REDACT_HASH_KEY_MIN_BYTES) return "redact.hash_key: the key must be at least " + D.REDACT_HASH_KEY_MIN_BYTES.toString() + " bytes long";
+    r.hashKey = bytes;
+  } else if (needsKey) {
+    return "redact.hash_key: is required when a hash rule or detector_action \"hash\" is configured";
+  }
+
+  const body = f.obj("body");
+  if (f.error.length > 0) return f.error;
+  if (body != null) {
+    const bf = new Fields(body, "redact.body");
+    const on = bf.str("on_unscannable", D.REDACT_ON_UNSCANNABLE);
+    if (on == "drop_body") r.onUnscannable = UNSCANNABLE_DROP_BODY;
+    else if (on == "skip") r.onUnscannable = UNSCANNABLE_SKIP;
+    else if (bf.error.length == 0) return "redact.body.on_unscannable: must be \"drop_body\" or \"skip\", got \"" + on + "\"";
+    const pass = bf.strList("pass_through");
+    if (pass != null) {
+      for (let i = 0; i < pass.length; i++) {
+        const t = lowerAscii(pass[i]);
+        const slash = t.indexOf("/");
+        if (slash <= 0 || slash == t.length - 1) return "redact.body.pass_through[" + i.toString() + "]: \"" + pass[i] + "\" is not a media type such as application/octet-stream or image/*";
+        r.passThrough.push(t);
+      }
+    }
+    bf.finish();
+    if (bf.error.length > 0) return bf.error;
+  }
+  f.finish();
+  return f.error;
+}
+

@@ -1,0 +1,185 @@
+// The compiled policy: what compilePolicy (policy/compile.ts) makes of the
+// plugin configuration, once per configuration. Immutable once built and
+// byte-ready: header names, values, clusters and labels are already the bytes
+// the filter compares or sends, matchers and JSON paths are prepared, and every
+// default comes from policy/defaults.ts. Roles read it; nothing here is
+// per-request state.
+import { StringMatcher } from "../select/matcher";
+import { JsonPath, JsonRule } from "../json/path";
+import { ShadowTag } from "../copy/tag";
+import * as D from "./defaults";
+
+export const ROLE_MIRROR: i32 = 0;
+export const ROLE_UPSTREAM: i32 = 1;
+export const ROLE_SHADOW: i32 = 2;
+export const ROLE_EGRESS_GUARD: i32 = 3;
+export const ROLE_NAMES: string[] = ["mirror", "upstream", "shadow", "egress-guard"];
+
+// ------------------------------------------------------------------ select
+
+export const COND_HEADER: u8 = 0;
+export const COND_PATH: u8 = 1;
+export const COND_METHOD: u8 = 2;
+export const COND_QUERY: u8 = 3;
+export const COND_HOST: u8 = 4;
+
+export class Condition {
+  kind: u8 = COND_HEADER;
+  /** Header name (lower-case) or query parameter name. */
+  name: ArrayBuffer = new ArrayBuffer(0);
+  matcher: StringMatcher = new StringMatcher();
+}
+
+export class Rule {
+  name: string = "";
+  /** The rule's name, or its position: sent as x-shadow-rule, and names guard counters. */
+  label: ArrayBuffer = new ArrayBuffer(0);
+  labelText: string = "";
+  conditions: Condition[] = [];
+}
+
+export class RateLimit {
+  perSecond: f64 = 0;
+  burst: f64 = 0;
+}
+
+export class SelectConfig {
+  enabled: bool = false;
+  match: Rule[] = [];
+  exclude: Rule[] = [];
+  /** Share of all requests in percent (0-100). */
+  percent: f64 = D.SELECT_PERCENT;
+  hashHeader: ArrayBuffer = new ArrayBuffer(0);
+  rateLimit: RateLimit | null = null;
+  /** 0: no bound. */
+  maxInflight: u32 = 0;
+}
+
+// ------------------------------------------------------------------ shadows
+
+export const ON_TOO_LARGE_SKIP: i32 = 0;
+export const ON_TOO_LARGE_HEADERS_ONLY: i32 = 1;
+
+/** One destination of copies (mirror role). */
+export class ShadowConfig {
+  /** Stats-safe token: names the shadow's counters and its copies in preview and diff records. */
+  name: string = D.SHADOW_NAME;
+  cluster: ArrayBuffer = new ArrayBuffer(0);
+  clusterName: string = "";
+  /** Empty: the primary's authority with "-shadow" appended, as Envoy's native mirroring does. */
+  authority: ArrayBuffer = new ArrayBuffer(0);
+  timeoutMs: u32 = D.SHADOW_TIMEOUT_MS;
+  maxBodyBytes: u32 = D.SHADOW_MAX_BODY_BYTES;
+  maxInflight: u32 = D.SHADOW_MAX_INFLIGHT;
+  onBodyTooLarge: i32 = ON_TOO_LARGE_SKIP;
+  /** Header set on copies sent without their body, so the shadow knows why it is empty. */
+  bodyDroppedHeader: ArrayBuffer = String.UTF8.encode(D.SHADOW_BODY_DROPPED_HEADER);
+  /** This shadow's own selection, after the policy's (enabled false: every request the policy selects). */
+  select: SelectConfig = new SelectConfig();
+}
+
+// ------------------------------------------------------------------ in place
+
+/** The in-place roles (upstream, shadow) rewrite a copy Envoy already sends (native mirroring). */
+export class InPlaceConfig {
+  /** shadow role: how a mirrored copy is recognized (the "-shadow" Host suffix, the tag header or baggage). */
+  recognizeHostSuffix: bool = true;
+  recognizeTag: bool = true;
+  /** Strip the "-shadow" suffix Envoy added to the Host, so the shadow app sees the original. */
+  restoreHost: bool = D.INPLACE_RESTORE_HOST;
+  /** Status of the local answer to a copy that selection does not pass. */
+  notSelectedStatus: u32 = D.INPLACE_NOT_SELECTED_STATUS;
+  /** Largest body held for redaction; a larger body is dropped from the copy. */
+  maxBodyBytes: u32 = D.INPLACE_MAX_BODY_BYTES;
+}
+
+// ------------------------------------------------------------------ guard
+
+/** A header of the guard's stub answer. */
+export class StubHeader {
+  constructor(public name: ArrayBuffer, public value: ArrayBuffer) {}
+}
+
+/** Egress guard: tagged requests to these destinations are answered locally with the stub. */
+export class GuardConfig {
+  destinations: Rule[] = [];
+  status: u32 = D.GUARD_STATUS;
+  body: ArrayBuffer = new ArrayBuffer(0);
+  headers: StubHeader[] = [];
+}
+
+// ------------------------------------------------------------------ redact
+
+/** Names (headers or query parameters) per action; lower-cased, matched case-insensitively. */
+export class NameRules {
+  drop: string[] = [];
+  mask: string[] = [];
+  hash: string[] = [];
+}
+
+export const UNSCANNABLE_DROP_BODY: i32 = 0;
+export const UNSCANNABLE_SKIP: i32 = 1;
+
+export class RedactConfig {
+  /** False when the policy has no "redact" section: the copy is sent as the primary's. */
+  enabled: bool = false;
+  headers: NameRules = new NameRules();
+  query: NameRules = new NameRules();
+  json: JsonRule[] = [];
+  detectors: i32 = 0;
+  detectorHash: bool = false;
+  hashKey: ArrayBuffer = new ArrayBuffer(0);
+  onUnscannable: i32 = UNSCANNABLE_DROP_BODY;
+  /** Content types mirrored without scanning, by explicit choice ("type/subtype" or "type/*"). */
+  passThrough: string[] = [];
+}
+
+// ------------------------------------------------------------------ compare
+
+export class CompareConfig {
+  enabled: bool = false;
+  /** Response headers compared (lower-case), as names and as bytes. */
+  headers: string[] = [];
+  headerBytes: ArrayBuffer[] = [];
+  /** JSON paths whose differences are not regressions (timestamps, ids). */
+  ignorePaths: JsonPath[] = [];
+  /** Numbers are equal when |a - b| <= tolerance. */
+  tolerance: f64 = D.COMPARE_NUMERIC_TOLERANCE;
+  maxBodyBytes: u32 = D.COMPARE_MAX_BODY_BYTES;
+  pairTimeoutMs: u32 = D.COMPARE_PAIR_TIMEOUT_MS;
+  /** Log level of diff records (1 debug ... 4 error). */
+  logLevel: i32 = 2;
+  /** Noise cancellation: a second instance of the primary's version (empty: none), and the share of requests also sent there. */
+  noiseCluster: ArrayBuffer = new ArrayBuffer(0);
+  noisePercent: f64 = 0;
+  /** Cluster diff records are POSTed to (empty: none). */
+  sinkCluster: ArrayBuffer = new ArrayBuffer(0);
+  sinkPath: ArrayBuffer = String.UTF8.encode(D.COMPARE_SINK_PATH);
+}
+
+// ------------------------------------------------------------------ policy
+
+export class Policy {
+  role: i32 = ROLE_MIRROR;
+  /** Mirror role: one or more, in the order the policy lists them. */
+  shadows: ShadowConfig[] = [];
+  tag: ShadowTag = new ShadowTag();
+  redact: RedactConfig = new RedactConfig();
+  select: SelectConfig = new SelectConfig();
+  guard: GuardConfig = new GuardConfig();
+  inPlace: InPlaceConfig = new InPlaceConfig();
+  compare: CompareConfig = new CompareConfig();
+  /** Budget key of the policy's select section: the shadow clusters, so plugins mirroring to the same shadows share budgets. */
+  budgetKey: string = "";
+}
+
+/** Variables of the plugin's VM environment (vm_config.environment_variables), for "env:NAME" references. */
+export class Environment {
+  names: string[] = [];
+  values: string[] = [];
+
+  get(name: string): string | null {
+    for (let i = 0; i < this.names.length; i++) if (this.names[i] == name) return this.values[i];
+    return null;
+  }
+}

@@ -1,0 +1,217 @@
+// What the in-place roles share. "upstream" (roles/upstream.ts): an upstream
+// HTTP filter on the shadow cluster, behind Envoy's native mirroring, so every
+// request it sees is a copy. "shadow" (roles/shadow.ts): the shadow workload's
+// inbound sidecar, where copies are recognized by the "-shadow" Host suffix
+// Envoy adds, or by the tag. Either way the copy is selected, redacted and
+// tagged on its way to the shadow app by the same copy builder as the mirror
+// role's (copy/builder.ts); requests that are not copies pass untouched.
+//
+// Headers go on before the body is known (holding them would need Envoy's
+// allow_on_headers_stop_iteration, which Istio cannot set), so a body that will be
+// rewritten loses its content-length, and a body found unscannable at its end is
+// emptied rather than flagged.
+import {
+  Context, RootContext, FilterHeadersStatusValues, FilterDataStatusValues, FilterTrailersStatusValues,
+  send_local_response, GrpcStatusValues,
+} from "@solo-io/proxy-runtime/assembly/index";
+import { Role } from "./role";
+import { Policy, UNSCANNABLE_SKIP } from "../policy/types";
+import * as D from "../policy/defaults";
+import { H_BAGGAGE } from "../copy/tag";
+import { CopyHeaders, H_RULE, AUTHORITY_KEEP, AUTHORITY_RESTORE } from "../copy/builder";
+import { utf8, HeaderCursor } from "../util/bytes";
+import { RequestView } from "../select/view";
+import { Selector, Decision } from "../select/selector";
+import { Draw } from "../select/sampling";
+import { Redaction } from "../redact/redaction";
+import { BodyPlan, planBody, BODY_NONE, BODY_PASS_THROUGH, BODY_UNSCANNABLE, REASON_NAMES, REASON_TOO_LARGE } from "../body/plan";
+import { CodecResult } from "../body/codec";
+import { MirrorMetrics, InPlaceMetrics } from "../host/metrics";
+import { getHeaderPairs, getBuffer, setHeaderPairs, setBuffer, bufferLength, HEADERS_REQUEST, BUFFER_REQUEST_BODY } from "../host/hostcalls";
+
+const H_CONTENT_TYPE = utf8("content-type");
+const H_CONTENT_ENCODING = utf8("content-encoding");
+const BODY_DROPPED = utf8(D.SHADOW_BODY_DROPPED_HEADER);
+const REASON_BYTES: ArrayBuffer[] = REASON_NAMES.map<ArrayBuffer>((n: string) => utf8(n));
+const EMPTY = new ArrayBuffer(0);
+const DETAILS = "mirrorshade_not_selected";
+
+/** The configuration of an in-place role, compiled once, shared by its streams. */
+export abstract class InPlaceRole extends Role {
+  metrics: MirrorMetrics = new MirrorMetrics();
+  counters: InPlaceMetrics = new InPlaceMetrics();
+  redaction: Redaction;
+  selector: Selector;
+  headers: CopyHeaders;
+  view: RequestView = new RequestView();
+  draw: Draw = new Draw();
+  decision: Decision = new Decision();
+  result: CodecResult = new CodecResult();
+
+  /** How the copy's :authority is made: as sent, or with the "-shadow" suffix removed (restore_host). */
+  mode: u8;
+
+  constructor(public policy: Policy) {
+    super();
+    this.mode = policy.inPlace.restoreHost ? AUTHORITY_RESTORE : AUTHORITY_KEEP;
+    const redaction = new Redaction(policy.redact);
+    this.redaction = redaction;
+    this.selector = Selector.create(policy.select, "inplace");
+    this.headers = new CopyHeaders(policy.tag, redaction, [H_RULE, BODY_DROPPED], false);
+  }
+
+  /** Whether a request is a copy this role rewrites (the upstream role: all of them). */
+  abstract isCopy(view: RequestView, tagged: bool): bool;
+
+  newStream(id: u32, root: RootContext): Context {
+    return new InPlaceStream(id, root, this);
+  }
+}
+
+const BODY_PASS: u8 = 0;
+const BODY_HOLD: u8 = 1;
+const BODY_EMPTY: u8 = 2;
+
+export class InPlaceStream extends Context {
+  /** What happens to the body: passed as is, held for redaction, or emptied. */
+  private body: u8 = BODY_PASS;
+  private plan: BodyPlan = new BodyPlan();
+
+  constructor(id: u32, root: RootContext, private role: InPlaceRole) {
+    super(id, root);
+  }
+
+  onRequestHeaders(_n: u32, end_of_stream: bool): FilterHeadersStatusValues {
+    const role = this.role;
+    const policy = role.policy;
+    const cfg = policy.inPlace;
+    const tag = policy.tag;
+    const raw = getHeaderPairs(HEADERS_REQUEST);
+    const view = role.view;
+    view.reset(raw);
+    let tagged = false;
+    let contentType: ArrayBuffer | null = null;
+    let contentEncoding: ArrayBuffer | null = null;
+    const cur = new HeaderCursor(raw);
+    while (cur.next()) {
+      if (view.observe(cur)) continue;
+      if (tag.matchesName(cur.keyPtr, cur.keyLen)) {
+        if (tag.valueMatches(cur.valuePtr, cur.valueLen)) tagged = true;
+      } else if (cur.keyIs(H_BAGGAGE)) {
+        if (tag.inBaggage(cur.valuePtr, cur.valueLen)) tagged = true;
+      } else if (cur.keyIs(H_CONTENT_TYPE)) {
+        contentType = sliceOf(raw, cur.valuePtr, cur.valueLen);
+      } else if (cur.keyIs(H_CONTENT_ENCODING)) {
+        contentEncoding = sliceOf(raw, cur.valuePtr, cur.valueLen);
+      }
+    }
+    const m = role.metrics;
+    const c = role.counters;
+    if (!role.isCopy(view, tagged)) {
+      view.raw = EMPTY;
+      c.passed.inc();
+      return FilterHeadersStatusValues.Continue;
+    }
+    c.copies.inc();
+    m.requests.inc();
+    m.sampleMemory();
+
+    let label = EMPTY;
+    if (policy.select.enabled) {
+      const d = role.decision;
+      role.draw.reset();
+      role.selector.decide(view, role.draw, d);
+      m.decisions[d.code].inc();
+      if (!d.selected) {
+        view.raw = EMPTY;
+        c.notSelected.inc();
+        // The copy stops here: the shadow app never sees it.
+        send_local_response(cfg.notSelectedStatus, DETAILS, EMPTY, [], GrpcStatusValues.InvalidCode);
+        return FilterHeadersStatusValues.StopIteration;
+      }
+      label = d.label;
+      // In place there is no call to wait for: the slot is only a gate.
+      d.release();
+    }
+    view.raw = EMPTY;
+
+    // What will happen to the body decides whether content-length can stay.
+    planBody(policy.redact, contentType, contentEncoding, this.plan);
+    let dropReason: i32 = -1;
+    if (!end_of_stream) {
+      const kind = this.plan.kind;
+      if (kind == BODY_UNSCANNABLE) {
+        m.bodyUnscannable[this.plan.reason].inc();
+        if (policy.redact.onUnscannable == UNSCANNABLE_SKIP) {
+          m.skippedUnscannable.inc();
+          send_local_response(cfg.notSelectedStatus, DETAILS, EMPTY, [], GrpcStatusValues.InvalidCode);
+          return FilterHeadersStatusValues.StopIteration;
+        }
+        dropReason = this.plan.reason;
+        this.body = BODY_EMPTY;
+      } else if (kind != BODY_NONE && kind != BODY_PASS_THROUGH) {
+        this.body = BODY_HOLD;
+      }
+    }
+
+    const tally = role.redaction.tally;
+    tally.reset();
+    const builder = role.headers;
+    builder.prepare(raw, role.mode, this.body != BODY_PASS, tally);
+    setHeaderPairs(HEADERS_REQUEST, builder.finish(EMPTY, label, BODY_DROPPED, dropReason >= 0 ? REASON_BYTES[dropReason] : EMPTY));
+    if (role.redaction.enabled) m.addTally(tally);
+    return FilterHeadersStatusValues.Continue;
+  }
+
+  onRequestBody(size: usize, end_of_stream: bool): FilterDataStatusValues {
+    if (this.body == BODY_PASS) return FilterDataStatusValues.Continue;
+    if (this.body == BODY_EMPTY) {
+      if (size > 0) setBuffer(BUFFER_REQUEST_BODY, 0, <u32>size, EMPTY);
+      return FilterDataStatusValues.Continue;
+    }
+    // Held: Envoy keeps appending chunks; size is the whole body so far.
+    const role = this.role;
+    if (<u64>size > <u64>role.policy.inPlace.maxBodyBytes) {
+      role.metrics.bodyUnscannable[REASON_TOO_LARGE].inc();
+      this.body = BODY_EMPTY;
+      setBuffer(BUFFER_REQUEST_BODY, 0, <u32>size, EMPTY);
+      return FilterDataStatusValues.Continue;
+    }
+    if (!end_of_stream) return FilterDataStatusValues.StopIterationAndBuffer;
+    this.rewrite(size);
+    return FilterDataStatusValues.Continue;
+  }
+
+  onRequestTrailers(_n: u32): FilterTrailersStatusValues {
+    // With trailers the body never carries end_of_stream: the trailers end it.
+    if (this.body == BODY_HOLD) this.rewrite(<usize>bufferLength(BUFFER_REQUEST_BODY));
+    return FilterTrailersStatusValues.Continue;
+  }
+
+  private rewrite(size: usize): void {
+    this.body = BODY_PASS;
+    if (size == 0) return;
+    const role = this.role;
+    const codec = role.redaction.codecs.forKind(this.plan.kind);
+    if (codec == null) return;
+    const body = getBuffer(BUFFER_REQUEST_BODY, 0, <u32>size);
+    const tally = role.redaction.tally;
+    tally.reset();
+    const r = role.result;
+    r.reset();
+    codec.begin();
+    codec.end(changetype<usize>(body), body.byteLength, tally, r);
+    role.metrics.addTally(tally);
+    if (r.failed) {
+      role.metrics.bodyUnscannable[r.reason].inc();
+      setBuffer(BUFFER_REQUEST_BODY, 0, <u32>body.byteLength, EMPTY);
+    } else if (r.body != null) {
+      setBuffer(BUFFER_REQUEST_BODY, 0, <u32>body.byteLength, r.body!);
+    }
+  }
+}
+
+function sliceOf(raw: ArrayBuffer, p: usize, len: usize): ArrayBuffer {
+  const start = <i32>(p - changetype<usize>(raw));
+  return raw.slice(start, start + <i32>len);
+}

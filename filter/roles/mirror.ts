@@ -1,0 +1,498 @@
+// The mirror role: each selected request is copied to each of its shadows with
+// dispatch_http_call while the primary request continues untouched and
+// undelayed. The copy's body is collected chunk by chunk as the chunks pass (the
+// stream is never held), redacted once, and sent to every shadow that selected
+// it; the calls are fire-and-forget: their answers are counted, and compared
+// with the primary's when the policy has a compare section.
+import {
+  Context, RootContext, FilterHeadersStatusValues, FilterDataStatusValues, FilterTrailersStatusValues,
+} from "@solo-io/proxy-runtime/assembly/index";
+import { Role } from "./role";
+import { MirrorShadow, MirrorCall, SlotHold } from "./mirror-shadow";
+import { Policy, ShadowConfig, ON_TOO_LARGE_HEADERS_ONLY, UNSCANNABLE_SKIP } from "../policy/types";
+import * as D from "../policy/defaults";
+import { MirrorMetrics } from "../host/metrics";
+import { Redaction } from "../redact/redaction";
+import { CopyHeaders, H_RULE, AUTHORITY_SHADOW } from "../copy/builder";
+import { Copy, TARGET_NONE, TARGET_BODY, TARGET_HEADERS_ONLY } from "../copy/copy";
+import { ShadowTag, H_BAGGAGE } from "../copy/tag";
+import { CodecResult } from "../body/codec";
+import { planBody, BODY_UNSCANNABLE, REASON_NAMES, REASON_TOO_LARGE } from "../body/plan";
+import { Selector, Decision, DECISION_NAMES } from "../select/selector";
+import { RequestView } from "../select/view";
+import { Draw } from "../select/sampling";
+import { Comparison } from "../compare/pairs";
+import { Answer, Pair } from "../compare/answer";
+import { HeaderCursor, utf8, parseDecimal } from "../util/bytes";
+import { random } from "../host/random";
+import {
+  getHeaderPairs, getBuffer, removeHeader, replaceHeader, httpCall, logAt, logEnabled,
+  HEADERS_REQUEST, HEADERS_RESPONSE, TRAILERS_REQUEST, BUFFER_REQUEST_BODY, BUFFER_RESPONSE_BODY, LOG_DEBUG, LOG_WARN,
+} from "../host/hostcalls";
+
+const H_CONTENT_LENGTH = utf8("content-length");
+const H_CONTENT_TYPE = utf8("content-type");
+const H_CONTENT_ENCODING = utf8("content-encoding");
+const H_PATH = utf8(":path");
+const H_METHOD = utf8(":method");
+const H_REQUEST_ID = utf8("x-request-id");
+const REASON_BYTES: ArrayBuffer[] = REASON_NAMES.map<ArrayBuffer>((n: string) => utf8(n));
+const NO_TRAILERS = new ArrayBuffer(4); // a serialized map with zero pairs
+const EMPTY = new ArrayBuffer(0);
+
+/** The mirror role's configuration, compiled once: the shadows, selection, redaction, comparison. */
+export class MirrorRole extends Role {
+  metrics: MirrorMetrics = new MirrorMetrics();
+  shadows: MirrorShadow[] = [];
+  selector: Selector;
+  redaction: Redaction;
+  headers: CopyHeaders;
+  comparison: Comparison | null = null;
+  /** Calls in flight to the shadows, by token. */
+  calls: Map<u32, MirrorCall> = new Map<u32, MirrorCall>();
+  /** Selection looks at the request at all (the policy's or any shadow's select section). */
+  selecting: bool;
+  // Per-request scratch, reused: the VM runs one callback at a time.
+  view: RequestView = new RequestView();
+  draw: Draw = new Draw();
+  result: CodecResult = new CodecResult();
+
+  constructor(public policy: Policy) {
+    super();
+    const redaction = new Redaction(policy.redact);
+    this.redaction = redaction;
+    this.selector = Selector.create(policy.select, policy.budgetKey);
+    let selecting = policy.select.enabled;
+    const owned: ArrayBuffer[] = [H_RULE];
+    const shadows: MirrorShadow[] = [];
+    for (let i = 0; i < policy.shadows.length; i++) {
+      const s = policy.shadows[i];
+      shadows.push(new MirrorShadow(s, i));
+      if (s.select.enabled) selecting = true;
+      owned.push(s.bodyDroppedHeader);
+    }
+    this.selecting = selecting;
+    this.headers = new CopyHeaders(policy.tag, redaction, owned, true);
+    this.shadows = shadows;
+    if (policy.compare.enabled) this.comparison = new Comparison(policy.compare, redaction.rewriter);
+  }
+
+  newStream(id: u32, root: RootContext): Context {
+    return new MirrorStream(id, root, this);
+  }
+
+  onTick(): void {
+    if (this.comparison != null) this.comparison!.expire();
+  }
+
+  onCallResponse(token: u32, headers: u32, bodySize: u32): void {
+    const comparison = this.comparison;
+    if (comparison != null && comparison.onCallResponse(token, headers, bodySize)) return;
+    if (!this.calls.has(token)) return;
+    const call = this.calls.get(token);
+    this.calls.delete(token);
+    call.release();
+    this.shadows[call.shadow].answered(this.metrics, headers);
+  }
+
+  /**
+   * Sends a complete copy to every shadow that still expects it: the body
+   * redacted once, the headers built once and finished per shadow.
+   */
+  send(copy: Copy, trailers: ArrayBuffer, stream: MirrorStream): void {
+    const m = this.metrics;
+    const redaction = this.redaction;
+    const tally = redaction.tally;
+    tally.reset();
+    let body: usize = 0;
+    let bodyLen: usize = 0;
+    let rewritten: ArrayBuffer | null = null;
+    const sink = copy.body;
+    if (sink != null && sink.length > 0 && copy.collecting()) {
+      body = sink.ptr();
+      bodyLen = <usize>sink.length;
+      const codec = copy.codec;
+      if (codec != null) {
+        const r = this.result;
+        r.reset();
+        codec.end(body, <i32>bodyLen, tally, r);
+        if (r.failed) {
+          // Never sent as it is.
+          m.bodyUnscannable[r.reason].inc();
+          body = 0;
+          bodyLen = 0;
+          if (this.policy.redact.onUnscannable == UNSCANNABLE_SKIP) {
+            this.skipAll(copy, true);
+            stream.settleHold();
+            return;
+          }
+          copy.dropReason = r.reason;
+        } else if (r.body != null) {
+          rewritten = r.body;
+          body = changetype<usize>(rewritten);
+          bodyLen = <usize>rewritten!.byteLength;
+        }
+      }
+    }
+    const comparison = this.comparison;
+    if (comparison != null) stream.describe(copy.headers);
+    const builder = this.headers;
+    builder.prepare(copy.headers, AUTHORITY_SHADOW, true, tally);
+    if (redaction.enabled) m.addTally(tally);
+    copy.headers = EMPTY;
+    let first: ArrayBuffer | null = null;
+    let firstBody: usize = 0;
+    let firstLen: usize = 0;
+    let firstTimeout: u32 = 0;
+    for (let i = 0; i < this.shadows.length; i++) {
+      const target = unchecked(copy.targets[i]);
+      if (target == TARGET_NONE) continue;
+      unchecked((copy.targets[i] = TARGET_NONE));
+      const shadow = this.shadows[i];
+      const cfg = shadow.cfg;
+      const own = copy.decisions[i];
+      if (shadow.inflight >= cfg.maxInflight) {
+        m.skippedInflightFull.inc();
+        shadow.metrics.skippedInflightFull.inc();
+        own.release();
+        continue;
+      }
+      const withBody = target == TARGET_BODY && copy.dropReason < 0;
+      const reason = target == TARGET_HEADERS_ONLY ? REASON_BYTES[REASON_TOO_LARGE] : copy.dropReason >= 0 ? REASON_BYTES[copy.dropReason] : EMPTY;
+      // The shadow's own rule names the copy when it has match rules; else the policy's.
+      const label = own.label.byteLength > 0 ? own.label : copy.decision.label;
+      const headers = builder.finish(cfg.authority, label, cfg.bodyDroppedHeader, reason);
+      const cb = withBody ? body : 0;
+      const cl = withBody ? bodyLen : 0;
+      const token = httpCall(cfg.cluster, headers, cb, cl, trailers, cfg.timeoutMs);
+      if (token < 0) {
+        own.release();
+        m.dispatchFailed.inc();
+        shadow.metrics.dispatchFailed.inc();
+        logAt(LOG_WARN, "mirrorshade: dispatch to shadow cluster " + cfg.clusterName + " failed with result " + (-token).toString());
+        continue;
+      }
+      const hold = stream.hold;
+      if (hold != null) hold.count++;
+      this.calls.set(<u32>token, new MirrorCall(i, own.slot, hold));
+      own.slot = null;
+      shadow.sent(m, reason.byteLength > 0);
+      if (comparison != null) {
+        stream.openPair(comparison, <u32>token, cfg.name);
+        if (first == null) {
+          first = headers;
+          firstBody = cb;
+          firstLen = cl;
+          firstTimeout = cfg.timeoutMs;
+        }
+      }
+    }
+    stream.settleHold();
+    if (comparison != null && first != null) {
+      const cfg = comparison.cfg;
+      if (cfg.noiseCluster.byteLength > 0 && random() * 100 < cfg.noisePercent) {
+        // The same copy to a second instance of the primary's version: where the two
+        // primaries differ is noise (timestamps, ids, redaction effects).
+        const second = httpCall(cfg.noiseCluster, first!, firstBody, firstLen, trailers, firstTimeout);
+        if (second >= 0) comparison.openSecondary(<u32>second, new Answer(), stream.pairs.slice());
+      }
+    }
+  }
+
+  /** No shadow gets this copy: gives back every slot (counted as unscannable when it is why). */
+  skipAll(copy: Copy, unscannable: bool): void {
+    for (let i = 0; i < this.shadows.length; i++) {
+      if (unchecked(copy.targets[i]) == TARGET_NONE) continue;
+      unchecked((copy.targets[i] = TARGET_NONE));
+      copy.decisions[i].release();
+      if (unscannable) {
+        this.metrics.skippedUnscannable.inc();
+        this.shadows[i].metrics.skippedUnscannable.inc();
+      }
+    }
+  }
+
+  /** One shadow will not get the body: over its max_body_bytes. */
+  tooLarge(copy: Copy, i: i32): void {
+    const shadow = this.shadows[i];
+    if (shadow.cfg.onBodyTooLarge == ON_TOO_LARGE_HEADERS_ONLY) {
+      unchecked((copy.targets[i] = TARGET_HEADERS_ONLY));
+    } else {
+      unchecked((copy.targets[i] = TARGET_NONE));
+      copy.decisions[i].release();
+      this.metrics.skippedBodyTooLarge.inc();
+      shadow.metrics.skippedBodyTooLarge.inc();
+    }
+  }
+
+  /** Applies the body limits to a body of `length` bytes; the largest body any shadow still wants. */
+  limit(copy: Copy, length: i64): i64 {
+    let max: i64 = -1;
+    for (let i = 0; i < this.shadows.length; i++) {
+      if (unchecked(copy.targets[i]) != TARGET_BODY) continue;
+      const cap = <i64>this.shadows[i].cfg.maxBodyBytes;
+      if (length > cap) this.tooLarge(copy, i);
+      else if (cap > max) max = cap;
+    }
+    return max;
+  }
+}
+
+const PHASE_HEADERS: u8 = 0;
+const PHASE_COLLECTING: u8 = 1;
+const PHASE_FINISHED: u8 = 2;
+
+/** One request's stream: the copy in progress, and the primary's answer while a comparison waits for it. */
+export class MirrorStream extends Context {
+  private phase: u8 = PHASE_HEADERS;
+  private copy: Copy | null = null;
+  /** The policy's select.max_inflight slot, while the request's copies hold it. */
+  hold: SlotHold | null = null;
+  /** The primary's answer, shared by the pairs of every shadow the copy went to. */
+  private primary: Answer | null = null;
+  pairs: Pair[] = [];
+
+  constructor(id: u32, root: RootContext, private role: MirrorRole) {
+    super(id, root);
+  }
+
+  onRequestHeaders(_n: u32, end_of_stream: bool): FilterHeadersStatusValues {
+    const role = this.role;
+    const policy = role.policy;
+    const m = role.metrics;
+    m.requests.inc();
+    m.sampleMemory();
+    const raw = getHeaderPairs(HEADERS_REQUEST);
+
+    // One pass over the map: the forged marks, the body's length and type, and what selection looks at.
+    let contentLength: i64 = -1;
+    let tagged = false;
+    let contentType: ArrayBuffer | null = null;
+    let contentEncoding: ArrayBuffer | null = null;
+    const tag = policy.tag;
+    const selecting = role.selecting;
+    const redacting = policy.redact.enabled;
+    const view = role.view;
+    if (selecting) view.reset(raw);
+    const cur = new HeaderCursor(raw);
+    while (cur.next()) {
+      if (selecting && view.observe(cur)) continue;
+      if (tag.matchesName(cur.keyPtr, cur.keyLen)) tagged = true;
+      else if (cur.keyIs(H_BAGGAGE) && tag.stripFromPrimary && tag.inBaggage(cur.valuePtr, cur.valueLen)) {
+        // A forged shadow mark in baggage would travel to every dependency of the primary.
+        const rest = tag.withoutFound(cur.valuePtr, cur.valueLen);
+        if (rest.byteLength == 0) removeHeader(HEADERS_REQUEST, H_BAGGAGE);
+        else replaceHeader(HEADERS_REQUEST, H_BAGGAGE, rest);
+        m.tagStripped.inc();
+      } else if (cur.keyIs(H_CONTENT_LENGTH)) contentLength = parseDecimal(cur.valuePtr, cur.valueLen);
+      else if (redacting) {
+        if (cur.keyIs(H_CONTENT_TYPE)) contentType = sliceOf(raw, cur.valuePtr, cur.valueLen);
+        else if (cur.keyIs(H_CONTENT_ENCODING)) contentEncoding = sliceOf(raw, cur.valuePtr, cur.valueLen);
+      }
+    }
+    if (tagged && tag.stripFromPrimary) {
+      removeHeader(HEADERS_REQUEST, tag.name);
+      m.tagStripped.inc();
+    }
+
+    const copy = new Copy(role.shadows.length);
+    if (!this.select(copy)) {
+      view.raw = EMPTY;
+      this.phase = PHASE_FINISHED;
+      return FilterHeadersStatusValues.Continue;
+    }
+    view.raw = EMPTY;
+    copy.headers = raw;
+    this.copy = copy;
+    if (end_of_stream) {
+      this.complete(NO_TRAILERS);
+      return FilterHeadersStatusValues.Continue;
+    }
+    if (contentLength >= 0 && role.limit(copy, contentLength) < 0) {
+      // Over every shadow's limit: nothing is collected.
+      this.complete(NO_TRAILERS);
+      return FilterHeadersStatusValues.Continue;
+    }
+    planBody(policy.redact, contentType, contentEncoding, copy.plan);
+    if (copy.plan.kind == BODY_UNSCANNABLE && contentLength != 0) {
+      // Known before a byte of the body arrives: nothing is collected, never sent as it is.
+      m.bodyUnscannable[copy.plan.reason].inc();
+      if (policy.redact.onUnscannable == UNSCANNABLE_SKIP) {
+        role.skipAll(copy, true);
+        this.finish();
+      } else {
+        copy.dropReason = copy.plan.reason;
+        this.complete(NO_TRAILERS);
+      }
+      return FilterHeadersStatusValues.Continue;
+    }
+    copy.codec = role.redaction.codecs.forKind(copy.plan.kind);
+    if (copy.codec != null) copy.codec!.begin();
+    this.phase = PHASE_COLLECTING;
+    return FilterHeadersStatusValues.Continue;
+  }
+
+  /** The policy's select, then each shadow's; true when at least one shadow takes the copy. */
+  private select(copy: Copy): bool {
+    const role = this.role;
+    const m = role.metrics;
+    const view = role.view;
+    const draw = role.draw;
+    draw.reset();
+    if (role.policy.select.enabled) {
+      const d = copy.decision;
+      role.selector.decide(view, draw, d);
+      m.decisions[d.code].inc();
+      if (logEnabled(LOG_DEBUG)) logAt(LOG_DEBUG, "mirrorshade: decision=" + DECISION_NAMES[d.code] + " rule=" + String.UTF8.decode(d.label));
+      if (!d.selected) return false;
+    }
+    let any = false;
+    for (let i = 0; i < role.shadows.length; i++) {
+      const shadow = role.shadows[i];
+      if (shadow.cfg.select.enabled) {
+        const d = copy.decisions[i];
+        shadow.selector.decide(view, draw, d);
+        shadow.metrics.decisions[d.code].inc();
+        if (!d.selected) continue;
+      }
+      unchecked((copy.targets[i] = TARGET_BODY));
+      any = true;
+    }
+    const slot = copy.decision.slot;
+    if (!any) {
+      copy.decision.release();
+      return false;
+    }
+    if (slot != null) {
+      copy.decision.slot = null;
+      this.hold = new SlotHold(slot);
+    }
+    return true;
+  }
+
+  onRequestBody(size: usize, end_of_stream: bool): FilterDataStatusValues {
+    if (this.phase != PHASE_COLLECTING) return FilterDataStatusValues.Continue;
+    const copy = this.copy!;
+    const len = <i32>size;
+    if (this.role.limit(copy, <i64>copy.bodyLength + <i64>len) < 0) {
+      // Over every remaining shadow's limit: the body is let go.
+      copy.body = null;
+      this.complete(NO_TRAILERS);
+      return FilterDataStatusValues.Continue;
+    }
+    if (len > 0) {
+      const chunk = getBuffer(BUFFER_REQUEST_BODY, 0, <u32>len);
+      copy.append(changetype<usize>(chunk), chunk.byteLength);
+    }
+    if (end_of_stream) this.complete(NO_TRAILERS);
+    return FilterDataStatusValues.Continue;
+  }
+
+  onRequestTrailers(_n: u32): FilterTrailersStatusValues {
+    // With trailers the body never carries end_of_stream: the trailers end the request.
+    if (this.phase == PHASE_COLLECTING) this.complete(getHeaderPairs(TRAILERS_REQUEST));
+    return FilterTrailersStatusValues.Continue;
+  }
+
+  /** The request is complete (or no shadow needs more of it): the copies go. */
+  private complete(trailers: ArrayBuffer): void {
+    const copy = this.copy!;
+    this.phase = PHASE_FINISHED;
+    if (copy.pending()) this.role.send(copy, trailers, this);
+    else this.settleHold();
+    this.copy = null;
+  }
+
+  private finish(): void {
+    this.phase = PHASE_FINISHED;
+    this.copy = null;
+    this.settleHold();
+  }
+
+  /** After sending: a hold no call took goes back now. */
+  settleHold(): void {
+    const h = this.hold;
+    if (h != null) {
+      this.hold = null;
+      if (h.count == 0) h.slot.add(-1, 0);
+    }
+  }
+
+  /** A pair for the copy just sent with this token, sharing the primary's answer. */
+  openPair(comparison: Comparison, token: u32, shadowName: string): void {
+    if (this.primary == null) this.primary = new Answer();
+    this.pairs.push(comparison.open(token, shadowName, this.primary!, this.method, this.route, this.requestId));
+  }
+
+  // What a diff record says about the request (the comparison only).
+  private method: string = "";
+  private route: string = "";
+  private requestId: string = "";
+
+  describe(raw: ArrayBuffer): void {
+    const c = new HeaderCursor(raw);
+    while (c.next()) {
+      if (c.keyIs(H_METHOD)) this.method = String.UTF8.decodeUnsafe(c.valuePtr, c.valueLen);
+      else if (c.keyIs(H_PATH)) {
+        let q: usize = 0;
+        while (q < c.valueLen && load<u8>(c.valuePtr + q) != 0x3f) q++;
+        this.route = String.UTF8.decodeUnsafe(c.valuePtr, q);
+      } else if (c.keyIs(H_REQUEST_ID)) this.requestId = String.UTF8.decodeUnsafe(c.valuePtr, c.valueLen);
+    }
+  }
+
+  onResponseHeaders(_n: u32, end_of_stream: bool): FilterHeadersStatusValues {
+    const a = this.primary;
+    if (a != null) {
+      this.role.comparison!.answerHeaders(a, HEADERS_RESPONSE);
+      if (end_of_stream) this.primaryDone(false);
+    }
+    return FilterHeadersStatusValues.Continue;
+  }
+
+  onResponseBody(size: usize, end_of_stream: bool): FilterDataStatusValues {
+    const a = this.primary;
+    if (a != null) {
+      // Past the comparison's limit nothing more is read: a long answer must not leave garbage chunk by chunk.
+      if (size > 0 && !a.truncated) {
+        const chunk = getBuffer(BUFFER_RESPONSE_BODY, 0, <u32>size);
+        a.append(changetype<usize>(chunk), chunk.byteLength, this.role.comparison!.cfg.maxBodyBytes);
+      }
+      if (end_of_stream) this.primaryDone(false);
+    }
+    return FilterDataStatusValues.Continue;
+  }
+
+  onResponseTrailers(_n: u32): FilterTrailersStatusValues {
+    if (this.primary != null) this.primaryDone(false);
+    return FilterTrailersStatusValues.Continue;
+  }
+
+  private primaryDone(failed: bool): void {
+    const a = this.primary!;
+    this.primary = null;
+    a.done = true;
+    a.failed = failed;
+    const comparison = this.role.comparison!;
+    for (let i = 0; i < this.pairs.length; i++) comparison.settle(this.pairs[i]);
+    this.pairs.length = 0;
+  }
+
+  onDone(): bool {
+    // A primary answer that never ended (reset) cannot be compared.
+    if (this.primary != null) this.primaryDone(true);
+    if (this.phase == PHASE_COLLECTING) {
+      // The client went away before the request ended: a partial copy would be a
+      // different request, so none is sent.
+      this.role.metrics.skippedIncomplete.inc();
+      this.role.skipAll(this.copy!, false);
+      this.finish();
+    }
+    return true;
+  }
+}
+
+function sliceOf(raw: ArrayBuffer, p: usize, len: usize): ArrayBuffer {
+  const start = <i32>(p - changetype<usize>(raw));
+  return raw.slice(start, start + <i32>len);
+}

@@ -1,0 +1,67 @@
+// application/x-www-form-urlencoded and query-string coding: percent-decoding
+// (with '+' as space) for matching names and values, and the encoding of
+// replacement values put back into a query.
+function hexVal(c: u8): i32 {
+  if (c >= 0x30 && c <= 0x39) return <i32>c - 0x30;
+  if (c >= 0x41 && c <= 0x46) return <i32>c - 0x37;
+  if (c >= 0x61 && c <= 0x66) return <i32>c - 0x57;
+  return -1;
+}
+
+/** Percent-decodes (and '+' as space) into a new buffer; malformed escapes are kept literally. */
+export function formDecode(p: usize, len: i32): ArrayBuffer {
+  const out = new ArrayBuffer(len);
+  const o = changetype<usize>(out);
+  let n = 0;
+  for (let i = 0; i < len; i++) {
+    const c = load<u8>(p + <usize>i);
+    if (c == 0x2b) {
+      store<u8>(o + <usize>n, 0x20);
+    } else if (c == 0x25 && i + 2 < len && hexVal(load<u8>(p + <usize>i + 1)) >= 0 && hexVal(load<u8>(p + <usize>i + 2)) >= 0) {
+      store<u8>(o + <usize>n, <u8>((hexVal(load<u8>(p + <usize>i + 1)) << 4) | hexVal(load<u8>(p + <usize>i + 2))));
+      i += 2;
+    } else {
+      store<u8>(o + <usize>n, c);
+    }
+    n++;
+  }
+  return n == len ? out : out.slice(0, n);
+}
+
+export function needsDecoding(p: usize, len: i32): bool {
+  for (let i = 0; i < len; i++) {
+    const c = load<u8>(p + <usize>i);
+    if (c == 0x25 || c == 0x2b) return true;
+  }
+  return false;
+}
+
+const HEX = "0123456789ABCDEF";
+
+/** Percent-encodes everything outside RFC 3986 unreserved characters and '*' / ':' (which masks and tokens use). */
+export function formEncode(src: ArrayBuffer): ArrayBuffer {
+  const p = changetype<usize>(src);
+  const len = src.byteLength;
+  let size = 0;
+  for (let i = 0; i < len; i++) size += keepRaw(load<u8>(p + <usize>i)) ? 1 : 3;
+  const out = new ArrayBuffer(size);
+  const o = changetype<usize>(out);
+  let n: usize = 0;
+  for (let i = 0; i < len; i++) {
+    const c = load<u8>(p + <usize>i);
+    if (keepRaw(c)) {
+      store<u8>(o + n++, c);
+    } else {
+      store<u8>(o + n++, 0x25);
+      store<u8>(o + n++, <u8>HEX.charCodeAt(c >> 4));
+      store<u8>(o + n++, <u8>HEX.charCodeAt(c & 15));
+    }
+  }
+  return out;
+}
+
+function keepRaw(c: u8): bool {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) ||
+    c == 0x2d || c == 0x2e || c == 0x5f || c == 0x7e || c == 0x2a || c == 0x3a;
+}
+
