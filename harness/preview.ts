@@ -19,11 +19,49 @@ export interface PreviewSide {
   bodyBase64?: string;
 }
 
+/** One copy: a call the filter dispatched to a shadow's cluster. Text bodies as body (null when empty), others as bodyBase64. */
+export interface PreviewCopy {
+  /** The shadow's name: its shadows[].name, or "shadow" for the one-shadow form. */
+  shadow: string;
+  cluster: string;
+  method: string;
+  path: string;
+  headers: [string, string][];
+  body?: string | null;
+  bodyBase64?: string;
+}
+
 export interface PreviewResult {
   selected: boolean;
   reason: string;
+  /** The first copy (in dispatch order), as before there were several shadows; null when none was sent. */
   shadow: PreviewSide | null;
   primary: PreviewSide;
+  /** Every copy, one per call to a shadow cluster, in dispatch order (calls to compare.noise or compare.sink clusters are not copies). */
+  copies: PreviewCopy[];
+}
+
+/** The name of the one shadow of a policy that says "shadow" (filter/policy/defaults.ts SHADOW_NAME). */
+const SINGLE_SHADOW_NAME = "shadow";
+
+/** Shadow cluster -> shadow name, from the policy's shadows[] (or its one shadow). */
+export function shadowClusters(policyText: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let p: unknown;
+  try {
+    p = JSON.parse(policyText);
+  } catch {
+    return out; // the filter has refused it already
+  }
+  const policy = (p ?? {}) as { shadow?: { cluster?: unknown }; shadows?: unknown };
+  if (Array.isArray(policy.shadows)) {
+    for (const s of policy.shadows as { name?: unknown; cluster?: unknown }[]) {
+      if (typeof s?.cluster === "string" && typeof s.name === "string" && !out.has(s.cluster)) out.set(s.cluster, s.name);
+    }
+  } else if (typeof policy.shadow?.cluster === "string") {
+    out.set(policy.shadow.cluster, SINGLE_SHADOW_NAME);
+  }
+  return out;
 }
 
 export class PreviewInputError extends Error {}
@@ -100,6 +138,7 @@ export async function preview(opts: {
     const critical = host.logs.filter((l) => l.level >= 5).map((l) => l.message.replace(/^mirrorshade: /, ""));
     throw new PreviewInputError(`policy: ${critical[0] ?? "rejected by the filter"}`);
   }
+  const shadowNames = shadowClusters(opts.policy);
   const results: PreviewResult[] = [];
   for (const req of opts.requests) {
     const body = req.bodyBase64 !== undefined ? new Uint8Array(Buffer.from(req.bodyBase64, "base64")) : new TextEncoder().encode(req.body ?? "");
@@ -123,14 +162,25 @@ export async function preview(opts: {
     }
     stream.responseHeaders([[":status", "200"]], true);
     stream.complete();
-    const call: DispatchedCall | undefined = host.calls[callsBefore];
-    if (call) host.respondToCall(call.token, { headers: [[":status", "200"]] });
+    const dispatched: DispatchedCall[] = host.calls.slice(callsBefore);
+    const copyCalls = dispatched.filter((c) => shadowNames.has(c.cluster));
+    // Every call of this request gets a 200 (copies, noise, and a sink call an answer may cause), so none stays in flight.
+    for (let i = callsBefore; i < host.calls.length && i < callsBefore + 1000; i++) {
+      const c = host.calls[i];
+      if (host.pendingCalls.has(c.token)) host.respondToCall(c.token, { headers: [[":status", "200"]] });
+    }
     const primary = side(stream.upstreamRequest.headers, stream.upstreamRequest.body);
+    const copies = copyCalls.map((c): PreviewCopy => {
+      const { body, bodyBase64, ...rest } = side(c.headers, c.body);
+      return { shadow: shadowNames.get(c.cluster)!, cluster: c.cluster, ...rest, ...(bodyBase64 !== undefined ? { bodyBase64 } : { body }) };
+    });
+    const first = copyCalls[0];
     results.push({
-      selected: call !== undefined,
-      reason: call ? "selected" : reasonFromCounters(before, counters(host)),
-      shadow: call ? side(call.headers, call.body) : null,
+      selected: first !== undefined,
+      reason: first ? "selected" : reasonFromCounters(before, counters(host)),
+      shadow: first ? side(first.headers, first.body) : null,
       primary,
+      copies,
     });
   }
   return results;

@@ -54,6 +54,29 @@ export function envRefs(policy: object): string[] {
   return [...new Set([...JSON.stringify(policy).matchAll(/"env:([A-Za-z_][A-Za-z0-9_]*)"/g)].map((m) => m[1]))];
 }
 
+/** One entry of a mirror policy's "shadows" list, as render reads it. */
+interface ShadowEntry {
+  name?: string;
+  cluster?: string;
+  [k: string]: unknown;
+}
+
+/** The policy's "shadows" list (several shadows), or undefined for the one-shadow form ("shadow"). */
+export function shadowsOf(policy: object): ShadowEntry[] | undefined {
+  const list = (policy as { shadows?: unknown }).shadows;
+  if (list === undefined) return undefined;
+  if (!Array.isArray(list) || list.length === 0) throw new RenderError("policy.shadows: must be a non-empty list");
+  list.forEach((s, i) => {
+    if (typeof s !== "object" || s === null || typeof (s as ShadowEntry).cluster !== "string" || (s as ShadowEntry).cluster === "") {
+      throw new RenderError(`policy.shadows[${i}].cluster: is required`);
+    }
+  });
+  return list as ShadowEntry[];
+}
+
+/** Port of the i-th shadow's upstream in the try-it-out bootstrap: 8081, 8082, ... */
+const shadowPort = (i: number) => 8081 + i;
+
 export function renderEnvoy(policy: object, o: RenderOptions = DEFAULTS): string {
   const role = roleOf(policy);
   const envKeys = envRefs(policy);
@@ -61,7 +84,19 @@ export function renderEnvoy(policy: object, o: RenderOptions = DEFAULTS): string
   const cluster = (name: string, port: number, extra: Partial<ClusterSpec> = {}): ClusterSpec => ({ name, port, ...extra });
   let bootstrap: object;
   let what: string;
-  if (role === "mirror") {
+  const shadows = role === "mirror" ? shadowsOf(policy) : undefined;
+  if (shadows) {
+    // Several shadows: one cluster per entry, named by its cluster, on 8081, 8082, ...
+    const list = shadows.map((s, i) => `"${s.cluster}" (${s.name ?? `shadows[${i}]`}, 127.0.0.1:${shadowPort(i)})`).join(", ");
+    what = `The filter sends a copy of each selected request to every shadow whose select passes: clusters ${list}.`;
+    bootstrap = buildBootstrap({
+      adminPort: ports.admin,
+      listenerPort: ports.listener,
+      primary: cluster("primary", ports.primary),
+      extraClusters: shadows.map((s, i) => cluster(s.cluster!, shadowPort(i))),
+      wasm: { wasmPath: o.wasmPath, configuration: policy, envKeys },
+    });
+  } else if (role === "mirror") {
     what = "The filter sends a copy of each selected request to cluster \"shadow\".";
     bootstrap = buildBootstrap({
       adminPort: ports.admin,
@@ -125,26 +160,77 @@ function wasmPlugin(o: RenderOptions, name: string, app: string, policy: object,
   };
 }
 
+// Bounds the copies in flight to one shadow, whoever sends them.
+const shadowLimits = (o: RenderOptions, name: string, host: string): Manifest => ({
+  apiVersion: "networking.istio.io/v1",
+  kind: "DestinationRule",
+  metadata: { name: `${name}-shadow-limits`, namespace: o.namespace },
+  spec: {
+    host,
+    trafficPolicy: {
+      connectionPool: { tcp: { maxConnections: 256 }, http: { http1MaxPendingRequests: 256, http2MaxRequests: 256 } },
+      outlierDetection: { consecutive5xxErrors: 5, interval: "10s", baseEjectionTime: "30s" },
+    },
+  },
+});
+
+/** A Kubernetes Service name (DNS-1035 label). */
+const SERVICE_NAME = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/**
+ * Where one of several shadows lives in the mesh, from its cluster: a cluster
+ * written in Istio's form (outbound|PORT||HOST) is kept and names its host; any
+ * other cluster is the shadow's Service name in --namespace, on --port, and
+ * becomes outbound|PORT||<cluster>.<namespace>.svc.cluster.local.
+ */
+export function shadowDestinationOf(o: RenderOptions, cluster: string, at: string): { cluster: string; host: string; service: string } {
+  const istio = /^outbound\|(\d+)\|[^|]*\|(.+)$/.exec(cluster);
+  if (istio) {
+    const host = istio[2];
+    return { cluster, host, service: host.split(".")[0] };
+  }
+  if (!SERVICE_NAME.test(cluster)) {
+    throw new RenderError(
+      `${at}: "${cluster}" is neither outbound|PORT||HOST nor a Kubernetes Service name (lower-case letters, digits and '-'); with several shadows each cluster names its shadow's Service`,
+    );
+  }
+  const host = fqdn(o, cluster);
+  return { cluster: `outbound|${o.port}||${host}`, host, service: cluster };
+}
+
 /** Istio manifests for the policy's role. */
 export function renderIstio(policy: object, o: RenderOptions = DEFAULTS): Manifest[] {
   const role = roleOf(policy);
   const shadowHost = fqdn(o, o.shadowService);
   const primaryHost = fqdn(o, o.service);
   const out: Manifest[] = [];
-  // Bounds the copies in flight to the shadow, whoever sends them.
-  const shadowDestination: Manifest = {
-    apiVersion: "networking.istio.io/v1",
-    kind: "DestinationRule",
-    metadata: { name: `${o.shadowService}-shadow-limits`, namespace: o.namespace },
-    spec: {
-      host: shadowHost,
-      trafficPolicy: {
-        connectionPool: { tcp: { maxConnections: 256 }, http: { http1MaxPendingRequests: 256, http2MaxRequests: 256 } },
-        outlierDetection: { consecutive5xxErrors: 5, interval: "10s", baseEjectionTime: "30s" },
-      },
-    },
-  };
-  if (role === "mirror") {
+  const shadowDestination = shadowLimits(o, o.shadowService, shadowHost);
+  const shadows = role === "mirror" ? shadowsOf(policy) : undefined;
+  if (shadows) {
+    // Several shadows: each entry's cluster in Istio's form, and one DestinationRule per shadow.
+    const p = structuredClone(policy) as { shadows: ShadowEntry[] };
+    const limits: Manifest[] = [];
+    const seen = new Map<string, string>();
+    p.shadows.forEach((s, i) => {
+      const at = `policy.shadows[${i}].cluster`;
+      const d = shadowDestinationOf(o, s.cluster!, at);
+      const other = seen.get(d.host);
+      if (other !== undefined) throw new RenderError(`${at}: host ${d.host} is also the host of ${other}`);
+      seen.set(d.host, `policy.shadows[${i}]`);
+      s.cluster = d.cluster;
+      limits.push(shadowLimits(o, d.service, d.host));
+    });
+    const names = limits.map((m) => m.metadata.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup) throw new RenderError(`policy.shadows: two shadows would share the DestinationRule ${dup} (hosts with the same first label)`);
+    out.push(
+      wasmPlugin(o, "mirrorshade-mirror", o.service, p, {
+        failStrategy: "FAIL_OPEN",
+        match: [{ mode: "SERVER" }],
+      }),
+      ...limits,
+    );
+  } else if (role === "mirror") {
     const p = structuredClone(policy) as { shadow?: { cluster?: string } };
     // Istio names the shadow's cluster outbound|PORT||HOST.
     if (p.shadow && (!p.shadow.cluster || p.shadow.cluster === "shadow")) p.shadow.cluster = `outbound|${o.port}||${shadowHost}`;

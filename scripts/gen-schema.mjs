@@ -6,11 +6,75 @@
 //
 //   node scripts/gen-schema.mjs           writes schema/policy.schema.json
 //   node scripts/gen-schema.mjs --print   prints it (the test compares, never writes)
-import { writeFileSync, mkdirSync, realpathSync } from "node:fs";
+//
+// Every "default", "minimum" and "maximum" (and the name and key lengths) comes from
+// filter/policy/defaults.ts, which the filter's parsers read too; a constant the
+// schema needs that is missing there, or documents another field, stops the generator.
+import { readFileSync, writeFileSync, mkdirSync, realpathSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+// ------------------------------------------------------------------ defaults
+
+/**
+ * filter/policy/defaults.ts, the one source of every default and numeric bound:
+ * a doc comment naming the policy field, then `export const NAME: type = value;`
+ * lines (strings in double quotes, true/false, numbers, products of numbers).
+ * Returns NAME -> { field, type, value }.
+ */
+export function readDefaults(file = join(root, "filter", "policy", "defaults.ts")) {
+  const out = new Map();
+  let field;
+  readFileSync(file, "utf8").split("\n").forEach((line, i) => {
+    const where = `${file}:${i + 1}`;
+    const doc = /^\s*\/\*\*\s*([A-Za-z_][A-Za-z0-9_.\[\]]*)/.exec(line);
+    if (doc) {
+      field = doc[1].replace(/:$/, "");
+      return;
+    }
+    if (!/^\s*export\s+const\b/.test(line)) return;
+    const m = /^\s*export\s+const\s+([A-Z][A-Z0-9_]*)\s*:\s*(u32|i32|u64|i64|f64|f32|string|bool)\s*=\s*(.+?)\s*;\s*(\/\/.*)?$/.exec(line);
+    if (!m) throw new Error(`${where}: cannot read this line (expected export const NAME: type = value;)`);
+    const [, name, type, text] = m;
+    if (field === undefined) throw new Error(`${where}: ${name} has no /** field.path */ comment before it`);
+    if (out.has(name)) throw new Error(`${where}: ${name} is defined twice`);
+    let value;
+    if (type === "string") {
+      if (!/^"(?:[^"\\]|\\.)*"$/.test(text)) throw new Error(`${where}: ${name}: expected a string in double quotes, got ${text}`);
+      value = JSON.parse(text);
+    } else if (type === "bool") {
+      if (text !== "true" && text !== "false") throw new Error(`${where}: ${name}: expected true or false, got ${text}`);
+      value = text === "true";
+    } else {
+      const factors = text.split("*").map((f) => f.trim());
+      if (!factors.every((f) => /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(f))) throw new Error(`${where}: ${name}: expected a number or a product of numbers, got ${text}`);
+      value = factors.map(Number).reduce((a, b) => a * b, 1);
+      if (!Number.isFinite(value)) throw new Error(`${where}: ${name}: ${text} is not finite`);
+      if (type !== "f64" && type !== "f32" && !Number.isInteger(value)) throw new Error(`${where}: ${name}: ${type} value ${text} is not a whole number`);
+    }
+    out.set(name, { field, type, value });
+  });
+  return out;
+}
+
+// --defaults FILE reads another defaults file (for tests of the generator's own checks).
+const defaultsArg = process.argv.indexOf("--defaults");
+const DEFAULTS = readDefaults(defaultsArg > 0 ? process.argv[defaultsArg + 1] : undefined);
+
+/** The value of one constant of defaults.ts; fails loudly when it is missing or documents another field. */
+function value(name, field) {
+  const d = DEFAULTS.get(name);
+  if (!d) throw new Error(`filter/policy/defaults.ts: ${name} is missing (the schema needs it for ${field})`);
+  if (d.field !== field) throw new Error(`filter/policy/defaults.ts: ${name} documents ${d.field}, the schema needs it for ${field}`);
+  return d.value;
+}
+
+/** A numeric field's bounds (NAME_MIN, NAME_MAX) and, if it has one, its default (NAME), all from defaults.ts. */
+function bounds(field, name, { withDefault = true } = {}) {
+  return [value(`${name}_MIN`, field), value(`${name}_MAX`, field), withDefault ? value(name, field) : undefined];
+}
 
 // ------------------------------------------------------------------ patterns
 
@@ -41,8 +105,8 @@ export const JSONPATH_PATTERN = "^\\$" + SEGMENT + "{1,63}$";
 
 const str = (description, extra = {}) => ({ type: "string", minLength: 1, ...extra, description });
 const list = (items, description, extra = {}) => ({ type: "array", minItems: 1, items, ...extra, description });
-const int = (min, max, description, def) => ({ type: "integer", minimum: min, maximum: max, ...(def !== undefined ? { default: def } : {}), description });
-const num = (min, max, description, def) => ({ type: "number", minimum: min, maximum: max, ...(def !== undefined ? { default: def } : {}), description });
+const int = ([min, max, def], description) => ({ type: "integer", minimum: min, maximum: max, ...(def !== undefined ? { default: def } : {}), description });
+const num = ([min, max, def], description) => ({ type: "number", minimum: min, maximum: max, ...(def !== undefined ? { default: def } : {}), description });
 const bool = (def, description) => ({ type: "boolean", default: def, description });
 const oneOfStrings = (values, def, description) => ({ type: "string", enum: values, ...(def !== undefined ? { default: def } : {}), description });
 const object = (properties, description, extra = {}) => ({ type: "object", additionalProperties: false, properties, ...extra, description });
@@ -52,7 +116,6 @@ const jsonPath = (description) => ({ type: "string", pattern: JSONPATH_PATTERN, 
  * next to it, as ajv's strictRequired wants (the real definitions are the parent's).
  */
 const has = (...keys) => ({ required: keys, properties: Object.fromEntries(keys.map((k) => [k, true])) });
-const MIB = 1048576;
 
 // ------------------------------------------------------------ select rules
 
@@ -105,46 +168,62 @@ const rules = (description) => list({ $ref: "#/$defs/rule", description: "a rule
 
 // ---------------------------------------------------------------- sections
 
-const shadow = object(
-  {
+const shadowFields = {
     cluster: str("Envoy cluster the copies go to (in Istio: outbound|PORT||HOST); no control characters", { pattern: NO_CONTROL }),
     authority: str(":authority of the copy (default: the primary's with -shadow appended to the host, orders:8080 becoming orders-shadow:8080, as Envoy's native mirroring does); no control characters", { pattern: NO_CONTROL }),
-    timeout_ms: int(1, 600000, "timeout of each copy, in milliseconds", 2000),
-    max_body_bytes: int(0, 64 * MIB, "largest body copied; a larger body is never buffered (see on_body_too_large)", MIB),
-    max_inflight: int(1, 1000000, "copies in flight per worker; over it the request is not mirrored", 256),
-    on_body_too_large: oneOfStrings(["skip", "headers_only"], "skip", "a body over max_body_bytes: \"skip\" sends no copy, \"headers_only\" sends the copy without its body, flagged with body_dropped_header: too_large"),
-    body_dropped_header: str("header that flags a copy sent without its body, with the reason (lower-case header name)", { pattern: HEADER_LOWER, default: "x-mirrorshade-body-dropped" }),
+    timeout_ms: int(bounds("shadow.timeout_ms", "SHADOW_TIMEOUT_MS"), "timeout of each copy, in milliseconds"),
+    max_body_bytes: int(bounds("shadow.max_body_bytes", "SHADOW_MAX_BODY_BYTES"), "largest body copied; a larger body is never buffered (see on_body_too_large)"),
+    max_inflight: int(bounds("shadow.max_inflight", "SHADOW_MAX_INFLIGHT"), "copies in flight per worker; over it the request is not mirrored"),
+    on_body_too_large: oneOfStrings(["skip", "headers_only"], value("SHADOW_ON_BODY_TOO_LARGE", "shadow.on_body_too_large"), "a body over max_body_bytes: \"skip\" sends no copy, \"headers_only\" sends the copy without its body, flagged with body_dropped_header: too_large"),
+    body_dropped_header: str("header that flags a copy sent without its body, with the reason (lower-case header name)", { pattern: HEADER_LOWER, default: value("SHADOW_BODY_DROPPED_HEADER", "shadow.body_dropped_header") }),
+};
+
+const shadow = object(shadowFields, `mirror role: where and how the filter sends the copy (one shadow, named "${value("SHADOW_NAME", "shadow.name")}" in the shadows.<name>.* counters)`, { required: ["cluster"] });
+
+/** A stats-safe token: it becomes part of the counter names mirrorshade.shadows.<name>.*. */
+const SHADOW_NAME_PATTERN = "^[a-z0-9][a-z0-9_-]*$";
+
+const namedShadow = object(
+  {
+    name: {
+      type: "string",
+      pattern: SHADOW_NAME_PATTERN,
+      maxLength: value("SHADOW_NAME_MAX_LENGTH", "shadows[].name"),
+      description: "the shadow's name, unique in the list: a lower-case token (a-z, 0-9, _ and -, starting with a letter or digit), used in the counters mirrorshade.shadows.<name>.* and in diff records (\"shadow\": \"<name>\")",
+    },
+    ...shadowFields,
+    select: { $ref: "#/$defs/select", description: "this shadow's own selection, after the top-level select (same keys); percent is a share of all requests, so shadows with the same hash_header nest" },
   },
-  "mirror role: where and how the filter sends the copy",
-  { required: ["cluster"] },
+  "one shadow of several: every field of shadow, plus its name and its own select. Names and clusters must be unique in the list (the filter checks; JSON Schema cannot compare items)",
+  { required: ["name", "cluster"] },
 );
 
 const tag = object(
   {
-    header: str("header every copy carries; stripped from production requests (lower-case header name, as Envoy stores it)", { pattern: HEADER_LOWER, default: "x-shadow-request" }),
-    value: str("the tag header's value, also the baggage member's value: printable ASCII without space, '\"', ',', ';', '=' or '\\'", { pattern: BAGGAGE_VALUE, default: "true" }),
-    strip_from_primary: bool(true, "remove a forged tag (the header, and the baggage member) from production requests before they reach the primary"),
-    baggage: bool(false, "add the baggage member <baggage_key>=<value> to each copy's W3C baggage (mirror, upstream, shadow roles)"),
-    baggage_key: str("W3C baggage key of the shadow mark (an HTTP token, either case); the egress guard recognizes it too", { pattern: HEADER_ANY_CASE, default: "mirrorshade.shadow" }),
+    header: str("header every copy carries; stripped from production requests (lower-case header name, as Envoy stores it)", { pattern: HEADER_LOWER, default: value("TAG_HEADER", "tag.header") }),
+    value: str("the tag header's value, also the baggage member's value: printable ASCII without space, '\"', ',', ';', '=' or '\\'", { pattern: BAGGAGE_VALUE, default: value("TAG_VALUE", "tag.value") }),
+    strip_from_primary: bool(value("TAG_STRIP_FROM_PRIMARY", "tag.strip_from_primary"), "remove a forged tag (the header, and the baggage member) from production requests before they reach the primary"),
+    baggage: bool(value("TAG_BAGGAGE", "tag.baggage"), "add the baggage member <baggage_key>=<value> to each copy's W3C baggage (mirror, upstream, shadow roles)"),
+    baggage_key: str("W3C baggage key of the shadow mark (an HTTP token, either case); the egress guard recognizes it too", { pattern: HEADER_ANY_CASE, default: value("TAG_BAGGAGE_KEY", "tag.baggage_key") }),
   },
   "the mark every copy carries (header and optional W3C baggage member); the egress guard recognizes shadow calls by it",
 );
 
 const select = object(
   {
-    percent: num(0, 100, "share of requests mirrored, in percent (fractions allowed); consistent per hash_header value, else a random draw per request", 100),
+    percent: num(bounds("select.percent", "SELECT_PERCENT"), "share of requests mirrored, in percent (fractions allowed); consistent per hash_header value, else a random draw per request"),
     hash_header: str("header whose value decides the share consistently: in when the first four bytes of SHA-256 of the value, big-endian, are below percent/100 x 2^32; needs percent", { pattern: HEADER_ANY_CASE }),
     match: rules("a request is selected when any of these rules holds (no match list: every request)"),
     exclude: rules("a request is never selected when any of these rules holds; wins over match"),
     rate_limit: object(
       {
-        per_second: num(0.001, 1e9, "tokens refilled per second"),
-        burst: num(1, 1e9, "bucket size (default: per_second, at least 1)"),
+        per_second: num(bounds("select.rate_limit.per_second", "SELECT_RATE_PER_SECOND", { withDefault: false }), "tokens refilled per second"),
+        burst: num(bounds("select.rate_limit.burst", "SELECT_RATE_BURST", { withDefault: false }), "bucket size (default: per_second, at least 1)"),
       },
       "token bucket shared by all of Envoy's workers (proxy-wasm shared data)",
       { required: ["per_second"] },
     ),
-    max_inflight: int(1, 1000000, "selected copies in flight, across workers (default: no bound); mirror role only (upstream and shadow: bound copies with the shadow cluster's circuit breakers)"),
+    max_inflight: int(bounds("select.max_inflight", "SELECT_MAX_INFLIGHT", { withDefault: false }), "selected copies in flight, across workers (default: no bound); mirror role only (upstream and shadow: bound copies with the shadow cluster's circuit breakers)"),
   },
   "which requests are mirrored: exclude, then match, then the share, then the budgets",
   { dependentRequired: { hash_header: ["percent"] } },
@@ -165,6 +244,9 @@ const names = (kind, header) => {
   );
 };
 
+/** Shortest hash key, in bytes (the schema's pattern counts characters: see SCHEMA_STRICTER in schema.test.ts). */
+const HASH_KEY_MIN_BYTES = value("REDACT_HASH_KEY_MIN_BYTES", "redact.hash_key");
+
 /** A hash rule in one of redact's name or path sections. */
 const hashRule = (section) => ({ required: [section], properties: { [section]: { type: "object", ...has("hash") } } });
 const JSONPATH_FORMS = "JSONPath: $.a.b, $['a.b'], $.a[0], $.a[*], $..key, $..*";
@@ -182,15 +264,15 @@ const redact = object(
       "JSON body rules (application/json and application/*+json), by JSONPath",
     ),
     detectors: list(oneOfStrings(["card", "email", "ssn", "jwt", "iban", "phone"], undefined, "a built-in detector"), "built-in scanners for header values, query values, JSON strings and text bodies"),
-    detector_action: oneOfStrings(["mask", "hash"], "mask", "what a detector hit becomes: masked keeping its shape, or a hash token (headers, query values, text bodies)"),
+    detector_action: oneOfStrings(["mask", "hash"], value("REDACT_DETECTOR_ACTION", "redact.detector_action"), "what a detector hit becomes: masked keeping its shape, or a hash token (headers, query values, text bodies)"),
     hash_key: {
       type: "string",
-      pattern: "^(env:[\\s\\S]+|inline:[\\s\\S]{16,})$",
-      description: "HMAC key: \"env:NAME\" (a variable of the plugin's VM environment: Envoy vm_config.environment_variables, Istio vmConfig.env) or \"inline:<key>\" (for tests); at least 16 bytes; never logged. Required once a hash rule or detector_action \"hash\" exists",
+      pattern: `^(env:[\\s\\S]+|inline:[\\s\\S]{${HASH_KEY_MIN_BYTES},})$`,
+      description: `HMAC key: "env:NAME" (a variable of the plugin's VM environment: Envoy vm_config.environment_variables, Istio vmConfig.env) or "inline:<key>" (for tests); at least ${HASH_KEY_MIN_BYTES} bytes; never logged. Required once a hash rule or detector_action "hash" exists`,
     },
     body: object(
       {
-        on_unscannable: oneOfStrings(["drop_body", "skip"], "drop_body", "a body that cannot be scanned completely (compressed, invalid JSON, binary text, other types): \"drop_body\" sends the copy without it, flagged; \"skip\" sends no copy"),
+        on_unscannable: oneOfStrings(["drop_body", "skip"], value("REDACT_ON_UNSCANNABLE", "redact.body.on_unscannable"), "a body that cannot be scanned completely (compressed, invalid JSON, binary text, other types): \"drop_body\" sends the copy without it, flagged; \"skip\" sends no copy"),
         pass_through: list(
           str("a media type, type/subtype or type/*", { pattern: "^[^/]+/[\\s\\S]+$" }),
           "media types mirrored unscanned, by explicit choice (e.g. image/*, application/octet-stream)",
@@ -211,14 +293,14 @@ const compare = object(
   {
     headers: list(str("response header name (case-insensitive), or :status", { pattern: "^(?::[Ss][Tt][Aa][Tt][Uu][Ss]|[A-Za-z0-9!#$%&'*+.^_`|~-]+)$" }), "response headers compared besides the status and the body"),
     ignore_paths: list(jsonPath("JSONPath (the redaction subset)"), "JSON paths whose differences are not regressions (timestamps, ids)"),
-    numeric_tolerance: num(0, 1e300, "numbers within this absolute difference are equal", 0),
-    max_body_bytes: int(0, 16 * MIB, "bodies compared up to this size; larger ones are not compared", 65536),
-    pair_timeout_ms: int(100, 600000, "how long a pair waits for its other half before it counts as compare.unmatched", 5000),
-    log_level: oneOfStrings(["debug", "info", "warn", "error"], "info", "Envoy log level of the mirrorshade.diff records"),
+    numeric_tolerance: num(bounds("compare.numeric_tolerance", "COMPARE_NUMERIC_TOLERANCE"), "numbers within this absolute difference are equal"),
+    max_body_bytes: int(bounds("compare.max_body_bytes", "COMPARE_MAX_BODY_BYTES"), "bodies compared up to this size; larger ones are not compared"),
+    pair_timeout_ms: int(bounds("compare.pair_timeout_ms", "COMPARE_PAIR_TIMEOUT_MS"), "how long a pair waits for its other half before it counts as compare.unmatched"),
+    log_level: oneOfStrings(["debug", "info", "warn", "error"], value("COMPARE_LOG_LEVEL", "compare.log_level"), "Envoy log level of the mirrorshade.diff records"),
     noise: object(
       {
         cluster: str("a second instance of the primary's version"),
-        percent: num(0.001, 100, "share of the copies also sent to the noise cluster, in percent", 10),
+        percent: num(bounds("compare.noise.percent", "COMPARE_NOISE_PERCENT"), "share of the copies also sent to the noise cluster, in percent"),
       },
       "noise cancellation: differences between two primaries are learned as noise and not reported",
       { required: ["cluster"] },
@@ -226,7 +308,7 @@ const compare = object(
     sink: object(
       {
         cluster: str("cluster the diff records are POSTed to"),
-        path: str("path the diff records are POSTed to", { pattern: "^/", default: "/diffs" }),
+        path: str("path the diff records are POSTed to", { pattern: "^/", default: value("COMPARE_SINK_PATH", "compare.sink.path") }),
       },
       "where diff records are POSTed besides Envoy's log",
       { required: ["cluster"] },
@@ -240,12 +322,13 @@ const inPlace = (role, recognize) =>
     {
       ...(recognize
         ? {
+            // Not in filter/policy/defaults.ts (it holds no list values yet): the default stays written here.
             recognize: list(oneOfStrings(["host_suffix", "tag"], undefined, "\"host_suffix\": a Host ending in -shadow; \"tag\": the tag header or baggage member"), "how mirrored copies are recognized (default: both); other requests pass untouched", { default: ["host_suffix", "tag"] }),
           }
         : {}),
-      restore_host: bool(false, "strip the -shadow suffix Envoy or Istio added to the Host, so the shadow app sees the original"),
-      not_selected_status: int(200, 599, "status of the local answer to a copy that selection does not pass (it never reaches the shadow app)", 204),
-      max_body_bytes: int(0, 64 * MIB, "largest body held for redaction; a larger one is dropped from the copy", MIB),
+      restore_host: bool(value("INPLACE_RESTORE_HOST", "inbound.restore_host"), "strip the -shadow suffix Envoy or Istio added to the Host, so the shadow app sees the original"),
+      not_selected_status: int(bounds("inbound.not_selected_status", "INPLACE_NOT_SELECTED_STATUS"), "status of the local answer to a copy that selection does not pass (it never reaches the shadow app)"),
+      max_body_bytes: int(bounds("inbound.max_body_bytes", "INPLACE_MAX_BODY_BYTES"), "largest body held for redaction; a larger one is dropped from the copy"),
     },
     `${role} role: how the copy Envoy sends is rewritten in place`,
   );
@@ -255,7 +338,7 @@ const guard = object(
     destinations: rules("side-effect destinations (payment gateways, e-mail, notifications) tagged requests must not reach; same conditions as select rules"),
     response: object(
       {
-        status: int(200, 599, "status of the stub response", 200),
+        status: int(bounds("guard.response.status", "GUARD_STATUS"), "status of the stub response"),
         body: str("body of the stub response (default: empty; an empty string is refused, leave the field out)"),
         headers: {
           type: "object",
@@ -294,7 +377,8 @@ export function buildSchema() {
     required: ["role"],
     properties: {
       role: oneOfStrings(ROLES, undefined, "where the filter runs: \"mirror\" (the primary's proxy; the filter sends the copy), \"upstream\" (an upstream filter on the shadow cluster behind Envoy's native mirroring), \"shadow\" (the shadow workload's inbound proxy), \"egress-guard\" (the shadow workload's outbound proxy)"),
-      shadow: { $ref: "#/$defs/shadow", description: "mirror role (required there): where and how the filter sends the copy" },
+      shadow: { $ref: "#/$defs/shadow", description: "mirror role (it or shadows is required there): where and how the filter sends the copy, to one shadow" },
+      shadows: list({ $ref: "#/$defs/named_shadow", description: "a shadow: its name, where and how the filter sends the copy, and its own select" }, "mirror role (it or shadow is required there): several shadows, each copy sent to every shadow whose select passes (after the top-level select); not together with shadow"),
       tag: { $ref: "#/$defs/tag", description: "the mark every copy carries; all roles" },
       select: { $ref: "#/$defs/select", description: "which requests are mirrored; mirror, upstream and shadow roles" },
       redact: { $ref: "#/$defs/redact", description: "what is scrubbed from the copy; mirror, upstream and shadow roles" },
@@ -305,12 +389,13 @@ export function buildSchema() {
     },
     // Sections per role, as parsePolicy refuses them ("<section>: not used by role ...").
     allOf: [
-      whenRole("mirror", { ...has("shadow"), properties: { shadow: true, ...refuse("guard", "inbound", "upstream") } }),
-      whenRole("upstream", { properties: { ...refuse("shadow", "guard", "compare", "inbound"), select: { type: "object", properties: refuse("max_inflight") } } }),
-      whenRole("shadow", { properties: { ...refuse("shadow", "guard", "compare", "upstream"), select: { type: "object", properties: refuse("max_inflight") } } }),
-      whenRole("egress-guard", { ...has("guard"), properties: { guard: true, ...refuse("shadow", "select", "redact", "compare", "inbound", "upstream") } }),
+      // Exactly one of shadow (one shadow) and shadows (several).
+      whenRole("mirror", { oneOf: [has("shadow"), has("shadows")], properties: { shadow: true, shadows: true, ...refuse("guard", "inbound", "upstream") } }),
+      whenRole("upstream", { properties: { ...refuse("shadow", "shadows", "guard", "compare", "inbound"), select: { type: "object", properties: refuse("max_inflight") } } }),
+      whenRole("shadow", { properties: { ...refuse("shadow", "shadows", "guard", "compare", "upstream"), select: { type: "object", properties: refuse("max_inflight") } } }),
+      whenRole("egress-guard", { ...has("guard"), properties: { guard: true, ...refuse("shadow", "shadows", "select", "redact", "compare", "inbound", "upstream") } }),
     ],
-    $defs: { shadow, tag, select, rule, redact, compare, upstream: inPlace("upstream", false), inbound: inPlace("shadow", true), guard },
+    $defs: { shadow, named_shadow: namedShadow, tag, select, rule, redact, compare, upstream: inPlace("upstream", false), inbound: inPlace("shadow", true), guard },
   };
 }
 

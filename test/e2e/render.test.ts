@@ -4,7 +4,7 @@
 import { describe, it, expect } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseAllDocuments } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import { WasmPlugin } from "@kubernetes-models/istio/extensions.istio.io/v1alpha1/WasmPlugin";
 import { VirtualService } from "@kubernetes-models/istio/networking.istio.io/v1/VirtualService";
 import { DestinationRule } from "@kubernetes-models/istio/networking.istio.io/v1/DestinationRule";
@@ -12,6 +12,7 @@ import { ServiceEntry } from "@kubernetes-models/istio/networking.istio.io/v1/Se
 import { Sidecar } from "@kubernetes-models/istio/networking.istio.io/v1/Sidecar";
 import { renderEnvoy, renderIstioYaml, renderIstio, RenderError, DEFAULTS } from "../../harness/render.js";
 import { projectRoot } from "../../harness/envoy-binary.js";
+import { startEnvoyOnFreePorts } from "../../harness/envoy.js";
 
 const example = (role: string) => JSON.parse(readFileSync(join(projectRoot, "examples", `${role}.json`), "utf8"));
 const file = (dir: string, role: string) => readFileSync(join(projectRoot, dir, `${role}.yaml`), "utf8");
@@ -68,5 +69,88 @@ describe("istio specifics", () => {
     const bad = { ...renderIstio(example("egress-guard"))[0] };
     bad.spec = { ...bad.spec, failStrategy: "SOMETIMES" };
     expect(() => new WasmPlugin(bad as never).validate()).toThrow();
+  });
+});
+
+// Several shadows (examples/shadows.json: v2 at 50 % and canary at 10 % of users by
+// x-user-id). Rendered in memory: envoy/ and istio/ hold one file per role.
+describe("several shadows", () => {
+  const policy = example("shadows");
+  type Cluster = { name: string; load_assignment: { endpoints: { lb_endpoints: { endpoint: { address: { socket_address: { address: string; port_value: number } } } }[] }[] } };
+  const clustersOf = (bootstrap: { static_resources: { clusters: Cluster[] } }) =>
+    bootstrap.static_resources.clusters.map((c) => [c.name, c.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value]);
+  /** The rendered bootstrap on fresh admin and listener ports, optionally without the Wasm filter. */
+  const onPorts = (withFilter: boolean) => (adminPort: number, listenerPort: number) => {
+    const b = parse(renderEnvoy(policy, { ...DEFAULTS, wasmPath: join(projectRoot, "build", "mirrorshade.wasm") }));
+    b.admin.address.socket_address.port_value = adminPort;
+    const listener = b.static_resources.listeners[0];
+    listener.address.socket_address.port_value = listenerPort;
+    const hcm = listener.filter_chains[0].filters[0].typed_config;
+    if (!withFilter) hcm.http_filters = hcm.http_filters.filter((f: { name: string }) => f.name !== "envoy.filters.http.wasm");
+    return b;
+  };
+
+  it("envoy: one cluster per shadow, named by its cluster, on 8081, 8082; the policy as written", () => {
+    const b = parse(renderEnvoy(policy));
+    expect(clustersOf(b)).toEqual([["primary", 8080], ["payments-v2", 8081], ["payments-canary", 8082]]);
+    const text = renderEnvoy(policy);
+    expect(text.split("\n")[0]).toContain('"payments-v2" (v2, 127.0.0.1:8081), "payments-canary" (canary, 127.0.0.1:8082)');
+    const wasm = b.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.http_filters[0];
+    expect(JSON.parse(wasm.typed_config.config.configuration.value)).toEqual(policy);
+  });
+
+  it("istio: the WasmPlugin with each cluster in outbound|PORT||HOST form, one DestinationRule per shadow, all valid", () => {
+    const docs = parseAllDocuments(renderIstioYaml(policy, { ...DEFAULTS, namespace: "shop", port: 9090 })).map((d) => d.toJS());
+    for (const doc of docs) expect(() => new MODELS[doc.kind](doc as never).validate()).not.toThrow();
+    expect(docs.map((d) => d.kind)).toEqual(["WasmPlugin", "DestinationRule", "DestinationRule"]);
+    const plugin = docs[0];
+    expect(plugin.spec.pluginConfig.shadows.map((s: { name: string; cluster: string }) => [s.name, s.cluster])).toEqual([
+      ["v2", "outbound|9090||payments-v2.shop.svc.cluster.local"],
+      ["canary", "outbound|9090||payments-canary.shop.svc.cluster.local"],
+    ]);
+    // Everything but the clusters is the policy as written.
+    const rest = structuredClone(plugin.spec.pluginConfig);
+    rest.shadows.forEach((s: { cluster: string }, i: number) => (s.cluster = policy.shadows[i].cluster));
+    expect(rest).toEqual(policy);
+    expect(docs.slice(1).map((d) => [d.metadata.name, d.spec.host, d.spec.trafficPolicy.connectionPool.tcp.maxConnections])).toEqual([
+      ["payments-v2-shadow-limits", "payments-v2.shop.svc.cluster.local", 256],
+      ["payments-canary-shadow-limits", "payments-canary.shop.svc.cluster.local", 256],
+    ]);
+  });
+
+  it("istio: a cluster already in Istio's form is kept and names the DestinationRule's host; other names must be Service names", () => {
+    const p = { ...policy, shadows: [{ ...policy.shadows[0], cluster: "outbound|8443||pay-next.staging.svc.cluster.local" }, policy.shadows[1]] };
+    const docs = renderIstio(p);
+    expect((docs[0].spec.pluginConfig as typeof p).shadows[0].cluster).toBe("outbound|8443||pay-next.staging.svc.cluster.local");
+    expect(docs[1].metadata.name).toBe("pay-next-shadow-limits");
+    expect(docs[1].spec.host).toBe("pay-next.staging.svc.cluster.local");
+    const bad = { ...policy, shadows: [{ ...policy.shadows[0], cluster: "Payments_V2" }] };
+    expect(() => renderIstio(bad)).toThrow(/policy\.shadows\[0\]\.cluster: "Payments_V2" is neither outbound\|PORT\|\|HOST nor a Kubernetes Service name/);
+    const same = { ...policy, shadows: [policy.shadows[0], { ...policy.shadows[1], cluster: "outbound|8080||payments-v2.default.svc.cluster.local" }] };
+    expect(() => renderIstio(same)).toThrow(/host payments-v2\.default\.svc\.cluster\.local is also the host of policy\.shadows\[0\]/);
+  });
+
+  it("real Envoy loads the rendered clusters (the bootstrap without the Wasm filter)", async () => {
+    const { envoy } = await startEnvoyOnFreePorts(onPorts(false));
+    try {
+      const clusters = await envoy.admin("/clusters");
+      expect(clusters).toContain("payments-v2::127.0.0.1:8081::");
+      expect(clusters).toContain("payments-canary::127.0.0.1:8082::");
+    } finally {
+      await envoy.stop();
+    }
+  });
+
+  // needs several-shadow filter: the filter of today refuses "shadows" (unknown field), so Envoy refuses the plugin.
+  it("real Envoy loads the rendered bootstrap as rendered, filter included", async () => {
+    const { envoy } = await startEnvoyOnFreePorts(onPorts(true), { env: { MIRRORSHADE_HASH_KEY: "0123456789abcdef0123456789abcdef" } });
+    try {
+      const clusters = await envoy.admin("/clusters");
+      expect(clusters).toContain("payments-v2::127.0.0.1:8081::");
+      expect(clusters).toContain("payments-canary::127.0.0.1:8082::");
+      expect(envoy.logs()).not.toContain("invalid configuration");
+    } finally {
+      await envoy.stop();
+    }
   });
 });

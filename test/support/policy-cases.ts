@@ -83,6 +83,45 @@ export const invalidGuardPolicies: [string, object, string][] = [
   ["tag value with a comma", { ...GUARD_POLICY, tag: { value: "a,b" } }, 'tag.value: "a,b" cannot travel in baggage'],
 ];
 
+/** A mirror policy with several shadows. */
+const several = (shadows: unknown, extra: object = {}) => ({ role: "mirror", shadows, ...extra });
+const TOKEN_MESSAGE = "must be a lower-case token (a-z, 0-9, _ and -, starting with a letter or digit, at most 64 characters)";
+
+/**
+ * Invalid "shadows" policies, each with the filter's message. Wording given by the
+ * spec: empty list, name used twice, cluster used twice, both forms, name not a
+ * token, unknown select field. The others follow the wording of the same checks
+ * on "shadow" and "select" ("<field>: is required", "must be a whole number from").
+ */
+function shadowsInvalid(): [string, object | string, string][] {
+  return [
+    ["shadows empty", several([]), "shadows: must not be an empty list (leave the field out instead)"],
+    ["shadows not a list", several({ name: "v2", cluster: "s" }), "shadows: must be an array"],
+    ["shadow and shadows", { role: "mirror", shadow: { cluster: "s" }, shadows: [{ name: "v2", cluster: "t" }] }, "shadows: give either shadow or shadows, not both"],
+    ["shadow name used twice", several([{ name: "v2", cluster: "a" }, { name: "v2", cluster: "b" }]), 'shadows[1].name: "v2" is used twice'],
+    ["shadow cluster used twice", several([{ name: "v2", cluster: "s" }, { name: "canary", cluster: "s" }]), 'shadows[1].cluster: "s" is used by shadows[0] too'],
+    ["shadow name not a token", several([{ name: "V 2", cluster: "s" }]), `shadows[0].name: ${TOKEN_MESSAGE}, got "V 2"`],
+    ["shadow name upper case", several([{ name: "V2", cluster: "s" }]), `shadows[0].name: ${TOKEN_MESSAGE}, got "V2"`],
+    ["shadow name starting with a dash", several([{ name: "-v2", cluster: "s" }]), `shadows[0].name: ${TOKEN_MESSAGE}, got "-v2"`],
+    ["shadow name starting with an underscore", several([{ name: "_v2", cluster: "s" }]), `shadows[0].name: ${TOKEN_MESSAGE}, got "_v2"`],
+    ["shadow name of 65 characters", several([{ name: "a".repeat(65), cluster: "s" }]), `shadows[0].name: ${TOKEN_MESSAGE}`],
+    ["shadow name empty", several([{ name: "", cluster: "s" }]), "shadows[0].name: "],
+    ["shadow name missing", several([{ cluster: "s" }]), "shadows[0].name: is required"],
+    ["shadow entry without cluster", several([{ name: "v2" }]), "shadows[0].cluster: is required"],
+    ["shadow entry not an object", several(["v2"]), "shadows[0]: must be an object"],
+    ["unknown shadow select field", several([{ name: "v2", cluster: "s", select: { foo: 1 } }]), "shadows[0].select.foo: unknown field"],
+    ["unknown shadows entry field", several([{ name: "v2", cluster: "s", retries: 3 }]), "shadows[0].retries: unknown field"],
+    ["shadows entry timeout zero", several([{ name: "v2", cluster: "s", timeout_ms: 0 }]), "shadows[0].timeout_ms: must be a whole number from 1 to 600000, got 0"],
+    ["shadows entry body limit over 64 MiB", several([{ name: "v2", cluster: "s", max_body_bytes: 67108865 }]), "shadows[0].max_body_bytes: must be a whole number from 0 to 67108864"],
+    ["shadows entry select percent over 100", several([{ name: "v2", cluster: "s" }, { name: "c", cluster: "t", select: { percent: 101 } }]), "shadows[1].select.percent: must be a number from 0 to 100, got 101"],
+    ["shadows entry hash_header without percent", several([{ name: "v2", cluster: "s", select: { hash_header: "x-user-id" } }]), "shadows[0].select.hash_header: only meaningful with"],
+    ["shadows entry empty match list", several([{ name: "v2", cluster: "s", select: { match: [] } }]), "shadows[0].select.match: must not be an empty list"],
+    ["upstream with shadows", { role: "upstream", shadows: [{ name: "v2", cluster: "s" }] }, 'shadows: not used by role "upstream"'],
+    ["shadow role with shadows", { role: "shadow", shadows: [{ name: "v2", cluster: "s" }] }, 'shadows: not used by role "shadow"'],
+    ["egress guard with shadows", { ...GUARD_POLICY, shadows: [{ name: "v2", cluster: "s" }] }, 'shadows: not used by role "egress-guard"'],
+  ];
+}
+
 const guardWith = (response: object) => ({ role: "egress-guard", guard: { destinations: [{ methods: ["POST"] }], response } });
 const rule = (r: object) => ({ ...base, select: { match: [r] } });
 const redact = (r: object) => ({ ...base, redact: r });
@@ -122,6 +161,8 @@ export const moreInvalidPolicies: [string, object | string, string][] = [
   ["shadow max_inflight zero", { role: "mirror", shadow: { cluster: "s", max_inflight: 0 } }, "shadow.max_inflight: must be a whole number from 1 to 1000000"],
   ["shadow max_inflight over", { role: "mirror", shadow: { cluster: "s", max_inflight: 1000001 } }, "shadow.max_inflight: must be a whole number from 1 to 1000000"],
   ["body_dropped_header upper case", { role: "mirror", shadow: { cluster: "s", body_dropped_header: "X-Dropped" } }, "shadow.body_dropped_header: must be a lower-case HTTP header name"],
+  // shadows (several shadows; the filter side needs the several-shadow filter)
+  ...shadowsInvalid(),
   // tag
   ["empty tag header", { ...base, tag: { header: "" } }, "tag.header: must not be empty"],
   ["tag header upper case", { ...base, tag: { header: "X-Shadow" } }, "tag.header: must be a lower-case HTTP header name"],
@@ -267,6 +308,39 @@ export const validPolicies: [string, object | string][] = [
       },
     },
   ],
+  // shadows (several shadows; the filter side needs the several-shadow filter)
+  [
+    "mirror, several shadows, every field",
+    {
+      role: "mirror",
+      shadows: [
+        {
+          name: "v2",
+          cluster: "outbound|8080||payments-v2.shop.svc.cluster.local",
+          authority: "payments-v2:8080",
+          timeout_ms: 600000,
+          max_body_bytes: 67108864,
+          max_inflight: 1000000,
+          on_body_too_large: "headers_only",
+          body_dropped_header: "x-dropped",
+          select: {
+            percent: 50,
+            hash_header: "x-user-id",
+            match: [{ path: { prefix: "/api/payments" } }],
+            exclude: [{ header: "x-internal", present: true }],
+            rate_limit: { per_second: 100, burst: 10 },
+            max_inflight: 64,
+          },
+        },
+        { name: "canary", cluster: "canary", timeout_ms: 1, max_body_bytes: 0, max_inflight: 1, on_body_too_large: "skip", select: { percent: 10, hash_header: "x-user-id" } },
+        { name: "0", cluster: "zero", select: {} },
+      ],
+      select: { exclude: [{ path: { exact: "/healthz" } }] },
+      compare: { ignore_paths: ["$..id"] },
+    },
+  ],
+  ["shadows, one entry", { role: "mirror", shadows: [{ name: "shadow", cluster: "shadow" }] }],
+  ["shadows, name of 64 characters and every token character", { role: "mirror", shadows: [{ name: "a".repeat(64), cluster: "a" }, { name: "0a_b-c9z", cluster: "b" }] }],
   ["mirror, upper limits", { role: "mirror", shadow: { cluster: "s", timeout_ms: 600000, max_body_bytes: 67108864, max_inflight: 1000000 }, select: { percent: 100 }, compare: { numeric_tolerance: 1e300, pair_timeout_ms: 600000, max_body_bytes: 0, log_level: "error", noise: { cluster: "p", percent: 100 } } }],
   ["mirror, lower limits", { role: "mirror", shadow: { cluster: "s", timeout_ms: 1, max_inflight: 1 }, select: { percent: 0, max_inflight: 1, rate_limit: { per_second: 1e9, burst: 1 } }, compare: { numeric_tolerance: 0, log_level: "info" } }],
   ["numbers written with exponents and fractions", '{"role":"mirror","shadow":{"cluster":"s","timeout_ms":1e3,"max_inflight":2.0},"select":{"percent":2.5E1}}'],

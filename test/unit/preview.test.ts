@@ -5,6 +5,7 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
+import { createHash } from "node:crypto";
 import { projectRoot } from "../../harness/envoy-binary.js";
 
 const KEY = "0123456789abcdef0123456789abcdef";
@@ -87,5 +88,62 @@ describe("mirrorshade preview", () => {
     const r = run(["--config", "examples/redact-select.json", "--request", "examples/requests.json"], { MIRRORSHADE_HASH_KEY: "" });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("redact.hash_key");
+  });
+
+  it("lists each copy in copies, with the shadow's name and cluster; the one-shadow form names it \"shadow\"", () => {
+    const r = run(["--config", "examples/redact-select.json", "--request", "examples/requests.json"]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(Object.keys(lines[0])).toEqual(["selected", "reason", "shadow", "primary", "copies"]);
+    expect(lines.map((l) => l.copies.length)).toEqual([1, 0, 0]);
+    const [copy] = lines[0].copies;
+    expect(copy.shadow).toBe("shadow");
+    expect(copy.cluster).toBe("shadow");
+    const { shadow: _name, cluster: _cluster, ...rest } = copy;
+    expect(rest).toEqual(lines[0].shadow);
+  });
+
+  it("a binary copy body is bodyBase64 in copies, and calls to the compare noise cluster are not copies", () => {
+    const file = join(dir, "noise.json");
+    writeFileSync(file, JSON.stringify([{ method: "PUT", path: "/b", headers: [["content-type", "image/png"]], bodyBase64: Buffer.from([0x89, 0xff, 0x00]).toString("base64") }]));
+    const policy = join(dir, "noise-policy.json");
+    writeFileSync(policy, JSON.stringify({ role: "mirror", shadow: { cluster: "s" }, redact: { body: { pass_through: ["image/*"] } }, compare: { noise: { cluster: "primary-2", percent: 100 } } }));
+    const r = run(["--config", policy, "--request", file]);
+    expect(r.code).toBe(0);
+    const line = JSON.parse(r.stdout);
+    expect(line.copies.map((c: { shadow: string; cluster: string }) => [c.shadow, c.cluster])).toEqual([["shadow", "s"]]);
+    expect(line.copies[0].bodyBase64).toBe(Buffer.from([0x89, 0xff, 0x00]).toString("base64"));
+    expect(line.copies[0]).not.toHaveProperty("body");
+  });
+
+  // needs several-shadow filter
+  it("two shadows (examples/shadows.json): one copy per selected shadow in dispatch order, redacted alike", () => {
+    // The consistent share: in when sha256(value)[0:4], big-endian, is below percent% of 2^32.
+    const share = (v: string) => (createHash("sha256").update(v).digest().readUInt32BE(0) / 2 ** 32) * 100;
+    const users = [...Array(500).keys()].map((i) => `user-${i}`);
+    const inBoth = users.find((u) => share(u) < 8)!;
+    const inV2 = users.find((u) => share(u) > 12 && share(u) < 48)!;
+    const inNone = users.find((u) => share(u) > 52)!;
+    const file = join(dir, "shadows-requests.json");
+    const body = JSON.stringify({ amount: 10, card: { number: "4111111111111111", cvv: "123" }, email: "a@example.com" });
+    writeFileSync(file, JSON.stringify([inBoth, inV2, inNone].map((u) => ({ method: "POST", path: "/api/payments", headers: { "x-user-id": u, "content-type": "application/json", authorization: "Bearer t" }, body }))));
+    const r = run(["--config", "examples/shadows.json", "--request", file, "--chunk-size", "7"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const names = (l: { copies: { shadow: string; cluster: string }[] }) => l.copies.map((c) => [c.shadow, c.cluster]);
+    expect(names(lines[0])).toEqual([["v2", "payments-v2"], ["canary", "payments-canary"]]);
+    expect(names(lines[1])).toEqual([["v2", "payments-v2"]]);
+    expect(names(lines[2])).toEqual([]);
+    expect(lines.map((l) => l.selected)).toEqual([true, true, false]);
+    expect(lines[2].shadow).toBeNull();
+    // shadow is the first copy; the body is redacted once and sent to both.
+    const [v2, canary] = lines[0].copies;
+    const { shadow: _n, cluster: _c, ...first } = v2;
+    expect(first).toEqual(lines[0].shadow);
+    expect(canary.body).toBe(v2.body);
+    expect(JSON.parse(v2.body).card.number).toBe("****************");
+    expect(v2.headers.map((h: string[]) => h[0])).not.toContain("authorization");
+    expect(JSON.parse(lines[0].primary.body).card.number).toBe("4111111111111111");
   });
 });

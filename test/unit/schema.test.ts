@@ -6,8 +6,9 @@
 // listed with the reason. Names, values and JSON paths are also swept character
 // by character through both.
 import { describe, it, expect } from "vitest";
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { tmpdir } from "node:os";
 import { execFileSync, spawnSync } from "node:child_process";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { parse, parseAllDocuments } from "yaml";
@@ -63,6 +64,33 @@ describe("the schema file", () => {
   it("is the current output of scripts/gen-schema.mjs", () => {
     const out = execFileSync("node", [join(projectRoot, "scripts", "gen-schema.mjs"), "--print"], { cwd: projectRoot, encoding: "utf8" });
     expect(schemaText).toBe(out);
+  });
+
+  it("takes every default and bound from filter/policy/defaults.ts, and stops when one it needs is missing", () => {
+    const defaults = readFileSync(join(projectRoot, "filter", "policy", "defaults.ts"), "utf8");
+    const generate = (text: string) => {
+      const file = join(mkdtempSync(join(tmpdir(), "mirrorshade-defaults-")), "defaults.ts");
+      writeFileSync(file, text);
+      return spawnSync("node", [join(projectRoot, "scripts", "gen-schema.mjs"), "--print", "--defaults", file], { cwd: projectRoot, encoding: "utf8" });
+    };
+    // A changed value changes the schema: the generator has no literal of its own.
+    const changed = generate(defaults.replace("export const SHADOW_TIMEOUT_MS_MAX: u32 = 600000;", "export const SHADOW_TIMEOUT_MS_MAX: u32 = 2 * 300001;"));
+    expect(changed.status).toBe(0);
+    expect(JSON.parse(changed.stdout).$defs.shadow.properties.timeout_ms.maximum).toBe(600002);
+    expect(JSON.parse(changed.stdout).$defs.named_shadow.properties.timeout_ms.maximum).toBe(600002);
+    for (const [name, line] of [
+      ["SHADOW_MAX_INFLIGHT_MIN", "export const SHADOW_MAX_INFLIGHT_MIN: u32 = 1;"],
+      ["COMPARE_SINK_PATH", 'export const COMPARE_SINK_PATH: string = "/diffs";'],
+      ["SHADOW_NAME_MAX_LENGTH", "export const SHADOW_NAME_MAX_LENGTH: i32 = 64;"],
+    ]) {
+      expect(defaults).toContain(line);
+      const r = generate(defaults.replace(line, ""));
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain(`${name} is missing`);
+    }
+    const unreadable = generate(defaults.replace("export const GUARD_STATUS: u32 = 200;", "export const GUARD_STATUS: u32 = 200 + 0;"));
+    expect(unreadable.status).not.toBe(0);
+    expect(unreadable.stderr).toContain("GUARD_STATUS: expected a number or a product of numbers");
   });
 
   it("describes every property and every list item", () => {
@@ -147,6 +175,8 @@ const FILTER_ONLY = new Map<string, string>([
   ["one header in two cases", "uniqueItems compares exactly; names are compared case-insensitively"],
   ["key env missing", "the VM environment (vm_config.environment_variables, vmConfig.env) is known only where the filter runs"],
   ["env key too short", "the key's length is known only where the filter reads the VM environment"],
+  ["shadow name used twice", "uniqueItems compares whole items; JSON Schema cannot compare one member across the items of a list"],
+  ["shadow cluster used twice", "uniqueItems compares whole items; JSON Schema cannot compare one member across the items of a list"],
 ]);
 
 const invalid: [string, Policy, string][] = [...invalidPolicies, ...invalidGuardPolicies, ...moreInvalidPolicies];
@@ -159,11 +189,12 @@ describe("invalid policies are refused by both", () => {
   });
 
   it.each(invalid)("%s", async (name, policy, message) => {
+    // A filter-only case must really pass the schema, so the list stays honest.
+    // (Checked first: a failure below this line is the filter's.)
+    expect(schemaAccepts(policy)).toBe(FILTER_ONLY.has(name));
     const filter = await filterVerdict(policy);
     expect(filter.ok).toBe(false);
     expect(filter.message).toContain(message); // refused for the reason the case is about
-    // A filter-only case must really pass the schema, so the list stays honest.
-    expect(schemaAccepts(policy)).toBe(FILTER_ONLY.has(name));
   });
 });
 
@@ -278,6 +309,9 @@ const SWEEPS: [string, (ch: string) => object][] = [
   ["guard.response.headers value", (ch) => guardStub({ headers: { x: `a${ch}b` } })],
   ["redact.body.pass_through", (ch) => ({ ...base, redact: { body: { pass_through: [`a${ch}/b`, `${ch}/b`, `a/${ch}`] } } })],
   ["compare.sink.path", (ch) => ({ ...base, compare: { sink: { cluster: "d", path: `${ch}d` } } })],
+  // needs several-shadow filter
+  ["shadows[].name", (ch) => ({ role: "mirror", shadows: [{ name: `a${ch}b`, cluster: "s" }] })],
+  ["shadows[].name, first character", (ch) => ({ role: "mirror", shadows: [{ name: `${ch}b`, cluster: "s" }] })],
 ];
 
 describe("names and values agree character by character", () => {
