@@ -52,7 +52,7 @@ export function parseShadow(obj: JSON.Obj, out: ShadowConfig[]): string {
 
 /** "shadows": a non-empty list of named destinations, names and clusters unique. */
 export function parseShadows(v: JSON.Value, out: ShadowConfig[]): string {
-  if (v.type != JSON.Types.Array) return "shadows: must be a list of shadows";
+  if (v.type != JSON.Types.Array) return "shadows: must be an array of shadows";
   const items = v.get<JSON.Arr>();
   if (items.length == 0) return "shadows: must not be an empty list (leave the field out instead)";
   for (let i = 0; i < items.length; i++) {
