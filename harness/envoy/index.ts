@@ -1,108 +1,24 @@
 // One API over two ways of running real Envoy: a local process, or a container
 // through testcontainers. Both use host networking and the same absolute paths,
 // so one rendered bootstrap works for either backend.
-import { spawn, type ChildProcess } from "node:child_process";
+//   launcher.ts   the types (StartOptions, EnvoyInstance, EnvoyLauncher, EnvoyStartError)
+//   process.ts    the process backend          container.ts  the testcontainers backend
+//   binary.ts     where the Envoy binary is     bootstrap.ts  building a bootstrap
+//   stats.ts      reading /stats
 import { mkdtempSync, writeFileSync, existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { resolveEnvoyBinary } from "./envoy-binary.js";
-import { freePort } from "./ports.js";
+import { freePort } from "../net/ports.js";
+import { EnvoyStartError, type Backend, type EnvoyInstance, type EnvoyLauncher, type StartOptions } from "./launcher.js";
+import { processLauncher } from "./process.js";
+import { parseStats } from "./stats.js";
 
-export type Backend = "process" | "container";
-
-export interface StartOptions {
-  /** Envoy bootstrap, as an object (rendered to JSON). */
-  bootstrap: object;
-  /** Admin port the bootstrap listens on (127.0.0.1). */
-  adminPort: number;
-  backend?: Backend;
-  concurrency?: number;
-  logLevel?: "trace" | "debug" | "info" | "warning" | "error" | "critical";
-  /** Extra environment for Envoy (visible to Wasm through vm_config.environment_variables.host_env_keys). */
-  env?: Record<string, string>;
-  /** How long to wait for the admin endpoint to report LIVE. */
-  readyTimeoutMs?: number;
-  /** Directories Envoy must be able to read (the container bind-mounts them at the same path). */
-  mounts?: string[];
-  /** CPU list for taskset (process backend), e.g. "1": keeps Envoy off the load generator's core. */
-  cpus?: string;
-}
-
-export interface EnvoyInstance {
-  readonly backend: Backend;
-  readonly adminUrl: string;
-  /** Everything Envoy printed so far. */
-  logs(): string;
-  /** /stats as a map from stat name to value (counters and gauges). */
-  stats(filter?: string): Promise<Map<string, number>>;
-  /** Host pid of the Envoy process (for CPU and RSS readings), when known. */
-  pid(): number | undefined;
-  /** Raw text of an admin path, e.g. "/stats/prometheus". */
-  admin(path: string): Promise<string>;
-  stop(): Promise<void>;
-}
-
-/** Implemented by each backend. `run` must resolve once Envoy was launched (not yet ready). */
-export interface EnvoyLauncher {
-  run(args: {
-    configPath: string;
-    workDir: string;
-    cliArgs: string[];
-    env: Record<string, string>;
-    mounts: string[];
-    cpus?: string;
-  }): Promise<{ logs(): string; stop(): Promise<void>; exited(): number | null; pid?(): number | undefined }>;
-}
-
-export class EnvoyStartError extends Error {
-  constructor(message: string, readonly logs: string, readonly exitCode: number | null) {
-    super(`${message}\n--- envoy log ---\n${logs}`);
-  }
-}
-
-export function processLauncher(): EnvoyLauncher {
-  return {
-    async run({ cliArgs, env, cpus }) {
-      const bin = resolveEnvoyBinary();
-      const [cmd, args] = cpus ? ["taskset", ["-c", cpus, bin, ...cliArgs]] : [bin, cliArgs];
-      const child: ChildProcess = spawn(cmd, args, {
-        env: { ...process.env, ...env },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let out = "";
-      let exitCode: number | null = null;
-      child.stdout!.on("data", (d) => (out += d));
-      child.stderr!.on("data", (d) => (out += d));
-      const exited = new Promise<void>((resolve) =>
-        child.on("exit", (code, signal) => {
-          exitCode = code ?? (signal ? 128 : 1);
-          resolve();
-        }),
-      );
-      child.on("error", (e) => {
-        out += `\n[harness] spawn failed: ${e.message}\n`;
-        exitCode = 127;
-      });
-      return {
-        logs: () => out,
-        exited: () => exitCode,
-        // taskset execs Envoy in place, so the child's pid is Envoy's.
-        pid: () => child.pid,
-        async stop() {
-          if (exitCode !== null) return;
-          child.kill("SIGTERM");
-          const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-          await exited;
-          clearTimeout(timer);
-        },
-      };
-    },
-  };
-}
+export * from "./launcher.js";
+export { parseStats, waitForStats } from "./stats.js";
 
 async function launcherFor(backend: Backend): Promise<EnvoyLauncher> {
   if (backend === "process") return processLauncher();
-  const { containerLauncher } = await import("./envoy-container.js");
+  const { containerLauncher } = await import("./container.js");
   return containerLauncher();
 }
 
@@ -188,31 +104,4 @@ export async function startEnvoy(opts: StartOptions): Promise<EnvoyInstance> {
       if (existsSync(workDir)) rmSync(workDir, { recursive: true, force: true });
     },
   };
-}
-
-/** Parse Envoy's plain /stats output; histograms are skipped (they are not single numbers). */
-export function parseStats(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    const i = line.lastIndexOf(": ");
-    if (i < 0) continue;
-    const v = Number(line.slice(i + 2));
-    if (Number.isFinite(v)) out.set(line.slice(0, i), v);
-  }
-  return out;
-}
-
-/** Wait until `predicate(stats)` holds; for counters that Envoy updates asynchronously (e.g. after a shadow call returns). */
-export async function waitForStats(
-  envoy: EnvoyInstance,
-  predicate: (s: Map<string, number>) => boolean,
-  timeoutMs = 10_000,
-): Promise<Map<string, number>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = await envoy.stats();
-    if (predicate(s)) return s;
-    if (Date.now() > deadline) return s;
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

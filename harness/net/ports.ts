@@ -18,24 +18,3 @@ export function freePort(): Promise<number> {
     });
   });
 }
-
-/** `n` distinct free ports (held open together, so they cannot collide with each other). */
-export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: n }, () => {
-      const server = createServer();
-      server.unref();
-      return new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-        server.on("error", reject);
-        server.listen({ host: "127.0.0.1", port: 0, exclusive: true }, () => resolve(server));
-      });
-    }),
-  );
-  const ports = servers.map((s) => {
-    const a = s.address();
-    if (a === null || typeof a === "string") throw new Error("could not determine a free port");
-    return a.port;
-  });
-  await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
-  return ports;
-}
