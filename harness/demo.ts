@@ -1,11 +1,10 @@
 // The demo: real Envoy with the mirrorshade filter between a client and two
 // recording upstreams. Sends a few typical requests and prints, side by side,
 // what the primary and the shadow received, then the filter's counters.
-import { startEnvoyOnFreePorts, waitForStats, type Backend } from "./envoy.js";
-import { buildBootstrap } from "./bootstrap.js";
-import { startRecordingUpstream, type RecordedRequest } from "./upstreams.js";
-import { projectRoot } from "./envoy-binary.js";
-import { join } from "node:path";
+import { startEnvoyOnFreePorts, waitForStats, type Backend } from "./envoy/index.js";
+import { buildBootstrap } from "./envoy/bootstrap.js";
+import { startRecordingUpstream, type RecordedRequest } from "./net/upstreams.js";
+import { BUILD_DIR } from "./paths.js";
 
 const POLICY = {
   role: "mirror",
@@ -37,7 +36,7 @@ export async function runDemo(opts: { backend: Backend; wasm: string }): Promise
         extraClusters: [{ name: "shadow", port: shadow.port }],
         wasm: { wasmPath: opts.wasm, configuration: POLICY },
       }),
-    { backend: opts.backend, mounts: [join(projectRoot, "build")] },
+    { backend: opts.backend, mounts: [BUILD_DIR] },
   );
   try {
     const base = `http://127.0.0.1:${listenerPort}`;

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { projectRoot } from "./envoy-binary.js";
+import { projectRoot, FILTER_WASM, FILTER_WASM_SHA256, OCI_DIR } from "./paths.js";
 
 export const MEDIA = {
   manifest: "application/vnd.oci.image.manifest.v1+json",
@@ -18,8 +18,8 @@ export const MEDIA = {
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
 export function packageOci(opts: { wasm?: string; out?: string; tag?: string } = {}): { layout: string; wasmSha256: string; manifestDigest: string } {
-  const wasmPath = opts.wasm ?? join(projectRoot, "build", "mirrorshade.wasm");
-  const out = opts.out ?? join(projectRoot, "build", "oci");
+  const wasmPath = opts.wasm ?? FILTER_WASM;
+  const out = opts.out ?? OCI_DIR;
   const tag = opts.tag ?? (JSON.parse(readFileSync(join(projectRoot, "package.json"), "utf8")).version as string);
   const wasm = readFileSync(wasmPath);
   rmSync(out, { recursive: true, force: true });
@@ -48,6 +48,6 @@ export function packageOci(opts: { wasm?: string; out?: string; tag?: string } =
     JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: MEDIA.manifest, ...m, annotations: { "org.opencontainers.image.ref.name": tag } }] }),
   );
   const wasmSha256 = sha256(wasm);
-  writeFileSync(join(projectRoot, "build", "mirrorshade.wasm.sha256"), `${wasmSha256}  mirrorshade.wasm\n`);
+  writeFileSync(FILTER_WASM_SHA256, `${wasmSha256}  mirrorshade.wasm\n`);
   return { layout: out, wasmSha256, manifestDigest: m.digest };
 }

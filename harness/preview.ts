@@ -1,7 +1,7 @@
 // `mirrorshade preview`: runs requests through the compiled filter in the host
 // emulator and shows, per request, whether it would be mirrored, why, and what
 // the shadow and the primary would receive. Same .wasm as Envoy loads.
-import { ProxyWasmHost, type HeaderList, type DispatchedCall } from "./host.js";
+import { ProxyWasmHost, type HeaderList, type DispatchedCall } from "./emulator/index.js";
 
 export interface PreviewRequest {
   method?: string;

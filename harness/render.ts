@@ -3,7 +3,8 @@
 // The files under envoy/ and istio/ are this command's output for examples/
 // (test/e2e/render.test.ts checks they are current).
 import { stringify } from "yaml";
-import { buildBootstrap, wasmHttpFilter, type ClusterSpec } from "./bootstrap.js";
+import { buildBootstrap, wasmHttpFilter, type ClusterSpec } from "./envoy/bootstrap.js";
+import { FILTER_WASM_RELATIVE } from "./paths.js";
 
 export type Role = "mirror" | "upstream" | "shadow" | "egress-guard";
 
@@ -25,7 +26,7 @@ export interface RenderOptions {
 }
 
 export const DEFAULTS: RenderOptions = {
-  wasmPath: "build/mirrorshade.wasm",
+  wasmPath: FILTER_WASM_RELATIVE,
   namespace: "default",
   service: "payments",
   shadowService: "payments-v2",

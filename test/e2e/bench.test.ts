@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
-import { projectRoot } from "../../harness/envoy-binary.js";
+import { projectRoot } from "../../harness/paths.js";
 
 describe("mirrorshade bench --quick", () => {
   it("writes every scenario with positive throughput and finite latencies and ratios", () => {

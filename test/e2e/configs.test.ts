@@ -6,8 +6,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { parse } from "yaml";
-import { projectRoot, resolveEnvoyBinary } from "../../harness/envoy-binary.js";
-import { validatePolicy } from "../../harness/cli.js";
+import { projectRoot } from "../../harness/paths.js";
+import { resolveEnvoyBinary } from "../../harness/envoy/binary.js";
+import { validatePolicy } from "../../harness/validate.js";
 
 const KEY_ENV = { MIRRORSHADE_HASH_KEY: "0123456789abcdef0123456789abcdef" };
 const files = (dir: string) => readdirSync(join(projectRoot, dir)).filter((f) => f.endsWith(".yaml")).map((f) => join(dir, f));

@@ -3,9 +3,9 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EnvoyStartError, startEnvoy, type EnvoyInstance } from "../../harness/envoy.js";
-import { projectRoot } from "../../harness/envoy-binary.js";
-import { freePort } from "../../harness/ports.js";
+import { EnvoyStartError, startEnvoy, type EnvoyInstance } from "../../harness/envoy/index.js";
+import { projectRoot } from "../../harness/paths.js";
+import { freePort } from "../../harness/net/ports.js";
 
 const CI = process.env.CI === "true";
 

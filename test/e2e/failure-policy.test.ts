@@ -2,9 +2,9 @@
 // failure setting. This is why mirrorshade's configs use `fail_open: true`: only
 // then does a filter fault leave the production request that hit it unharmed.
 import { describe, it, expect } from "vitest";
-import { startEnvoyOnFreePorts } from "../../harness/envoy.js";
-import { buildBootstrap, type WasmFilterSpec } from "../../harness/bootstrap.js";
-import { startRecordingUpstream } from "../../harness/upstreams.js";
+import { startEnvoyOnFreePorts } from "../../harness/envoy/index.js";
+import { buildBootstrap, type WasmFilterSpec } from "../../harness/envoy/bootstrap.js";
+import { startRecordingUpstream } from "../../harness/net/upstreams.js";
 import { compileFixture } from "../support/fixtures.js";
 import { http1 } from "./fixture.js";
 import { dirname } from "node:path";

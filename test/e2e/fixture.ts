@@ -3,14 +3,13 @@
 import { onTestFailed, afterEach } from "vitest";
 import { request as httpRequest } from "node:http";
 import { connect as http2Connect, constants as h2 } from "node:http2";
-import { startEnvoyOnFreePorts, waitForStats, type Backend, type EnvoyInstance } from "../../harness/envoy.js";
-import { buildBootstrap, type BootstrapSpec } from "../../harness/bootstrap.js";
-import { startRecordingUpstream, type RecordingUpstream } from "../../harness/upstreams.js";
-import { freePort } from "../../harness/ports.js";
-import { projectRoot } from "../../harness/envoy-binary.js";
-import { join } from "node:path";
+import { startEnvoyOnFreePorts, waitForStats, type Backend, type EnvoyInstance } from "../../harness/envoy/index.js";
+import { buildBootstrap, type BootstrapSpec } from "../../harness/envoy/bootstrap.js";
+import { startRecordingUpstream, type RecordingUpstream } from "../../harness/net/upstreams.js";
+import { freePort } from "../../harness/net/ports.js";
+import { BUILD_DIR, FILTER_WASM } from "../../harness/paths.js";
 
-export const WASM = join(projectRoot, "build", "mirrorshade.wasm");
+export const WASM = FILTER_WASM;
 
 export interface Rig {
   envoy: EnvoyInstance;
@@ -57,7 +56,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
   try {
     ({ envoy, listenerPort } = await startEnvoyOnFreePorts(bootstrap, {
       backend: opts.backend,
-      mounts: [join(projectRoot, "build")],
+      mounts: [BUILD_DIR],
       concurrency: opts.concurrency,
       env: opts.env,
     }));

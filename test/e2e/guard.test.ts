@@ -4,10 +4,10 @@
 // in front of the apps, the egress guard on the apps' outbound path.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { createServer, request, type Server } from "node:http";
-import { startEnvoyOnFreePorts, type EnvoyInstance } from "../../harness/envoy.js";
-import { buildBootstrap } from "../../harness/bootstrap.js";
-import { startRecordingUpstream, type RecordingUpstream } from "../../harness/upstreams.js";
-import { projectRoot } from "../../harness/envoy-binary.js";
+import { startEnvoyOnFreePorts, type EnvoyInstance } from "../../harness/envoy/index.js";
+import { buildBootstrap } from "../../harness/envoy/bootstrap.js";
+import { startRecordingUpstream, type RecordingUpstream } from "../../harness/net/upstreams.js";
+import { projectRoot } from "../../harness/paths.js";
 import { e2eBackends } from "./backends.js";
 import { http1, WASM, S } from "./fixture.js";
 import { join } from "node:path";

@@ -8,10 +8,10 @@
 import { describe, it, expect, afterEach } from "vitest";
 import { join } from "node:path";
 import { renderIstio, DEFAULTS, type RenderOptions } from "../../harness/render.js";
-import { startEnvoyOnFreePorts } from "../../harness/envoy.js";
-import { buildBootstrap, type WasmFilterSpec } from "../../harness/bootstrap.js";
-import { startRecordingUpstream, type RecordingUpstream } from "../../harness/upstreams.js";
-import { projectRoot } from "../../harness/envoy-binary.js";
+import { startEnvoyOnFreePorts } from "../../harness/envoy/index.js";
+import { buildBootstrap, type WasmFilterSpec } from "../../harness/envoy/bootstrap.js";
+import { startRecordingUpstream, type RecordingUpstream } from "../../harness/net/upstreams.js";
+import { projectRoot } from "../../harness/paths.js";
 import { http1, WASM, S } from "./fixture.js";
 import { readFileSync } from "node:fs";
 

@@ -5,7 +5,7 @@ import { describe, it, expect, beforeAll, afterAll, beforeEach } from "vitest";
 import { randomBytes, createHash } from "node:crypto";
 import { startRig, printLogsOnFailure, printLogsAfterFailures, http1, h2c, comparableHeaders, S, type Rig } from "./fixture.js";
 import { e2eBackends } from "./backends.js";
-import { EnvoyStartError } from "../../harness/envoy.js";
+import { EnvoyStartError } from "../../harness/envoy/index.js";
 
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 

@@ -3,10 +3,10 @@
 // http_filters), "shadow" at a second Envoy in front of the shadow app. The
 // primary gets the original; the shadow app gets the scrubbed, tagged copy.
 import { describe, it, expect, afterEach } from "vitest";
-import { startEnvoyOnFreePorts, type EnvoyInstance } from "../../harness/envoy.js";
-import { buildBootstrap, wasmHttpFilter } from "../../harness/bootstrap.js";
-import { startRecordingUpstream, type RecordingUpstream } from "../../harness/upstreams.js";
-import { projectRoot } from "../../harness/envoy-binary.js";
+import { startEnvoyOnFreePorts, type EnvoyInstance } from "../../harness/envoy/index.js";
+import { buildBootstrap, wasmHttpFilter } from "../../harness/envoy/bootstrap.js";
+import { startRecordingUpstream, type RecordingUpstream } from "../../harness/net/upstreams.js";
+import { projectRoot } from "../../harness/paths.js";
 import { e2eBackends } from "./backends.js";
 import { http1, WASM, S } from "./fixture.js";
 import { join } from "node:path";

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { startRig, printLogsAfterFailures, http1, h2c, S, type Rig } from "./fixture.js";
 import { e2eBackends } from "./backends.js";
-import { projectRoot } from "../../harness/envoy-binary.js";
+import { projectRoot } from "../../harness/paths.js";
 
 const KEY = "e2e-hash-key-0123456789abcdef";
 const token = (v: string) => "hmac:" + createHmac("sha256", KEY).update(v).digest().subarray(0, 16).toString("hex");

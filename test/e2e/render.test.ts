@@ -11,8 +11,8 @@ import { DestinationRule } from "@kubernetes-models/istio/networking.istio.io/v1
 import { ServiceEntry } from "@kubernetes-models/istio/networking.istio.io/v1/ServiceEntry";
 import { Sidecar } from "@kubernetes-models/istio/networking.istio.io/v1/Sidecar";
 import { renderEnvoy, renderIstioYaml, renderIstio, RenderError, DEFAULTS } from "../../harness/render.js";
-import { projectRoot } from "../../harness/envoy-binary.js";
-import { startEnvoyOnFreePorts } from "../../harness/envoy.js";
+import { projectRoot } from "../../harness/paths.js";
+import { startEnvoyOnFreePorts } from "../../harness/envoy/index.js";
 
 const example = (role: string) => JSON.parse(readFileSync(join(projectRoot, "examples", `${role}.json`), "utf8"));
 const file = (dir: string, role: string) => readFileSync(join(projectRoot, dir, `${role}.yaml`), "utf8");

@@ -3,9 +3,9 @@
 // what the upstream received. Without the patch the probe does not compile, or the
 // probe line shows the defect.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { startEnvoyOnFreePorts, type EnvoyInstance } from "../../harness/envoy.js";
-import { buildBootstrap } from "../../harness/bootstrap.js";
-import { startRecordingUpstream, type RecordingUpstream } from "../../harness/upstreams.js";
+import { startEnvoyOnFreePorts, type EnvoyInstance } from "../../harness/envoy/index.js";
+import { buildBootstrap } from "../../harness/envoy/bootstrap.js";
+import { startRecordingUpstream, type RecordingUpstream } from "../../harness/net/upstreams.js";
 import { compileFixture } from "../support/fixtures.js";
 import { http1 } from "./fixture.js";
 import { dirname } from "node:path";

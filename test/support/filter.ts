@@ -1,10 +1,7 @@
 // Drives the compiled filter through the host emulator, request by request, the
 // way Envoy calls it: headers, body in chunks, trailers, stream end.
-import { join } from "node:path";
-import { ProxyWasmHost, type HeaderList, type DispatchedCall, type HttpStream } from "../../harness/host.js";
-import { projectRoot } from "../../harness/envoy-binary.js";
-
-export const FILTER_WASM = join(projectRoot, "build", "mirrorshade.wasm");
+import { ProxyWasmHost, type HeaderList, type DispatchedCall, type HttpStream } from "../../harness/emulator/index.js";
+import { FILTER_WASM } from "../../harness/paths.js";
 
 export async function loadFilter(config: object | string, opts: { env?: Record<string, string>; logLevel?: number; clusters?: string[]; now?: () => bigint } = {}) {
   const host = await ProxyWasmHost.load({

@@ -3,7 +3,7 @@
 // ignore paths and numeric tolerance; only real differences are reported, hashed.
 import { describe, it, expect } from "vitest";
 import { loadFilter, send } from "../support/filter.js";
-import type { ProxyWasmHost, HeaderList } from "../../harness/host.js";
+import type { ProxyWasmHost, HeaderList } from "../../harness/emulator/index.js";
 
 const POLICY = {
   role: "mirror",

@@ -3,7 +3,7 @@
 // not copies pass untouched (shadow role).
 import { describe, it, expect } from "vitest";
 import { loadFilter, header, text } from "../support/filter.js";
-import type { HeaderList, ProxyWasmHost } from "../../harness/host.js";
+import type { HeaderList, ProxyWasmHost } from "../../harness/emulator/index.js";
 
 const REDACT = {
   headers: { drop: ["authorization"], mask: ["x-api-key"] },

@@ -3,10 +3,9 @@
 // exports Envoy looks for are there.
 import { describe, it, expect } from "vitest";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { projectRoot } from "../../harness/envoy-binary.js";
+import { FILTER_WASM } from "../../harness/paths.js";
 import { compileFixture } from "../support/fixtures.js";
-import { ProxyWasmHost } from "../../harness/host.js";
+import { ProxyWasmHost } from "../../harness/emulator/index.js";
 
 // Host functions of proxy-wasm ABI 0.2.0 as Envoy 1.40 provides them, plus the WASI calls it implements.
 // ABI 0.2.1 adds proxy_get_log_level; Envoy refuses a 0.2.0 module that imports it.
@@ -31,7 +30,7 @@ function describeModule(path: string) {
 }
 
 describe.each([
-  ["the filter", join(projectRoot, "build", "mirrorshade.wasm")],
+  ["the filter", FILTER_WASM],
   ["the SDK probe (uses every patched SDK call)", "probe"],
 ])("%s", (_name, which) => {
   const path = which === "probe" ? compileFixture("sdk-probe") : which;

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { execFileSync, spawnSync } from "node:child_process";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { parse, parseAllDocuments } from "yaml";
-import { projectRoot } from "../../harness/envoy-binary.js";
+import { projectRoot } from "../../harness/paths.js";
 import { loadFilter } from "../support/filter.js";
 import { invalidPolicies, invalidGuardPolicies, moreInvalidPolicies, validPolicies, POLICY_ENV } from "../support/policy-cases.js";
 

@@ -6,8 +6,8 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadFilter, send, header } from "../support/filter.js";
-import { projectRoot } from "../../harness/envoy-binary.js";
-import type { HeaderList } from "../../harness/host.js";
+import { projectRoot } from "../../harness/paths.js";
+import type { HeaderList } from "../../harness/emulator/index.js";
 
 const base = { role: "mirror", shadow: { cluster: "shadow" } };
 const withSelect = (select: object) => ({ ...base, select });

@@ -6,7 +6,7 @@ import { writeFileSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { createHash } from "node:crypto";
-import { projectRoot } from "../../harness/envoy-binary.js";
+import { projectRoot } from "../../../../harness/paths.js";
 
 const KEY = "0123456789abcdef0123456789abcdef";
 const dir = mkdtempSync(join(tmpdir(), "mirrorshade-preview-"));

@@ -1,6 +1,7 @@
 // The options of the mirrorshade commands, read one way for all of them: an
 // unknown option or a missing value is refused by name before anything runs
 // (a typo must not start a 20-minute benchmark with the defaults).
+import { readFileSync, existsSync } from "node:fs";
 
 /** A command-line mistake; its message names what is wrong, and the command prints its usage. */
 export class UsageError extends Error {}
@@ -49,4 +50,14 @@ export function parseOptions(args: string[], spec: OptionSpec): Options {
     i++;
   }
   return new Options(given);
+}
+
+/** A JSON file named by an option; a missing or unparsable file is a UsageError naming the option (`what`). */
+export function readJson(file: string, what: string): unknown {
+  if (!existsSync(file)) throw new UsageError(`${what} ${file}: no such file`);
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new UsageError(`${what} ${file}: not valid JSON (${(e as Error).message})`);
+  }
 }

@@ -13,7 +13,7 @@
 // the caller never calls stop().
 import { resolve } from "node:path";
 import type { Readable } from "node:stream";
-import type { EnvoyLauncher } from "./envoy.js";
+import type { EnvoyLauncher } from "./launcher.js";
 
 export const DEFAULT_ENVOY_IMAGE = "envoyproxy/envoy:v1.40-latest";
 

@@ -5,9 +5,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { cpus } from "node:os";
-import { ProxyWasmHost } from "./host.js";
-import { projectRoot } from "./envoy-binary.js";
-import { parseOptions } from "./args.js";
+import { ProxyWasmHost } from "../emulator/index.js";
+import { projectRoot, FILTER_WASM } from "../paths.js";
+import { parseOptions } from "../cli/args.js";
 
 /** A realistic order document of about `size` bytes, with a few sensitive fields per record. */
 export function sampleJson(size: number): string {
@@ -38,7 +38,7 @@ interface Row {
 
 async function measure(policy: object, body: Uint8Array, minMs: number): Promise<{ n: number; ms: number }> {
   const host = await ProxyWasmHost.load({
-    wasm: join(projectRoot, "build", "mirrorshade.wasm"),
+    wasm: FILTER_WASM,
     pluginConfig: JSON.stringify(policy),
     logLevel: 3,
   });

@@ -1,11 +1,10 @@
-// Tests for harness/host.ts against a raw-ABI AssemblyScript fixture (test/fixtures/echo-filter.ts).
+// Tests for harness/emulator/ against a raw-ABI AssemblyScript fixture (test/fixtures/echo-filter.ts).
 // Expectations marked "Envoy 1.40" were checked against a real Envoy running the same fixture.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import {
   ProxyWasmHost,
   feedBody,
@@ -15,9 +14,10 @@ import {
   WasmResult,
   type HeaderList,
   type HostOptions,
-} from "../../harness/host.js";
+} from "../../../../harness/emulator/index.js";
+import { projectRoot } from "../../../../harness/paths.js";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const root = projectRoot;
 const asc = join(root, "node_modules", ".bin", "asc");
 let scratch = "";
 let echoWasm: Uint8Array;

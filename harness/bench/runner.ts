@@ -1,114 +1,25 @@
-// `mirrorshade bench`: what mirroring costs the primary path. Real Envoy
+// Running the bench: what mirroring costs the primary path. Real Envoy
 // (--concurrency 1, pinned to core 1; the load generator, the upstreams and this
 // harness on core 0), the same upstreams and load for every scenario, scenarios
 // interleaved round by round so drift hits them all alike. Numbers, not pass/fail.
-import { writeFileSync, mkdirSync, readFileSync, mkdtempSync, rmSync, existsSync } from "node:fs";
+import { writeFileSync, readFileSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { cpus as cpuInfo, totalmem, tmpdir } from "node:os";
 import { execFileSync } from "node:child_process";
-import { startEnvoyOnFreePorts, type EnvoyInstance, type Backend } from "./envoy.js";
-import { buildBootstrap, wasmHttpFilter, type BootstrapSpec } from "./bootstrap.js";
-import { freePort } from "./ports.js";
-import { parseOptions, UsageError, type Options } from "./args.js";
-import { projectRoot, resolveEnvoyBinary } from "./envoy-binary.js";
-import { startBenchUpstream, type BenchUpstream, type ShadowFault } from "./bench-upstream.js";
-import { openLoop, closedLoop, fixedCount, percentile, type LoadSpec } from "./bench-load.js";
-import { toMarkdown, toSvg, summary, FIELDS, type BenchReport, type ScenarioStats, type Measure, type Ratio } from "./bench-report.js";
-import { sampleJson } from "./bench-redact.js";
+import { startEnvoyOnFreePorts, type EnvoyInstance, type Backend } from "../envoy/index.js";
+import { resolveEnvoyBinary } from "../envoy/binary.js";
+import { freePort } from "../net/ports.js";
+import { BUILD_DIR } from "../paths.js";
+import { startBenchUpstream, type BenchUpstream, type ShadowFault } from "./upstream.js";
+import { openLoop, closedLoop, fixedCount, percentile, type LoadSpec } from "./load.js";
+import { FIELDS, type BenchReport, type ScenarioStats, type Measure, type Ratio } from "./report.js";
+import { sampleJson } from "./redact.js";
+import { benchWasm, bootstrapFor, scenariosFor, MIRROR_POLICY, EMPTY_POLICY, LUA, type Load, type Scenario } from "./scenarios.js";
 
-let WASM = join(projectRoot, "build", "mirrorshade.wasm");
-const KEY = "bench-hash-key-0123456789abcdef";
 const ENVOY_CPU = "1";
 const LOAD_CPU = "0";
 /** CPU seconds that other processes may use during a measurement (of `seconds`) before it is taken again; the margin covers tick rounding. */
 const foreignLimit = (seconds: number) => 0.2 + 0.1 * seconds;
-
-export const SCENARIOS = ["floor", "native", "native_lua", "mirrorshade", "mirrorshade_empty", "native_upstream", "mirrorshade_copy", "mirrorshade_no_detectors", "wasm_noop", "wasm_dispatch"] as const;
-export type Scenario = (typeof SCENARIOS)[number];
-/** What the spec compares; the attribution scenarios only say where mirrorshade's cost goes. */
-const CORE: readonly Scenario[] = ["floor", "native", "native_lua", "mirrorshade", "mirrorshade_empty"];
-const ATTRIBUTION: readonly Scenario[] = ["mirrorshade_copy", "mirrorshade_no_detectors"];
-/** The lower-bound probes run on every 1 KB load, beside the targets they bound. */
-const PROBES: readonly Scenario[] = ["wasm_noop", "wasm_dispatch"];
-/** Lower-bound probes (bench/probes): raw proxy-wasm modules with no SDK, built next to the filter. */
-const PROBE = (name: string) => join(projectRoot, "build", `probe-${name}.wasm`);
-
-/** examples/redact.json with the hash key inline, its card path widened to every record ($..), as the sample body nests cards. */
-const EXAMPLE = JSON.parse(readFileSync(join(projectRoot, "examples", "redact.json"), "utf8")) as { redact: { json: { mask: string[] }; detectors: string[] } & Record<string, unknown> };
-const REDACT = {
-  ...EXAMPLE.redact,
-  json: { ...EXAMPLE.redact.json, mask: EXAMPLE.redact.json.mask.map((p) => p.replace(/^\$\.card/, "$..card")) },
-  hash_key: `inline:${KEY}`,
-};
-/** The full mirror role: selection (everything passes the rules), redaction, tagging (on by default). */
-const MIRROR_POLICY = {
-  role: "mirror",
-  shadow: { cluster: "shadow", timeout_ms: 2000, max_inflight: 1024 },
-  select: { exclude: [{ path: { exact: "/healthz" } }], percent: 100 },
-  redact: REDACT,
-};
-/**
- * The VM and SDK alone: the smallest valid policy that loads the filter and runs it on every request
- * while mirroring nothing (a match rule on a header no request carries), so no copy is ever made.
- */
-const EMPTY_POLICY = { role: "mirror", shadow: { cluster: "shadow" }, select: { match: [{ header: "x-never-present-header", present: true }] } };
-/** What a team would otherwise write: the same header redaction in Lua (it cannot touch only the copy: the primary gets it too). */
-const LUA = `
-function envoy_on_request(h)
-  local hs = h:headers()
-  hs:remove("authorization")
-  hs:remove("cookie")
-  local k = hs:get("x-api-key")
-  if k then hs:replace("x-api-key", string.rep("*", #k)) end
-  local e = hs:get("x-user-email")
-  if e then hs:replace("x-user-email", "hashed") end
-end`;
-
-type Ports = { admin: number; listener: number; primary: number; shadow: number };
-
-export function bootstrapFor(s: Scenario, ports: Ports): object {
-  const base: BootstrapSpec = {
-    adminPort: ports.admin,
-    listenerPort: ports.listener,
-    primary: { name: "primary", port: ports.primary },
-    extraClusters: [{ name: "shadow", port: ports.shadow }],
-  };
-  const wasm = (configuration: object) => buildBootstrap({ ...base, wasm: { wasmPath: WASM, configuration } });
-  switch (s) {
-    case "floor":
-      return buildBootstrap(base);
-    case "native":
-      return buildBootstrap({ ...base, nativeMirror: { cluster: "shadow" } });
-    case "native_lua": {
-      const b = buildBootstrap({ ...base, nativeMirror: { cluster: "shadow" } }) as { static_resources: { listeners: { filter_chains: { filters: { typed_config: { http_filters: object[] } }[] }[] }[] } };
-      b.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.http_filters.unshift({
-        name: "envoy.filters.http.lua",
-        typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua", default_source_code: { inline_string: LUA } },
-      });
-      return b;
-    }
-    case "mirrorshade":
-      return wasm(MIRROR_POLICY);
-    case "mirrorshade_empty":
-      return wasm(EMPTY_POLICY);
-    // Attribution: the copy alone (no selection, no redaction), and the full policy without detectors.
-    case "mirrorshade_copy":
-      return wasm({ role: "mirror", shadow: { cluster: "shadow", timeout_ms: 2000, max_inflight: 1024 } });
-    case "mirrorshade_no_detectors": {
-      const { detectors: _d, ...rest } = REDACT;
-      return wasm({ ...MIRROR_POLICY, redact: rest });
-    }
-    // Lower bounds: any Wasm filter with mirrorshade's callbacks, doing nothing; and the barest dispatch_http_call mirror.
-    case "wasm_noop":
-      return buildBootstrap({ ...base, wasm: { wasmPath: PROBE("noop"), configuration: "" } });
-    case "wasm_dispatch":
-      return buildBootstrap({ ...base, wasm: { wasmPath: PROBE("dispatch"), configuration: "" } });
-    case "native_upstream": {
-      const filter = wasmHttpFilter({ wasmPath: WASM, configuration: { role: "upstream", redact: REDACT } });
-      return buildBootstrap({ ...base, extraClusters: [{ name: "shadow", port: ports.shadow, upstreamFilters: [filter] }], nativeMirror: { cluster: "shadow" } });
-    }
-  }
-}
 
 /** CPU seconds (utime + stime, all threads) and RSS of a process, from /proc. */
 function procStat(pid: number | undefined): { cpuS: number; rssMb: number } {
@@ -142,16 +53,6 @@ const busyShare = (a: ReturnType<typeof coreTimes>, b: ReturnType<typeof coreTim
   return x && y && y.total > x.total ? (y.busy - x.busy) / (y.total - x.total) : NaN;
 };
 
-export interface Load {
-  name: string;
-  kind: "open" | "closed";
-  protocol: "h1" | "h2c";
-  bodyBytes: number;
-  rps?: number;
-  /** Also run the attribution scenarios on this load. */
-  attribution?: boolean;
-}
-
 export interface BenchOptions {
   backend: Backend;
   rounds: number;
@@ -182,7 +83,7 @@ async function withEnvoy<T>(backend: Backend, scenario: Scenario, ups: Upstreams
   const shadowPort = shadowDown ? await freePort() : ups.shadow.port;
   const { envoy, listenerPort: listener } = await startEnvoyOnFreePorts(
     (admin, listener) => bootstrapFor(scenario, { admin, listener, primary: ups.primary.port, shadow: shadowPort }),
-    { backend, cpus: ENVOY_CPU, mounts: [join(projectRoot, "build"), WASM.replace(/\/[^/]*$/, "")], logLevel: "warning" },
+    { backend, cpus: ENVOY_CPU, mounts: [BUILD_DIR, benchWasm().replace(/\/[^/]*$/, "")], logLevel: "warning" },
   );
   try {
     // The container backend cannot pass taskset: pin every thread of the containerized Envoy from the host.
@@ -249,10 +150,6 @@ const range = (xs: number[]): [number, number] => {
   const s = xs.filter(Number.isFinite);
   return s.length ? [Math.min(...s), Math.max(...s)] : [NaN, NaN];
 };
-
-export function scenariosFor(load: Load, scenarios: readonly Scenario[]): Scenario[] {
-  return scenarios.filter((s) => (!ATTRIBUTION.includes(s) || load.attribution) && (!PROBES.includes(s) || load.bodyBytes === 1024));
-}
 
 /** Ratios of a to b in each round, then their median and spread over rounds. */
 function roundRatio(a: Measure[], b: Measure[]): Ratio {
@@ -440,134 +337,11 @@ function generatorVersion(): string {
   }
 }
 
-export const FULL_LOADS: Load[] = [
-  { name: "open 500 rps h1 1KB", kind: "open", protocol: "h1", bodyBytes: 1024, rps: 500, attribution: true },
-  { name: "open 2000 rps h1 1KB", kind: "open", protocol: "h1", bodyBytes: 1024, rps: 2000, attribution: true },
-  { name: "open 500 rps h1 0B", kind: "open", protocol: "h1", bodyBytes: 0, rps: 500 },
-  { name: "open 500 rps h1 16KB", kind: "open", protocol: "h1", bodyBytes: 16384, rps: 500 },
-  { name: "open 500 rps h2c 1KB", kind: "open", protocol: "h2c", bodyBytes: 1024, rps: 500 },
-  { name: "open 2000 rps h2c 1KB", kind: "open", protocol: "h2c", bodyBytes: 1024, rps: 2000 },
-  { name: "saturation h1 1KB", kind: "closed", protocol: "h1", bodyBytes: 1024, attribution: true },
-  { name: "saturation h2c 1KB", kind: "closed", protocol: "h2c", bodyBytes: 1024 },
-  { name: "saturation h1 16KB", kind: "closed", protocol: "h1", bodyBytes: 16384 },
-];
-
-export const QUICK_LOADS: Load[] = [
-  { name: "open 500 rps h1 1KB", kind: "open", protocol: "h1", bodyBytes: 1024, rps: 500 },
-  { name: "saturation h1 1KB", kind: "closed", protocol: "h1", bodyBytes: 1024 },
-];
-
 /** Keep this process (the harness, its upstreams) and so its children on the load generator's core; Envoy pins itself to its own. */
-function pinSelf(): void {
+export function pinSelf(): void {
   try {
     execFileSync("taskset", ["-a", "-p", "-c", LOAD_CPU, String(process.pid)], { stdio: "ignore" });
   } catch {
     /* taskset missing: run unpinned */
   }
-}
-
-export const BENCH_USAGE = `usage: mirrorshade bench [options]
-  --quick              a short run (1 round, 1.5 s per measurement, two loads, the core scenarios)
-  --json FILE          also write the compact JSON summary to FILE
-  --container          Envoy in a container (testcontainers) instead of a process
-  --rounds N           interleaved rounds (default 3)
-  --seconds S          seconds per measurement (default 5)
-  --soak N             requests in the soak run (default 1000000; 0 skips it)
-  --no-faults          skip the shadow fault runs
-  --wasm FILE          the filter module to measure (default build/mirrorshade.wasm)
-  --scenarios A,B      only these scenarios: ${SCENARIOS.join(", ")}
-  --loads TEXT         only the loads whose name contains TEXT, e.g. "saturation h1"
-  --out DIR            where results.md, results.json and latency.svg go
-                       (default bench/results for a full run, a temporary folder otherwise)
-`;
-
-/** Reads the bench options and checks their values; a mistake is a UsageError that names it. */
-export function parseBenchArgs(args: string[]): Options {
-  const o = parseOptions(args, {
-    switches: ["quick", "container", "no-faults"],
-    values: ["json", "rounds", "seconds", "soak", "wasm", "scenarios", "loads", "out"],
-  });
-  for (const n of ["rounds", "seconds", "soak"]) {
-    const v = o.get(n);
-    if (v !== undefined && !(Number(v) >= (n === "soak" ? 0 : 1e-9) && Number.isFinite(Number(v)))) throw new UsageError(`--${n} must be a ${n === "soak" ? "number ≥ 0" : "positive number"}, not "${v}"`);
-  }
-  const unknown = (o.get("scenarios") ?? "").split(",").filter((s) => s && !(SCENARIOS as readonly string[]).includes(s));
-  if (unknown.length) throw new UsageError(`unknown scenario ${unknown.map((s) => `"${s}"`).join(", ")} in --scenarios (known: ${SCENARIOS.join(", ")})`);
-  const loads = o.get("loads");
-  if (loads !== undefined && !FULL_LOADS.concat(QUICK_LOADS).some((l) => l.name.includes(loads))) throw new UsageError(`--loads "${loads}" matches no load (loads: ${FULL_LOADS.map((l) => l.name).join("; ")})`);
-  const wasm = o.get("wasm");
-  if (wasm !== undefined && !existsSync(wasm)) throw new UsageError(`--wasm ${wasm}: no such file`);
-  return o;
-}
-
-export async function benchCommand(args: string[]): Promise<number> {
-  if (args.includes("--help") || args.includes("-h")) {
-    process.stdout.write(BENCH_USAGE);
-    return 0;
-  }
-  let parsed: Options;
-  try {
-    parsed = parseBenchArgs(args);
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    console.error(`mirrorshade bench: ${e.message}\n${BENCH_USAGE}`);
-    return 2;
-  }
-  const opt = (name: string) => parsed.get(name);
-  const quick = parsed.has("quick");
-  const jsonFile = opt("json");
-  const rounds = Number(opt("rounds") ?? (quick ? 1 : 3));
-  const seconds = Number(opt("seconds") ?? (quick ? 1.5 : 5));
-  const soakRequests = Number(opt("soak") ?? (quick ? 3000 : 1_000_000));
-  // Comparing two builds: --wasm other.wasm; a subset: --scenarios a,b --loads saturation.
-  if (opt("wasm")) WASM = opt("wasm")!;
-  const only = opt("scenarios")?.split(",");
-  const loadFilter = opt("loads");
-  const partial = Boolean(only || loadFilter);
-  pinSelf();
-  const started = Date.now();
-  const report = await runBench({
-    backend: parsed.has("container") ? "container" : "process",
-    rounds,
-    seconds,
-    loads: (quick ? QUICK_LOADS : FULL_LOADS).filter((l) => !loadFilter || l.name.includes(loadFilter)),
-    scenarios: only ? SCENARIOS.filter((s) => only.includes(s)) : quick ? CORE : SCENARIOS,
-    faults: !partial && !parsed.has("no-faults"),
-    faultSeconds: quick ? 1 : seconds,
-    soakRequests: partial ? 0 : soakRequests,
-    progress: (l) => console.log(l),
-  });
-  report.wall_s = (Date.now() - started) / 1000;
-  report.command = `mirrorshade bench ${args.join(" ")}`.trim();
-  // Only a full run replaces the results kept in the tree.
-  const outDir = opt("out") ?? (quick || partial ? join(tmpdir(), "mirrorshade-bench-partial") : join(projectRoot, "bench", "results"));
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, "results.json"), JSON.stringify(report, null, 2) + "\n");
-  writeFileSync(join(outDir, "results.md"), toMarkdown(report));
-  writeFileSync(join(outDir, "latency.svg"), toSvg(report));
-  if (jsonFile) writeFileSync(jsonFile, JSON.stringify(quickJson(report), null, 2) + "\n");
-  console.log(`\n${summary(report)}\nwritten: ${outDir}/results.md, results.json, latency.svg${jsonFile ? `; ${jsonFile}` : ""}`);
-  return 0;
-}
-
-/** The compact JSON of `bench --quick --json FILE`: latency from the first fixed-rate load, throughput from the first saturation load. */
-export function quickJson(r: BenchReport) {
-  const open = r.loads.find((l) => l.kind === "open")!.name;
-  const closed = r.loads.find((l) => l.kind === "closed")!.name;
-  const scenarios: Record<string, { p50_ms: number; p99_ms: number; rps: number; cpu_s_per_1k: number; rss_mb: number }> = {};
-  for (const s of r.scenarios) {
-    const o = r.stats[open][s];
-    const c = r.stats[closed][s];
-    if (!o || !c) continue;
-    scenarios[s] = { p50_ms: o.p50_ms, p99_ms: o.p99_ms, rps: c.rps, cpu_s_per_1k: c.cpu_s_per_1k, rss_mb: c.rss_mb };
-  }
-  const ratio = (key: string) => {
-    const lat = r.ratios[open][key];
-    const thr = r.ratios[closed][key];
-    return { p50: lat?.p50 ?? NaN, p99: lat?.p99 ?? NaN, rps: thr?.rps ?? NaN };
-  };
-  return {
-    scenarios,
-    ratios: { "mirrorshade/native": ratio("mirrorshade/native"), "mirrorshade/native_lua": ratio("mirrorshade/native_lua"), "mirrorshade_empty/floor": ratio("mirrorshade_empty/floor") },
-  };
 }

@@ -1,6 +1,6 @@
 // The one option reader every mirrorshade command uses.
 import { describe, it, expect } from "vitest";
-import { parseOptions, UsageError } from "../../harness/args.js";
+import { parseOptions, UsageError } from "../../../../harness/cli/args.js";
 
 const spec = { values: ["input", "out"], switches: ["container"], repeated: ["input"] };
 

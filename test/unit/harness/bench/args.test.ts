@@ -1,7 +1,8 @@
 // The bench's options: a typo or an unknown scenario is refused with its name
 // before anything starts (a full run takes 20 minutes).
 import { describe, it, expect } from "vitest";
-import { parseBenchArgs, SCENARIOS } from "../../harness/bench.js";
+import { parseBenchArgs } from "../../../../harness/bench/command.js";
+import { SCENARIOS } from "../../../../harness/bench/scenarios.js";
 
 describe("mirrorshade bench options", () => {
   it.each([

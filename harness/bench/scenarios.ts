@@ -1,0 +1,133 @@
+// What the bench measures: the scenarios (each an Envoy bootstrap: no filter, native
+// mirroring, Lua, mirrorshade with its policies, the lower-bound probes) and the loads.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { buildBootstrap, wasmHttpFilter, type BootstrapSpec } from "../envoy/bootstrap.js";
+import { FILTER_WASM, probeWasm, projectRoot } from "../paths.js";
+
+let WASM = FILTER_WASM;
+/** The filter module the mirrorshade scenarios load. */
+export const benchWasm = (): string => WASM;
+/** Measure another build instead (bench --wasm FILE). */
+export function useBenchWasm(file: string): void {
+  WASM = file;
+}
+const KEY = "bench-hash-key-0123456789abcdef";
+
+export const SCENARIOS = ["floor", "native", "native_lua", "mirrorshade", "mirrorshade_empty", "native_upstream", "mirrorshade_copy", "mirrorshade_no_detectors", "wasm_noop", "wasm_dispatch"] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+/** What the spec compares; the attribution scenarios only say where mirrorshade's cost goes. */
+export const CORE: readonly Scenario[] = ["floor", "native", "native_lua", "mirrorshade", "mirrorshade_empty"];
+const ATTRIBUTION: readonly Scenario[] = ["mirrorshade_copy", "mirrorshade_no_detectors"];
+/** The lower-bound probes run on every 1 KB load, beside the targets they bound. */
+const PROBES: readonly Scenario[] = ["wasm_noop", "wasm_dispatch"];
+/** Lower-bound probes (bench/probes): raw proxy-wasm modules with no SDK, built next to the filter. */
+const PROBE = probeWasm;
+
+/** examples/redact.json with the hash key inline, its card path widened to every record ($..), as the sample body nests cards. */
+const EXAMPLE = JSON.parse(readFileSync(join(projectRoot, "examples", "redact.json"), "utf8")) as { redact: { json: { mask: string[] }; detectors: string[] } & Record<string, unknown> };
+const REDACT = {
+  ...EXAMPLE.redact,
+  json: { ...EXAMPLE.redact.json, mask: EXAMPLE.redact.json.mask.map((p) => p.replace(/^\$\.card/, "$..card")) },
+  hash_key: `inline:${KEY}`,
+};
+/** The full mirror role: selection (everything passes the rules), redaction, tagging (on by default). */
+export const MIRROR_POLICY = {
+  role: "mirror",
+  shadow: { cluster: "shadow", timeout_ms: 2000, max_inflight: 1024 },
+  select: { exclude: [{ path: { exact: "/healthz" } }], percent: 100 },
+  redact: REDACT,
+};
+/**
+ * The VM and SDK alone: the smallest valid policy that loads the filter and runs it on every request
+ * while mirroring nothing (a match rule on a header no request carries), so no copy is ever made.
+ */
+export const EMPTY_POLICY = { role: "mirror", shadow: { cluster: "shadow" }, select: { match: [{ header: "x-never-present-header", present: true }] } };
+/** What a team would otherwise write: the same header redaction in Lua (it cannot touch only the copy: the primary gets it too). */
+export const LUA = `
+function envoy_on_request(h)
+  local hs = h:headers()
+  hs:remove("authorization")
+  hs:remove("cookie")
+  local k = hs:get("x-api-key")
+  if k then hs:replace("x-api-key", string.rep("*", #k)) end
+  local e = hs:get("x-user-email")
+  if e then hs:replace("x-user-email", "hashed") end
+end`;
+
+type Ports = { admin: number; listener: number; primary: number; shadow: number };
+
+export function bootstrapFor(s: Scenario, ports: Ports): object {
+  const base: BootstrapSpec = {
+    adminPort: ports.admin,
+    listenerPort: ports.listener,
+    primary: { name: "primary", port: ports.primary },
+    extraClusters: [{ name: "shadow", port: ports.shadow }],
+  };
+  const wasm = (configuration: object) => buildBootstrap({ ...base, wasm: { wasmPath: WASM, configuration } });
+  switch (s) {
+    case "floor":
+      return buildBootstrap(base);
+    case "native":
+      return buildBootstrap({ ...base, nativeMirror: { cluster: "shadow" } });
+    case "native_lua": {
+      const b = buildBootstrap({ ...base, nativeMirror: { cluster: "shadow" } }) as { static_resources: { listeners: { filter_chains: { filters: { typed_config: { http_filters: object[] } }[] }[] }[] } };
+      b.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.http_filters.unshift({
+        name: "envoy.filters.http.lua",
+        typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua", default_source_code: { inline_string: LUA } },
+      });
+      return b;
+    }
+    case "mirrorshade":
+      return wasm(MIRROR_POLICY);
+    case "mirrorshade_empty":
+      return wasm(EMPTY_POLICY);
+    // Attribution: the copy alone (no selection, no redaction), and the full policy without detectors.
+    case "mirrorshade_copy":
+      return wasm({ role: "mirror", shadow: { cluster: "shadow", timeout_ms: 2000, max_inflight: 1024 } });
+    case "mirrorshade_no_detectors": {
+      const { detectors: _d, ...rest } = REDACT;
+      return wasm({ ...MIRROR_POLICY, redact: rest });
+    }
+    // Lower bounds: any Wasm filter with mirrorshade's callbacks, doing nothing; and the barest dispatch_http_call mirror.
+    case "wasm_noop":
+      return buildBootstrap({ ...base, wasm: { wasmPath: PROBE("noop"), configuration: "" } });
+    case "wasm_dispatch":
+      return buildBootstrap({ ...base, wasm: { wasmPath: PROBE("dispatch"), configuration: "" } });
+    case "native_upstream": {
+      const filter = wasmHttpFilter({ wasmPath: WASM, configuration: { role: "upstream", redact: REDACT } });
+      return buildBootstrap({ ...base, extraClusters: [{ name: "shadow", port: ports.shadow, upstreamFilters: [filter] }], nativeMirror: { cluster: "shadow" } });
+    }
+  }
+}
+
+export interface Load {
+  name: string;
+  kind: "open" | "closed";
+  protocol: "h1" | "h2c";
+  bodyBytes: number;
+  rps?: number;
+  /** Also run the attribution scenarios on this load. */
+  attribution?: boolean;
+}
+
+export const FULL_LOADS: Load[] = [
+  { name: "open 500 rps h1 1KB", kind: "open", protocol: "h1", bodyBytes: 1024, rps: 500, attribution: true },
+  { name: "open 2000 rps h1 1KB", kind: "open", protocol: "h1", bodyBytes: 1024, rps: 2000, attribution: true },
+  { name: "open 500 rps h1 0B", kind: "open", protocol: "h1", bodyBytes: 0, rps: 500 },
+  { name: "open 500 rps h1 16KB", kind: "open", protocol: "h1", bodyBytes: 16384, rps: 500 },
+  { name: "open 500 rps h2c 1KB", kind: "open", protocol: "h2c", bodyBytes: 1024, rps: 500 },
+  { name: "open 2000 rps h2c 1KB", kind: "open", protocol: "h2c", bodyBytes: 1024, rps: 2000 },
+  { name: "saturation h1 1KB", kind: "closed", protocol: "h1", bodyBytes: 1024, attribution: true },
+  { name: "saturation h2c 1KB", kind: "closed", protocol: "h2c", bodyBytes: 1024 },
+  { name: "saturation h1 16KB", kind: "closed", protocol: "h1", bodyBytes: 16384 },
+];
+
+export const QUICK_LOADS: Load[] = [
+  { name: "open 500 rps h1 1KB", kind: "open", protocol: "h1", bodyBytes: 1024, rps: 500 },
+  { name: "saturation h1 1KB", kind: "closed", protocol: "h1", bodyBytes: 1024 },
+];
+
+export function scenariosFor(load: Load, scenarios: readonly Scenario[]): Scenario[] {
+  return scenarios.filter((s) => (!ATTRIBUTION.includes(s) || load.attribution) && (!PROBES.includes(s) || load.bodyBytes === 1024));
+}

@@ -1,0 +1,53 @@
+// `mirrorshade render --target envoy|istio --policy <policy.json>`: the Envoy config
+// or the Istio manifests for the policy's role (the logic is harness/render.ts).
+import { readFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseOptions, readJson, UsageError } from "./args.js";
+import { renderEnvoy, renderIstioYaml, roleOf, DEFAULTS, RenderError } from "../render.js";
+import { validatePolicy } from "../validate.js";
+
+export async function renderCommand(args: string[]): Promise<number> {
+  const f = parseOptions(args, { values: ["target", "policy", "out", "namespace", "service", "shadow-service", "port", "url", "sha256", "wasm-path"] });
+  const target = f.get("target");
+  if (target !== "envoy" && target !== "istio") throw new UsageError(`render: --target must be "envoy" or "istio"`);
+  const policyFile = f.get("policy");
+  if (!policyFile) throw new UsageError("render: --policy <policy.json> is required");
+  const policy = readJson(policyFile, "--policy") as object;
+  // The filter's own verdict first: nothing is rendered from a policy Envoy would refuse.
+  const verdict = await validatePolicy(readFileSync(policyFile, "utf8"), { lenientEnv: true });
+  if (!verdict.ok) {
+    console.error(`mirrorshade render: ${policyFile}: ${verdict.error}`);
+    return 1;
+  }
+  const port = f.has("port") ? Number(f.get("port")) : DEFAULTS.port;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port: must be a port number, got "${f.get("port")}"`);
+  const o = {
+    ...DEFAULTS,
+    namespace: f.get("namespace") ?? DEFAULTS.namespace,
+    service: f.get("service") ?? DEFAULTS.service,
+    shadowService: f.get("shadow-service") ?? DEFAULTS.shadowService,
+    port,
+    url: f.get("url") ?? DEFAULTS.url,
+    sha256: f.get("sha256"),
+    wasmPath: f.get("wasm-path") ?? DEFAULTS.wasmPath,
+  };
+  try {
+    const text = target === "envoy" ? renderEnvoy(policy, o) : renderIstioYaml(policy, o);
+    const out = f.get("out");
+    if (!out) {
+      process.stdout.write(text);
+      return 0;
+    }
+    mkdirSync(out, { recursive: true });
+    const file = join(out, `${roleOf(policy)}.yaml`);
+    writeFileSync(file, text);
+    console.log(file);
+    return 0;
+  } catch (e) {
+    if (e instanceof RenderError) {
+      console.error(`mirrorshade render: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}
