@@ -26,13 +26,13 @@ export function consistentIn(p: usize, len: usize, percent: f64): bool {
 
 /** One request's points: drawn or hashed at most once, whatever the number of shares asked about. */
 export class Draw {
-  private random: f64 = -1;
+  private drawn: f64 = -1;
   private hashName: ArrayBuffer = new ArrayBuffer(0);
   private hashFound: bool = false;
   private hashValue: u32 = 0;
 
   reset(): void {
-    this.random = -1;
+    this.drawn = -1;
     this.hashName = EMPTY;
   }
 
@@ -47,8 +47,8 @@ export class Draw {
       }
       if (this.hashFound) return percent > 0 && <f64>this.hashValue < (percent / 100) * 4294967296.0;
     }
-    if (this.random < 0) this.random = random();
-    return this.random * 100 < percent;
+    if (this.drawn < 0) this.drawn = random();
+    return this.drawn * 100 < percent;
   }
 }
 
