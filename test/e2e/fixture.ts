@@ -15,6 +15,8 @@ export interface Rig {
   envoy: EnvoyInstance;
   primary: RecordingUpstream;
   shadow: RecordingUpstream;
+  /** The extra shadow clusters (RigOptions.shadows), by cluster name. */
+  shadows: Map<string, RecordingUpstream>;
   listenerPort: number;
   url(path: string): string;
   stat(name: string): Promise<number>;
@@ -32,18 +34,27 @@ export interface RigOptions {
   /** Environment of the Envoy process; with wasmEnvKeys, passed on to the filter's VM. */
   env?: Record<string, string>;
   wasmEnvKeys?: string[];
+  /** More shadow clusters, each with its own recording upstream (down: a port nothing listens on). */
+  shadows?: { cluster: string; down?: boolean }[];
 }
 
 export async function startRig(opts: RigOptions = {}): Promise<Rig> {
   const primary = await startRecordingUpstream("primary");
   const shadow = await startRecordingUpstream("shadow");
   const shadowPort = opts.shadowDown ? await freePort() : shadow.port;
+  const shadows = new Map<string, RecordingUpstream>();
+  const extra: { name: string; port: number }[] = [];
+  for (const s of opts.shadows ?? []) {
+    const upstream = await startRecordingUpstream(s.cluster);
+    shadows.set(s.cluster, upstream);
+    extra.push({ name: s.cluster, port: s.down ? await freePort() : upstream.port });
+  }
   const bootstrap = (adminPort: number, listenerPort: number) =>
     buildBootstrap({
       adminPort,
       listenerPort,
       primary: { name: "primary", port: primary.port },
-      extraClusters: [{ name: "shadow", port: shadowPort }],
+      extraClusters: [{ name: "shadow", port: shadowPort }, ...extra],
       wasm: {
         wasmPath: WASM,
         configuration: opts.config ?? { role: "mirror", shadow: { cluster: "shadow" } },
@@ -63,6 +74,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
   } catch (e) {
     await primary.close();
     await shadow.close();
+    for (const u of shadows.values()) await u.close();
     throw e;
   }
   const stat = async (name: string) => (await envoy.stats()).get(name) ?? 0;
@@ -70,6 +82,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     envoy,
     primary,
     shadow,
+    shadows,
     listenerPort,
     url: (path) => `http://127.0.0.1:${listenerPort}${path}`,
     stat,
@@ -81,6 +94,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
       await envoy.stop();
       await primary.close();
       await shadow.close();
+      for (const u of shadows.values()) await u.close();
     },
   };
 }

@@ -1,0 +1,123 @@
+// Several shadows in real Envoy (process and container): two shadows with
+// different shares of the same users receive exactly the copies their rules
+// select, each redacted and tagged; a shadow that is down disturbs neither the
+// other shadow nor the primary. preview agrees with Envoy on which copies go.
+import { describe, it, expect } from "vitest";
+import { createHash } from "node:crypto";
+import { startRig, printLogsOnFailure, http1, h2c, S } from "./fixture.js";
+import { e2eBackends } from "./backends.js";
+import { preview } from "../../harness/preview.js";
+import { FILTER_WASM } from "../../harness/paths.js";
+
+const consistentIn = (value: string, percent: number) => createHash("sha256").update(value).digest().readUInt32BE(0) < (percent / 100) * 2 ** 32;
+
+const POLICY = {
+  role: "mirror",
+  select: { exclude: [{ path: { prefix: "/admin" } }] },
+  shadows: [
+    { name: "v2", cluster: "shadow-v2", select: { percent: 50, hash_header: "x-user-id" } },
+    { name: "canary", cluster: "shadow-canary", select: { percent: 10, hash_header: "x-user-id" } },
+  ],
+  redact: { headers: { drop: ["authorization"] }, json: { mask: ["$..password"] }, detectors: ["card"] },
+};
+const CARD = "4111 1111 1111 1111";
+const body = (user: string) => JSON.stringify({ user, password: "hunter2", card: CARD });
+const USERS = Array.from({ length: 40 }, (_, i) => `customer-${i}`);
+
+describe.each(e2eBackends())("several shadows, envoy as %s", (backend) => {
+  it("each shadow receives exactly the users its share selects, redacted and tagged; the canary's users are a subset of v2's", async () => {
+    const rig = await startRig({ backend, config: POLICY, shadows: [{ cluster: "shadow-v2" }, { cluster: "shadow-canary" }] });
+    printLogsOnFailure(() => rig);
+    try {
+      const v2 = rig.shadows.get("shadow-v2")!;
+      const canary = rig.shadows.get("shadow-canary")!;
+      // HTTP/1.1 and h2c alike, plus an excluded path that goes nowhere.
+      for (const [i, user] of USERS.entries()) {
+        const send = i % 2 === 0 ? http1 : h2c;
+        const res = await send(rig.url(`/api/pay/${i}`), {
+          method: "POST",
+          headers: { "x-user-id": user, "content-type": "application/json", authorization: "Bearer s3cret", "x-shadow-rule": "forged" },
+          body: body(user),
+        });
+        expect(res.status).toBe(200);
+      }
+      await http1(rig.url("/admin/users"), { headers: { "x-user-id": USERS.find((u) => consistentIn(u, 10))! } });
+      const expectV2 = USERS.filter((u) => consistentIn(u, 50));
+      const expectCanary = USERS.filter((u) => consistentIn(u, 10));
+      expect(expectCanary.length).toBeGreaterThan(0);
+      await v2.waitFor(expectV2.length, 15_000);
+      await canary.waitFor(expectCanary.length, 15_000);
+      await rig.waitStat(S("mirrored"), expectV2.length + expectCanary.length);
+      await new Promise((r) => setTimeout(r, 300));
+      const users = (u: typeof v2) => u.requests.map((r) => u.header(r, "x-user-id")!).sort();
+      expect(users(v2)).toEqual([...expectV2].sort());
+      expect(users(canary)).toEqual([...expectCanary].sort());
+      for (const u of users(canary)) expect(users(v2)).toContain(u);
+      expect(rig.shadow.requests).toHaveLength(0);
+      for (const upstream of [v2, canary]) {
+        for (const r of upstream.requests) {
+          const text = r.body.toString();
+          expect(text).not.toContain("hunter2");
+          expect(text).not.toContain(CARD);
+          expect(JSON.parse(text).user).toBe(upstream.header(r, "x-user-id"));
+          expect(upstream.header(r, "authorization")).toBeUndefined();
+          expect(upstream.header(r, "x-shadow-request")).toBe("true");
+          expect(r.headers.filter(([k]) => k === "x-shadow-rule")).toEqual([]);
+        }
+      }
+      // The primary got every request as sent, with its secret.
+      expect(rig.primary.requests).toHaveLength(USERS.length + 1);
+      for (const r of rig.primary.requests.slice(0, USERS.length)) {
+        expect(r.body.toString()).toContain("hunter2");
+        expect(rig.primary.header(r, "authorization")).toBe("Bearer s3cret");
+      }
+      expect(await rig.stat(S("shadows.v2.mirrored"))).toBe(expectV2.length);
+      expect(await rig.stat(S("shadows.canary.mirrored"))).toBe(expectCanary.length);
+      expect(await rig.stat(S("shadows.canary.select.sampled_out"))).toBe(USERS.length - expectCanary.length);
+      expect(await rig.stat(S("select.excluded"))).toBe(1);
+      await rig.waitStat(S("shadows.v2.responses.2xx"), expectV2.length);
+      await rig.waitStat(S("shadows.canary.responses.2xx"), expectCanary.length);
+      // Redacted once per request, however many shadows it went to.
+      expect(await rig.stat(S("redact.json.masked"))).toBe(USERS.filter((u) => consistentIn(u, 50) || consistentIn(u, 10)).length);
+
+      // preview, from the same policy, sends the same copies.
+      const previewed = await preview({
+        wasm: FILTER_WASM,
+        policy: JSON.stringify(POLICY),
+        requests: USERS.map((u, i) => ({ method: "POST", path: `/api/pay/${i}`, headers: { "x-user-id": u, "content-type": "application/json" }, body: body(u) })),
+      });
+      const previewUsers = (name: string) => previewed.flatMap((p, i) => (p.copies.some((c) => c.shadow === name) ? [USERS[i]] : [])).sort();
+      expect(previewUsers("v2")).toEqual(users(v2));
+      expect(previewUsers("canary")).toEqual(users(canary));
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it("a shadow that is down disturbs neither the other shadow nor the primary", async () => {
+    const rig = await startRig({
+      backend,
+      config: { role: "mirror", shadows: [{ name: "up", cluster: "shadow-up" }, { name: "down", cluster: "shadow-down", timeout_ms: 1000 }] },
+      shadows: [{ cluster: "shadow-up" }, { cluster: "shadow-down", down: true }],
+    });
+    printLogsOnFailure(() => rig);
+    try {
+      const up = rig.shadows.get("shadow-up")!;
+      for (let i = 0; i < 10; i++) {
+        const res = await (i % 2 ? h2c : http1)(rig.url(`/orders/${i}`), { method: "POST", headers: { "content-type": "text/plain" }, body: `order ${i}` });
+        expect(res.status).toBe(200);
+        expect(res.body.toString()).toBe("primary ok");
+      }
+      await up.waitFor(10, 15_000);
+      expect(up.requests.map((r) => r.body.toString()).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `order ${i}`).sort());
+      expect(rig.primary.requests).toHaveLength(10);
+      await rig.waitStat(S("shadows.down.failures"), 10, 20_000);
+      expect(await rig.stat(S("shadows.up.failures"))).toBe(0);
+      await rig.waitStat(S("shadows.up.responses.2xx"), 10);
+      expect(await rig.stat(S("shadow.failures"))).toBe(10);
+      expect(await rig.stat(S("mirrored"))).toBe(20);
+    } finally {
+      await rig.close();
+    }
+  });
+});
