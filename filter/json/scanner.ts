@@ -12,7 +12,8 @@ import { Edit, ACTION_MASK, ACTION_HASH, ACTION_DROP } from "../redact/edits";
 import { ValueRewriter } from "../redact/values";
 import { Finding, scanText, DETECTOR_CARD } from "../redact/detectors";
 import { utf8 } from "../util/bytes";
-import { JsonRule, MAX_DEPTH, MAX_SEGMENTS, describeChar, SEGMENT_NAME, SEGMENT_INDEX, SEGMENT_ANY } from "./path";
+import { JsonRule, MAX_DEPTH, describeChar } from "./path";
+import { PathMatcher } from "./match";
 import { at, isDigit, skipWs, utf8Seq, hex4, putUtf8, quoted, hexDigit, STRING_CLASS, CLS_QUOTE, CLS_BACKSLASH, CLS_CONTROL, CLS_HIGH } from "./lexer";
 
 const KIND_OBJECT: u8 = 0;
@@ -53,14 +54,8 @@ export class JsonScan {
   private fRunStart: StaticArray<i32> = new StaticArray<i32>(MAX_DEPTH + 1);
   private fRunEnd: StaticArray<i32> = new StaticArray<i32>(MAX_DEPTH + 1);
   private fKeptEnd: StaticArray<i32> = new StaticArray<i32>(MAX_DEPTH + 1);
-  /** Per depth and rule: bit k = the first k segments matched the location so far. */
-  private states: StaticArray<u64> = new StaticArray<u64>(0);
-  // The rules flattened for matching (see prepare): raw tables, so the per-key
-  // loop holds no managed references and costs no shadow-stack traffic.
-  private ruleTable: StaticArray<i32> = new StaticArray<i32>(0);
-  private segmentTable: StaticArray<usize> = new StaticArray<usize>(0);
-  private ruleCount: i32 = 0;
-  private childLive: bool = false;
+  /** Which rules match where (json/match.ts). */
+  private paths: PathMatcher = new PathMatcher();
   private scratch: ArrayBuffer = new ArrayBuffer(256);
   private findings: Finding[] = [];
   private strEscaped: bool = false;
@@ -103,49 +98,6 @@ export class JsonScan {
   private ensureScratch(n: i32): usize {
     if (this.scratch.byteLength < n) this.scratch = new ArrayBuffer(n < 256 ? 256 : n);
     return changetype<usize>(this.scratch);
-  }
-
-  /**
-   * Flattens the rules: per rule [action, segment count, first segment], per
-   * segment [kind | descendant << 8, index, name pointer, name length]. The
-   * name pointers stay valid while `rules` is alive, i.e. for the scan.
-   * A rule whose action or length is out of range is disabled, not trusted.
-   */
-  private prepare(rules: JsonRule[]): void {
-    const nr = rules.length;
-    let total = 0;
-    for (let r = 0; r < nr; r++) total += rules[r].path.segments.length;
-    if (this.ruleTable.length < nr * 3) this.ruleTable = new StaticArray<i32>(nr * 3);
-    if (this.segmentTable.length < total * 4) this.segmentTable = new StaticArray<usize>(total * 4);
-    const needStates = (MAX_DEPTH + 2) * nr;
-    if (this.states.length < needStates) this.states = new StaticArray<u64>(needStates);
-    const rt = this.ruleTable;
-    const sg = this.segmentTable;
-    const st = this.states;
-    let next = 0;
-    for (let r = 0; r < nr; r++) {
-      const rule = rules[r];
-      const segs = rule.path.segments;
-      const n = segs.length;
-      const usable = rule.action >= ACTION_MASK && rule.action <= ACTION_DROP && n > 0 && n <= MAX_SEGMENTS;
-      unchecked((rt[r * 3] = usable ? <i32>rule.action : 0));
-      unchecked((rt[r * 3 + 1] = n));
-      unchecked((rt[r * 3 + 2] = next));
-      for (let k = 0; k < n; k++) {
-        const seg = segs[k];
-        const o = (next + k) * 4;
-        unchecked((sg[o] = <usize>seg.kind | (seg.descendant ? 0x100 : 0)));
-        unchecked((sg[o + 1] = <usize>seg.index));
-        unchecked((sg[o + 2] = changetype<usize>(seg.name)));
-        unchecked((sg[o + 3] = <usize>seg.name.byteLength));
-      }
-      next += n;
-      // The root's location: every usable rule at its first segment (slot 1 is the root container's).
-      unchecked((st[nr + r] = usable ? 1 : 0));
-    }
-    this.ruleCount = nr;
-    this.childLive = false;
-    for (let r = 0; r < nr; r++) if (unchecked(st[nr + r]) != 0) this.childLive = true;
   }
 
   /** Validates the string starting at the quote at s; returns the offset past its closing quote. */
@@ -252,52 +204,6 @@ export class JsonScan {
     return i;
   }
 
-  /** Rule matching for a child of the container at `depth`: a member (kp/kl) or an element (index >= 0). */
-  private match(depth: i32, kp: usize, kl: i32, index: i32): u8 {
-    const nr = this.ruleCount;
-    const rt = changetype<usize>(this.ruleTable);
-    const sg = changetype<usize>(this.segmentTable);
-    const from = changetype<usize>(this.states) + (<usize>(depth * nr) << 3);
-    const to = from + (<usize>nr << 3);
-    let action: i32 = 0;
-    let live = false;
-    for (let r = 0; r < nr; r++) {
-      let bits = load<u64>(from + (<usize>r << 3));
-      let next: u64 = 0;
-      if (bits != 0) {
-        const ra = load<i32>(rt + <usize>(r * 12));
-        const n = load<i32>(rt + <usize>(r * 12 + 4));
-        const first = sg + (<usize>load<i32>(rt + <usize>(r * 12 + 8)) << (alignof<usize>() + 2));
-        while (bits != 0) {
-          const k = <i32>ctz<u64>(bits);
-          bits &= bits - 1;
-          if (k >= n) continue;
-          const seg = first + (<usize>k << (alignof<usize>() + 2));
-          const kindDesc = load<usize>(seg);
-          if (kindDesc & 0x100) next |= (<u64>1) << <u64>k;
-          const kind = <u8>(kindDesc & 0xff);
-          let hit = kind == SEGMENT_ANY;
-          if (kind == SEGMENT_NAME) {
-            hit = index < 0 && load<usize>(seg, sizeof<usize>() * 3) == <usize>kl &&
-              memory.compare(load<usize>(seg, sizeof<usize>() * 2), kp, <usize>kl) == 0;
-          } else if (kind == SEGMENT_INDEX) {
-            hit = index >= 0 && <i32>load<usize>(seg, sizeof<usize>()) == index;
-          }
-          if (hit) next |= (<u64>1) << <u64>(k + 1);
-        }
-        const done = (<u64>1) << <u64>n;
-        if (next & done) {
-          if (ra > action) action = ra;
-          // Nothing below a rewritten value is visited.
-          next &= ~done;
-        }
-        if (next != 0) live = true;
-      }
-      store<u64>(to + (<usize>r << 3), next);
-    }
-    this.childLive = live;
-    return <u8>action;
-  }
 
   private count(action: u8): void {
     if (action == ACTION_MASK) this.masked++;
@@ -439,7 +345,7 @@ export class JsonScan {
   scan(p: usize, len: i32, rules: JsonRule[], detectors: i32, rewriter: ValueRewriter): void {
     this.reset();
     if (len < 0) len = 0;
-    this.prepare(rules);
+    this.paths.prepare(rules);
     if (len >= 3 && at(p, 0) == 0xef && at(p, 1) == 0xbb && at(p, 2) == 0xbf) {
       this.fail("byte order mark (not allowed in JSON)", 0);
       return;
@@ -468,7 +374,7 @@ export class JsonScan {
           unchecked((this.fOpen[depth] = pos));
           unchecked((this.fAction[depth] = inert || action == ACTION_DROP ? 0 : action));
           unchecked((this.fInert[depth] = rewritten));
-          unchecked((this.fLive[depth] = !rewritten && this.childLive));
+          unchecked((this.fLive[depth] = !rewritten && this.paths.childLive));
           unchecked((this.fCount[depth] = 0));
           unchecked((this.fCurDropped[depth] = false));
           unchecked((this.fRunStart[depth] = -1));
@@ -559,7 +465,7 @@ export class JsonScan {
         pos = skipWs(p, len, pos + 1);
         inert = unchecked(this.fInert[depth]);
         action = 0;
-        this.childLive = false;
+        this.paths.childLive = false;
         if (!inert && unchecked(this.fLive[depth])) {
           let kp = p + <usize>(keyStart + 1);
           let kl = keyEnd - keyStart - 2;
@@ -567,7 +473,7 @@ export class JsonScan {
             kl = this.decode(p, keyStart + 1, keyEnd - 1);
             kp = changetype<usize>(this.scratch);
           }
-          action = this.match(depth, kp, kl, -1);
+          action = this.paths.match(depth, kp, kl, -1);
           this.count(action);
         }
         if (!inert) this.begin(depth, keyStart, action);
@@ -579,9 +485,9 @@ export class JsonScan {
       unchecked((this.fCount[depth] = index + 1));
       inert = unchecked(this.fInert[depth]);
       action = 0;
-      this.childLive = false;
+      this.paths.childLive = false;
       if (!inert && unchecked(this.fLive[depth])) {
-        action = this.match(depth, 0, 0, index);
+        action = this.paths.match(depth, 0, 0, index);
         this.count(action);
       }
       if (!inert) this.begin(depth, pos, action);

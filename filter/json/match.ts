@@ -1,0 +1,108 @@
+// Which policy paths match where in a JSON document, member by member as the
+// scanner walks it: each rule's segments as a bit set per depth (bit k: the
+// first k segments matched the location so far), over flat tables prepared once
+// per scan, so the per-member loop holds no managed references.
+import { JsonRule, MAX_DEPTH, MAX_SEGMENTS, SEGMENT_NAME, SEGMENT_INDEX, SEGMENT_ANY } from "./path";
+import { ACTION_MASK, ACTION_DROP } from "../redact/edits";
+
+export class PathMatcher {
+  /** After match(): some rule can still match below the child just matched. */
+  childLive: bool = false;
+  /** Per depth and rule: bit k = the first k segments matched the location so far. */
+  private states: StaticArray<u64> = new StaticArray<u64>(0);
+  // The rules flattened for matching (see prepare): raw tables, so the per-key
+  // loop holds no managed references and costs no shadow-stack traffic.
+  private ruleTable: StaticArray<i32> = new StaticArray<i32>(0);
+  private segmentTable: StaticArray<usize> = new StaticArray<usize>(0);
+  private ruleCount: i32 = 0;
+
+  /**
+   * Flattens the rules: per rule [action, segment count, first segment], per
+   * segment [kind | descendant << 8, index, name pointer, name length]. The
+   * name pointers stay valid while `rules` is alive, i.e. for the scan.
+   * A rule whose action or length is out of range is disabled, not trusted.
+   */
+  prepare(rules: JsonRule[]): void {
+    const nr = rules.length;
+    let total = 0;
+    for (let r = 0; r < nr; r++) total += rules[r].path.segments.length;
+    if (this.ruleTable.length < nr * 3) this.ruleTable = new StaticArray<i32>(nr * 3);
+    if (this.segmentTable.length < total * 4) this.segmentTable = new StaticArray<usize>(total * 4);
+    const needStates = (MAX_DEPTH + 2) * nr;
+    if (this.states.length < needStates) this.states = new StaticArray<u64>(needStates);
+    const rt = this.ruleTable;
+    const sg = this.segmentTable;
+    const st = this.states;
+    let next = 0;
+    for (let r = 0; r < nr; r++) {
+      const rule = rules[r];
+      const segs = rule.path.segments;
+      const n = segs.length;
+      const usable = rule.action >= ACTION_MASK && rule.action <= ACTION_DROP && n > 0 && n <= MAX_SEGMENTS;
+      unchecked((rt[r * 3] = usable ? <i32>rule.action : 0));
+      unchecked((rt[r * 3 + 1] = n));
+      unchecked((rt[r * 3 + 2] = next));
+      for (let k = 0; k < n; k++) {
+        const seg = segs[k];
+        const o = (next + k) * 4;
+        unchecked((sg[o] = <usize>seg.kind | (seg.descendant ? 0x100 : 0)));
+        unchecked((sg[o + 1] = <usize>seg.index));
+        unchecked((sg[o + 2] = changetype<usize>(seg.name)));
+        unchecked((sg[o + 3] = <usize>seg.name.byteLength));
+      }
+      next += n;
+      // The root's location: every usable rule at its first segment (slot 1 is the root container's).
+      unchecked((st[nr + r] = usable ? 1 : 0));
+    }
+    this.ruleCount = nr;
+    this.childLive = false;
+    for (let r = 0; r < nr; r++) if (unchecked(st[nr + r]) != 0) this.childLive = true;
+  }
+
+  /** Rule matching for a child of the container at `depth`: a member (kp/kl) or an element (index >= 0). */
+  match(depth: i32, kp: usize, kl: i32, index: i32): u8 {
+    const nr = this.ruleCount;
+    const rt = changetype<usize>(this.ruleTable);
+    const sg = changetype<usize>(this.segmentTable);
+    const from = changetype<usize>(this.states) + (<usize>(depth * nr) << 3);
+    const to = from + (<usize>nr << 3);
+    let action: i32 = 0;
+    let live = false;
+    for (let r = 0; r < nr; r++) {
+      let bits = load<u64>(from + (<usize>r << 3));
+      let next: u64 = 0;
+      if (bits != 0) {
+        const ra = load<i32>(rt + <usize>(r * 12));
+        const n = load<i32>(rt + <usize>(r * 12 + 4));
+        const first = sg + (<usize>load<i32>(rt + <usize>(r * 12 + 8)) << (alignof<usize>() + 2));
+        while (bits != 0) {
+          const k = <i32>ctz<u64>(bits);
+          bits &= bits - 1;
+          if (k >= n) continue;
+          const seg = first + (<usize>k << (alignof<usize>() + 2));
+          const kindDesc = load<usize>(seg);
+          if (kindDesc & 0x100) next |= (<u64>1) << <u64>k;
+          const kind = <u8>(kindDesc & 0xff);
+          let hit = kind == SEGMENT_ANY;
+          if (kind == SEGMENT_NAME) {
+            hit = index < 0 && load<usize>(seg, sizeof<usize>() * 3) == <usize>kl &&
+              memory.compare(load<usize>(seg, sizeof<usize>() * 2), kp, <usize>kl) == 0;
+          } else if (kind == SEGMENT_INDEX) {
+            hit = index >= 0 && <i32>load<usize>(seg, sizeof<usize>()) == index;
+          }
+          if (hit) next |= (<u64>1) << <u64>(k + 1);
+        }
+        const done = (<u64>1) << <u64>n;
+        if (next & done) {
+          if (ra > action) action = ra;
+          // Nothing below a rewritten value is visited.
+          next &= ~done;
+        }
+        if (next != 0) live = true;
+      }
+      store<u64>(to + (<usize>r << 3), next);
+    }
+    this.childLive = live;
+    return <u8>action;
+  }
+}

@@ -1,0 +1,418 @@
+// The formats the detectors recognize (redact/detectors.ts runs them): card
+// numbers (Luhn), SSNs, phone numbers (E.164 and US), IBANs (mod 97), JWTs and
+// e-mail addresses, each a matcher that reads a bounded window from a position.
+
+// Character classes. Out-of-range reads come back as -1, which is in no class,
+// so matchers can look one or two bytes past either end without checks.
+
+// @ts-ignore: decorator
+@inline
+export function byteAt(p: usize, len: i32, i: i32): i32 {
+  return i >= 0 && i < len ? <i32>load<u8>(p + <usize>i) : -1;
+}
+
+// @ts-ignore: decorator
+@inline
+export function isDigit(c: i32): bool {
+  return <u32>(c - 0x30) < 10;
+}
+
+// @ts-ignore: decorator
+@inline
+export function isUpper(c: i32): bool {
+  return <u32>(c - 0x41) < 26;
+}
+
+// @ts-ignore: decorator
+@inline
+function isAlpha(c: i32): bool {
+  return <u32>((c | 0x20) - 0x61) < 26;
+}
+
+// @ts-ignore: decorator
+@inline
+export function isAlnum(c: i32): bool {
+  return isDigit(c) || isAlpha(c);
+}
+
+// @ts-ignore: decorator
+@inline
+function isBase64Url(c: i32): bool {
+  return isAlnum(c) || c == 0x2d || c == 0x5f;
+}
+
+/** Email local-part characters other than '.': the atext people actually use, and any non-ASCII byte. */
+// @ts-ignore: decorator
+@inline
+function isLocalChar(c: i32): bool {
+  return isAlnum(c) || c == 0x5f || c == 0x2b || c == 0x2d || c == 0x25 || c >= 0x80;
+}
+
+// @ts-ignore: decorator
+@inline
+function isDomainChar(c: i32): bool {
+  return isAlnum(c) || c == 0x2d || c >= 0x80;
+}
+
+/** Doubling step of the Luhn check. */
+// @ts-ignore: decorator
+@inline
+function luhnDouble(d: i32): i32 {
+  return d < 5 ? d << 1 : (d << 1) - 9;
+}
+
+/**
+ * Card number starting at i: 13-19 digits, bare or in groups of 3-8 joined by a
+ * single space or a single dash (the same one throughout). Several group ends
+ * can qualify ("4111 1111 1111 1111 2024"); the last Luhn-valid one wins. A
+ * bare run longer than 19 digits is some other number and is not cut into one.
+ * Neither is a decimal: serialized doubles carry 15-17 digits after the point,
+ * and one in ten of those would pass Luhn.
+ */
+export function cardEnd(p: usize, len: i32, i: i32): i32 {
+  if (byteAt(p, len, i - 1) == 0x2e && isDigit(byteAt(p, len, i - 2))) return -1;
+  let j = i;
+  let digits = 0;
+  let groups = 0;
+  let sep = 0;
+  // Luhn sums with the even-indexed, resp. odd-indexed digits doubled: which one
+  // applies depends on where the number ends, known only at each group end.
+  let sumEven = 0;
+  let sumOdd = 0;
+  let best = -1;
+  while (true) {
+    let g = 0;
+    let c = byteAt(p, len, j);
+    while (isDigit(c)) {
+      if (digits == 19) return best;
+      const d = c - 0x30;
+      if ((digits & 1) == 0) {
+        sumEven += luhnDouble(d);
+        sumOdd += d;
+      } else {
+        sumEven += d;
+        sumOdd += luhnDouble(d);
+      }
+      digits++;
+      g++;
+      j++;
+      c = byteAt(p, len, j);
+    }
+    if (isAlpha(c) || (c == 0x2e && isDigit(byteAt(p, len, j + 1)))) return best;
+    groups++;
+    if (g < 3 || (groups > 1 && g > 8)) return best;
+    if (digits >= 13) {
+      // The last digit is never doubled, so the doubled ones have the other parity.
+      const sum = ((digits - 1) & 1) == 0 ? sumOdd : sumEven;
+      if (sum % 10 == 0) best = j;
+    }
+    if (groups == 1 && g > 8) return best;
+    if (sep == 0) {
+      if (c != 0x20 && c != 0x2d) return best;
+      sep = c;
+    } else if (c != sep) return best;
+    if (!isDigit(byteAt(p, len, j + 1))) return best;
+    j++;
+  }
+  return best;
+}
+
+/** US SSN at i: ddd-dd-dddd or ddd dd dddd, without the never-issued areas, groups and serials. */
+export function ssnEnd(p: usize, len: i32, i: i32): i32 {
+  if (i + 11 > len) return -1;
+  const s = byteAt(p, len, i + 3);
+  if (s != 0x2d && s != 0x20) return -1;
+  if (byteAt(p, len, i + 6) != s) return -1;
+  let area = 0;
+  let group = 0;
+  let serial = 0;
+  for (let k = 0; k < 3; k++) {
+    const c = byteAt(p, len, i + k);
+    if (!isDigit(c)) return -1;
+    area = area * 10 + c - 0x30;
+  }
+  for (let k = 4; k < 6; k++) {
+    const c = byteAt(p, len, i + k);
+    if (!isDigit(c)) return -1;
+    group = group * 10 + c - 0x30;
+  }
+  for (let k = 7; k < 11; k++) {
+    const c = byteAt(p, len, i + k);
+    if (!isDigit(c)) return -1;
+    serial = serial * 10 + c - 0x30;
+  }
+  if (area == 0 || area == 666 || area >= 900 || group == 0 || serial == 0) return -1;
+  const next = byteAt(p, len, i + 11);
+  if (isAlnum(next)) return -1;
+  // One piece of a longer separated number (an account or part number) is not an SSN.
+  if (next == s && isDigit(byteAt(p, len, i + 12))) return -1;
+  if (byteAt(p, len, i - 1) == s && isDigit(byteAt(p, len, i - 2))) return -1;
+  return i + 11;
+}
+
+/**
+ * E.164 number at the '+' at i: a country code not starting with 0, 8-15 digits
+ * in all, groups separated by at most one of space, dash or dot plus at most one
+ * parenthesis ("+1 (415) 555-2671", "+44 (0) 20 7946 0958"). More than 15
+ * digits is not a phone number, and a prefix of it is not one either.
+ */
+export function e164End(p: usize, len: i32, i: i32): i32 {
+  let j = i + 1;
+  const first = byteAt(p, len, j);
+  if (!isDigit(first) || first == 0x30) return -1;
+  let digits = 0;
+  let open = false;
+  let end = j;
+  while (true) {
+    let c = byteAt(p, len, j);
+    while (isDigit(c)) {
+      if (++digits > 15) return -1;
+      j++;
+      c = byteAt(p, len, j);
+    }
+    end = j;
+    const openAtEnd = open;
+    let plain = false;
+    let paren = false;
+    let k = j;
+    while (true) {
+      c = byteAt(p, len, k);
+      if (c == 0x20 || c == 0x2d || c == 0x2e) {
+        if (plain) break;
+        plain = true;
+      } else if (c == 0x28) {
+        if (paren || open) break;
+        paren = true;
+        open = true;
+      } else if (c == 0x29) {
+        if (paren || !open) break;
+        paren = true;
+        open = false;
+      } else break;
+      k++;
+    }
+    if (k > j && isDigit(byteAt(p, len, k))) {
+      j = k;
+      continue;
+    }
+    open = openAtEnd;
+    break;
+  }
+  if (digits < 8) return -1;
+  if (open) {
+    if (byteAt(p, len, end) != 0x29) return -1;
+    end++;
+  }
+  if (isAlnum(byteAt(p, len, end))) return -1;
+  return end;
+}
+
+// @ts-ignore: decorator
+@inline
+function digitsAt(p: usize, len: i32, i: i32, n: i32): bool {
+  for (let k = 0; k < n; k++) if (!isDigit(byteAt(p, len, i + k))) return false;
+  return true;
+}
+
+/**
+ * US national number at i: "(415) 555-2671", "415-555-2671", "415.555.2671",
+ * optionally "1-" / "1." before the dashed and dotted forms. Area code and
+ * exchange follow NANP (first digit 2-9), which keeps placeholders such as
+ * 123-456-7890 and most other 3-3-4 numbers out.
+ */
+export function usPhoneEnd(p: usize, len: i32, i: i32): i32 {
+  let j = i;
+  let s = 0;
+  if (byteAt(p, len, i) == 0x28) {
+    if (!digitsAt(p, len, i + 1, 3) || byteAt(p, len, i + 4) != 0x29 || byteAt(p, len, i + 1) < 0x32) return -1;
+    j = i + 5;
+    if (byteAt(p, len, j) == 0x20) j++;
+    if (!digitsAt(p, len, j, 3) || byteAt(p, len, j) < 0x32) return -1;
+    j += 3;
+    s = byteAt(p, len, j);
+    if (s != 0x2d && s != 0x2e && s != 0x20) return -1;
+    j++;
+    if (!digitsAt(p, len, j, 4)) return -1;
+    j += 4;
+  } else {
+    const before = byteAt(p, len, i - 1);
+    if ((before == 0x2d || before == 0x2e) && isDigit(byteAt(p, len, i - 2))) return -1;
+    if (byteAt(p, len, i) == 0x31) {
+      const t = byteAt(p, len, i + 1);
+      if ((t == 0x2d || t == 0x2e) && isDigit(byteAt(p, len, i + 2))) {
+        s = t;
+        j = i + 2;
+      }
+    }
+    if (!digitsAt(p, len, j, 3) || byteAt(p, len, j) < 0x32) return -1;
+    j += 3;
+    const t = byteAt(p, len, j);
+    if (t != 0x2d && t != 0x2e) return -1;
+    if (s != 0 && t != s) return -1;
+    s = t;
+    j++;
+    if (!digitsAt(p, len, j, 3) || byteAt(p, len, j) < 0x32) return -1;
+    j += 3;
+    if (byteAt(p, len, j) != s) return -1;
+    j++;
+    if (!digitsAt(p, len, j, 4)) return -1;
+    j += 4;
+  }
+  const next = byteAt(p, len, j);
+  if (isAlnum(next)) return -1;
+  if (next == s && isDigit(byteAt(p, len, j + 1))) return -1;
+  return j;
+}
+
+// @ts-ignore: decorator
+@inline
+function mod97Step(r: i32, c: i32): i32 {
+  return isDigit(c) ? (r * 10 + c - 0x30) % 97 : (r * 100 + c - 0x37) % 97;
+}
+
+/** ISO 13616 check: the BBAN, then country code and check digits, read as a number mod 97. */
+function ibanValid(p: usize, len: i32, i: i32, r: i32): bool {
+  for (let k = 0; k < 4; k++) r = mod97Step(r, byteAt(p, len, i + k));
+  return r == 1;
+}
+
+/**
+ * IBAN at i: country letters, check digits 02-98, 11-30 uppercase letters and
+ * digits, either compact or in the printed groups of four separated by single
+ * spaces (the last group 1-4). Printed, the longest prefix of whole groups that
+ * checks wins, so an uppercase word after the number does not spoil it.
+ */
+export function ibanEnd(p: usize, len: i32, i: i32): i32 {
+  if (!isUpper(byteAt(p, len, i)) || !isUpper(byteAt(p, len, i + 1))) return -1;
+  const c2 = byteAt(p, len, i + 2);
+  const c3 = byteAt(p, len, i + 3);
+  if (!isDigit(c2) || !isDigit(c3)) return -1;
+  const check = (c2 - 0x30) * 10 + c3 - 0x30;
+  if (check < 2 || check > 98) return -1;
+  let j = i + 4;
+  let r = 0;
+  let n = 0;
+  if (byteAt(p, len, j) != 0x20) {
+    let c = byteAt(p, len, j);
+    while (isUpper(c) || isDigit(c)) {
+      if (n == 30) return -1;
+      r = mod97Step(r, c);
+      n++;
+      j++;
+      c = byteAt(p, len, j);
+    }
+    if (n < 11 || isAlpha(c)) return -1;
+    return ibanValid(p, len, i, r) ? j : -1;
+  }
+  let best = -1;
+  while (byteAt(p, len, j) == 0x20) {
+    j++;
+    let g = 0;
+    let c = byteAt(p, len, j);
+    while (g < 4 && (isUpper(c) || isDigit(c))) {
+      if (n == 30) return best;
+      r = mod97Step(r, c);
+      n++;
+      g++;
+      j++;
+      c = byteAt(p, len, j);
+    }
+    if (g == 0 || isAlnum(c)) return best;
+    if (n >= 11 && ibanValid(p, len, i, r)) best = j;
+    if (g < 4) return best;
+  }
+  return best;
+}
+
+/** Segment count of the run jwtRun last read. */
+let jwtSegments = 0;
+/** Bit k set: segment k (0-based, first 32 only) is empty, resp. one character long. */
+let jwtEmpty: u32 = 0;
+let jwtOne: u32 = 0;
+
+/** Where the dotted base64url run starting at i ends. */
+export function jwtRun(p: usize, len: i32, i: i32): i32 {
+  let j = i;
+  jwtSegments = 0;
+  jwtEmpty = 0;
+  jwtOne = 0;
+  while (true) {
+    const s = j;
+    while (isBase64Url(byteAt(p, len, j))) j++;
+    if (jwtSegments < 32) {
+      if (j == s) jwtEmpty |= 1 << jwtSegments;
+      else if (j - s == 1) jwtOne |= 1 << jwtSegments;
+    }
+    jwtSegments++;
+    if (byteAt(p, len, j) != 0x2e) return j;
+    j++;
+  }
+  return j;
+}
+
+/**
+ * JWT in the run jwtRun just read ("eyJ" is base64url of '{"'): three segments
+ * of 2+ characters, the signature empty for alg "none"; also a five-part JWE
+ * (its encrypted key empty for direct encryption). A sentence-ending dot after
+ * a complete token is not part of it.
+ */
+export function jwtEnd(p: usize, len: i32, runEnd: i32): i32 {
+  let end = runEnd;
+  let segs = jwtSegments;
+  let empty = jwtEmpty;
+  if ((segs == 4 || segs == 6) && byteAt(p, len, end - 1) == 0x2e) {
+    end--;
+    segs--;
+    empty &= ~(<u32>1 << segs);
+  }
+  const bad = empty | jwtOne;
+  if (segs == 3) return (bad & 0b011) == 0 && (jwtOne & 0b100) == 0 ? end : -1;
+  if (segs == 5) return (bad & 0b11101) == 0 && (jwtOne & 0b00010) == 0 ? end : -1;
+  return -1;
+}
+
+/** Start of the email whose '@' emailEnd last matched. */
+export let emailStart = 0;
+
+/**
+ * Email around the '@' at a: the dot-atom local part before it (leading dots and
+ * anything before a ".." are left out), then a domain of at least two labels
+ * whose last is 2+ letters (or an xn-- label). A longer run of labels counts up
+ * to its last label that is a valid top-level domain.
+ */
+export function emailEnd(p: usize, len: i32, a: i32): i32 {
+  let k = a - 1;
+  if (!isLocalChar(byteAt(p, len, k))) return -1;
+  while (true) {
+    const c = byteAt(p, len, k - 1);
+    if (isLocalChar(c)) k--;
+    else if (c == 0x2e && isLocalChar(byteAt(p, len, k - 2))) k -= 2;
+    else break;
+  }
+  emailStart = k;
+  let j = a + 1;
+  let labels = 0;
+  let best = -1;
+  while (true) {
+    const ls = j;
+    let letters = true;
+    let c = byteAt(p, len, j);
+    while (isDomainChar(c)) {
+      if (!isAlpha(c) && c < 0x80) letters = false;
+      j++;
+      c = byteAt(p, len, j);
+    }
+    const ll = j - ls;
+    if (ll == 0 || ll > 63 || byteAt(p, len, ls) == 0x2d || byteAt(p, len, j - 1) == 0x2d) break;
+    labels++;
+    if (labels >= 2) {
+      const puny = ll > 4 && (byteAt(p, len, ls) | 0x20) == 0x78 && (byteAt(p, len, ls + 1) | 0x20) == 0x6e &&
+        byteAt(p, len, ls + 2) == 0x2d && byteAt(p, len, ls + 3) == 0x2d;
+      if ((letters && ll >= 2) || puny) best = j;
+    }
+    if (c != 0x2e || !isDomainChar(byteAt(p, len, j + 1))) break;
+    j++;
+  }
+  return best;
+}
+
