@@ -16,6 +16,8 @@ export const BENCH_USAGE = `usage: mirrorshade bench [options]
   --rounds N           interleaved rounds (default 3)
   --seconds S          seconds per measurement (default 5)
   --soak N             requests in the soak run (default 1000000; 0 skips it)
+  --retakes N          measurements disturbed by other processes are taken again up to N times
+                       each (default 2; --quick: 0, so a short run takes a bounded time on a busy machine)
   --no-faults          skip the shadow fault runs
   --wasm FILE          the filter module to measure (default build/mirrorshade.wasm)
   --scenarios A,B      only these scenarios: ${SCENARIOS.join(", ")}
@@ -28,11 +30,12 @@ export const BENCH_USAGE = `usage: mirrorshade bench [options]
 export function parseBenchArgs(args: string[]): Options {
   const o = parseOptions(args, {
     switches: ["quick", "container", "no-faults"],
-    values: ["json", "rounds", "seconds", "soak", "wasm", "scenarios", "loads", "out"],
+    values: ["json", "rounds", "seconds", "soak", "retakes", "wasm", "scenarios", "loads", "out"],
   });
-  for (const n of ["rounds", "seconds", "soak"]) {
+  for (const n of ["rounds", "seconds", "soak", "retakes"]) {
     const v = o.get(n);
-    if (v !== undefined && !(Number(v) >= (n === "soak" ? 0 : 1e-9) && Number.isFinite(Number(v)))) throw new UsageError(`--${n} must be a ${n === "soak" ? "number ≥ 0" : "positive number"}, not "${v}"`);
+    const zeroOk = n === "soak" || n === "retakes";
+    if (v !== undefined && !(Number(v) >= (zeroOk ? 0 : 1e-9) && Number.isFinite(Number(v)))) throw new UsageError(`--${n} must be a ${zeroOk ? "number ≥ 0" : "positive number"}, not "${v}"`);
   }
   const unknown = (o.get("scenarios") ?? "").split(",").filter((s) => s && !(SCENARIOS as readonly string[]).includes(s));
   if (unknown.length) throw new UsageError(`unknown scenario ${unknown.map((s) => `"${s}"`).join(", ")} in --scenarios (known: ${SCENARIOS.join(", ")})`);
@@ -78,6 +81,7 @@ export async function benchCommand(args: string[]): Promise<number> {
     faults: !partial && !parsed.has("no-faults"),
     faultSeconds: quick ? 1 : seconds,
     soakRequests: partial ? 0 : soakRequests,
+    retakes: Math.floor(Number(opt("retakes") ?? (quick ? 0 : 2))),
     progress: (l) => console.log(l),
   });
   report.wall_s = (Date.now() - started) / 1000;

@@ -62,6 +62,8 @@ export interface BenchOptions {
   faults: boolean;
   faultSeconds: number;
   soakRequests: number;
+  /** Measurements taken again at most, each, when another job used the machine during them. */
+  retakes: number;
   progress: (line: string) => void;
 }
 
@@ -189,8 +191,8 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       for (const load of o.loads) {
         for (const s of scenariosFor(load, o.scenarios)) {
           let m = await measure(o.backend, s, load, o.seconds, bodyFile(load.bodyBytes), ups);
-          // Another job on the machine spoils a measurement: take it again (twice at most) and say so.
-          for (let retry = 1; retry <= 2 && (m.foreign_cpu_s ?? 0) > foreignLimit(o.seconds); retry++) {
+          // Another job on the machine spoils a measurement: take it again (o.retakes times at most) and say so.
+          for (let retry = 1; retry <= o.retakes && (m.foreign_cpu_s ?? 0) > foreignLimit(o.seconds); retry++) {
             o.progress(`  (${m.foreign_cpu_s!.toFixed(2)} CPU s used by other processes during ${load.name} ${s}: measuring again)`);
             m = { ...(await measure(o.backend, s, load, o.seconds, bodyFile(load.bodyBytes), ups)), retries: retry };
           }

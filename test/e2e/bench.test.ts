@@ -1,7 +1,9 @@
 // The benchmark's smoke run, as CI runs it: `mirrorshade bench --quick --json FILE`
 // against real Envoy (one round, 1.5 s per scenario, HTTP/1.1 with 1 KB bodies,
-// 1 s per fault, a 3000-request soak; about 35 s). Proves the bench works end to
-// end; its numbers are not asserted (the targets live in the full run's report).
+// 1 s per fault, a 3000-request soak, no retakes; about 35 s on an idle machine).
+// Proves the bench works end to end; its numbers are not asserted (the targets
+// live in the full run's report). The time limits are sized for a loaded machine
+// (CI shares it): several times the idle run, never a measure of speed.
 import { describe, it, expect } from "vitest";
 import { execFileSync } from "node:child_process";
 import { readFileSync, mkdtempSync, rmSync } from "node:fs";
@@ -17,7 +19,7 @@ describe("mirrorshade bench --quick", () => {
       execFileSync("node", [join(projectRoot, "bin", "mirrorshade.mjs"), "bench", "--quick", "--json", file, "--out", join(dir, "results")], {
         cwd: projectRoot,
         stdio: "pipe",
-        timeout: 55_000,
+        timeout: 300_000,
       });
       const r = JSON.parse(readFileSync(file, "utf8"));
       for (const s of ["floor", "native", "native_lua", "mirrorshade", "mirrorshade_empty"]) {
@@ -38,13 +40,13 @@ describe("mirrorshade bench --quick", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 320_000);
 
   it("runs the lower-bound probes in Envoy: the no-op module mirrors nothing, the dispatch probe mirrors every request", () => {
     const dir = mkdtempSync(join(tmpdir(), "mirrorshade-bench-"));
     try {
-      const args = ["bench", "--rounds", "1", "--seconds", "1", "--loads", "saturation h1 1KB", "--scenarios", "wasm_noop,wasm_dispatch", "--out", dir];
-      execFileSync("node", [join(projectRoot, "bin", "mirrorshade.mjs"), ...args], { cwd: projectRoot, stdio: "pipe", timeout: 40_000 });
+      const args = ["bench", "--rounds", "1", "--seconds", "1", "--retakes", "0", "--loads", "saturation h1 1KB", "--scenarios", "wasm_noop,wasm_dispatch", "--out", dir];
+      execFileSync("node", [join(projectRoot, "bin", "mirrorshade.mjs"), ...args], { cwd: projectRoot, stdio: "pipe", timeout: 240_000 });
       const r = JSON.parse(readFileSync(join(dir, "results.json"), "utf8"));
       const s = r.stats["saturation h1 1KB"];
       expect(s.wasm_noop.rps).toBeGreaterThan(0);
@@ -55,5 +57,5 @@ describe("mirrorshade bench --quick", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 45_000);
+  }, 260_000);
 });

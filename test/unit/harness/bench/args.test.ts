@@ -11,6 +11,7 @@ describe("mirrorshade bench options", () => {
     [["--rounds"], "--rounds needs a value"],
     [["--json", "--quick"], "--json needs a value"],
     [["--rounds", "0"], '--rounds must be a positive number, not "0"'],
+    [["--retakes", "-1"], '--retakes must be a number ≥ 0, not "-1"'],
     [["--seconds", "fast"], '--seconds must be a positive number, not "fast"'],
     [["--soak", "-1"], '--soak must be a number ≥ 0, not "-1"'],
     [["--scenarios", "mirrorshade,mirrorshad"], 'unknown scenario "mirrorshad" in --scenarios'],
