@@ -16,6 +16,8 @@ export const REASON_INVALID_JSON: u8 = 2;
 export const REASON_BINARY: u8 = 3;
 export const REASON_TOO_LARGE: u8 = 4;
 export const REASON_NAMES: string[] = ["compressed", "unsupported_type", "invalid_json", "binary", "too_large"];
+/** The names as the bytes of the body-dropped header's value. */
+export const REASON_BYTES: ArrayBuffer[] = REASON_NAMES.map<ArrayBuffer>((n: string) => String.UTF8.encode(n));
 
 function lowerByte(c: u8): u8 {
   return c >= 0x41 && c <= 0x5a ? c + 0x20 : c;

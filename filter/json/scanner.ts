@@ -14,7 +14,7 @@ import { Finding, scanText, DETECTOR_CARD } from "../redact/detectors";
 import { utf8 } from "../util/bytes";
 import { JsonRule, MAX_DEPTH, describeChar } from "./path";
 import { PathMatcher } from "./match";
-import { at, isDigit, skipWs, utf8Seq, hex4, putUtf8, quoted, hexDigit, STRING_CLASS, CLS_QUOTE, CLS_BACKSLASH, CLS_CONTROL, CLS_HIGH } from "./lexer";
+import { at, isDigit, skipWs, utf8Seq, hex4, putUtf8, quoted, hexDigit, STRING_CLASS, CLS_QUOTE, CLS_BACKSLASH, CLS_CONTROL } from "./lexer";
 
 const KIND_OBJECT: u8 = 0;
 const KIND_ARRAY: u8 = 1;
@@ -203,7 +203,6 @@ export class JsonScan {
     this.numInteger = integer;
     return i;
   }
-
 
   private count(action: u8): void {
     if (action == ACTION_MASK) this.masked++;

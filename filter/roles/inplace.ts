@@ -19,12 +19,12 @@ import { Policy, UNSCANNABLE_SKIP } from "../policy/types";
 import * as D from "../policy/defaults";
 import { H_BAGGAGE } from "../copy/tag";
 import { CopyHeaders, H_RULE, AUTHORITY_KEEP, AUTHORITY_RESTORE } from "../copy/builder";
-import { utf8, HeaderCursor } from "../util/bytes";
+import { utf8, HeaderCursor, sliceOf } from "../util/bytes";
 import { RequestView } from "../select/view";
 import { Selector, Decision } from "../select/selector";
 import { Draw } from "../select/sampling";
 import { Redaction } from "../redact/redaction";
-import { BodyPlan, planBody, BODY_NONE, BODY_PASS_THROUGH, BODY_UNSCANNABLE, REASON_NAMES, REASON_TOO_LARGE } from "../body/plan";
+import { BodyPlan, planBody, BODY_NONE, BODY_PASS_THROUGH, BODY_UNSCANNABLE, REASON_BYTES, REASON_TOO_LARGE } from "../body/plan";
 import { CodecResult } from "../body/codec";
 import { MirrorMetrics, InPlaceMetrics } from "../host/metrics";
 import { getHeaderPairs, getBuffer, setHeaderPairs, setBuffer, bufferLength, HEADERS_REQUEST, BUFFER_REQUEST_BODY } from "../host/hostcalls";
@@ -32,7 +32,6 @@ import { getHeaderPairs, getBuffer, setHeaderPairs, setBuffer, bufferLength, HEA
 const H_CONTENT_TYPE = utf8("content-type");
 const H_CONTENT_ENCODING = utf8("content-encoding");
 const BODY_DROPPED = utf8(D.SHADOW_BODY_DROPPED_HEADER);
-const REASON_BYTES: ArrayBuffer[] = REASON_NAMES.map<ArrayBuffer>((n: string) => utf8(n));
 const EMPTY = new ArrayBuffer(0);
 const DETAILS = "mirrorshade_not_selected";
 
@@ -209,9 +208,4 @@ export class InPlaceStream extends Context {
       setBuffer(BUFFER_REQUEST_BODY, 0, <u32>body.byteLength, r.body!);
     }
   }
-}
-
-function sliceOf(raw: ArrayBuffer, p: usize, len: usize): ArrayBuffer {
-  const start = <i32>(p - changetype<usize>(raw));
-  return raw.slice(start, start + <i32>len);
 }

@@ -4,31 +4,25 @@
 // stream is never held), redacted once, and sent to every shadow that selected
 // it; the calls are fire-and-forget: their answers are counted, and compared
 // with the primary's when the policy has a compare section.
-import {
-  Context, RootContext, FilterHeadersStatusValues, FilterDataStatusValues, FilterTrailersStatusValues,
-} from "@solo-io/proxy-runtime/assembly/index";
+import { Context, RootContext, FilterHeadersStatusValues, FilterDataStatusValues, FilterTrailersStatusValues } from "@solo-io/proxy-runtime/assembly/index";
 import { Role } from "./role";
 import { MirrorShadow, MirrorCall, SlotHold } from "./mirror-shadow";
-import { Policy, ShadowConfig, ON_TOO_LARGE_HEADERS_ONLY, UNSCANNABLE_SKIP } from "../policy/types";
-import * as D from "../policy/defaults";
+import { Policy, ON_TOO_LARGE_HEADERS_ONLY, UNSCANNABLE_SKIP } from "../policy/types";
 import { MirrorMetrics } from "../host/metrics";
 import { Redaction } from "../redact/redaction";
 import { CopyHeaders, H_RULE, AUTHORITY_SHADOW } from "../copy/builder";
 import { Copy, TARGET_NONE, TARGET_BODY, TARGET_HEADERS_ONLY } from "../copy/copy";
-import { ShadowTag, H_BAGGAGE } from "../copy/tag";
+import { H_BAGGAGE } from "../copy/tag";
 import { CodecResult } from "../body/codec";
-import { planBody, BODY_UNSCANNABLE, REASON_NAMES, REASON_TOO_LARGE } from "../body/plan";
-import { Selector, Decision, DECISION_NAMES } from "../select/selector";
+import { planBody, BODY_UNSCANNABLE, REASON_BYTES, REASON_TOO_LARGE } from "../body/plan";
+import { Selector, DECISION_NAMES } from "../select/selector";
 import { RequestView } from "../select/view";
 import { Draw } from "../select/sampling";
 import { Comparison } from "../compare/pairs";
 import { Answer, Pair } from "../compare/answer";
-import { HeaderCursor, utf8, parseDecimal } from "../util/bytes";
+import { HeaderCursor, utf8, parseDecimal, sliceOf } from "../util/bytes";
 import { random } from "../host/random";
-import {
-  getHeaderPairs, getBuffer, removeHeader, replaceHeader, httpCall, logAt, logEnabled,
-  HEADERS_REQUEST, HEADERS_RESPONSE, TRAILERS_REQUEST, BUFFER_REQUEST_BODY, BUFFER_RESPONSE_BODY, LOG_DEBUG, LOG_WARN,
-} from "../host/hostcalls";
+import { getHeaderPairs, getBuffer, removeHeader, replaceHeader, httpCall, logAt, logEnabled, HEADERS_REQUEST, HEADERS_RESPONSE, TRAILERS_REQUEST, BUFFER_REQUEST_BODY, BUFFER_RESPONSE_BODY, LOG_DEBUG, LOG_WARN } from "../host/hostcalls";
 
 const H_CONTENT_LENGTH = utf8("content-length");
 const H_CONTENT_TYPE = utf8("content-type");
@@ -36,7 +30,6 @@ const H_CONTENT_ENCODING = utf8("content-encoding");
 const H_PATH = utf8(":path");
 const H_METHOD = utf8(":method");
 const H_REQUEST_ID = utf8("x-request-id");
-const REASON_BYTES: ArrayBuffer[] = REASON_NAMES.map<ArrayBuffer>((n: string) => utf8(n));
 const NO_TRAILERS = new ArrayBuffer(4); // a serialized map with zero pairs
 const EMPTY = new ArrayBuffer(0);
 
@@ -490,9 +483,4 @@ export class MirrorStream extends Context {
     }
     return true;
   }
-}
-
-function sliceOf(raw: ArrayBuffer, p: usize, len: usize): ArrayBuffer {
-  const start = <i32>(p - changetype<usize>(raw));
-  return raw.slice(start, start + <i32>len);
 }

@@ -196,3 +196,9 @@ export function copyBytes(p: usize, len: usize): ArrayBuffer {
   memory.copy(changetype<usize>(out), p, len);
   return out;
 }
+
+/** A copy of the range [p, p+len) of raw (p points into raw). */
+export function sliceOf(raw: ArrayBuffer, p: usize, len: usize): ArrayBuffer {
+  const start = <i32>(p - changetype<usize>(raw));
+  return raw.slice(start, start + <i32>len);
+}
