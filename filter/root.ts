@@ -3,7 +3,7 @@
 // and call answer. It holds no role's state itself.
 import { RootContext, Context } from "@solo-io/proxy-runtime/assembly/index";
 import { compilePolicy } from "./policy/compile";
-import { Policy, ROLE_MIRROR, ROLE_UPSTREAM, ROLE_SHADOW, ROLE_NAMES } from "./policy/types";
+import { Policy, ROLE_MIRROR, ROLE_UPSTREAM, ROLE_SHADOW, ROLE_EGRESS_GUARD, ROLE_NAMES } from "./policy/types";
 import { Role } from "./roles/role";
 import { MirrorRole } from "./roles/mirror";
 import { UpstreamRole } from "./roles/upstream";
@@ -44,7 +44,7 @@ export class MirrorshadeRoot extends RootContext {
     }
     const policy = result.policy!;
     this.role = roleFor(policy);
-    if (policy.role != 3) {
+    if (policy.role != ROLE_EGRESS_GUARD) {
       let where = "";
       for (let i = 0; i < policy.shadows.length; i++) where += (i == 0 ? " shadows=" : ",") + policy.shadows[i].name + ":" + policy.shadows[i].clusterName;
       logAt(LOG_INFO, "mirrorshade: configured role=" + ROLE_NAMES[policy.role] + where);

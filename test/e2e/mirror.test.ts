@@ -231,6 +231,12 @@ describe.each(e2eBackends())("mirror role, envoy as %s", (backend) => {
       ["missing shadow", { role: "mirror" }, /shadow: is required/],
       ["unknown field", { role: "mirror", shadow: { cluster: "shadow", clustr: "x" } }, /shadow\.clustr: unknown field/],
       ["zero timeout", { role: "mirror", shadow: { cluster: "shadow", timeout_ms: 0 } }, /shadow\.timeout_ms: must be a whole number from 1 to 600000, got 0/],
+      ["a shadow name used twice", { role: "mirror", shadows: [{ name: "v2", cluster: "shadow" }, { name: "v2", cluster: "other" }] }, /shadows\[1\]\.name: "v2" is used twice/],
+      ["a cluster used twice", { role: "mirror", shadows: [{ name: "a", cluster: "shadow" }, { name: "b", cluster: "shadow" }] }, /shadows\[1\]\.cluster: "shadow" is used by shadows\[0\] too/],
+      ["shadow and shadows", { role: "mirror", shadow: { cluster: "shadow" }, shadows: [{ name: "a", cluster: "shadow" }] }, /shadows: give either shadow or shadows, not both/],
+      ["an empty shadows list", { role: "mirror", shadows: [] }, /shadows: must not be an empty list/],
+      ["a name that is not a token", { role: "mirror", shadows: [{ name: "V 2", cluster: "shadow" }] }, /shadows\[0\]\.name: must be a lower-case token/],
+      ["an unknown key in a shadow's select", { role: "mirror", shadows: [{ name: "a", cluster: "shadow", select: { precent: 5 } }] }, /shadows\[0\]\.select\.precent: unknown field/],
     ];
     it.each(cases)("%s: Envoy refuses to start and names the field", async (_name, config, message) => {
       const err = await startRig({ backend, config }).then(

@@ -141,7 +141,6 @@ describe("several shadows", () => {
     }
   });
 
-  // needs several-shadow filter: the filter of today refuses "shadows" (unknown field), so Envoy refuses the plugin.
   it("real Envoy loads the rendered bootstrap as rendered, filter included", async () => {
     const { envoy } = await startEnvoyOnFreePorts(onPorts(true), { env: { MIRRORSHADE_HASH_KEY: "0123456789abcdef0123456789abcdef" } });
     try {
