@@ -2,7 +2,8 @@
 // the mirror role's calls to its shadows and the in-place roles' rewritten
 // request. In order, for each header the client sent:
 //   1. headers the filter itself sets on copies (the tag, x-shadow-rule, the
-//      body-dropped header) are removed: a client cannot forge them;
+//      body-dropped header), in any spelling an application reads as them
+//      ('_' for '-'), are removed: a client cannot forge them;
 //   2. hop-by-hop headers go when the copy is a new hop (the mirror role's call);
 //      content-length goes when the body will change (Envoy computes it);
 //   3. redaction: :path through the query rules, other headers by name rules
@@ -13,7 +14,7 @@
 // Then the tag, the rule label and the body-dropped reason are appended. The
 // part every shadow shares is built once per request (prepare); finish() adds
 // what differs per shadow and lays out the map.
-import { HeaderCursor, HeaderMapBuilder, utf8, bytesEqual, copyBytes } from "../util/bytes";
+import { HeaderCursor, HeaderMapBuilder, utf8, bytesEqual, copyBytes, sameHeaderName } from "../util/bytes";
 import { ShadowTag, H_BAGGAGE } from "./tag";
 import { hasShadowSuffix, withShadowSuffix, withoutShadowSuffix } from "./authority";
 import { Redaction } from "../redact/redaction";
@@ -62,7 +63,7 @@ export class CopyHeaders {
   private isOwned(p: usize, len: usize): bool {
     if (this.tag.matchesName(p, len)) return true;
     const owned = this.owned;
-    for (let i = 0; i < owned.length; i++) if (bytesEqual(p, len, unchecked(owned[i]))) return true;
+    for (let i = 0; i < owned.length; i++) if (sameHeaderName(p, len, unchecked(owned[i]))) return true;
     return false;
   }
 

@@ -2,7 +2,7 @@
 // can skip side effects, and the W3C baggage member that carries the same mark
 // through apps that forward baggage. Compiled once per configuration
 // (policy/tag.ts fills it); its methods are the byte-level checks every role uses.
-import { utf8, bytesEqual } from "../util/bytes";
+import { utf8, bytesEqual, sameHeaderName } from "../util/bytes";
 import * as D from "../policy/defaults";
 
 export const H_BAGGAGE = utf8("baggage");
@@ -30,8 +30,9 @@ export class ShadowTag {
     this.baggageMember = utf8(baggageKey + "=" + value);
   }
 
+  /** The tag header, in any spelling that reaches an application as it (x_shadow_request for x-shadow-request). */
   matchesName(p: usize, len: usize): bool {
-    return bytesEqual(p, len, this.name);
+    return sameHeaderName(p, len, this.name);
   }
 
   /** The tag header's value marks the request (the name was already matched). */

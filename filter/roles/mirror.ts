@@ -8,6 +8,7 @@ import { Context, RootContext, FilterHeadersStatusValues, FilterDataStatusValues
 import { Role } from "./role";
 import { MirrorShadow, MirrorCall, SlotHold } from "./mirror-shadow";
 import { Policy, ON_TOO_LARGE_HEADERS_ONLY, UNSCANNABLE_SKIP } from "../policy/types";
+import * as D from "../policy/defaults";
 import { MirrorMetrics } from "../host/metrics";
 import { Redaction } from "../redact/redaction";
 import { CopyHeaders, H_RULE, AUTHORITY_SHADOW } from "../copy/builder";
@@ -20,7 +21,7 @@ import { RequestView } from "../select/view";
 import { Draw } from "../select/sampling";
 import { Comparison } from "../compare/pairs";
 import { Answer, Pair } from "../compare/answer";
-import { HeaderCursor, utf8, parseDecimal, sliceOf } from "../util/bytes";
+import { HeaderCursor, utf8, parseDecimal, sliceOf, copyBytes, bytesEqual } from "../util/bytes";
 import { random } from "../host/random";
 import { getHeaderPairs, getBuffer, removeHeader, replaceHeader, httpCall, logAt, logEnabled, HEADERS_REQUEST, HEADERS_RESPONSE, TRAILERS_REQUEST, BUFFER_REQUEST_BODY, BUFFER_RESPONSE_BODY, LOG_DEBUG, LOG_WARN } from "../host/hostcalls";
 
@@ -30,6 +31,7 @@ const H_CONTENT_ENCODING = utf8("content-encoding");
 const H_PATH = utf8(":path");
 const H_METHOD = utf8(":method");
 const H_REQUEST_ID = utf8("x-request-id");
+const DEFAULT_BODY_DROPPED = utf8(D.SHADOW_BODY_DROPPED_HEADER);
 const NO_TRAILERS = new ArrayBuffer(4); // a serialized map with zero pairs
 const EMPTY = new ArrayBuffer(0);
 
@@ -56,7 +58,8 @@ export class MirrorRole extends Role {
     this.redaction = redaction;
     this.selector = Selector.create(policy.select, policy.budgetKey);
     let selecting = policy.select.enabled;
-    const owned: ArrayBuffer[] = [H_RULE];
+    // The default body-dropped header too: a shadow app may look for it whatever a policy names.
+    const owned: ArrayBuffer[] = [H_RULE, DEFAULT_BODY_DROPPED];
     const shadows: MirrorShadow[] = [];
     for (let i = 0; i < policy.shadows.length; i++) {
       const s = policy.shadows[i];
@@ -232,8 +235,11 @@ export class MirrorRole extends Role {
 }
 
 const PHASE_HEADERS: u8 = 0;
+/** The body is collected for the shadows that want it. */
 const PHASE_COLLECTING: u8 = 1;
-const PHASE_FINISHED: u8 = 2;
+/** No shadow wants more of the body, but copies still wait for the request to end (a request that never ends is not copied). */
+const PHASE_DRAINING: u8 = 2;
+const PHASE_FINISHED: u8 = 3;
 
 /** One request's stream: the copy in progress, and the primary's answer while a comparison waits for it. */
 export class MirrorStream extends Context {
@@ -259,7 +265,8 @@ export class MirrorStream extends Context {
 
     // One pass over the map: the forged marks, the body's length and type, and what selection looks at.
     let contentLength: i64 = -1;
-    let tagged = false;
+    // The spellings of the tag the client sent (usually none): each is removed from the primary's request.
+    let forged: ArrayBuffer[] | null = null;
     let contentType: ArrayBuffer | null = null;
     let contentEncoding: ArrayBuffer | null = null;
     const tag = policy.tag;
@@ -270,7 +277,7 @@ export class MirrorStream extends Context {
     const cur = new HeaderCursor(raw);
     while (cur.next()) {
       if (selecting && view.observe(cur)) continue;
-      if (tag.matchesName(cur.keyPtr, cur.keyLen)) tagged = true;
+      if (tag.matchesName(cur.keyPtr, cur.keyLen)) forged = addName(forged, cur.keyPtr, cur.keyLen);
       else if (cur.keyIs(H_BAGGAGE) && tag.stripFromPrimary && tag.inBaggage(cur.valuePtr, cur.valueLen)) {
         // A forged shadow mark in baggage would travel to every dependency of the primary.
         const rest = tag.withoutFound(cur.valuePtr, cur.valueLen);
@@ -283,8 +290,8 @@ export class MirrorStream extends Context {
         else if (cur.keyIs(H_CONTENT_ENCODING)) contentEncoding = sliceOf(raw, cur.valuePtr, cur.valueLen);
       }
     }
-    if (tagged && tag.stripFromPrimary) {
-      removeHeader(HEADERS_REQUEST, tag.name);
+    if (forged != null && tag.stripFromPrimary) {
+      for (let i = 0; i < forged.length; i++) removeHeader(HEADERS_REQUEST, forged[i]);
       m.tagStripped.inc();
     }
 
@@ -302,8 +309,8 @@ export class MirrorStream extends Context {
       return FilterHeadersStatusValues.Continue;
     }
     if (contentLength >= 0 && role.limit(copy, contentLength) < 0) {
-      // Over every shadow's limit: nothing is collected.
-      this.complete(NO_TRAILERS);
+      // Over every shadow's limit: nothing is collected; headers-only copies wait for the end.
+      this.drain();
       return FilterHeadersStatusValues.Continue;
     }
     planBody(policy.redact, contentType, contentEncoding, copy.plan);
@@ -364,13 +371,18 @@ export class MirrorStream extends Context {
   }
 
   onRequestBody(size: usize, end_of_stream: bool): FilterDataStatusValues {
+    if (this.phase == PHASE_DRAINING) {
+      if (end_of_stream) this.complete(NO_TRAILERS);
+      return FilterDataStatusValues.Continue;
+    }
     if (this.phase != PHASE_COLLECTING) return FilterDataStatusValues.Continue;
     const copy = this.copy!;
     const len = <i32>size;
     if (this.role.limit(copy, <i64>copy.bodyLength + <i64>len) < 0) {
       // Over every remaining shadow's limit: the body is let go.
       copy.body = null;
-      this.complete(NO_TRAILERS);
+      this.drain();
+      if (end_of_stream && this.phase == PHASE_DRAINING) this.complete(NO_TRAILERS);
       return FilterDataStatusValues.Continue;
     }
     if (len > 0) {
@@ -383,8 +395,14 @@ export class MirrorStream extends Context {
 
   onRequestTrailers(_n: u32): FilterTrailersStatusValues {
     // With trailers the body never carries end_of_stream: the trailers end the request.
-    if (this.phase == PHASE_COLLECTING) this.complete(getHeaderPairs(TRAILERS_REQUEST));
+    if (this.phase == PHASE_COLLECTING || this.phase == PHASE_DRAINING) this.complete(getHeaderPairs(TRAILERS_REQUEST));
     return FilterTrailersStatusValues.Continue;
+  }
+
+  /** No shadow wants (more of) the body: the copies left are headers-only and go when the request ends. */
+  private drain(): void {
+    if (this.copy!.pending()) this.phase = PHASE_DRAINING;
+    else this.finish();
   }
 
   /** The request is complete (or no shadow needs more of it): the copies go. */
@@ -474,7 +492,7 @@ export class MirrorStream extends Context {
   onDone(): bool {
     // A primary answer that never ended (reset) cannot be compared.
     if (this.primary != null) this.primaryDone(true);
-    if (this.phase == PHASE_COLLECTING) {
+    if (this.phase == PHASE_COLLECTING || this.phase == PHASE_DRAINING) {
       // The client went away before the request ended: a partial copy would be a
       // different request, so none is sent.
       this.role.metrics.skippedIncomplete.inc();
@@ -483,4 +501,12 @@ export class MirrorStream extends Context {
     }
     return true;
   }
+}
+
+/** names with [p, p+len) added, unless it is there already. */
+function addName(names: ArrayBuffer[] | null, p: usize, len: usize): ArrayBuffer[] {
+  const list = names == null ? new Array<ArrayBuffer>() : names;
+  for (let i = 0; i < list.length; i++) if (bytesEqual(p, len, list[i])) return list;
+  list.push(copyBytes(p, len));
+  return list;
 }

@@ -25,6 +25,25 @@ export function equalsLower(p: usize, len: usize, lower: ArrayBuffer): bool {
   return true;
 }
 
+/**
+ * Whether a header name from the wire is the given (lower-case) name, taking
+ * '_' and '-' as the same character: CGI, WSGI, Rack and PHP stacks read both
+ * x-shadow-request and x_shadow_request as HTTP_X_SHADOW_REQUEST, and Envoy
+ * passes names with underscores by default.
+ */
+export function sameHeaderName(p: usize, len: usize, name: ArrayBuffer): bool {
+  if (len != <usize>name.byteLength) return false;
+  const q = changetype<usize>(name);
+  for (let i: usize = 0; i < len; i++) {
+    let a = load<u8>(p + i);
+    let b = load<u8>(q + i);
+    if (a == 0x5f) a = 0x2d;
+    if (b == 0x5f) b = 0x2d;
+    if (a != b) return false;
+  }
+  return true;
+}
+
 /** Walks one serialized header map pair by pair without copying. */
 export class HeaderCursor {
   keyPtr: usize = 0;

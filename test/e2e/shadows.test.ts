@@ -4,6 +4,7 @@
 // other shadow nor the primary. preview agrees with Envoy on which copies go.
 import { describe, it, expect } from "vitest";
 import { createHash } from "node:crypto";
+import { connect } from "node:net";
 import { startRig, printLogsOnFailure, http1, h2c, S } from "./fixture.js";
 import { e2eBackends } from "./backends.js";
 import { preview } from "../../harness/preview.js";
@@ -116,6 +117,67 @@ describe.each(e2eBackends())("several shadows, envoy as %s", (backend) => {
       await rig.waitStat(S("shadows.up.responses.2xx"), 10);
       expect(await rig.stat(S("shadow.failures"))).toBe(10);
       expect(await rig.stat(S("mirrored"))).toBe(20);
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it("a request that never ends is copied to no shadow, even when its copies would go without the body", async () => {
+    const rig = await startRig({
+      backend,
+      config: { role: "mirror", shadows: [{ name: "a", cluster: "shadow-a", max_body_bytes: 20, on_body_too_large: "headers_only" }, { name: "b", cluster: "shadow-b", max_body_bytes: 50, on_body_too_large: "headers_only" }] },
+      shadows: [{ cluster: "shadow-a" }, { cluster: "shadow-b" }],
+    });
+    printLogsOnFailure(() => rig);
+    try {
+      // HTTP/1.1: announces 2 MB, sends 10 bytes, goes away.
+      await new Promise<void>((resolve, reject) => {
+        const sock = connect(rig.listenerPort, "127.0.0.1", () => {
+          sock.write("POST /api/payments/charge HTTP/1.1\r\nhost: pay\r\ncontent-type: application/json\r\ncontent-length: 2000000\r\n\r\n0123456789");
+          setTimeout(() => {
+            sock.destroy();
+            resolve();
+          }, 300);
+        });
+        sock.on("error", reject);
+      });
+      await rig.waitStat(S("skipped.request_incomplete"), 1);
+      // A complete one over both limits goes, headers only, to both.
+      const res = await http1(rig.url("/api/payments/charge"), { method: "POST", headers: { "content-type": "text/plain" }, body: "x".repeat(100) });
+      expect(res.status).toBe(200);
+      await rig.shadows.get("shadow-a")!.waitFor(1, 15_000);
+      await rig.shadows.get("shadow-b")!.waitFor(1, 15_000);
+      await new Promise((r) => setTimeout(r, 300));
+      for (const name of ["shadow-a", "shadow-b"]) {
+        const u = rig.shadows.get(name)!;
+        expect(u.requests, name).toHaveLength(1);
+        expect(u.requests[0].body.length).toBe(0);
+        expect(u.header(u.requests[0], "x-mirrorshade-body-dropped")).toBe("too_large");
+      }
+      expect(await rig.stat(S("mirrored"))).toBe(2);
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it("the tag in underscore spelling never reaches the primary, nor a forged x_shadow_rule a copy", async () => {
+    const rig = await startRig({ backend, config: { role: "mirror", shadows: [{ name: "v2", cluster: "shadow-v2" }] }, shadows: [{ cluster: "shadow-v2" }] });
+    printLogsOnFailure(() => rig);
+    try {
+      for (const send of [http1, h2c]) {
+        const res = await send(rig.url("/orders"), { headers: { x_shadow_request: "true", x_shadow_rule: "forged", "x-mirrorshade-body-dropped": "forged" } });
+        expect(res.status).toBe(200);
+      }
+      const v2 = rig.shadows.get("shadow-v2")!;
+      await v2.waitFor(2, 15_000);
+      for (const r of rig.primary.requests) expect(r.headers.filter(([k]) => k.replace(/_/g, "-") === "x-shadow-request")).toEqual([]);
+      for (const r of v2.requests) {
+        const names = r.headers.map(([k]) => k);
+        expect(names.filter((k) => k.replace(/_/g, "-") === "x-shadow-request")).toEqual(["x-shadow-request"]);
+        expect(names).not.toContain("x_shadow_rule");
+        expect(names).not.toContain("x-mirrorshade-body-dropped");
+      }
+      expect(await rig.stat(S("primary.tag_stripped"))).toBe(2);
     } finally {
       await rig.close();
     }

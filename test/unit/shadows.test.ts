@@ -164,15 +164,39 @@ describe("several shadows (emulator)", () => {
     expect(host.metric("mirrorshade.mirrored")).toBe(2n);
   });
 
-  it("a body over every shadow's limit is not collected: headers-only copies go at once", async () => {
+  it("a body over every shadow's limit is not collected: headers-only copies go when the request ends", async () => {
     const { host } = await loadFilter({ role: "mirror", shadows: [{ name: "a", cluster: "a", max_body_bytes: 5, on_body_too_large: "headers_only" }, { name: "b", cluster: "b", max_body_bytes: 5 }] });
+    for (const [what, contentLength] of [["announced", "50"], ["chunked", undefined]] as const) {
+      const before = host.calls.length;
+      const stream = host.newStream();
+      stream.requestHeaders([[":method", "POST"], [":path", "/"], [":authority", "x"], ...(contentLength ? [["content-length", contentLength] as [string, string]] : [])], false);
+      for (let i = 0; i < 10; i++) stream.requestBody("y".repeat(5), false);
+      expect(host.calls.length - before, what).toBe(0);
+      stream.requestBody("", true);
+      stream.complete();
+      const calls = host.calls.slice(before);
+      expect(calls.map((c) => c.cluster), what).toEqual(["a"]);
+      expect(calls[0].body.length).toBe(0);
+      expect(header(calls[0].headers, "x-mirrorshade-body-dropped")).toBe("too_large");
+    }
+    expect(host.metric("mirrorshade.shadows.b.skipped.body_too_large")).toBe(2n);
+  });
+
+  it.each([["announced", "2000000"], ["chunked", undefined]] as const)("a request over every limit that never ends is copied to no shadow (%s)", async (_what, contentLength) => {
+    const { host } = await loadFilter({ role: "mirror", shadows: [{ name: "a", cluster: "a", max_body_bytes: 5, on_body_too_large: "headers_only" }, { name: "b", cluster: "b", max_body_bytes: 8, on_body_too_large: "headers_only" }] });
     const stream = host.newStream();
-    stream.requestHeaders([[":method", "POST"], [":path", "/"], [":authority", "x"], ["content-length", "50"]], false);
-    expect(host.calls.map((c) => c.cluster)).toEqual(["a"]);
-    expect(host.metric("mirrorshade.shadows.b.skipped.body_too_large")).toBe(1n);
-    stream.requestBody("y".repeat(50), true);
+    stream.requestHeaders([[":method", "POST"], [":path", "/charge"], [":authority", "x"], ...(contentLength ? [["content-length", contentLength] as [string, string]] : [])], false);
+    stream.requestBody("0123456789", false);
     stream.complete();
+    expect(host.calls).toHaveLength(0);
+    expect(host.metric("mirrorshade.skipped.request_incomplete")).toBe(1n);
+  });
+
+  it("trailers end a request whose copies wait without a body", async () => {
+    const { host } = await loadFilter({ role: "mirror", shadows: [{ name: "a", cluster: "a", max_body_bytes: 2, on_body_too_large: "headers_only" }] });
+    send(host, { body: "0123456789", chunkSize: 3, trailers: [["x-checksum", "1"]] });
     expect(host.calls).toHaveLength(1);
+    expect(header(host.calls[0].headers, "x-mirrorshade-body-dropped")).toBe("too_large");
   });
 
   it("max_inflight is per shadow: one full shadow does not stop the other", async () => {
@@ -237,6 +261,18 @@ describe("several shadows (emulator)", () => {
 
 describe("headers the filter sets on copies cannot be forged (every role)", () => {
   const FORGED: [string, string][] = [["x-shadow-rule", "forged"], ["x-mirrorshade-body-dropped", "forged"], ["x-shadow-request", "forged"]];
+
+  it("mirror: the tag, x-shadow-rule and body-dropped headers in underscore spelling (read as the same by CGI-style stacks) reach neither the primary nor a copy", async () => {
+    const { host } = await loadFilter({ role: "mirror", shadow: { cluster: "shadow", body_dropped_header: "x-bd" } });
+    const { stream, call } = send(host, { headers: [["x_shadow_request", "true"], ["x-shadow_request", "true"], ["x_shadow_rule", "forged"], ["x_bd", "forged"], ["x-mirrorshade-body-dropped", "forged"], ["x_user", "kept"]] });
+    expect(stream.upstreamRequest.headers.filter(([k]) => k.replace(/_/g, "-") === "x-shadow-request")).toEqual([]);
+    expect(header(stream.upstreamRequest.headers, "x_shadow_rule")).toBe("forged");
+    const names = call!.headers.map(([k]) => k);
+    expect(names.filter((k) => k.replace(/_/g, "-") === "x-shadow-request")).toEqual(["x-shadow-request"]);
+    for (const k of ["x_shadow_rule", "x_bd", "x-mirrorshade-body-dropped"]) expect(names).not.toContain(k);
+    expect(header(call!.headers, "x_user")).toBe("kept");
+    expect(host.metric("mirrorshade.primary.tag_stripped")).toBe(1n);
+  });
 
   it("mirror: the issue's reproduction shows one x-shadow-rule, the selecting rule's", async () => {
     const { host } = await loadFilter({ role: "mirror", shadow: { cluster: "shadow" }, select: { match: [{ name: "alice-rule", header: "x-user-id", exact: "alice" }] } });
