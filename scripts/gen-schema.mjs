@@ -1,6 +1,6 @@
 // Builds schema/policy.schema.json, the JSON Schema (draft 2020-12) of the policy,
 // as data next to the rules of filter/config.ts it mirrors. The filter stays the
-// source of truth; test/unit/schema.test.ts feeds every documented and shipped
+// source of truth; test/unit/policy/schema.test.ts feeds every documented and shipped
 // policy, every invalid case and a sweep of names, values and JSON paths to both,
 // so the two cannot drift.
 //

@@ -2,41 +2,49 @@
 // it goes to and what each still expects, held as a value apart from the stream
 // callbacks, so that whoever holds it (the stream now; the root context, to
 // redact and send later, off the primary's path) can advance it: append chunks,
-// then complete it.
+// then complete it. Made only for a request that some shadow selected.
 import { ByteSink } from "../util/bytes";
-import { BodyPlan } from "../body/plan";
 import { BodyCodec } from "../body/codec";
-import { Decision } from "../select/selector";
+import { SharedCounter } from "../select/budget";
 
 /** What a copy still expects for one shadow. */
 export const TARGET_NONE: u8 = 0; // not selected, or already settled (skipped)
 export const TARGET_BODY: u8 = 1; // the copy with its body
 export const TARGET_HEADERS_ONLY: u8 = 2; // the copy without its body (over this shadow's max_body_bytes)
 
+/** What the shadows' own select sections decided, per shadow (only when some shadow has one). */
+export class ShadowChoices {
+  /** The label of the shadow's own selecting rule (empty: none). */
+  labels: ArrayBuffer[];
+  /** The shadow's own select.max_inflight slot, until the call takes it or the copy is dropped. */
+  slots: Array<SharedCounter | null>;
+
+  constructor(n: i32) {
+    this.labels = new Array<ArrayBuffer>(n);
+    this.slots = new Array<SharedCounter | null>(n);
+    for (let i = 0; i < n; i++) {
+      unchecked((this.labels[i] = EMPTY));
+      unchecked((this.slots[i] = null));
+    }
+  }
+}
+
 export class Copy {
   headers: ArrayBuffer = new ArrayBuffer(0);
-  plan: BodyPlan = new BodyPlan();
+  /** The body plan (body/plan.ts BODY_*), and its codec when the body is scanned. */
+  planKind: u8 = 0;
   codec: BodyCodec | null = null;
   body: ByteSink | null = null;
   /** Per shadow, by index: TARGET_*. */
   targets: StaticArray<u8>;
-  /** Per shadow: its own select's decision (the slot it took, the rule label). */
-  decisions: Decision[] = [];
-  /** The policy's select decision (its slot is held until the last call answers). */
-  decision: Decision = new Decision();
-  /** Largest body a shadow still wants. */
-  limit: u32 = 0;
+  /** The label of the policy's selecting rule (empty: none). */
+  label: ArrayBuffer = new ArrayBuffer(0);
+  choices: ShadowChoices | null = null;
   /** Why the body was dropped for every shadow (a REASON_* index), or -1. */
   dropReason: i32 = -1;
 
   constructor(shadows: i32) {
     this.targets = new StaticArray<u8>(shadows);
-    for (let i = 0; i < shadows; i++) this.decisions.push(new Decision());
-  }
-
-  /** Starts over for a new request (the stream reuses nothing; kept for clarity of state). */
-  wants(i: i32): bool {
-    return unchecked(this.targets[i]) != TARGET_NONE;
   }
 
   /** Whether any shadow still wants the body. */
@@ -49,6 +57,32 @@ export class Copy {
   pending(): bool {
     for (let i = 0; i < this.targets.length; i++) if (unchecked(this.targets[i]) != TARGET_NONE) return true;
     return false;
+  }
+
+  /** The label a shadow's copy carries: the shadow's own rule's, else the policy's. */
+  labelFor(i: i32): ArrayBuffer {
+    const c = this.choices;
+    if (c != null) {
+      const own = unchecked(c.labels[i]);
+      if (own.byteLength > 0) return own;
+    }
+    return this.label;
+  }
+
+  /** Takes shadow i's own in-flight slot (the call holds it from now on), or null. */
+  takeSlot(i: i32): SharedCounter | null {
+    const c = this.choices;
+    if (c == null) return null;
+    const s = unchecked(c.slots[i]);
+    unchecked((c.slots[i] = null));
+    return s;
+  }
+
+  /** Shadow i gets no copy: its target is settled and its own slot given back. */
+  drop(i: i32): void {
+    unchecked((this.targets[i] = TARGET_NONE));
+    const s = this.takeSlot(i);
+    if (s != null) s.add(-1, 0);
   }
 
   /** Appends a chunk to the body (the caller checked the limit). */
@@ -69,3 +103,5 @@ export class Copy {
     return b == null ? 0 : b.length;
   }
 }
+
+const EMPTY = new ArrayBuffer(0);

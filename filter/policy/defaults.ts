@@ -1,7 +1,7 @@
 // Every default and every numeric bound of the policy, once. The section parsers
 // (filter/policy/*.ts) read them, and so do scripts/gen-schema.mjs (the JSON
 // Schema and its "default"/"minimum"/"maximum" keywords) and the README's field
-// tables (checked by test/unit/schema.test.ts). Format, read by the generator:
+// tables (checked by test/unit/policy/defaults.test.ts). Format, read by the generator:
 // a doc comment naming the policy field, then `export const NAME: type = value;`
 // with a literal value (strings in double quotes; numbers may be products).
 

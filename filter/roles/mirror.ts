@@ -12,11 +12,11 @@ import * as D from "../policy/defaults";
 import { MirrorMetrics } from "../host/metrics";
 import { Redaction } from "../redact/redaction";
 import { CopyHeaders, H_RULE, AUTHORITY_SHADOW } from "../copy/builder";
-import { Copy, TARGET_NONE, TARGET_BODY, TARGET_HEADERS_ONLY } from "../copy/copy";
+import { Copy, ShadowChoices, TARGET_NONE, TARGET_BODY, TARGET_HEADERS_ONLY } from "../copy/copy";
 import { H_BAGGAGE } from "../copy/tag";
 import { CodecResult } from "../body/codec";
-import { planBody, BODY_UNSCANNABLE, REASON_BYTES, REASON_TOO_LARGE } from "../body/plan";
-import { Selector, DECISION_NAMES } from "../select/selector";
+import { BodyPlan, planBody, BODY_UNSCANNABLE, REASON_BYTES, REASON_TOO_LARGE } from "../body/plan";
+import { Selector, Decision, DECISION_NAMES, DECISION_SELECTED } from "../select/selector";
 import { RequestView } from "../select/view";
 import { Draw } from "../select/sampling";
 import { Comparison } from "../compare/pairs";
@@ -47,9 +47,14 @@ export class MirrorRole extends Role {
   calls: Map<u32, MirrorCall> = new Map<u32, MirrorCall>();
   /** Selection looks at the request at all (the policy's or any shadow's select section). */
   selecting: bool;
+  /** Some shadow has its own select section. */
+  shadowsSelect: bool = false;
   // Per-request scratch, reused: the VM runs one callback at a time.
   view: RequestView = new RequestView();
   draw: Draw = new Draw();
+  decision: Decision = new Decision();
+  ownDecision: Decision = new Decision();
+  plan: BodyPlan = new BodyPlan();
   result: CodecResult = new CodecResult();
 
   constructor(public policy: Policy) {
@@ -64,7 +69,10 @@ export class MirrorRole extends Role {
     for (let i = 0; i < policy.shadows.length; i++) {
       const s = policy.shadows[i];
       shadows.push(new MirrorShadow(s, i));
-      if (s.select.enabled) selecting = true;
+      if (s.select.enabled) {
+        selecting = true;
+        this.shadowsSelect = true;
+      }
       owned.push(s.bodyDroppedHeader);
     }
     this.selecting = selecting;
@@ -146,23 +154,21 @@ export class MirrorRole extends Role {
       unchecked((copy.targets[i] = TARGET_NONE));
       const shadow = this.shadows[i];
       const cfg = shadow.cfg;
-      const own = copy.decisions[i];
       if (shadow.inflight >= cfg.maxInflight) {
         m.skippedInflightFull.inc();
         shadow.metrics.skippedInflightFull.inc();
-        own.release();
+        copy.drop(i);
         continue;
       }
       const withBody = target == TARGET_BODY && copy.dropReason < 0;
       const reason = target == TARGET_HEADERS_ONLY ? REASON_BYTES[REASON_TOO_LARGE] : copy.dropReason >= 0 ? REASON_BYTES[copy.dropReason] : EMPTY;
       // The shadow's own rule names the copy when it has match rules; else the policy's.
-      const label = own.label.byteLength > 0 ? own.label : copy.decision.label;
-      const headers = builder.finish(cfg.authority, label, cfg.bodyDroppedHeader, reason);
+      const headers = builder.finish(cfg.authority, copy.labelFor(i), cfg.bodyDroppedHeader, reason);
       const cb = withBody ? body : 0;
       const cl = withBody ? bodyLen : 0;
       const token = httpCall(cfg.cluster, headers, cb, cl, trailers, cfg.timeoutMs);
       if (token < 0) {
-        own.release();
+        copy.drop(i);
         m.dispatchFailed.inc();
         shadow.metrics.dispatchFailed.inc();
         logAt(LOG_WARN, "mirrorshade: dispatch to shadow cluster " + cfg.clusterName + " failed with result " + (-token).toString());
@@ -170,8 +176,7 @@ export class MirrorRole extends Role {
       }
       const hold = stream.hold;
       if (hold != null) hold.count++;
-      this.calls.set(<u32>token, new MirrorCall(i, own.slot, hold));
-      own.slot = null;
+      this.calls.set(<u32>token, new MirrorCall(i, copy.takeSlot(i), hold));
       shadow.sent(m, reason.byteLength > 0);
       if (comparison != null) {
         stream.openPair(comparison, <u32>token, cfg.name);
@@ -199,8 +204,7 @@ export class MirrorRole extends Role {
   skipAll(copy: Copy, unscannable: bool): void {
     for (let i = 0; i < this.shadows.length; i++) {
       if (unchecked(copy.targets[i]) == TARGET_NONE) continue;
-      unchecked((copy.targets[i] = TARGET_NONE));
-      copy.decisions[i].release();
+      copy.drop(i);
       if (unscannable) {
         this.metrics.skippedUnscannable.inc();
         this.shadows[i].metrics.skippedUnscannable.inc();
@@ -214,8 +218,7 @@ export class MirrorRole extends Role {
     if (shadow.cfg.onBodyTooLarge == ON_TOO_LARGE_HEADERS_ONLY) {
       unchecked((copy.targets[i] = TARGET_HEADERS_ONLY));
     } else {
-      unchecked((copy.targets[i] = TARGET_NONE));
-      copy.decisions[i].release();
+      copy.drop(i);
       this.metrics.skippedBodyTooLarge.inc();
       shadow.metrics.skippedBodyTooLarge.inc();
     }
@@ -295,13 +298,12 @@ export class MirrorStream extends Context {
       m.tagStripped.inc();
     }
 
-    const copy = new Copy(role.shadows.length);
-    if (!this.select(copy)) {
-      view.raw = EMPTY;
+    const copy = this.select();
+    view.raw = EMPTY;
+    if (copy == null) {
       this.phase = PHASE_FINISHED;
       return FilterHeadersStatusValues.Continue;
     }
-    view.raw = EMPTY;
     copy.headers = raw;
     this.copy = copy;
     if (end_of_stream) {
@@ -313,61 +315,83 @@ export class MirrorStream extends Context {
       this.drain();
       return FilterHeadersStatusValues.Continue;
     }
-    planBody(policy.redact, contentType, contentEncoding, copy.plan);
-    if (copy.plan.kind == BODY_UNSCANNABLE && contentLength != 0) {
+    const plan = role.plan;
+    planBody(policy.redact, contentType, contentEncoding, plan);
+    copy.planKind = plan.kind;
+    if (plan.kind == BODY_UNSCANNABLE && contentLength != 0) {
       // Known before a byte of the body arrives: nothing is collected, never sent as it is.
-      m.bodyUnscannable[copy.plan.reason].inc();
+      m.bodyUnscannable[plan.reason].inc();
       if (policy.redact.onUnscannable == UNSCANNABLE_SKIP) {
         role.skipAll(copy, true);
         this.finish();
       } else {
-        copy.dropReason = copy.plan.reason;
+        copy.dropReason = plan.reason;
         this.complete(NO_TRAILERS);
       }
       return FilterHeadersStatusValues.Continue;
     }
-    copy.codec = role.redaction.codecs.forKind(copy.plan.kind);
+    copy.codec = role.redaction.codecs.forKind(plan.kind);
     if (copy.codec != null) copy.codec!.begin();
     this.phase = PHASE_COLLECTING;
     return FilterHeadersStatusValues.Continue;
   }
 
-  /** The policy's select, then each shadow's; true when at least one shadow takes the copy. */
-  private select(copy: Copy): bool {
+  /** The policy's select, then each shadow's: the copy, when at least one shadow takes it. */
+  private select(): Copy | null {
     const role = this.role;
     const m = role.metrics;
     const view = role.view;
     const draw = role.draw;
     draw.reset();
+    const top = role.decision;
+    top.code = DECISION_SELECTED;
+    top.label = EMPTY;
+    top.slot = null;
     if (role.policy.select.enabled) {
-      const d = copy.decision;
-      role.selector.decide(view, draw, d);
-      m.decisions[d.code].inc();
-      if (logEnabled(LOG_DEBUG)) logAt(LOG_DEBUG, "mirrorshade: decision=" + DECISION_NAMES[d.code] + " rule=" + String.UTF8.decode(d.label));
-      if (!d.selected) return false;
+      role.selector.decide(view, draw, top);
+      m.decisions[top.code].inc();
+      if (logEnabled(LOG_DEBUG)) logAt(LOG_DEBUG, "mirrorshade: decision=" + DECISION_NAMES[top.code] + " rule=" + String.UTF8.decode(top.label));
+      if (!top.selected) return null;
     }
-    let any = false;
-    for (let i = 0; i < role.shadows.length; i++) {
-      const shadow = role.shadows[i];
-      if (shadow.cfg.select.enabled) {
-        const d = copy.decisions[i];
-        shadow.selector.decide(view, draw, d);
-        shadow.metrics.decisions[d.code].inc();
-        if (!d.selected) continue;
+    const shadows = role.shadows;
+    const n = shadows.length;
+    let copy: Copy | null = null;
+    if (!role.shadowsSelect) {
+      copy = new Copy(n);
+      for (let i = 0; i < n; i++) unchecked((copy.targets[i] = TARGET_BODY));
+    } else {
+      const own = role.ownDecision;
+      for (let i = 0; i < n; i++) {
+        const shadow = unchecked(shadows[i]);
+        if (shadow.cfg.select.enabled) {
+          shadow.selector.decide(view, draw, own);
+          shadow.metrics.decisions[own.code].inc();
+          if (!own.selected) continue;
+        } else {
+          own.label = EMPTY;
+          own.slot = null;
+        }
+        if (copy == null) {
+          copy = new Copy(n);
+          copy.choices = new ShadowChoices(n);
+        }
+        unchecked((copy.targets[i] = TARGET_BODY));
+        const c = copy.choices!;
+        unchecked((c.labels[i] = own.label));
+        unchecked((c.slots[i] = own.slot));
       }
-      unchecked((copy.targets[i] = TARGET_BODY));
-      any = true;
     }
-    const slot = copy.decision.slot;
-    if (!any) {
-      copy.decision.release();
-      return false;
+    if (copy == null) {
+      top.release();
+      return null;
     }
+    copy.label = top.label;
+    const slot = top.slot;
     if (slot != null) {
-      copy.decision.slot = null;
+      top.slot = null;
       this.hold = new SlotHold(slot);
     }
-    return true;
+    return copy;
   }
 
   onRequestBody(size: usize, end_of_stream: bool): FilterDataStatusValues {

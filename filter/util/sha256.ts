@@ -1,7 +1,7 @@
 // SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104) over byte ranges. Hash tokens
 // and consistent sampling must agree with any other implementation (a shadow
 // team recomputes them offline), so this follows the standards to the bit; the
-// test vectors are in test/unit/detectors.test.ts.
+// test vectors are in test/unit/redact/detectors.test.ts.
 //
 // All working memory is static: the VM runs one callback at a time and nothing
 // here re-enters, so hashing a value allocates only the digest it returns.

@@ -6,9 +6,9 @@ import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { execFileSync } from "node:child_process";
-import { loadFilter } from "../support/filter.js";
-import { projectRoot } from "../../harness/paths.js";
-import { invalidPolicies as invalid } from "../support/policy-cases.js";
+import { loadFilter } from "../../support/filter.js";
+import { projectRoot } from "../../../harness/paths.js";
+import { invalidPolicies as invalid } from "../../support/policy-cases.js";
 
 const KEY_ENV = { MIRRORSHADE_HASH_KEY: "0123456789abcdef0123456789abcdef" };
 const example = (name: string) => readFileSync(join(projectRoot, "examples", name), "utf8");

@@ -3,8 +3,8 @@
 // and sent to each, limits and counters are per shadow, and shares nest.
 import { describe, it, expect } from "vitest";
 import { createHash } from "node:crypto";
-import { loadFilter, send, header, text } from "../support/filter.js";
-import type { DispatchedCall, ProxyWasmHost } from "../../harness/emulator/index.js";
+import { loadFilter, send, header, text } from "../../support/filter.js";
+import type { DispatchedCall, ProxyWasmHost } from "../../../harness/emulator/index.js";
 
 const consistentIn = (value: string, percent: number) => createHash("sha256").update(value).digest().readUInt32BE(0) < (percent / 100) * 2 ** 32;
 const TWO = { role: "mirror", shadows: [{ name: "v2", cluster: "shadow-v2" }, { name: "canary", cluster: "shadow-canary" }] };

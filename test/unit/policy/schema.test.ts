@@ -12,9 +12,9 @@ import { tmpdir } from "node:os";
 import { execFileSync, spawnSync } from "node:child_process";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { parse, parseAllDocuments } from "yaml";
-import { projectRoot } from "../../harness/paths.js";
-import { loadFilter } from "../support/filter.js";
-import { invalidPolicies, invalidGuardPolicies, moreInvalidPolicies, validPolicies, POLICY_ENV } from "../support/policy-cases.js";
+import { projectRoot } from "../../../harness/paths.js";
+import { loadFilter } from "../../support/filter.js";
+import { invalidPolicies, invalidGuardPolicies, moreInvalidPolicies, validPolicies, POLICY_ENV } from "../../support/policy-cases.js";
 
 const schemaFile = join(projectRoot, "schema", "policy.schema.json");
 const schemaText = readFileSync(schemaFile, "utf8");
@@ -263,7 +263,7 @@ describe("valid policies are accepted by both", () => {
 
 // ---------------------------------------------------------------- JSONPath
 
-// The paths of test/unit/json-redact.test.ts, and more at the grammar's edges.
+// The paths of test/unit/json/json-redact.test.ts, and more at the grammar's edges.
 const JSON_PATHS = [
   "$.a", "$.a.b", "$.a[0]", "$.a[*]", "$.a.*", "$..key", "$..*", "$['a.b']", '$["a b"]', "$..['x.y']",
   "$..[1]", "$.a..b", "$[*].id", "$[ 'a' ]", "$['it\\'s']", "$['\\u0041']", "$.ünï", "$.x-api-key", "$.$ref", "$[0][1]",

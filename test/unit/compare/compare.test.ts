@@ -2,8 +2,8 @@
 // callbacks) against the shadow's (the call's answer), structurally for JSON, with
 // ignore paths and numeric tolerance; only real differences are reported, hashed.
 import { describe, it, expect } from "vitest";
-import { loadFilter, send } from "../support/filter.js";
-import type { ProxyWasmHost, HeaderList } from "../../harness/emulator/index.js";
+import { loadFilter, send } from "../../support/filter.js";
+import type { ProxyWasmHost, HeaderList } from "../../../harness/emulator/index.js";
 
 const POLICY = {
   role: "mirror",

@@ -2,8 +2,8 @@
 // requests (header or baggage) to side-effect destinations get the stub and never
 // leave; everything else passes untouched.
 import { describe, it, expect } from "vitest";
-import { loadFilter, send, header, text } from "../support/filter.js";
-import { GUARD_POLICY as GUARD, invalidGuardPolicies } from "../support/policy-cases.js";
+import { loadFilter, send, header, text } from "../../support/filter.js";
+import { GUARD_POLICY as GUARD, invalidGuardPolicies } from "../../support/policy-cases.js";
 
 describe("egress guard", () => {
   it.each([

@@ -6,9 +6,9 @@
 import { describe, it, expect } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { projectRoot } from "../../harness/paths.js";
+import { projectRoot } from "../../../harness/paths.js";
 // @ts-expect-error: a plain .mjs script without types
-import { readDefaults } from "../../scripts/gen-schema.mjs";
+import { readDefaults } from "../../../scripts/gen-schema.mjs";
 
 type Default = { field: string; type: string; value: string | number | boolean };
 const defaults = readDefaults() as Map<string, Default>;

@@ -7,9 +7,9 @@
 import { describe, it, expect } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadFilter, send } from "../support/filter.js";
-import { projectRoot } from "../../harness/paths.js";
-import { sampleJson } from "../../harness/bench/redact.js";
+import { loadFilter, send } from "../../support/filter.js";
+import { projectRoot } from "../../../harness/paths.js";
+import { sampleJson } from "../../../harness/bench/redact.js";
 
 const example = (name: string) => JSON.parse(readFileSync(join(projectRoot, "examples", `${name}.json`), "utf8"));
 const env = { MIRRORSHADE_HASH_KEY: "memory-test-hash-key-0123456789" };

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { createHmac } from "node:crypto";
 import { join } from "node:path";
 import fc from "fast-check";
-import { projectRoot } from "../../harness/paths.js";
+import { projectRoot } from "../../../harness/paths.js";
 
 const CARD = 1, EMAIL = 2, SSN = 4, JWT = 8, IBAN = 16, PHONE = 32;
 const ALL = CARD | EMAIL | SSN | JWT | IBAN | PHONE;

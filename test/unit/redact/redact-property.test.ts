@@ -4,9 +4,9 @@ import { describe, it, expect, beforeAll } from "vitest";
 import fc from "fast-check";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadFilter, send, header, text } from "../support/filter.js";
-import { projectRoot } from "../../harness/paths.js";
-import type { ProxyWasmHost, HeaderList } from "../../harness/emulator/index.js";
+import { loadFilter, send, header, text } from "../../support/filter.js";
+import { projectRoot } from "../../../harness/paths.js";
+import type { ProxyWasmHost, HeaderList } from "../../../harness/emulator/index.js";
 
 const POLICY = JSON.parse(readFileSync(join(projectRoot, "examples", "redact.json"), "utf8"));
 POLICY.redact.hash_key = "inline:property-test-key-0123456789";

@@ -1,7 +1,7 @@
 // The mirror role through the host emulator: what the copy contains, what the
 // primary keeps, bodies fed in chunks as Envoy delivers them, and the counters.
 import { describe, it, expect } from "vitest";
-import { loadFilter, send, header, text } from "../support/filter.js";
+import { loadFilter, send, header, text } from "../../support/filter.js";
 
 const BASE = { role: "mirror", shadow: { cluster: "shadow" } };
 

@@ -2,8 +2,8 @@
 // mirroring) is selected, redacted and tagged where it passes; requests that are
 // not copies pass untouched (shadow role).
 import { describe, it, expect } from "vitest";
-import { loadFilter, header, text } from "../support/filter.js";
-import type { HeaderList, ProxyWasmHost } from "../../harness/emulator/index.js";
+import { loadFilter, header, text } from "../../support/filter.js";
+import type { HeaderList, ProxyWasmHost } from "../../../harness/emulator/index.js";
 
 const REDACT = {
   headers: { drop: ["authorization"], mask: ["x-api-key"] },

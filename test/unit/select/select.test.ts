@@ -5,9 +5,9 @@ import { describe, it, expect } from "vitest";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadFilter, send, header } from "../support/filter.js";
-import { projectRoot } from "../../harness/paths.js";
-import type { HeaderList } from "../../harness/emulator/index.js";
+import { loadFilter, send, header } from "../../support/filter.js";
+import { projectRoot } from "../../../harness/paths.js";
+import type { HeaderList } from "../../../harness/emulator/index.js";
 
 const base = { role: "mirror", shadow: { cluster: "shadow" } };
 const withSelect = (select: object) => ({ ...base, select });

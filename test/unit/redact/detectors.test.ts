@@ -8,7 +8,7 @@ import { createHash, createHmac } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const wasmPath = join(root, "build", "fixtures", "redact-values.wasm");
 
 interface Fixture {

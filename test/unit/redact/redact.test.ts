@@ -5,9 +5,9 @@ import { describe, it, expect, beforeAll } from "vitest";
 import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadFilter, send, header, text } from "../support/filter.js";
-import { projectRoot } from "../../harness/paths.js";
-import type { ProxyWasmHost } from "../../harness/emulator/index.js";
+import { loadFilter, send, header, text } from "../../support/filter.js";
+import { projectRoot } from "../../../harness/paths.js";
+import type { ProxyWasmHost } from "../../../harness/emulator/index.js";
 
 const KEY = "0123456789abcdef0123456789abcdef";
 const token = (v: string) => "hmac:" + createHmac("sha256", KEY).update(v).digest().subarray(0, 16).toString("hex");
