@@ -195,7 +195,7 @@ export class MirrorRole extends Role {
         // The same copy to a second instance of the primary's version: where the two
         // primaries differ is noise (timestamps, ids, redaction effects).
         const second = httpCall(cfg.noiseCluster, first!, firstBody, firstLen, trailers, firstTimeout);
-        if (second >= 0) comparison.openSecondary(<u32>second, new Answer(), stream.pairs.slice());
+        if (second >= 0) comparison.openSecondary(<u32>second, new Answer(), stream.pairs!.slice());
       }
     }
   }
@@ -252,7 +252,8 @@ export class MirrorStream extends Context {
   hold: SlotHold | null = null;
   /** The primary's answer, shared by the pairs of every shadow the copy went to. */
   private primary: Answer | null = null;
-  pairs: Pair[] = [];
+  /** The pairs of this request's copies (with compare only). */
+  pairs: Pair[] | null = null;
 
   constructor(id: u32, root: RootContext, private role: MirrorRole) {
     super(id, root);
@@ -456,7 +457,8 @@ export class MirrorStream extends Context {
   /** A pair for the copy just sent with this token, sharing the primary's answer. */
   openPair(comparison: Comparison, token: u32, shadowName: string): void {
     if (this.primary == null) this.primary = new Answer();
-    this.pairs.push(comparison.open(token, shadowName, this.primary!, this.method, this.route, this.requestId));
+    if (this.pairs == null) this.pairs = new Array<Pair>();
+    this.pairs!.push(comparison.open(token, shadowName, this.primary!, this.method, this.route, this.requestId));
   }
 
   // What a diff record says about the request (the comparison only).
@@ -509,8 +511,9 @@ export class MirrorStream extends Context {
     a.done = true;
     a.failed = failed;
     const comparison = this.role.comparison!;
-    for (let i = 0; i < this.pairs.length; i++) comparison.settle(this.pairs[i]);
-    this.pairs.length = 0;
+    const pairs = this.pairs;
+    this.pairs = null;
+    if (pairs != null) for (let i = 0; i < pairs.length; i++) comparison.settle(pairs[i]);
   }
 
   onDone(): bool {
