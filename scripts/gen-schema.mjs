@@ -198,9 +198,13 @@ const namedShadow = object(
   { required: ["name", "cluster"] },
 );
 
+/** Names (and prefixes) the tag header may not take, from defaults.ts; '_' counts as '-', as the filter matches names. */
+const dash = (s) => s.replace(/-/g, "[-_]");
+const TAG_RESERVED = `^(?:${value("TAG_HEADER_RESERVED", "tag.header").split(",").map(dash).join("|")})$|^(?:${value("TAG_HEADER_RESERVED_PREFIXES", "tag.header").split(",").map(dash).join("|")})`;
+
 const tag = object(
   {
-    header: str("header every copy carries; stripped from production requests (lower-case header name, as Envoy stores it)", { pattern: HEADER_LOWER, default: value("TAG_HEADER", "tag.header") }),
+    header: str("header every copy carries; stripped from production requests (lower-case header name, as Envoy stores it); not a header that carries meaning to HTTP, authentication, tracing, Envoy or the filter (authorization, cookie, host, content-*, x-forwarded-*, x-envoy-*, x-request-id, hop-by-hop headers, ...)", { pattern: HEADER_LOWER, not: { pattern: TAG_RESERVED }, default: value("TAG_HEADER", "tag.header") }),
     value: str("the tag header's value, also the baggage member's value: printable ASCII without space, '\"', ',', ';', '=' or '\\'", { pattern: BAGGAGE_VALUE, default: value("TAG_VALUE", "tag.value") }),
     strip_from_primary: bool(value("TAG_STRIP_FROM_PRIMARY", "tag.strip_from_primary"), "remove a forged tag (the header, and the baggage member) from production requests before they reach the primary"),
     baggage: bool(value("TAG_BAGGAGE", "tag.baggage"), "add the baggage member <baggage_key>=<value> to each copy's W3C baggage (mirror, upstream, shadow roles)"),

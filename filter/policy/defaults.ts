@@ -28,6 +28,10 @@ export const SHADOW_NAME_MAX_LENGTH: i32 = 64;
 
 /** tag.header */
 export const TAG_HEADER: string = "x-shadow-request";
+/** tag.header: names the tag may not take (comma-separated; '_' counts as '-'): they carry meaning to HTTP, to authentication, to tracing, to Envoy or to the filter, and the tag is taken from every production request. */
+export const TAG_HEADER_RESERVED: string = "authorization,proxy-authorization,cookie,set-cookie,host,te,transfer-encoding,connection,keep-alive,proxy-connection,upgrade,trailer,expect,forwarded,via,x-request-id,baggage,traceparent,tracestate,x-shadow-rule,x-mirrorshade-body-dropped";
+/** tag.header: prefixes the tag may not start with (comma-separated; '_' counts as '-'). */
+export const TAG_HEADER_RESERVED_PREFIXES: string = "content-,x-forwarded-,x-envoy-";
 /** tag.value */
 export const TAG_VALUE: string = "true";
 /** tag.strip_from_primary */

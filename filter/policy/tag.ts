@@ -4,6 +4,17 @@ import { Fields, isHeaderName, hasControlChars } from "./fields";
 import { ShadowTag } from "../copy/tag";
 import * as D from "./defaults";
 
+const RESERVED = D.TAG_HEADER_RESERVED.split(",");
+const RESERVED_PREFIXES = D.TAG_HEADER_RESERVED_PREFIXES.split(",");
+
+/** Why a tag header name is refused ("" when it is not): a name that means something else to HTTP, auth, tracing, Envoy or the filter. */
+function reserved(header: string): string {
+  const name = header.replaceAll("_", "-");
+  for (let i = 0; i < RESERVED.length; i++) if (name == RESERVED[i]) return "\"" + header + "\" is reserved";
+  for (let i = 0; i < RESERVED_PREFIXES.length; i++) if (name.startsWith(RESERVED_PREFIXES[i])) return "\"" + header + "\" is reserved (" + RESERVED_PREFIXES[i] + "* headers)";
+  return "";
+}
+
 function isBaggageKey(s: string): bool {
   // RFC 7230 token, as W3C baggage keys are; upper case allowed here.
   return s.length > 0 && isHeaderName(s.toLowerCase());
@@ -19,6 +30,9 @@ export function parseTag(obj: JSON.Obj, t: ShadowTag): string {
   tag.finish();
   if (tag.error.length > 0) return tag.error;
   if (!isHeaderName(header) || header.charCodeAt(0) == 0x3a) return "tag.header: must be a lower-case HTTP header name, got \"" + header + "\"";
+  const taken = reserved(header);
+  // The tag is removed from every production request: it must not be a header that carries meaning there.
+  if (taken.length > 0) return "tag.header: " + taken + ": it carries meaning to HTTP, authentication, tracing, Envoy or the filter, and the tag is removed from every production request";
   if (hasControlChars(value)) return "tag.value: must not contain control characters";
   if (!isBaggageKey(baggageKey)) return "tag.baggage_key: \"" + baggageKey + "\" is not a valid baggage key";
   for (let i = 0; i < value.length; i++) {
