@@ -419,8 +419,27 @@ export class MirrorStream extends Context {
   }
 
   onRequestTrailers(_n: u32): FilterTrailersStatusValues {
+    const trailers = getHeaderPairs(TRAILERS_REQUEST);
+    const tag = this.role.policy.tag;
+    // A forged tag in the trailers would reach the primary as surely as one in the headers.
+    if (tag.stripFromPrimary) {
+      let forged: ArrayBuffer[] | null = null;
+      const cur = new HeaderCursor(trailers);
+      let stripped = false;
+      while (cur.next()) {
+        if (tag.matchesName(cur.keyPtr, cur.keyLen)) forged = addName(forged, cur.keyPtr, cur.keyLen);
+        else if (cur.keyIs(H_BAGGAGE) && tag.inBaggage(cur.valuePtr, cur.valueLen)) {
+          const rest = tag.withoutFound(cur.valuePtr, cur.valueLen);
+          if (rest.byteLength == 0) removeHeader(TRAILERS_REQUEST, H_BAGGAGE);
+          else replaceHeader(TRAILERS_REQUEST, H_BAGGAGE, rest);
+          stripped = true;
+        }
+      }
+      if (forged != null) for (let i = 0; i < forged.length; i++) removeHeader(TRAILERS_REQUEST, forged[i]);
+      if (forged != null || stripped) this.role.metrics.tagStripped.inc();
+    }
     // With trailers the body never carries end_of_stream: the trailers end the request.
-    if (this.phase == PHASE_COLLECTING || this.phase == PHASE_DRAINING) this.complete(getHeaderPairs(TRAILERS_REQUEST));
+    if (this.phase == PHASE_COLLECTING || this.phase == PHASE_DRAINING) this.complete(trailers);
     return FilterTrailersStatusValues.Continue;
   }
 

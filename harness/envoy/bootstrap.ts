@@ -6,6 +6,8 @@ export interface ClusterSpec {
   port: number;
   host?: string; // always 127.0.0.1 in tests
   http2?: boolean;
+  /** HTTP/1.1 upstream that receives request trailers (http_protocol_options.enable_trailers). */
+  http1Trailers?: boolean;
   connectTimeoutMs?: number;
   /** Upstream HTTP filters of this cluster (cluster-level http_filters); the upstream codec is appended. */
   upstreamFilters?: object[];
@@ -83,12 +85,12 @@ export function cluster(c: ClusterSpec): object {
       cluster_name: c.name,
       endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: c.host ?? "127.0.0.1", port_value: c.port } } } }] }],
     },
-    ...(c.http2 || c.upstreamFilters
+    ...(c.http2 || c.upstreamFilters || c.http1Trailers
       ? {
           typed_extension_protocol_options: {
             "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
               "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
-              explicit_http_config: c.http2 ? { http2_protocol_options: {} } : { http_protocol_options: {} },
+              explicit_http_config: c.http2 ? { http2_protocol_options: {} } : { http_protocol_options: c.http1Trailers ? { enable_trailers: true } : {} },
               ...(c.upstreamFilters
                 ? {
                     http_filters: [

@@ -10,6 +10,8 @@ export interface RecordedRequest {
   /** Header pairs as received, names lower-cased. */
   headers: [string, string][];
   body: Buffer;
+  /** Trailer pairs as received (HTTP/1.1 chunked trailers), names lower-cased. */
+  trailers: [string, string][];
   receivedAt: number;
 }
 
@@ -46,7 +48,9 @@ export async function startRecordingUpstream(name: string, port = 0, behaviour: 
     req.on("end", () => {
       const pairs: [string, string][] = [];
       for (let i = 0; i < req.rawHeaders.length; i += 2) pairs.push([req.rawHeaders[i].toLowerCase(), req.rawHeaders[i + 1]]);
-      requests.push({ method: req.method ?? "", path: req.url ?? "", headers: pairs, body: Buffer.concat(chunks), receivedAt: Date.now() });
+      const trailers: [string, string][] = [];
+      for (let i = 0; i < req.rawTrailers.length; i += 2) trailers.push([req.rawTrailers[i].toLowerCase(), req.rawTrailers[i + 1]]);
+      requests.push({ method: req.method ?? "", path: req.url ?? "", headers: pairs, body: Buffer.concat(chunks), trailers, receivedAt: Date.now() });
       for (const w of waiters.splice(0)) {
         if (requests.length >= w.count) w.resolve();
         else waiters.push(w);

@@ -34,6 +34,8 @@ export interface RigOptions {
   /** Environment of the Envoy process; with wasmEnvKeys, passed on to the filter's VM. */
   env?: Record<string, string>;
   wasmEnvKeys?: string[];
+  /** The primary cluster receives request trailers (HTTP/1.1 enable_trailers). */
+  primaryTrailers?: boolean;
   /** More shadow clusters, each with its own recording upstream (down: a port nothing listens on). */
   shadows?: { cluster: string; down?: boolean }[];
 }
@@ -53,7 +55,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     buildBootstrap({
       adminPort,
       listenerPort,
-      primary: { name: "primary", port: primary.port },
+      primary: { name: "primary", port: primary.port, http1Trailers: opts.primaryTrailers },
       extraClusters: [{ name: "shadow", port: shadowPort }, ...extra],
       wasm: {
         wasmPath: WASM,

@@ -182,4 +182,28 @@ describe.each(e2eBackends())("several shadows, envoy as %s", (backend) => {
       await rig.close();
     }
   });
+
+  it("a forged tag in request trailers never reaches the primary; the other trailers do", async () => {
+    const rig = await startRig({ backend, config: { role: "mirror", shadow: { cluster: "shadow" } }, primaryTrailers: true });
+    printLogsOnFailure(() => rig);
+    try {
+      const res = await h2c(rig.url("/upload"), {
+        method: "POST",
+        headers: { "content-type": "text/plain" },
+        body: "hello",
+        trailers: { "x-shadow-request": "true", x_shadow_request: "true", baggage: "a=1,mirrorshade.shadow=true", "x-checksum": "abc" },
+      });
+      expect(res.status).toBe(200);
+      await rig.primary.waitFor(1, 15_000);
+      const t = rig.primary.requests[0].trailers;
+      expect(t.filter(([k]) => k.replace(/_/g, "-") === "x-shadow-request")).toEqual([]);
+      expect(t).toContainEqual(["baggage", "a=1"]);
+      expect(t).toContainEqual(["x-checksum", "abc"]);
+      expect(rig.primary.requests[0].body.toString()).toBe("hello");
+      await rig.shadow.waitFor(1, 15_000);
+      expect(await rig.stat(S("primary.tag_stripped"))).toBe(1);
+    } finally {
+      await rig.close();
+    }
+  });
 });

@@ -310,3 +310,21 @@ describe("headers the filter sets on copies cannot be forged (every role)", () =
     expect(h.filter(([k]) => k === "x-shadow-request")).toEqual([["x-shadow-request", "true"]]);
   });
 });
+
+describe("forged marks in request trailers (mirror role)", () => {
+  it.each([1, 5])("the tag and the baggage member in trailers never reach the primary; other trailers do (%i-byte chunks)", async (chunkSize) => {
+    const { host } = await loadFilter({ role: "mirror", shadow: { cluster: "shadow" } });
+    const { stream, call } = send(host, {
+      body: "hello",
+      chunkSize,
+      headers: [["content-type", "text/plain"]],
+      trailers: [["x-shadow-request", "true"], ["x_shadow_request", "true"], ["baggage", "a=1,mirrorshade.shadow=true"], ["x-checksum", "abc"]],
+    });
+    const t = stream.upstreamRequest.trailers;
+    expect(t.filter(([k]) => k.replace(/_/g, "-") === "x-shadow-request")).toEqual([]);
+    expect(header(t, "baggage")).toBe("a=1");
+    expect(header(t, "x-checksum")).toBe("abc");
+    expect(text(call!.body)).toBe("hello");
+    expect(host.metric("mirrorshade.primary.tag_stripped")).toBe(1n);
+  });
+});
