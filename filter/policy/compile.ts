@@ -5,6 +5,7 @@
 import { JSON } from "json-as";
 import { validateJSON } from "json-as/assembly/util/validateJson";
 import { Fields } from "./fields";
+import { checkKeys } from "./keys";
 import { Policy, Environment, ROLE_MIRROR, ROLE_UPSTREAM, ROLE_SHADOW, ROLE_EGRESS_GUARD } from "./types";
 import { parseSelect } from "./select";
 import { parseRedact } from "./redact";
@@ -117,7 +118,9 @@ function mirrorRole(top: Fields, env: Environment, policy: Policy): string {
 export function compilePolicy(text: string, env: Environment = new Environment()): CompileResult {
   if (text.length == 0) return fail("configuration is empty: expected a JSON object such as {\"role\":\"mirror\",\"shadow\":{\"cluster\":\"shadow\"}}");
   if (!validateJSON(text)) return fail("configuration is not valid JSON");
-  const root = JSON.parse<JSON.Value>(text);
+  const keys = checkKeys(text);
+  if (keys.duplicate.length > 0) return fail(keys.duplicate + ": appears twice (a JSON parser keeps only one of them)");
+  const root = JSON.parse<JSON.Value>(keys.text);
   if (root.type != JSON.Types.Object) return fail("configuration must be a JSON object");
   const top = new Fields(root.get<JSON.Obj>(), "");
   const policy = new Policy();

@@ -236,6 +236,7 @@ describe.each(e2eBackends())("mirror role, envoy as %s", (backend) => {
       ["shadow and shadows", { role: "mirror", shadow: { cluster: "shadow" }, shadows: [{ name: "a", cluster: "shadow" }] }, /shadows: give either shadow or shadows, not both/],
       ["an empty shadows list", { role: "mirror", shadows: [] }, /shadows: must not be an empty list/],
       ["a name that is not a token", { role: "mirror", shadows: [{ name: "V 2", cluster: "shadow" }] }, /shadows\[0\]\.name: must be a lower-case token/],
+      ["a section twice (the first one's rules would be lost)", '{"role":"mirror","shadow":{"cluster":"shadow"},"redact":{"headers":{"drop":["authorization"]},"detectors":["card"]},"redact":{}}', /redact: appears twice/],
       ["an unknown key in a shadow's select", { role: "mirror", shadows: [{ name: "a", cluster: "shadow", select: { precent: 5 } }] }, /shadows\[0\]\.select\.precent: unknown field/],
     ];
     it.each(cases)("%s: Envoy refuses to start and names the field", async (_name, config, message) => {

@@ -90,3 +90,44 @@ describe("mirrorshade validate", () => {
     expect(run(join(dir, "missing.json")).code).toBe(2);
   });
 });
+
+describe("keys: duplicates are refused at every level, escaped keys are the keys they spell", () => {
+  const DUPLICATES: [string, string, string][] = [
+    ["a section (the issue's reproduction: the first redact's rules would be lost)", '{"role":"mirror","shadow":{"cluster":"s"},"redact":{"headers":{"drop":["authorization"]},"detectors":["card"]},"redact":{}}', "redact: appears twice"],
+    ["role", '{"role":"mirror","role":"shadow","shadow":{"cluster":"s"}}', "role: appears twice"],
+    ["a nested field", '{"role":"mirror","shadow":{"cluster":"s"},"redact":{"headers":{"drop":["a"],"drop":["b"]}}}', "redact.headers.drop: appears twice"],
+    ["a field of a list item", '{"role":"mirror","shadows":[{"name":"a","cluster":"a"},{"name":"b","cluster":"b","select":{"percent":5,"percent":60}}]}', "shadows[1].select.percent: appears twice"],
+    ["a key spelled with an escape", '{"role":"mirror","shadow":{"cluster":"s","cl\\u0075ster":"t"}}', "shadow.cluster: appears twice"],
+    ["a rule in a list", '{"role":"mirror","shadow":{"cluster":"s"},"select":{"match":[{"header":"a","exact":"1"},{"header":"b","exact":"2","exact":"3"}]}}', "select.match[1].exact: appears twice"],
+    ["a guard stub header", '{"role":"egress-guard","guard":{"destinations":[{"host":{"exact":"a"}}],"response":{"headers":{"x-a":"1","x-a":"2"}}}}', "guard.response.headers.x-a: appears twice"],
+  ];
+  it.each(DUPLICATES)("%s", async (_name, text, message) => {
+    const v = await verdict(text);
+    expect(v.ok).toBe(false);
+    expect(v.critical).toContain(message);
+  });
+
+  it.each([
+    ['{"r\\u006fle":"mirror","shadow":{"cluster":"s"}}'],
+    ['{"role":"mirror","sh\\u0061dow":{"cl\\u0075ster":"s\\u0041"}}'],
+    ['{"role":"mirror","shadow":{"cluster":"s"},"select":{"match":[{"header":"a","exact":"\\"x\\\\"}]}}'],
+  ])("%s is accepted", async (text) => {
+    const v = await verdict(text);
+    expect(v.critical).toBe("");
+    expect(v.ok).toBe(true);
+  });
+
+  it("an escaped key means the same field: the shadow it names gets the copies", async () => {
+    const { host, ok } = await loadFilter('{"role":"mirror","shadow":{"cl\\u0075ster":"escaped"}}');
+    expect(ok).toBe(true);
+    const stream = host.newStream();
+    stream.requestHeaders([[":method", "GET"], [":path", "/"], [":authority", "x"]], true);
+    expect(host.calls.map((c) => c.cluster)).toEqual(["escaped"]);
+  });
+
+  it("the same value twice in different objects is no duplicate", async () => {
+    const v = await verdict('{"role":"mirror","shadows":[{"name":"a","cluster":"a"},{"name":"b","cluster":"b"}],"select":{"match":[{"name":"x","header":"h","exact":"1"},{"name":"y","header":"h","exact":"2"}]}}');
+    expect(v.critical).toBe("");
+    expect(v.ok).toBe(true);
+  });
+});
