@@ -149,7 +149,7 @@ const rule = {
     ...matchers("the header's value (case-sensitive)", ["exact", "in", "prefix", "suffix", "contains"]),
     ...matchers("the header", ["present", "absent"]),
     path: object(matchers("the path (without the query, case-sensitive)", PATH_MATCHERS), "path condition: exactly one of exact, prefix, glob", { minProperties: 1, maxProperties: 1 }),
-    methods: list(str("an HTTP method (compared upper-cased)"), "method condition: any of these methods"),
+    methods: list(str("an HTTP method, a token (compared upper-cased)", { pattern: HEADER_ANY_CASE }), "method condition: any of these methods"),
     query: object(
       { name: str("the query parameter's name (compared percent-decoded)"), ...matchers("the parameter's value (percent-decoded)", VALUE_MATCHERS) },
       "query condition: the parameter's name and exactly one of exact, in, prefix, suffix, contains, present, absent",
@@ -261,13 +261,13 @@ const redact = object(
     query: names("query parameter rules (also applied to application/x-www-form-urlencoded bodies)", false),
     json: object(
       {
-        drop: list(jsonPath(JSONPATH_FORMS), "JSON members or elements removed (the document stays valid JSON)"),
-        mask: list(jsonPath(JSONPATH_FORMS), "JSON values masked keeping their shape (strings '*' per character, numbers 0, objects {}, arrays [])"),
-        hash: list(jsonPath(JSONPATH_FORMS), "JSON values replaced by hmac:<hex> (over the decoded string)"),
+        drop: list(jsonPath(JSONPATH_FORMS), "JSON members or elements removed (the document stays valid JSON)", { uniqueItems: true }),
+        mask: list(jsonPath(JSONPATH_FORMS), "JSON values masked keeping their shape (strings '*' per character, numbers 0, objects {}, arrays [])", { uniqueItems: true }),
+        hash: list(jsonPath(JSONPATH_FORMS), "JSON values replaced by hmac:<hex> (over the decoded string)", { uniqueItems: true }),
       },
       "JSON body rules (application/json and application/*+json), by JSONPath",
     ),
-    detectors: list(oneOfStrings(["card", "email", "ssn", "jwt", "iban", "phone"], undefined, "a built-in detector"), "built-in scanners for header values, query values, JSON strings and text bodies"),
+    detectors: list(oneOfStrings(["card", "email", "ssn", "jwt", "iban", "phone"], undefined, "a built-in detector"), "built-in scanners for header values, query values, JSON strings and text bodies (each once)", { uniqueItems: true }),
     detector_action: oneOfStrings(["mask", "hash"], value("REDACT_DETECTOR_ACTION", "redact.detector_action"), "what a detector hit becomes: masked keeping its shape, or a hash token (headers, query values, text bodies)"),
     hash_key: {
       type: "string",
@@ -278,7 +278,7 @@ const redact = object(
       {
         on_unscannable: oneOfStrings(["drop_body", "skip"], value("REDACT_ON_UNSCANNABLE", "redact.body.on_unscannable"), "a body that cannot be scanned completely (compressed, invalid JSON, binary text, other types): \"drop_body\" sends the copy without it, flagged; \"skip\" sends no copy"),
         pass_through: list(
-          str("a media type, type/subtype or type/*", { pattern: "^[^/]+/[\\s\\S]+$" }),
+          str("a media type, type/subtype or type/* (tokens, either case)", { pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+/[A-Za-z0-9!#$%&'*+.^_`|~-]+$" }),
           "media types mirrored unscanned, by explicit choice (e.g. image/*, application/octet-stream)",
         ),
       },
@@ -287,7 +287,7 @@ const redact = object(
   },
   "what is scrubbed from the copy (the primary is never changed); everything else stays byte-identical",
   {
-    $comment: "Filter-only: one name under two actions (or twice, in two cases) of one list kind; the variable named by env: must exist in the VM environment and hold at least 16 bytes. The schema counts an inline key in characters, the filter in UTF-8 bytes: a non-ASCII key under 16 characters but at least 16 bytes passes only the filter.",
+    $comment: "Filter-only: one name (or JSON path, as written) under two actions, or one name twice in two cases; the variable named by env: must exist in the VM environment and hold at least 16 bytes. The schema counts an inline key in characters, the filter in UTF-8 bytes: a non-ASCII key under 16 characters but at least 16 bytes passes only the filter.",
     if: { anyOf: [hashRule("headers"), hashRule("query"), hashRule("json"), { required: ["detector_action"], properties: { detector_action: { const: "hash" } } }] },
     then: has("hash_key"),
   },
@@ -303,7 +303,7 @@ const compare = object(
     log_level: oneOfStrings(["debug", "info", "warn", "error"], value("COMPARE_LOG_LEVEL", "compare.log_level"), "Envoy log level of the mirrorshade.diff records"),
     noise: object(
       {
-        cluster: str("a second instance of the primary's version"),
+        cluster: str("a second instance of the primary's version; no control characters", { pattern: NO_CONTROL }),
         percent: num(bounds("compare.noise.percent", "COMPARE_NOISE_PERCENT"), "share of the copies also sent to the noise cluster, in percent"),
       },
       "noise cancellation: differences between two primaries are learned as noise and not reported",
@@ -311,7 +311,7 @@ const compare = object(
     ),
     sink: object(
       {
-        cluster: str("cluster the diff records are POSTed to"),
+        cluster: str("cluster the diff records are POSTed to; no control characters", { pattern: NO_CONTROL }),
         path: str("path the diff records are POSTed to", { pattern: "^/", default: value("COMPARE_SINK_PATH", "compare.sink.path") }),
       },
       "where diff records are POSTed besides Envoy's log",

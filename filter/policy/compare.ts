@@ -1,7 +1,7 @@
 // The compare section (mirror role): which answers are compared, how, and
 // where mismatches are reported.
 import { JSON } from "json-as";
-import { Fields, isHeaderName } from "./fields";
+import { Fields, isHeaderName, lowerAscii, hasControlChars } from "./fields";
 import { CompareConfig } from "./types";
 import { compileJsonPath } from "../json/path";
 import * as D from "./defaults";
@@ -13,7 +13,7 @@ export function parseCompare(obj: JSON.Obj, c: CompareConfig): string {
   if (f.error.length > 0) return f.error;
   if (headers != null) {
     for (let i = 0; i < headers.length; i++) {
-      const h = headers[i].toLowerCase();
+      const h = lowerAscii(headers[i]);
       if (!isHeaderName(h) && h != ":status") return "compare.headers[" + i.toString() + "]: \"" + headers[i] + "\" is not an HTTP header name";
       c.headers.push(h);
       c.headerBytes.push(String.UTF8.encode(h));
@@ -41,7 +41,9 @@ export function parseCompare(obj: JSON.Obj, c: CompareConfig): string {
   if (f.error.length > 0) return f.error;
   if (noise != null) {
     const nf = new Fields(noise, "compare.noise");
-    c.noiseCluster = String.UTF8.encode(nf.str("cluster", "", true));
+    const noiseCluster = nf.str("cluster", "", true);
+    if (nf.error.length == 0 && hasControlChars(noiseCluster)) return "compare.noise.cluster: must not contain control characters";
+    c.noiseCluster = String.UTF8.encode(noiseCluster);
     c.noisePercent = nf.num("percent", D.COMPARE_NOISE_PERCENT, D.COMPARE_NOISE_PERCENT_MIN, D.COMPARE_NOISE_PERCENT_MAX);
     nf.finish();
     if (nf.error.length > 0) return nf.error;
@@ -50,7 +52,9 @@ export function parseCompare(obj: JSON.Obj, c: CompareConfig): string {
   if (f.error.length > 0) return f.error;
   if (sink != null) {
     const sf = new Fields(sink, "compare.sink");
-    c.sinkCluster = String.UTF8.encode(sf.str("cluster", "", true));
+    const sinkCluster = sf.str("cluster", "", true);
+    if (sf.error.length == 0 && hasControlChars(sinkCluster)) return "compare.sink.cluster: must not contain control characters";
+    c.sinkCluster = String.UTF8.encode(sinkCluster);
     const sinkPath = sf.str("path", D.COMPARE_SINK_PATH);
     c.sinkPath = String.UTF8.encode(sinkPath);
     sf.finish();

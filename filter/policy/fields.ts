@@ -182,3 +182,16 @@ export function isShadowName(s: string, max: i32): bool {
   return true;
 }
 
+
+/**
+ * ASCII lower case: only A-Z change. Full Unicode lower-casing would turn the
+ * Kelvin sign (U+212A) into "k" and let a non-ASCII name pass as a header name.
+ */
+export function lowerAscii(s: string): string {
+  let out = "";
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    out += String.fromCharCode(c >= 0x41 && c <= 0x5a ? c + 0x20 : c);
+  }
+  return out;
+}

@@ -1,7 +1,7 @@
 // The guard section (egress-guard role): side-effect destinations and the stub
 // answer, prepared as bytes.
 import { JSON } from "json-as";
-import { Fields, isHeaderName, hasControlChars } from "./fields";
+import { Fields, isHeaderName, hasControlChars, lowerAscii } from "./fields";
 import { GuardConfig, StubHeader } from "./types";
 import { parseRules } from "./select";
 import * as D from "./defaults";
@@ -25,7 +25,7 @@ export function parseGuard(obj: JSON.Obj, g: GuardConfig): string {
     if (headers != null) {
       const names = headers.keys();
       for (let i = 0; i < names.length; i++) {
-        const name = names[i].toLowerCase();
+        const name = lowerAscii(names[i]);
         const v = headers.get(names[i])!;
         if (!isHeaderName(name)) return "guard.response.headers: \"" + names[i] + "\" is not an HTTP header name";
         if (v.type != JSON.Types.String) return "guard.response.headers." + names[i] + ": must be a string";

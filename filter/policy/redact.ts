@@ -2,16 +2,12 @@
 // (from the VM environment or inline), and what happens to bodies that cannot
 // be scanned.
 import { JSON } from "json-as";
-import { Fields, isHeaderName } from "./fields";
+import { Fields, isHeaderName, lowerAscii } from "./fields";
 import { RedactConfig, NameRules, Environment, UNSCANNABLE_DROP_BODY, UNSCANNABLE_SKIP } from "./types";
 import { compileJsonPath, JsonRule } from "../json/path";
 import { detectorBit } from "../redact/detectors";
 import { ACTION_MASK, ACTION_HASH, ACTION_DROP } from "../redact/edits";
 import * as D from "./defaults";
-
-function lowerAscii(s: string): string {
-  return s.toLowerCase();
-}
 
 function parseNameRules(f: Fields, rules: NameRules, headerNames: bool): string {
   const kinds = ["drop", "mask", "hash"];
@@ -33,13 +29,21 @@ function parseNameRules(f: Fields, rules: NameRules, headerNames: bool): string 
   }
   f.finish();
   if (f.error.length > 0) return f.error;
-  // One name with two actions is ambiguous: say which instead of picking one.
+  // One name twice is a mistake, with two actions ambiguous: say which instead of picking one.
   const all: string[] = [];
+  const where: string[] = [];
   for (let k = 0; k < 3; k++) {
     const list = k == 0 ? rules.drop : k == 1 ? rules.mask : rules.hash;
     for (let i = 0; i < list.length; i++) {
-      if (all.includes(list[i])) return f.name(kinds[k]) + ": \"" + list[i] + "\" appears under more than one action";
+      const at = all.indexOf(list[i]);
+      if (at >= 0) {
+        const field = f.name(kinds[k] + "[" + i.toString() + "]");
+        return where[at] == kinds[k]
+          ? field + ": \"" + list[i] + "\" appears twice in " + kinds[k]
+          : field + ": \"" + list[i] + "\" is also under " + where[at] + " (one action per name)";
+      }
       all.push(list[i]);
+      where.push(kinds[k]);
     }
   }
   return "";
@@ -71,8 +75,15 @@ export function parseRedact(obj: JSON.Obj, env: Environment, r: RedactConfig): s
       if (jf.error.length > 0) return jf.error;
       if (list == null) continue;
       for (let i = 0; i < list.length; i++) {
+        const field = "redact.json." + kinds[k] + "[" + i.toString() + "]";
         const parsed = compileJsonPath(list[i]);
-        if (parsed.path == null) return "redact.json." + kinds[k] + "[" + i.toString() + "]: \"" + list[i] + "\": " + parsed.error;
+        if (parsed.path == null) return field + ": \"" + list[i] + "\": " + parsed.error;
+        for (let j = 0; j < r.json.length; j++) {
+          const other = r.json[j];
+          if (other.path.source != list[i]) continue;
+          if (other.action == actions[k]) return field + ": \"" + list[i] + "\" appears twice in " + kinds[k];
+          return field + ": \"" + list[i] + "\" is also under " + kinds[actions.indexOf(other.action)] + " (one action per path)";
+        }
         r.json.push(new JsonRule(parsed.path!, actions[k]));
       }
     }
@@ -85,6 +96,7 @@ export function parseRedact(obj: JSON.Obj, env: Environment, r: RedactConfig): s
     for (let i = 0; i < detectors.length; i++) {
       const bit = detectorBit(detectors[i]);
       if (bit == 0) return "redact.detectors[" + i.toString() + "]: unknown detector \"" + detectors[i] + "\" (known: card, email, ssn, jwt, iban, phone)";
+      if (r.detectors & bit) return "redact.detectors[" + i.toString() + "]: \"" + detectors[i] + "\" appears twice";
       r.detectors |= bit;
     }
   }
@@ -129,7 +141,9 @@ export function parseRedact(obj: JSON.Obj, env: Environment, r: RedactConfig): s
       for (let i = 0; i < pass.length; i++) {
         const t = lowerAscii(pass[i]);
         const slash = t.indexOf("/");
-        if (slash <= 0 || slash == t.length - 1) return "redact.body.pass_through[" + i.toString() + "]: \"" + pass[i] + "\" is not a media type such as application/octet-stream or image/*";
+        const type = slash > 0 ? t.substring(0, slash) : "";
+        const sub = slash > 0 ? t.substring(slash + 1) : "";
+        if (!isHeaderName(type) || !(sub == "*" || isHeaderName(sub))) return "redact.body.pass_through[" + i.toString() + "]: \"" + pass[i] + "\" is not a media type such as application/octet-stream or image/*";
         r.passThrough.push(t);
       }
     }

@@ -2,7 +2,7 @@
 // select and guard sections share: conditions on header, path, methods, query
 // and host, each with one matcher, compiled into byte matchers.
 import { JSON } from "json-as";
-import { Fields, isHeaderName } from "./fields";
+import { Fields, isHeaderName, lowerAscii } from "./fields";
 import { SelectConfig, Rule, Condition, RateLimit, COND_HEADER, COND_PATH, COND_METHOD, COND_QUERY, COND_HOST } from "./types";
 import { StringMatcher, MATCH_EXACT, MATCH_IN, MATCH_PREFIX, MATCH_SUFFIX, MATCH_CONTAINS, MATCH_PRESENT, MATCH_ABSENT, MATCH_GLOB } from "../select/matcher";
 import * as D from "./defaults";
@@ -30,11 +30,11 @@ function parseMatcher(f: Fields, where: string, allowed: string[], m: StringMatc
     } else if (key == "in") {
       const list = f.strList(key);
       if (f.error.length > 0) return f.error;
-      for (let j = 0; j < list!.length; j++) m.values.push(String.UTF8.encode(lower ? list![j].toLowerCase() : list![j]));
+      for (let j = 0; j < list!.length; j++) m.values.push(String.UTF8.encode(lower ? lowerAscii(list![j]) : list![j]));
     } else {
       const v = f.str(key, "", true);
       if (f.error.length > 0) return f.error;
-      m.values.push(String.UTF8.encode(lower ? v.toLowerCase() : v));
+      m.values.push(String.UTF8.encode(lower ? lowerAscii(v) : v));
     }
   }
   if (found.length == 0) return where + ": needs one of " + allowed.join(", ");
@@ -76,8 +76,8 @@ function parseRule(v: JSON.Value, where: string, out: Rule): string {
     c.kind = COND_HEADER;
     const name = f.str("header", "", true);
     if (f.error.length > 0) return f.error;
-    if (!isHeaderName(name.toLowerCase())) return f.name("header") + ": \"" + name + "\" is not an HTTP header name";
-    c.name = String.UTF8.encode(name.toLowerCase());
+    if (!isHeaderName(lowerAscii(name))) return f.name("header") + ": \"" + name + "\" is not an HTTP header name";
+    c.name = String.UTF8.encode(lowerAscii(name));
     const e = parseMatcher(f, where, VALUE_MATCHERS, c.matcher, false);
     if (e.length > 0) return e;
     out.conditions.push(c);
@@ -94,7 +94,11 @@ function parseRule(v: JSON.Value, where: string, out: Rule): string {
     const c = new Condition();
     c.kind = COND_METHOD;
     c.matcher.kind = MATCH_IN;
-    for (let i = 0; i < methods.length; i++) c.matcher.values.push(String.UTF8.encode(methods[i].toUpperCase()));
+    for (let i = 0; i < methods.length; i++) {
+      // Methods are HTTP tokens; any other string could never match and hides a typo.
+      if (!isHeaderName(lowerAscii(methods[i]))) return f.name("methods[" + i.toString() + "]") + ": \"" + methods[i] + "\" is not an HTTP method (a token such as GET or POST)";
+      c.matcher.values.push(String.UTF8.encode(methods[i].toUpperCase()));
+    }
     out.conditions.push(c);
   }
   e = objectCondition(f, where, "query", COND_QUERY, VALUE_MATCHERS, false, out);
@@ -134,9 +138,9 @@ export function parseSelect(obj: JSON.Obj, where: string, s: SelectConfig): stri
   const hashHeader = f.str("hash_header", "");
   if (f.error.length > 0) return f.error;
   if (hashHeader.length > 0) {
-    if (!isHeaderName(hashHeader.toLowerCase())) return f.name("hash_header") + ": \"" + hashHeader + "\" is not an HTTP header name";
+    if (!isHeaderName(lowerAscii(hashHeader))) return f.name("hash_header") + ": \"" + hashHeader + "\" is not an HTTP header name";
     if (!f.has("percent")) return f.name("hash_header") + ": only meaningful with " + f.name("percent");
-    s.hashHeader = String.UTF8.encode(hashHeader.toLowerCase());
+    s.hashHeader = String.UTF8.encode(lowerAscii(hashHeader));
   }
   let e = parseRules(f, "match", s.match);
   if (e.length > 0) return e;

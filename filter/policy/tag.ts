@@ -1,6 +1,6 @@
 // The tag section: the header and baggage member that mark copies.
 import { JSON } from "json-as";
-import { Fields, isHeaderName, hasControlChars } from "./fields";
+import { Fields, isHeaderName, hasControlChars, lowerAscii } from "./fields";
 import { ShadowTag } from "../copy/tag";
 import * as D from "./defaults";
 
@@ -17,7 +17,7 @@ function reserved(header: string): string {
 
 function isBaggageKey(s: string): bool {
   // RFC 7230 token, as W3C baggage keys are; upper case allowed here.
-  return s.length > 0 && isHeaderName(s.toLowerCase());
+  return s.length > 0 && isHeaderName(lowerAscii(s));
 }
 
 export function parseTag(obj: JSON.Obj, t: ShadowTag): string {
