@@ -20,17 +20,15 @@ import { Selector, Decision, DECISION_NAMES, DECISION_SELECTED } from "../select
 import { RequestView } from "../select/view";
 import { Draw } from "../select/sampling";
 import { Comparison } from "../compare/pairs";
-import { Answer, Pair } from "../compare/answer";
+import { Answer } from "../compare/answer";
+import { PrimarySide } from "../compare/primary";
 import { HeaderCursor, utf8, parseDecimal, sliceOf, copyBytes, bytesEqual } from "../util/bytes";
 import { random } from "../host/random";
-import { getHeaderPairs, getBuffer, removeHeader, replaceHeader, httpCall, logAt, logEnabled, HEADERS_REQUEST, HEADERS_RESPONSE, TRAILERS_REQUEST, BUFFER_REQUEST_BODY, BUFFER_RESPONSE_BODY, LOG_DEBUG, LOG_WARN } from "../host/hostcalls";
+import { getHeaderPairs, getBuffer, removeHeader, replaceHeader, httpCall, logAt, logEnabled, HEADERS_REQUEST, TRAILERS_REQUEST, BUFFER_REQUEST_BODY, LOG_DEBUG, LOG_WARN } from "../host/hostcalls";
 
 const H_CONTENT_LENGTH = utf8("content-length");
 const H_CONTENT_TYPE = utf8("content-type");
 const H_CONTENT_ENCODING = utf8("content-encoding");
-const H_PATH = utf8(":path");
-const H_METHOD = utf8(":method");
-const H_REQUEST_ID = utf8("x-request-id");
 const DEFAULT_BODY_DROPPED = utf8(D.SHADOW_BODY_DROPPED_HEADER);
 const NO_TRAILERS = new ArrayBuffer(4); // a serialized map with zero pairs
 const EMPTY = new ArrayBuffer(0);
@@ -139,7 +137,8 @@ export class MirrorRole extends Role {
       }
     }
     const comparison = this.comparison;
-    if (comparison != null) stream.describe(copy.headers);
+    const primary = comparison != null ? new PrimarySide(comparison, copy.headers) : null;
+    stream.primary = primary;
     const builder = this.headers;
     builder.prepare(copy.headers, AUTHORITY_SHADOW, true, tally);
     if (redaction.enabled) m.addTally(tally);
@@ -179,7 +178,7 @@ export class MirrorRole extends Role {
       this.calls.set(<u32>token, new MirrorCall(i, copy.takeSlot(i), hold));
       shadow.sent(m, reason.byteLength > 0);
       if (comparison != null) {
-        stream.openPair(comparison, <u32>token, cfg.name);
+        primary!.open(<u32>token, cfg.name);
         if (first == null) {
           first = headers;
           firstBody = cb;
@@ -195,7 +194,7 @@ export class MirrorRole extends Role {
         // The same copy to a second instance of the primary's version: where the two
         // primaries differ is noise (timestamps, ids, redaction effects).
         const second = httpCall(cfg.noiseCluster, first!, firstBody, firstLen, trailers, firstTimeout);
-        if (second >= 0) comparison.openSecondary(<u32>second, new Answer(), stream.pairs!.slice());
+        if (second >= 0) comparison.openSecondary(<u32>second, new Answer(), primary!.pairs.slice());
       }
     }
   }
@@ -250,10 +249,8 @@ export class MirrorStream extends Context {
   private copy: Copy | null = null;
   /** The policy's select.max_inflight slot, while the request's copies hold it. */
   hold: SlotHold | null = null;
-  /** The primary's answer, shared by the pairs of every shadow the copy went to. */
-  private primary: Answer | null = null;
-  /** The pairs of this request's copies (with compare only). */
-  pairs: Pair[] | null = null;
+  /** With compare: the primary's answer, shared by the pairs of every shadow the copy went to. */
+  primary: PrimarySide | null = null;
 
   constructor(id: u32, root: RootContext, private role: MirrorRole) {
     super(id, root);
@@ -473,71 +470,28 @@ export class MirrorStream extends Context {
     }
   }
 
-  /** A pair for the copy just sent with this token, sharing the primary's answer. */
-  openPair(comparison: Comparison, token: u32, shadowName: string): void {
-    if (this.primary == null) this.primary = new Answer();
-    if (this.pairs == null) this.pairs = new Array<Pair>();
-    this.pairs!.push(comparison.open(token, shadowName, this.primary!, this.method, this.route, this.requestId));
-  }
-
-  // What a diff record says about the request (the comparison only).
-  private method: string = "";
-  private route: string = "";
-  private requestId: string = "";
-
-  describe(raw: ArrayBuffer): void {
-    const c = new HeaderCursor(raw);
-    while (c.next()) {
-      if (c.keyIs(H_METHOD)) this.method = String.UTF8.decodeUnsafe(c.valuePtr, c.valueLen);
-      else if (c.keyIs(H_PATH)) {
-        let q: usize = 0;
-        while (q < c.valueLen && load<u8>(c.valuePtr + q) != 0x3f) q++;
-        this.route = String.UTF8.decodeUnsafe(c.valuePtr, q);
-      } else if (c.keyIs(H_REQUEST_ID)) this.requestId = String.UTF8.decodeUnsafe(c.valuePtr, c.valueLen);
-    }
-  }
-
   onResponseHeaders(_n: u32, end_of_stream: bool): FilterHeadersStatusValues {
-    const a = this.primary;
-    if (a != null) {
-      this.role.comparison!.answerHeaders(a, HEADERS_RESPONSE);
-      if (end_of_stream) this.primaryDone(false);
-    }
+    const p = this.primary;
+    if (p != null) p.onHeaders(end_of_stream);
     return FilterHeadersStatusValues.Continue;
   }
 
   onResponseBody(size: usize, end_of_stream: bool): FilterDataStatusValues {
-    const a = this.primary;
-    if (a != null) {
-      // Past the comparison's limit nothing more is read: a long answer must not leave garbage chunk by chunk.
-      if (size > 0 && !a.truncated) {
-        const chunk = getBuffer(BUFFER_RESPONSE_BODY, 0, <u32>size);
-        a.append(changetype<usize>(chunk), chunk.byteLength, this.role.comparison!.cfg.maxBodyBytes);
-      }
-      if (end_of_stream) this.primaryDone(false);
-    }
+    const p = this.primary;
+    if (p != null) p.onBody(size, end_of_stream);
     return FilterDataStatusValues.Continue;
   }
 
   onResponseTrailers(_n: u32): FilterTrailersStatusValues {
-    if (this.primary != null) this.primaryDone(false);
+    const p = this.primary;
+    if (p != null) p.finish(false);
     return FilterTrailersStatusValues.Continue;
-  }
-
-  private primaryDone(failed: bool): void {
-    const a = this.primary!;
-    this.primary = null;
-    a.done = true;
-    a.failed = failed;
-    const comparison = this.role.comparison!;
-    const pairs = this.pairs;
-    this.pairs = null;
-    if (pairs != null) for (let i = 0; i < pairs.length; i++) comparison.settle(pairs[i]);
   }
 
   onDone(): bool {
     // A primary answer that never ended (reset) cannot be compared.
-    if (this.primary != null) this.primaryDone(true);
+    const p = this.primary;
+    if (p != null) p.finish(true);
     if (this.phase == PHASE_COLLECTING || this.phase == PHASE_DRAINING) {
       // The client went away before the request ended: a partial copy would be a
       // different request, so none is sent.

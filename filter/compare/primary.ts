@@ -1,0 +1,70 @@
+// The primary's side of one request's comparisons (mirror role): its answer,
+// read from the response callbacks, shared by the pairs of every shadow the
+// copy went to, and what a diff record says about the request.
+import { Comparison } from "./pairs";
+import { Answer, Pair } from "./answer";
+import { HeaderCursor, utf8 } from "../util/bytes";
+import { getBuffer, HEADERS_RESPONSE, BUFFER_RESPONSE_BODY } from "../host/hostcalls";
+
+const H_METHOD = utf8(":method");
+const H_PATH = utf8(":path");
+const H_REQUEST_ID = utf8("x-request-id");
+
+export class PrimarySide {
+  private answer: Answer = new Answer();
+  /** The pairs of this request's copies. */
+  pairs: Pair[] = [];
+  private done: bool = false;
+  private method: string = "";
+  private route: string = "";
+  private requestId: string = "";
+
+  /** Takes method, route (the path without its query) and request id from the request's header map. */
+  constructor(private comparison: Comparison, raw: ArrayBuffer) {
+    const c = new HeaderCursor(raw);
+    while (c.next()) {
+      if (c.keyIs(H_METHOD)) this.method = String.UTF8.decodeUnsafe(c.valuePtr, c.valueLen);
+      else if (c.keyIs(H_PATH)) {
+        let q: usize = 0;
+        while (q < c.valueLen && load<u8>(c.valuePtr + q) != 0x3f) q++;
+        this.route = String.UTF8.decodeUnsafe(c.valuePtr, q);
+      } else if (c.keyIs(H_REQUEST_ID)) this.requestId = String.UTF8.decodeUnsafe(c.valuePtr, c.valueLen);
+    }
+  }
+
+  /** A pair for the copy just sent with this token. */
+  open(token: u32, shadowName: string): void {
+    this.pairs.push(this.comparison.open(token, shadowName, this.answer, this.method, this.route, this.requestId));
+  }
+
+  get waiting(): bool {
+    return !this.done && this.pairs.length > 0;
+  }
+
+  onHeaders(end: bool): void {
+    if (!this.waiting) return;
+    this.comparison.answerHeaders(this.answer, HEADERS_RESPONSE);
+    if (end) this.finish(false);
+  }
+
+  onBody(size: usize, end: bool): void {
+    if (!this.waiting) return;
+    const a = this.answer;
+    // Past the comparison's limit nothing more is read: a long answer must not leave garbage chunk by chunk.
+    if (size > 0 && !a.truncated) {
+      const chunk = getBuffer(BUFFER_RESPONSE_BODY, 0, <u32>size);
+      a.append(changetype<usize>(chunk), chunk.byteLength, this.comparison.cfg.maxBodyBytes);
+    }
+    if (end) this.finish(false);
+  }
+
+  /** The answer is complete (failed: it never ended, the stream was reset); every pair settles. */
+  finish(failed: bool): void {
+    if (!this.waiting) return;
+    this.done = true;
+    const a = this.answer;
+    a.done = true;
+    a.failed = failed;
+    for (let i = 0; i < this.pairs.length; i++) this.comparison.settle(this.pairs[i]);
+  }
+}
