@@ -11,6 +11,31 @@ function isOws(c: u8): bool {
   return c == 0x20 || c == 0x09;
 }
 
+function hexValue(c: u8): i32 {
+  if (c >= 0x30 && c <= 0x39) return <i32>c - 0x30;
+  const l = c | 0x20;
+  if (l >= 0x61 && l <= 0x66) return <i32>l - 0x57;
+  return -1;
+}
+
+/** Whether [p, p+len), percent-decoded, equals the bytes of expected. */
+function decodedEquals(p: usize, len: usize, expected: ArrayBuffer): bool {
+  const q = changetype<usize>(expected);
+  const n = <usize>expected.byteLength;
+  let i: usize = 0;
+  let k: usize = 0;
+  while (i < len) {
+    let c = load<u8>(p + i);
+    if (c == 0x25 && i + 2 < len && hexValue(load<u8>(p + i + 1)) >= 0 && hexValue(load<u8>(p + i + 2)) >= 0) {
+      c = <u8>((hexValue(load<u8>(p + i + 1)) << 4) | hexValue(load<u8>(p + i + 2)));
+      i += 3;
+    } else i++;
+    if (k >= n || load<u8>(q + k) != c) return false;
+    k++;
+  }
+  return k == n;
+}
+
 export class ShadowTag {
   name: ArrayBuffer = utf8(D.TAG_HEADER);
   value: ArrayBuffer = utf8(D.TAG_VALUE);
@@ -40,55 +65,64 @@ export class ShadowTag {
     return bytesEqual(p, len, this.value);
   }
 
-  /** The member [start, end) of a baggage list that is ours, found by inBaggage(). */
-  foundStart: usize = 0;
-  foundEnd: usize = 0;
-
   /**
-   * Whether a baggage header value holds our member: list members separated by
-   * commas, each "key=value" with optional properties after ';' and optional
-   * whitespace around the parts (W3C Baggage).
+   * Whether one list member [s, e) of a baggage value is ours: "key=value" with
+   * optional whitespace around the parts and properties after ';' (W3C Baggage).
+   * Keys compare as written (W3C keys are case-sensitive tokens); the value is
+   * percent-decoded first, as OpenTelemetry's parser does ("tru%65" is "true").
    */
+  private isOurs(p: usize, s: usize, e: usize): bool {
+    while (s < e && isOws(load<u8>(p + s))) s++;
+    let eq = s;
+    while (eq < e && load<u8>(p + eq) != 0x3d) eq++;
+    if (eq >= e) return false;
+    let ke = eq;
+    while (ke > s && isOws(load<u8>(p + ke - 1))) ke--;
+    if (!bytesEqual(p + s, ke - s, this.baggageKey)) return false;
+    let vs = eq + 1;
+    while (vs < e && isOws(load<u8>(p + vs))) vs++;
+    let ve = vs;
+    while (ve < e && load<u8>(p + ve) != 0x3b) ve++;
+    while (ve > vs && isOws(load<u8>(p + ve - 1))) ve--;
+    return decodedEquals(p + vs, ve - vs, this.value);
+  }
+
+  /** Whether a baggage header value holds our member (any of its members). */
   inBaggage(p: usize, len: usize): bool {
     let start: usize = 0;
     while (start <= len) {
       let end = start;
       while (end < len && load<u8>(p + end) != 0x2c) end++;
-      // One member: trim, split at '=' and before any ';' properties.
-      let s = start;
-      while (s < end && isOws(load<u8>(p + s))) s++;
-      let eq = s;
-      while (eq < end && load<u8>(p + eq) != 0x3d) eq++;
-      if (eq < end) {
-        let ke = eq;
-        while (ke > s && isOws(load<u8>(p + ke - 1))) ke--;
-        let vs = eq + 1;
-        while (vs < end && isOws(load<u8>(p + vs))) vs++;
-        let ve = vs;
-        while (ve < end && load<u8>(p + ve) != 0x3b) ve++;
-        while (ve > vs && isOws(load<u8>(p + ve - 1))) ve--;
-        if (bytesEqual(p + s, ke - s, this.baggageKey) && bytesEqual(p + vs, ve - vs, this.value)) {
-          this.foundStart = start;
-          this.foundEnd = end;
-          return true;
-        }
-      }
+      if (this.isOurs(p, start, end)) return true;
       start = end + 1;
     }
     return false;
   }
 
-  /** The baggage value without the member inBaggage() found (and one comma next to it). */
-  withoutFound(p: usize, len: usize): ArrayBuffer {
-    let s = this.foundStart;
-    let e = this.foundEnd;
-    if (e < len) e++;
-    else if (s > 0) s--;
-    const out = new ArrayBuffer(<i32>(len - (e - s)));
+  /** The baggage value without any of our members (every other member as it was written); empty when nothing else is left. */
+  withoutOurs(p: usize, len: usize): ArrayBuffer {
+    const out = new ArrayBuffer(<i32>len);
     const o = changetype<usize>(out);
-    memory.copy(o, p, s);
-    memory.copy(o + s, p + e, len - e);
-    return out;
+    let n: usize = 0;
+    let start: usize = 0;
+    while (start <= len) {
+      let end = start;
+      while (end < len && load<u8>(p + end) != 0x2c) end++;
+      if (!this.isOurs(p, start, end)) {
+        let s = start;
+        let e = end;
+        // Members are joined by one comma; the whitespace around the list goes.
+        if (n == 0) while (s < e && isOws(load<u8>(p + s))) s++;
+        if (s < e) {
+          if (n > 0) store<u8>(o + n++, 0x2c);
+          memory.copy(o + n, p + s, e - s);
+          n += e - s;
+        }
+      }
+      start = end + 1;
+    }
+    while (n > 0 && isOws(load<u8>(o + n - 1))) n--;
+    return out.slice(0, <i32>n);
   }
 
   /** baggage value with our member appended (or just the member). */

@@ -6,6 +6,7 @@
 // with the primary's when the policy has a compare section.
 import { Context, RootContext, FilterHeadersStatusValues, FilterDataStatusValues, FilterTrailersStatusValues } from "@solo-io/proxy-runtime/assembly/index";
 import { Role } from "./role";
+import { isForged, stripForged } from "./forged";
 import { MirrorShadow, MirrorCall, SlotHold } from "./mirror-shadow";
 import { Policy, ON_TOO_LARGE_HEADERS_ONLY, UNSCANNABLE_SKIP } from "../policy/types";
 import * as D from "../policy/defaults";
@@ -13,7 +14,6 @@ import { MirrorMetrics } from "../host/metrics";
 import { Redaction } from "../redact/redaction";
 import { CopyHeaders, H_RULE, AUTHORITY_SHADOW } from "../copy/builder";
 import { Copy, ShadowChoices, TARGET_NONE, TARGET_BODY, TARGET_HEADERS_ONLY } from "../copy/copy";
-import { H_BAGGAGE } from "../copy/tag";
 import { CodecResult } from "../body/codec";
 import { BodyPlan, planBody, BODY_UNSCANNABLE, REASON_BYTES, REASON_TOO_LARGE } from "../body/plan";
 import { Selector, Decision, DECISION_NAMES, DECISION_SELECTED } from "../select/selector";
@@ -22,9 +22,9 @@ import { Draw } from "../select/sampling";
 import { Comparison } from "../compare/pairs";
 import { Answer } from "../compare/answer";
 import { PrimarySide } from "../compare/primary";
-import { HeaderCursor, utf8, parseDecimal, sliceOf, copyBytes, bytesEqual } from "../util/bytes";
+import { HeaderCursor, HeaderMapBuilder, utf8, parseDecimal, sliceOf } from "../util/bytes";
 import { random } from "../host/random";
-import { getHeaderPairs, getBuffer, removeHeader, replaceHeader, httpCall, logAt, logEnabled, HEADERS_REQUEST, TRAILERS_REQUEST, BUFFER_REQUEST_BODY, LOG_DEBUG, LOG_WARN } from "../host/hostcalls";
+import { getHeaderPairs, getBuffer, httpCall, logAt, logEnabled, HEADERS_REQUEST, TRAILERS_REQUEST, BUFFER_REQUEST_BODY, LOG_DEBUG, LOG_WARN } from "../host/hostcalls";
 
 const H_CONTENT_LENGTH = utf8("content-length");
 const H_CONTENT_TYPE = utf8("content-type");
@@ -54,6 +54,8 @@ export class MirrorRole extends Role {
   ownDecision: Decision = new Decision();
   plan: BodyPlan = new BodyPlan();
   result: CodecResult = new CodecResult();
+  /** Rewrites a request's headers or trailers without the forged marks. */
+  stripped: HeaderMapBuilder = new HeaderMapBuilder();
 
   constructor(public policy: Policy) {
     super();
@@ -266,8 +268,8 @@ export class MirrorStream extends Context {
 
     // One pass over the map: the forged marks, the body's length and type, and what selection looks at.
     let contentLength: i64 = -1;
-    // The spellings of the tag the client sent (usually none): each is removed from the primary's request.
-    let forged: ArrayBuffer[] | null = null;
+    // A forged mark (the tag in any spelling, our baggage member): the primary must not see it.
+    let forged = false;
     let contentType: ArrayBuffer | null = null;
     let contentEncoding: ArrayBuffer | null = null;
     const tag = policy.tag;
@@ -278,21 +280,16 @@ export class MirrorStream extends Context {
     const cur = new HeaderCursor(raw);
     while (cur.next()) {
       if (selecting && view.observe(cur)) continue;
-      if (tag.matchesName(cur.keyPtr, cur.keyLen)) forged = addName(forged, cur.keyPtr, cur.keyLen);
-      else if (cur.keyIs(H_BAGGAGE) && tag.stripFromPrimary && tag.inBaggage(cur.valuePtr, cur.valueLen)) {
-        // A forged shadow mark in baggage would travel to every dependency of the primary.
-        const rest = tag.withoutFound(cur.valuePtr, cur.valueLen);
-        if (rest.byteLength == 0) removeHeader(HEADERS_REQUEST, H_BAGGAGE);
-        else replaceHeader(HEADERS_REQUEST, H_BAGGAGE, rest);
-        m.tagStripped.inc();
-      } else if (cur.keyIs(H_CONTENT_LENGTH)) contentLength = parseDecimal(cur.valuePtr, cur.valueLen);
+      if (isForged(tag, cur)) forged = true;
+      else if (cur.keyIs(H_CONTENT_LENGTH)) contentLength = parseDecimal(cur.valuePtr, cur.valueLen);
       else if (redacting) {
         if (cur.keyIs(H_CONTENT_TYPE)) contentType = sliceOf(raw, cur.valuePtr, cur.valueLen);
         else if (cur.keyIs(H_CONTENT_ENCODING)) contentEncoding = sliceOf(raw, cur.valuePtr, cur.valueLen);
       }
     }
-    if (forged != null && tag.stripFromPrimary) {
-      for (let i = 0; i < forged.length; i++) removeHeader(HEADERS_REQUEST, forged[i]);
+    if (forged && tag.stripFromPrimary) {
+      // A forged mark in baggage would also travel to every dependency of the primary.
+      stripForged(HEADERS_REQUEST, raw, tag, role.stripped);
       m.tagStripped.inc();
     }
 
@@ -420,20 +417,13 @@ export class MirrorStream extends Context {
     const tag = this.role.policy.tag;
     // A forged tag in the trailers would reach the primary as surely as one in the headers.
     if (tag.stripFromPrimary) {
-      let forged: ArrayBuffer[] | null = null;
+      let forged = false;
       const cur = new HeaderCursor(trailers);
-      let stripped = false;
-      while (cur.next()) {
-        if (tag.matchesName(cur.keyPtr, cur.keyLen)) forged = addName(forged, cur.keyPtr, cur.keyLen);
-        else if (cur.keyIs(H_BAGGAGE) && tag.inBaggage(cur.valuePtr, cur.valueLen)) {
-          const rest = tag.withoutFound(cur.valuePtr, cur.valueLen);
-          if (rest.byteLength == 0) removeHeader(TRAILERS_REQUEST, H_BAGGAGE);
-          else replaceHeader(TRAILERS_REQUEST, H_BAGGAGE, rest);
-          stripped = true;
-        }
+      while (!forged && cur.next()) forged = isForged(tag, cur);
+      if (forged) {
+        stripForged(TRAILERS_REQUEST, trailers, tag, this.role.stripped);
+        this.role.metrics.tagStripped.inc();
       }
-      if (forged != null) for (let i = 0; i < forged.length; i++) removeHeader(TRAILERS_REQUEST, forged[i]);
-      if (forged != null || stripped) this.role.metrics.tagStripped.inc();
     }
     // With trailers the body never carries end_of_stream: the trailers end the request.
     if (this.phase == PHASE_COLLECTING || this.phase == PHASE_DRAINING) this.complete(trailers);
@@ -503,10 +493,3 @@ export class MirrorStream extends Context {
   }
 }
 
-/** names with [p, p+len) added, unless it is there already. */
-function addName(names: ArrayBuffer[] | null, p: usize, len: usize): ArrayBuffer[] {
-  const list = names == null ? new Array<ArrayBuffer>() : names;
-  for (let i = 0; i < list.length; i++) if (bytesEqual(p, len, list[i])) return list;
-  list.push(copyBytes(p, len));
-  return list;
-}

@@ -206,4 +206,57 @@ describe.each(e2eBackends())("several shadows, envoy as %s", (backend) => {
       await rig.close();
     }
   });
+
+  it("forged baggage members go in every form; other members and headers reach the primary as sent", async () => {
+    const rig = await startRig({ backend, config: { role: "mirror", shadow: { cluster: "shadow" } } });
+    printLogsOnFailure(() => rig);
+    try {
+      const sent: [string, string][][] = [
+        [["baggage", "userId=alice"], ["baggage", "mirrorshade.shadow=true"]],
+        [["baggage", "mirrorshade.shadow=true,x=1"], ["baggage", "y=2"]],
+        [["baggage", "mirrorshade.shadow=true,mirrorshade.shadow=tru%65"]],
+        [["baggage", "a=1, mirrorshade.shadow=true;p=1, b=2"]],
+      ];
+      const expected = [["userId=alice"], ["x=1", "y=2"], [], ["a=1, b=2"]];
+      for (const [i, pairs] of sent.entries()) {
+        for (const client of ["h1", "h2c"] as const) {
+          const before = rig.primary.requests.length;
+          if (client === "h1") {
+            // Raw HTTP/1.1, so that both baggage lines go out as written.
+            await new Promise<void>((resolve, reject) => {
+              const sock = connect(rig.listenerPort, "127.0.0.1", () => {
+                sock.write(`GET /b/${i} HTTP/1.1\r\nhost: svc\r\n${pairs.map(([k, v]) => `${k}: ${v}\r\n`).join("")}connection: close\r\n\r\n`);
+              });
+              sock.on("data", () => {});
+              sock.on("close", () => resolve());
+              sock.on("error", reject);
+            });
+          } else {
+            const { connect: h2 } = await import("node:http2");
+            await new Promise<void>((resolve, reject) => {
+              const session = h2(`http://127.0.0.1:${rig.listenerPort}`);
+              session.on("error", reject);
+              // An array value goes out as one header field per element.
+              const stream = session.request({ ":method": "GET", ":path": `/b/${i}`, ":authority": "svc", baggage: pairs.map(([, v]) => v) });
+              stream.on("response", () => {});
+              stream.on("data", () => {});
+              stream.on("end", () => {
+                session.close();
+                resolve();
+              });
+              stream.on("error", reject);
+              stream.end();
+            });
+          }
+          await rig.primary.waitFor(before + 1, 15_000);
+          const got = rig.primary.requests[before].headers.filter(([k]) => k === "baggage").map(([, v]) => v);
+          // Envoy may join repeated headers with ", " on the way to an HTTP/1.1 upstream: compare the members.
+          const members = (vs: string[]) => vs.flatMap((v) => v.split(",")).map((m) => m.trim()).filter(Boolean);
+          expect(members(got), `${client} case ${i}`).toEqual(members(expected[i]));
+        }
+      }
+    } finally {
+      await rig.close();
+    }
+  });
 });

@@ -328,3 +328,35 @@ describe("forged marks in request trailers (mirror role)", () => {
     expect(host.metric("mirrorshade.primary.tag_stripped")).toBe(1n);
   });
 });
+
+describe("forged baggage members (mirror role): every one goes, nothing else of the client's", () => {
+  const CASES: [string, [string, string][], [string, string][]][] = [
+    ["the member twice", [["baggage", "mirrorshade.shadow=true,mirrorshade.shadow=true"]], []],
+    ["a percent-encoded value (OpenTelemetry decodes it)", [["baggage", "mirrorshade.shadow=tru%65"]], []],
+    ["with properties and spaces, between others", [["baggage", "a=1, mirrorshade.shadow = true;p=1 , b=2"]], [["baggage", "a=1, b=2"]]],
+    ["the mark in the second of two headers", [["baggage", "userId=alice"], ["baggage", "mirrorshade.shadow=true"]], [["baggage", "userId=alice"]]],
+    ["the mark in the first of two headers", [["baggage", "mirrorshade.shadow=true,x=1"], ["baggage", "y=2"]], [["baggage", "x=1"], ["baggage", "y=2"]]],
+    ["a key in another case is another key (W3C keys are case-sensitive)", [["baggage", "MIRRORSHADE.SHADOW=true"]], [["baggage", "MIRRORSHADE.SHADOW=true"]]],
+    ["another value is not the mark", [["baggage", "mirrorshade.shadow=false"]], [["baggage", "mirrorshade.shadow=false"]]],
+  ];
+  it.each(CASES)("%s", async (_name, sent, expected) => {
+    const { host } = await loadFilter({ role: "mirror", shadow: { cluster: "shadow" } });
+    const { stream, call } = send(host, { headers: [["x-before", "1"], ...sent, ["x-after", "2"]] });
+    const h = stream.upstreamRequest.headers;
+    expect(h.filter(([k]) => k === "baggage")).toEqual(expected);
+    expect(header(h, "x-before")).toBe("1");
+    expect(header(h, "x-after")).toBe("2");
+    // The order of everything else is kept.
+    expect(h.map(([k]) => k).filter((k) => k.startsWith("x-"))).toEqual(["x-before", "x-after"]);
+    const changed = JSON.stringify(expected) !== JSON.stringify(sent);
+    expect(host.metric("mirrorshade.primary.tag_stripped")).toBe(changed ? 1n : 0n);
+    expect(call).toBeDefined();
+  });
+
+  it("the egress guard and the shadow role recognize a percent-encoded mark too", async () => {
+    const guard = await loadFilter({ role: "egress-guard", guard: { destinations: [{ host: { exact: "pay.example" } }] } });
+    const s = guard.host.newStream();
+    s.requestHeaders([[":method", "POST"], [":path", "/charge"], [":authority", "pay.example"], ["baggage", "a=1,mirrorshade.shadow=tru%65"]], true);
+    expect(guard.host.metric("mirrorshade.guard.blocked")).toBe(1n);
+  });
+});
