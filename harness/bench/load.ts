@@ -20,6 +20,7 @@ import { promisify } from "node:util";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
+import { tiedArgv } from "../tied.js";
 
 const execFileP = promisify(execFile);
 
@@ -45,9 +46,12 @@ async function h2load(spec: LoadSpec, args: string[], timeoutS: number): Promise
   for (const [k, v] of Object.entries(spec.headers)) all.push("-H", `${k}: ${v}`);
   if (spec.bodyFile) all.push("-d", spec.bodyFile, "-H", "content-type: application/json");
   all.push(spec.url);
-  const quoted = all.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+  // h2load dies with the shell and the shell with this process (harness/tied.ts): a killed bench leaves no load running.
+  const [cmd, ...rest] = all;
+  const quoted = tiedArgv(cmd, rest, "$$").map((a) => (a === "$$" ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(" ");
   // bash's `time` prints h2load's user and system CPU seconds on stderr.
-  const { stdout, stderr } = await execFileP("bash", ["-c", `TIMEFORMAT='%U %S'; time ${quoted}`], {
+  const [bash, ...bashArgs] = tiedArgv("bash", ["-c", `TIMEFORMAT='%U %S'; time ${quoted}`]);
+  const { stdout, stderr } = await execFileP(bash, bashArgs, {
     maxBuffer: 64 * 1024 * 1024,
     timeout: timeoutS * 1000,
     killSignal: "SIGKILL",

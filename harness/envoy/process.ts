@@ -1,6 +1,8 @@
 // The "process" backend: Envoy as a child process of this one (optionally pinned
-// with taskset), its stdout and stderr collected as the log.
-import { spawn, type ChildProcess } from "node:child_process";
+// with taskset), its stdout and stderr collected as the log; it dies with this
+// process (harness/tied.ts).
+import type { ChildProcess } from "node:child_process";
+import { spawnTied } from "../tied.js";
 import { resolveEnvoyBinary } from "./binary.js";
 import type { EnvoyLauncher } from "./launcher.js";
 
@@ -9,7 +11,7 @@ export function processLauncher(): EnvoyLauncher {
     async run({ cliArgs, env, cpus }) {
       const bin = resolveEnvoyBinary();
       const [cmd, args] = cpus ? ["taskset", ["-c", cpus, bin, ...cliArgs]] : [bin, cliArgs];
-      const child: ChildProcess = spawn(cmd, args, {
+      const child: ChildProcess = spawnTied(cmd, args, {
         env: { ...process.env, ...env },
         stdio: ["ignore", "pipe", "pipe"],
       });
@@ -30,7 +32,7 @@ export function processLauncher(): EnvoyLauncher {
       return {
         logs: () => out,
         exited: () => exitCode,
-        // taskset execs Envoy in place, so the child's pid is Envoy's.
+        // The launcher and taskset exec Envoy in place, so the child's pid is Envoy's.
         pid: () => child.pid,
         async stop() {
           if (exitCode !== null) return;
