@@ -78,6 +78,17 @@ export function shadowsOf(policy: object): ShadowEntry[] | undefined {
 /** Port of the i-th shadow's upstream in the try-it-out bootstrap: 8081, 8082, ... */
 const shadowPort = (i: number) => 8081 + i;
 
+/**
+ * The tag header, in the spellings Envoy can remove natively (as configured, and
+ * with '_' for '-'), for the roles that serve the primary (mirror, upstream):
+ * Envoy drops a forged tag before the primary even when no filter runs (a VM
+ * that failed, fail_open). The filter strips every other spelling and baggage.
+ */
+export function tagHeaders(policy: object): string[] {
+  const header = (policy as { tag?: { header?: string } }).tag?.header ?? "x-shadow-request";
+  return [...new Set([header, header.replace(/-/g, "_"), header.replace(/_/g, "-")])];
+}
+
 export function renderEnvoy(policy: object, o: RenderOptions = DEFAULTS): string {
   const role = roleOf(policy);
   const envKeys = envRefs(policy);
@@ -96,6 +107,7 @@ export function renderEnvoy(policy: object, o: RenderOptions = DEFAULTS): string
       primary: cluster("primary", ports.primary),
       extraClusters: shadows.map((s, i) => cluster(s.cluster!, shadowPort(i))),
       wasm: { wasmPath: o.wasmPath, configuration: policy, envKeys },
+      removeRequestHeaders: tagHeaders(policy),
     });
   } else if (role === "mirror") {
     what = "The filter sends a copy of each selected request to cluster \"shadow\".";
@@ -105,6 +117,7 @@ export function renderEnvoy(policy: object, o: RenderOptions = DEFAULTS): string
       primary: cluster("primary", ports.primary),
       extraClusters: [cluster("shadow", ports.shadow)],
       wasm: { wasmPath: o.wasmPath, configuration: policy, envKeys },
+      removeRequestHeaders: tagHeaders(policy),
     });
   } else if (role === "upstream") {
     what = "Envoy mirrors natively; the filter runs only on the shadow cluster's requests (an upstream filter).";
@@ -114,6 +127,7 @@ export function renderEnvoy(policy: object, o: RenderOptions = DEFAULTS): string
       primary: cluster("primary", ports.primary),
       extraClusters: [cluster("shadow", ports.shadow, { upstreamFilters: [wasmHttpFilter({ wasmPath: o.wasmPath, configuration: policy, envKeys })] })],
       nativeMirror: { cluster: "shadow", percent: o.mirrorPercent },
+      removeRequestHeaders: tagHeaders(policy),
     });
   } else if (role === "shadow") {
     what = "The shadow workload's inbound proxy: copies (\"-shadow\" Host or tag) are selected, redacted and tagged before the app.";
@@ -258,6 +272,8 @@ export function renderIstio(policy: object, o: RenderOptions = DEFAULTS): Manife
         http: [
           {
             route: [{ destination: { host: primaryHost, port: { number: o.port } } }],
+            // A forged tag never reaches the primary, filter or no filter.
+            headers: { request: { remove: tagHeaders(policy) } },
             // Envoy sends the copy and appends "-shadow" to its Host; the shadow role recognizes it.
             mirror: { host: shadowHost, port: { number: o.port } },
             mirrorPercentage: { value: o.mirrorPercent },

@@ -41,6 +41,8 @@ export interface BootstrapSpec {
   wasm?: WasmFilterSpec;
   /** Envoy's own route-level mirroring (request_mirror_policies). */
   nativeMirror?: { cluster: string; percent?: number };
+  /** Headers Envoy itself removes from every request of the virtual host, before the primary (request_headers_to_remove). */
+  removeRequestHeaders?: string[];
   /** Listener name (istiod: virtualInbound, virtualOutbound). */
   listenerName?: string;
   /** Per-request buffer limit of the listener (bytes). */
@@ -150,7 +152,14 @@ export function buildBootstrap(spec: BootstrapSpec): object {
                     codec_type: "AUTO",
                     route_config: {
                       name: "local",
-                      virtual_hosts: [{ name: "all", domains: ["*"], routes: [{ match: { prefix: "/" }, route }] }],
+                      virtual_hosts: [
+                        {
+                          name: "all",
+                          domains: ["*"],
+                          ...(spec.removeRequestHeaders?.length ? { request_headers_to_remove: spec.removeRequestHeaders } : {}),
+                          routes: [{ match: { prefix: "/" }, route }],
+                        },
+                      ],
                     },
                     http_filters: httpFilters,
                   },

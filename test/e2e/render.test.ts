@@ -13,6 +13,7 @@ import { Sidecar } from "@kubernetes-models/istio/networking.istio.io/v1/Sidecar
 import { renderEnvoy, renderIstioYaml, renderIstio, RenderError, DEFAULTS } from "../../harness/render.js";
 import { projectRoot } from "../../harness/paths.js";
 import { startEnvoyOnFreePorts } from "../../harness/envoy/index.js";
+import { startRecordingUpstream } from "../../harness/net/upstreams.js";
 
 const example = (role: string) => JSON.parse(readFileSync(join(projectRoot, "examples", `${role}.json`), "utf8"));
 const file = (dir: string, role: string) => readFileSync(join(projectRoot, dir, `${role}.yaml`), "utf8");
@@ -63,6 +64,46 @@ describe("istio specifics", () => {
     const http = (vs.spec.http as { mirror: { host: string }; mirrorPercentage: { value: number } }[])[0];
     expect(http.mirror.host).toBe("payments-v2.default.svc.cluster.local");
     expect(http.mirrorPercentage.value).toBe(12.5);
+  });
+
+  it.each(["mirror", "upstream"])("the rendered %s config removes a forged tag natively: with no filter running, the primary never sees it", async (role) => {
+    const primary = await startRecordingUpstream("primary");
+    type Socket = { socket_address: { port_value: number } };
+    const { envoy, listenerPort } = await startEnvoyOnFreePorts((adminPort: number, listener: number) => {
+      const b = parse(renderEnvoy(example(role)));
+      b.admin.address.socket_address.port_value = adminPort;
+      const l = b.static_resources.listeners[0];
+      l.address.socket_address.port_value = listener;
+      const hcm = l.filter_chains[0].filters[0].typed_config;
+      // As if the VM had failed open: no mirrorshade anywhere.
+      hcm.http_filters = hcm.http_filters.filter((f: { name: string }) => f.name !== "envoy.filters.http.wasm");
+      for (const c of b.static_resources.clusters) {
+        delete c.typed_extension_protocol_options;
+        const at = c.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address as Socket;
+        if (c.name === "primary") at.socket_address.port_value = primary.port;
+      }
+      return b;
+    });
+    try {
+      for (const name of ["x-shadow-request", "x_shadow_request"]) {
+        const res = await fetch(`http://127.0.0.1:${listenerPort}/pay`, { headers: { [name]: "true", "x-kept": "1" } });
+        expect(res.status).toBe(200);
+      }
+      await primary.waitFor(2, 15_000);
+      for (const r of primary.requests) {
+        expect(r.headers.map(([k]) => k.replace(/_/g, "-"))).not.toContain("x-shadow-request");
+        expect(primary.header(r, "x-kept")).toBe("1");
+      }
+    } finally {
+      await envoy.stop();
+      await primary.close();
+    }
+  });
+
+  it("istio: the shadow role's VirtualService removes the tag before the primary", () => {
+    const vs = renderIstio(example("shadow")).find((m) => m.kind === "VirtualService")!;
+    const http = (vs.spec.http as { headers: { request: { remove: string[] } } }[])[0];
+    expect(http.headers.request.remove).toEqual(["x-shadow-request", "x_shadow_request"]);
   });
 
   it("an invalid manifest would be caught by the schema check", () => {
