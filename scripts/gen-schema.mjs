@@ -148,7 +148,14 @@ const rule = {
     header: str("header condition: the header's name (case-insensitive), with exactly one of exact, in, prefix, suffix, contains, present, absent next to it", { pattern: HEADER_ANY_CASE }),
     ...matchers("the header's value (case-sensitive)", ["exact", "in", "prefix", "suffix", "contains"]),
     ...matchers("the header", ["present", "absent"]),
-    path: object(matchers("the path (without the query, case-sensitive)", PATH_MATCHERS), "path condition: exactly one of exact, prefix, glob", { minProperties: 1, maxProperties: 1 }),
+    path: object(
+      {
+        ...matchers("the path (without the query) in its normal form: percent-escapes decoded, '\\' as '/', slashes merged, ;parameters dropped, . and .. resolved; an exact path also holds with one trailing '/'", PATH_MATCHERS),
+        ignore_case: bool(false, "compare the path case-insensitively (ASCII); by default paths compare as written"),
+      },
+      "path condition: exactly one of exact, prefix, glob, and optionally ignore_case",
+      { minProperties: 1, maxProperties: 2, oneOf: PATH_MATCHERS.map((k) => has(k)) },
+    ),
     methods: list(str("an HTTP method, a token (compared upper-cased)", { pattern: HEADER_ANY_CASE }), "method condition: any of these methods"),
     query: object(
       { name: str("the query parameter's name (compared percent-decoded)"), ...matchers("the parameter's value (percent-decoded)", VALUE_MATCHERS) },

@@ -58,7 +58,12 @@ function objectCondition(f: Fields, where: string, key: string, kind: u8, matche
     c.name = String.UTF8.encode(sub.str("name", "", true));
     if (sub.error.length > 0) return sub.error;
   }
-  const e = parseMatcher(sub, where + "." + key, matchers, c.matcher, lower);
+  if (kind == COND_PATH) {
+    // Paths compare as written unless the rule says otherwise (the router of the primary may not).
+    c.ignoreCase = sub.bool("ignore_case", false);
+    if (sub.error.length > 0) return sub.error;
+  }
+  const e = parseMatcher(sub, where + "." + key, matchers, c.matcher, lower || c.ignoreCase);
   if (e.length > 0) return e;
   sub.finish();
   if (sub.error.length > 0) return sub.error;

@@ -28,6 +28,8 @@ export class Condition {
   /** Header name (lower-case) or query parameter name. */
   name: ArrayBuffer = new ArrayBuffer(0);
   matcher: StringMatcher = new StringMatcher();
+  /** Path conditions: compare case-insensitively (path.ignore_case; values stored lower-case). */
+  ignoreCase: bool = false;
 }
 
 export class Rule {

@@ -1,7 +1,7 @@
 // Evaluation of compiled rules (policy/types.ts: Rule, Condition) against a request.
 import { RequestView } from "./view";
 import { Condition, Rule, COND_HEADER, COND_PATH, COND_METHOD, COND_HOST } from "../policy/types";
-import { MATCH_ABSENT } from "./matcher";
+import { MATCH_ABSENT, MATCH_EXACT } from "./matcher";
 
 function conditionHolds(c: Condition, req: RequestView): bool {
   const m = c.matcher;
@@ -10,7 +10,13 @@ function conditionHolds(c: Condition, req: RequestView): bool {
     if (m.kind == MATCH_ABSENT) return !found;
     return found && m.matches(req.foundPtr, req.foundLen);
   }
-  if (c.kind == COND_PATH) return m.matches(req.pathPtr, req.pathLen);
+  if (c.kind == COND_PATH) {
+    req.normalPath(c.ignoreCase);
+    if (m.matches(req.normalPtr, req.normalPathLen)) return true;
+    // An exact path also holds with one trailing '/' (/api/secret/ is /api/secret to most routers).
+    const n = req.normalPathLen;
+    return m.kind == MATCH_EXACT && n > 1 && load<u8>(req.normalPtr + n - 1) == 0x2f && m.matches(req.normalPtr, n - 1);
+  }
   if (c.kind == COND_METHOD) return m.matches(req.methodPtr, req.methodLen);
   if (c.kind == COND_HOST) {
     if (!req.hasHost) return m.kind == MATCH_ABSENT;

@@ -2,6 +2,7 @@
 // header), as byte ranges into the serialized header map the filter already holds.
 import { bytesEqual, HeaderCursor, utf8 } from "../util/bytes";
 import { formDecode } from "../util/form";
+import { PathNormalizer, needsNormalizing } from "./path";
 
 const V_PATH = utf8(":path");
 const V_METHOD = utf8(":method");
@@ -22,6 +23,16 @@ export class RequestView {
   // header lookup result
   foundPtr: usize = 0;
   foundLen: usize = 0;
+  // The normal form of the path (select/path.ts), computed when a path rule first asks, per case.
+  private normal: PathNormalizer = new PathNormalizer();
+  private normalLower: PathNormalizer = new PathNormalizer();
+  private normalDone: bool = false;
+  private normalLowerDone: bool = false;
+  private normalLen: i32 = 0;
+  private normalLowerLen: i32 = 0;
+  /** Set by normalPath(): the normal form as a byte range. */
+  normalPtr: usize = 0;
+  normalPathLen: usize = 0;
 
   /** Starts a request: the view reads from this serialized header map. */
   reset(raw: ArrayBuffer): void {
@@ -30,6 +41,30 @@ export class RequestView {
     this.queryLen = 0;
     this.methodLen = 0;
     this.hasHost = false;
+    this.normalDone = false;
+    this.normalLowerDone = false;
+  }
+
+  /** The path (without the query) as the primary reads it, into normalPtr/normalPathLen; A-Z lower-cased when lower. */
+  normalPath(lower: bool): void {
+    if (!lower && !needsNormalizing(this.pathPtr, this.pathLen)) {
+      this.normalPtr = this.pathPtr;
+      this.normalPathLen = this.pathLen;
+      return;
+    }
+    const n = lower ? this.normalLower : this.normal;
+    if (lower ? !this.normalLowerDone : !this.normalDone) {
+      const len = n.normalize(this.pathPtr, this.pathLen, lower);
+      if (lower) {
+        this.normalLowerLen = len;
+        this.normalLowerDone = true;
+      } else {
+        this.normalLen = len;
+        this.normalDone = true;
+      }
+    }
+    this.normalPtr = n.ptr;
+    this.normalPathLen = <usize>(lower ? this.normalLowerLen : this.normalLen);
   }
 
   /** Takes :path, :method and :authority from the cursor's current pair; true when it was one of them. */

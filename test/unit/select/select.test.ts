@@ -183,3 +183,38 @@ describe("decision log", () => {
     expect(info.host.logs.some((l) => l.message.includes("decision="))).toBe(false);
   });
 });
+
+describe("paths are matched in the form the primary reads them", () => {
+  const EXCLUDE = { role: "mirror", shadow: { cluster: "shadow" }, select: { exclude: [{ path: { prefix: "/api/payments" } }, { path: { glob: "/admin/**" } }, { path: { exact: "/api/secret" } }, { path: { prefix: "/internal", ignore_case: true } }] } };
+  const BYPASSES = [
+    "/api//payments/charge", "/api/%70ayments/charge", "/api/./payments/charge", "/%61pi/payments/charge", "/admin%2Fusers", "//admin/users",
+    "/api/x/../payments/charge", "/api/payments;v=1/charge", "/api\\\\payments/charge", "/api/%2e/payments", "/api/%2E%2E/api/payments",
+    "/api/secret/", "/api/secret;x", "/api/%73ecret", "/INTERNAL/x", "/Internal/x", "/%49nternal",
+  ];
+  it.each(BYPASSES)("%s is excluded", async (path) => {
+    const { host } = await loadFilter(EXCLUDE);
+    const { call } = send(host, { path });
+    expect(call).toBeUndefined();
+    expect(host.metric("mirrorshade.select.excluded")).toBe(1n);
+  });
+
+  it.each([["/API/payments/charge", true], ["/Admin/users", true], ["/api/paymentsx", false], ["/apix/payments", true], ["/api/secretary", true], ["/api/secret/x", true]])("%s: case counts unless the rule says ignore_case; a prefix is a prefix (mirrored: %s)", async (path, mirrored) => {
+    const { host } = await loadFilter(EXCLUDE);
+    const { call } = send(host, { path });
+    // /api/paymentsx starts with the prefix /api/payments: excluded, as before.
+    expect(call !== undefined).toBe(mirrored);
+  });
+
+  it("the copy keeps the path as the client wrote it", async () => {
+    const { host } = await loadFilter({ role: "mirror", shadow: { cluster: "shadow" }, select: { match: [{ path: { prefix: "/api/orders" } }] } });
+    const { call } = send(host, { path: "/api//%6frders/./7?x=%41" });
+    expect(call).toBeDefined();
+    expect(header(call!.headers, ":path")).toBe("/api//%6frders/./7?x=%41");
+  });
+
+  it.each(["/", "", "/a/b/../../..", "//", "/a/./", "/.", "/..;x/a"])("normalizing %j does not trap", async (path) => {
+    const { host } = await loadFilter({ role: "mirror", shadow: { cluster: "shadow" }, select: { match: [{ path: { glob: "/**" } }] } });
+    send(host, { path: path || "/" });
+    expect(host.vmFailed).toBe(false);
+  });
+});
