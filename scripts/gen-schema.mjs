@@ -394,6 +394,12 @@ export function buildSchema() {
       select: { $ref: "#/$defs/select", description: "which requests are mirrored; mirror, upstream and shadow roles" },
       redact: { $ref: "#/$defs/redact", description: "what is scrubbed from the copy; mirror, upstream and shadow roles" },
       compare: { $ref: "#/$defs/compare", description: "answer comparison; mirror role only" },
+      limits: object(
+        {
+          max_buffered_bytes: int(bounds("limits.max_buffered_bytes", "LIMITS_MAX_BUFFERED_BYTES"), "request bodies held for copies at once, in bytes, per VM (every stream, every shadow); a copy whose body would go over it is not sent (skipped.memory_budget)"),
+        },
+        "bounds on what the filter holds, whatever clients send; mirror role only",
+      ),
       upstream: { $ref: "#/$defs/upstream", description: "upstream role only: in-place rewriting of the copy Envoy sends" },
       inbound: { $ref: "#/$defs/inbound", description: "shadow role only: recognizing and rewriting copies at the shadow's inbound proxy" },
       guard: { $ref: "#/$defs/guard", description: "egress-guard role (required there): destinations and the stub response" },
@@ -402,9 +408,9 @@ export function buildSchema() {
     allOf: [
       // Exactly one of shadow (one shadow) and shadows (several).
       whenRole("mirror", { oneOf: [has("shadow"), has("shadows")], properties: { shadow: true, shadows: true, ...refuse("guard", "inbound", "upstream") } }),
-      whenRole("upstream", { properties: { ...refuse("shadow", "shadows", "guard", "compare", "inbound"), select: { type: "object", properties: refuse("max_inflight") } } }),
-      whenRole("shadow", { properties: { ...refuse("shadow", "shadows", "guard", "compare", "upstream"), select: { type: "object", properties: refuse("max_inflight") } } }),
-      whenRole("egress-guard", { ...has("guard"), properties: { guard: true, ...refuse("shadow", "shadows", "select", "redact", "compare", "inbound", "upstream") } }),
+      whenRole("upstream", { properties: { ...refuse("shadow", "shadows", "guard", "compare", "limits", "inbound"), select: { type: "object", properties: refuse("max_inflight") } } }),
+      whenRole("shadow", { properties: { ...refuse("shadow", "shadows", "guard", "compare", "limits", "upstream"), select: { type: "object", properties: refuse("max_inflight") } } }),
+      whenRole("egress-guard", { ...has("guard"), properties: { guard: true, ...refuse("shadow", "shadows", "select", "redact", "compare", "limits", "inbound", "upstream") } }),
     ],
     $defs: { shadow, named_shadow: namedShadow, tag, select, rule, redact, compare, upstream: inPlace("upstream", false), inbound: inPlace("shadow", true), guard },
   };

@@ -3,7 +3,7 @@
 // callbacks, so that whoever holds it (the stream now; the root context, to
 // redact and send later, off the primary's path) can advance it: append chunks,
 // then complete it. Made only for a request that some shadow selected.
-import { ByteSink } from "../util/bytes";
+import { BodyBuffer } from "./body";
 import { BodyCodec } from "../body/codec";
 import { SharedCounter } from "../select/budget";
 
@@ -34,7 +34,8 @@ export class Copy {
   /** The body plan (body/plan.ts BODY_*), and its codec when the body is scanned. */
   planKind: u8 = 0;
   codec: BodyCodec | null = null;
-  body: ByteSink | null = null;
+  /** The body collected so far (freed by release()). */
+  body: BodyBuffer = new BodyBuffer();
   /** Per shadow, by index: TARGET_*. */
   targets: StaticArray<u8>;
   /** The label of the policy's selecting rule (empty: none). */
@@ -85,22 +86,16 @@ export class Copy {
     if (s != null) s.add(-1, 0);
   }
 
-  /** Appends a chunk to the body (the caller checked the limit). */
-  append(p: usize, len: i32): void {
+  /** Appends a chunk to the body with the capacity the caller checked against the budget (BodyBuffer.capacityFor). */
+  append(p: usize, len: i32, capacity: i32): void {
     if (len <= 0) return;
-    let sink = this.body;
-    if (sink == null) {
-      sink = new ByteSink(len);
-      this.body = sink;
-    }
-    sink.append(p, len);
+    this.body.append(p, len, capacity);
     const codec = this.codec;
     if (codec != null) codec.consume(p, len);
   }
 
   get bodyLength(): i32 {
-    const b = this.body;
-    return b == null ? 0 : b.length;
+    return this.body.length;
   }
 }
 

@@ -12,6 +12,21 @@ const EVERY: u32 = 32;
 let created: u32 = 0;
 let pagesAtLastCollect: i32 = 0;
 
+/**
+ * At the start of a body callback (also a point where no reference lives only on
+ * the Wasm stack: the SDK holds just the context, which the context map keeps):
+ * collects when linear memory grew since the last collection, so the garbage of
+ * large bodies arriving on streams that are all open at once (HTTP/2) does not
+ * wait for a new stream.
+ */
+export function collectIfGrown(): void {
+  if (ASC_RUNTIME != 1) return;
+  if (memory.size() == pagesAtLastCollect) return;
+  created = 0;
+  __collect();
+  pagesAtLastCollect = memory.size();
+}
+
 /** Collects every EVERY streams, or at once when linear memory grew since the last collection (large bodies). */
 export function collectAtStreamStart(): void {
   if (ASC_RUNTIME != 1) return; // Runtime.Minimal; the incremental runtime collects by itself

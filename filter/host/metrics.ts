@@ -51,6 +51,10 @@ export class MirrorMetrics {
   skippedBodyTooLarge: Metric = counter("skipped.body_too_large");
   skippedInflightFull: Metric = counter("skipped.inflight_full");
   skippedIncomplete: Metric = counter("skipped.request_incomplete");
+  /** Copies not sent because the VM already held limits.max_buffered_bytes of bodies. */
+  skippedMemoryBudget: Metric = counter("skipped.memory_budget");
+  /** Gauge: bytes of request bodies held for copies. */
+  buffered: Metric = gauge("buffered_bytes");
   dispatchFailed: Metric = counter("skipped.dispatch_failed");
   tagStripped: Metric = counter("primary.tag_stripped");
   shadow2xx: Metric = counter("shadow.responses.2xx");
@@ -60,15 +64,11 @@ export class MirrorMetrics {
   shadowFailed: Metric = counter("shadow.failures");
   shadowTimeouts: Metric = counter("shadow.timeouts");
   inflight: Metric = gauge("shadow.inflight");
-  /** Gauge: the VM's linear memory, refreshed every 1024 requests (for soak and leak checks). */
+  /** Gauge: the VM's linear memory, refreshed at each request's start when it changed (memory.size() is one instruction). */
   memoryBytes: Metric = gauge("vm.memory_bytes");
   private memoryReported: i64 = 0;
-  private sinceMemory: u32 = 0;
 
-  /** Cheap enough for every request: a host call only once per 1024. */
   sampleMemory(): void {
-    if (++this.sinceMemory < 1024 && this.memoryReported != 0) return;
-    this.sinceMemory = 0;
     const now = <i64>memory.size() << 16;
     if (now != this.memoryReported) {
       this.memoryBytes.add(now - this.memoryReported);
@@ -119,6 +119,7 @@ export class ShadowMetrics {
   skippedInflightFull: Metric;
   skippedUnscannable: Metric;
   dispatchFailed: Metric;
+  skippedMemoryBudget: Metric;
   responses2xx: Metric;
   responses3xx: Metric;
   responses4xx: Metric;
@@ -137,6 +138,7 @@ export class ShadowMetrics {
     this.skippedInflightFull = counter(p + "skipped.inflight_full");
     this.skippedUnscannable = counter(p + "skipped.unscannable_body");
     this.dispatchFailed = counter(p + "skipped.dispatch_failed");
+    this.skippedMemoryBudget = counter(p + "skipped.memory_budget");
     this.responses2xx = counter(p + "responses.2xx");
     this.responses3xx = counter(p + "responses.3xx");
     this.responses4xx = counter(p + "responses.4xx");

@@ -5,6 +5,7 @@
 import { JSON } from "json-as";
 import { validateJSON } from "json-as/assembly/util/validateJson";
 import { Fields } from "./fields";
+import * as D from "./defaults";
 import { checkKeys } from "./keys";
 import { Policy, Environment, ROLE_MIRROR, ROLE_UPSTREAM, ROLE_SHADOW, ROLE_EGRESS_GUARD } from "./types";
 import { parseSelect } from "./select";
@@ -51,7 +52,7 @@ function redactSection(top: Fields, env: Environment, policy: Policy): string {
 }
 
 function guardRole(top: Fields, env: Environment, policy: Policy): string {
-  const e = refuse(top, ["shadow", "shadows", "select", "redact", "inbound", "upstream", "compare"], "egress-guard");
+  const e = refuse(top, ["shadow", "shadows", "select", "redact", "inbound", "upstream", "compare", "limits"], "egress-guard");
   if (e.length > 0) return e;
   const guard = top.obj("guard");
   if (top.error.length > 0) return top.error;
@@ -63,7 +64,7 @@ function guardRole(top: Fields, env: Environment, policy: Policy): string {
 
 function inPlaceRole(top: Fields, env: Environment, policy: Policy, role: string): string {
   const shadowRole = policy.role == ROLE_SHADOW;
-  const e = refuse(top, ["shadow", "shadows", "guard", "compare", shadowRole ? "upstream" : "inbound"], role);
+  const e = refuse(top, ["shadow", "shadows", "guard", "compare", "limits", shadowRole ? "upstream" : "inbound"], role);
   if (e.length > 0) return e;
   const key = shadowRole ? "inbound" : "upstream";
   const section = top.obj(key);
@@ -107,6 +108,14 @@ function mirrorRole(top: Fields, env: Environment, policy: Policy): string {
   if (compare != null) {
     const pe = parseCompare(compare, policy.compare);
     if (pe.length > 0) return pe;
+  }
+  const limits = top.obj("limits");
+  if (top.error.length > 0) return top.error;
+  if (limits != null) {
+    const lf = new Fields(limits, "limits");
+    policy.maxBufferedBytes = lf.uint("max_buffered_bytes", D.LIMITS_MAX_BUFFERED_BYTES, D.LIMITS_MAX_BUFFERED_BYTES_MIN, D.LIMITS_MAX_BUFFERED_BYTES_MAX);
+    lf.finish();
+    if (lf.error.length > 0) return lf.error;
   }
   // Budgets are keyed by the shadow clusters: plugins mirroring to the same shadows share them.
   const clusters: string[] = [];

@@ -26,6 +26,10 @@ export const SHADOW_NAME: string = "shadow";
 /** shadows[].name: longest name (a stats-safe token). */
 export const SHADOW_NAME_MAX_LENGTH: i32 = 64;
 
+/** limits.max_buffered_bytes: request bodies held for copies at once, per VM (all streams, all shadows); beyond it new copies are skipped. */
+export const LIMITS_MAX_BUFFERED_BYTES: u32 = 32 * 1048576;
+export const LIMITS_MAX_BUFFERED_BYTES_MIN: u32 = 0;
+export const LIMITS_MAX_BUFFERED_BYTES_MAX: u32 = 512 * 1048576;
 /** tag.header */
 export const TAG_HEADER: string = "x-shadow-request";
 /** tag.header: names the tag may not take (comma-separated; '_' counts as '-'): they carry meaning to HTTP, to authentication, to tracing, to Envoy or to the filter, and the tag is taken from every production request. */

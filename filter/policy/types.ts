@@ -171,6 +171,8 @@ export class Policy {
   guard: GuardConfig = new GuardConfig();
   inPlace: InPlaceConfig = new InPlaceConfig();
   compare: CompareConfig = new CompareConfig();
+  /** Request bodies held for copies at once, per VM (limits.max_buffered_bytes). */
+  maxBufferedBytes: u32 = D.LIMITS_MAX_BUFFERED_BYTES;
   /** Budget key of the policy's select section: the shadow clusters, so plugins mirroring to the same shadows share budgets. */
   budgetKey: string = "";
 }

@@ -6,6 +6,7 @@
 // with the primary's when the policy has a compare section.
 import { Context, RootContext, FilterHeadersStatusValues, FilterDataStatusValues, FilterTrailersStatusValues } from "@solo-io/proxy-runtime/assembly/index";
 import { Role } from "./role";
+import { collectIfGrown } from "../host/gc";
 import { isForged, stripForged } from "./forged";
 import { MirrorShadow, MirrorCall, SlotHold } from "./mirror-shadow";
 import { Policy, ON_TOO_LARGE_HEADERS_ONLY, UNSCANNABLE_SKIP } from "../policy/types";
@@ -112,8 +113,8 @@ export class MirrorRole extends Role {
     let bodyLen: usize = 0;
     let rewritten: ArrayBuffer | null = null;
     const sink = copy.body;
-    if (sink != null && sink.length > 0 && copy.collecting()) {
-      body = sink.ptr();
+    if (sink.length > 0 && copy.collecting()) {
+      body = sink.ptr;
       bodyLen = <usize>sink.length;
       const codec = copy.codec;
       if (codec != null) {
@@ -198,6 +199,24 @@ export class MirrorRole extends Role {
         const second = httpCall(cfg.noiseCluster, first!, firstBody, firstLen, trailers, firstTimeout);
         if (second >= 0) comparison.openSecondary(<u32>second, new Answer(), primary!.pairs.slice());
       }
+    }
+  }
+
+  /** Capacity of the bodies held for copies, per VM (limits.max_buffered_bytes bounds it). */
+  buffered: u64 = 0;
+
+  hold(delta: i32): void {
+    this.buffered = <u64>(<i64>this.buffered + <i64>delta);
+    this.metrics.buffered.add(<i64>delta);
+  }
+
+  /** The VM's buffer budget is spent: no shadow gets this copy. */
+  skipForMemory(copy: Copy): void {
+    for (let i = 0; i < this.shadows.length; i++) {
+      if (unchecked(copy.targets[i]) == TARGET_NONE) continue;
+      copy.drop(i);
+      this.metrics.skippedMemoryBudget.inc();
+      this.shadows[i].metrics.skippedMemoryBudget.inc();
     }
   }
 
@@ -390,6 +409,8 @@ export class MirrorStream extends Context {
   }
 
   onRequestBody(size: usize, end_of_stream: bool): FilterDataStatusValues {
+    // Bodies arriving on many open streams (HTTP/2) leave their garbage here, not only at a stream's start.
+    collectIfGrown();
     if (this.phase == PHASE_DRAINING) {
       if (end_of_stream) this.complete(NO_TRAILERS);
       return FilterDataStatusValues.Continue;
@@ -397,16 +418,30 @@ export class MirrorStream extends Context {
     if (this.phase != PHASE_COLLECTING) return FilterDataStatusValues.Continue;
     const copy = this.copy!;
     const len = <i32>size;
-    if (this.role.limit(copy, <i64>copy.bodyLength + <i64>len) < 0) {
+    const role = this.role;
+    if (role.limit(copy, <i64>copy.bodyLength + <i64>len) < 0) {
       // Over every remaining shadow's limit: the body is let go.
-      copy.body = null;
+      this.release();
       this.drain();
       if (end_of_stream && this.phase == PHASE_DRAINING) this.complete(NO_TRAILERS);
       return FilterDataStatusValues.Continue;
     }
     if (len > 0) {
+      const body = copy.body;
+      const budget = <u64>role.policy.maxBufferedBytes;
+      const room = role.buffered < budget ? budget - role.buffered : 0;
+      const capacity = body.capacityFor(len, room);
+      const growth = capacity - body.capacity;
+      if (growth > 0 && <u64>growth > room) {
+        // The VM holds as many bodies as it may: this copy goes to no shadow, and memory stays bounded whatever clients announce or send.
+        role.skipForMemory(copy);
+        this.release();
+        this.finish();
+        return FilterDataStatusValues.Continue;
+      }
       const chunk = getBuffer(BUFFER_REQUEST_BODY, 0, <u32>len);
-      copy.append(changetype<usize>(chunk), chunk.byteLength);
+      copy.append(changetype<usize>(chunk), chunk.byteLength, capacity);
+      if (growth > 0) role.hold(growth);
     }
     if (end_of_stream) this.complete(NO_TRAILERS);
     return FilterDataStatusValues.Continue;
@@ -442,13 +477,23 @@ export class MirrorStream extends Context {
     this.phase = PHASE_FINISHED;
     if (copy.pending()) this.role.send(copy, trailers, this);
     else this.settleHold();
+    this.release();
     this.copy = null;
   }
 
   private finish(): void {
     this.phase = PHASE_FINISHED;
+    this.release();
     this.copy = null;
     this.settleHold();
+  }
+
+  /** The copy's body is no longer held: freed, its capacity leaves the VM's budget. */
+  private release(): void {
+    const copy = this.copy;
+    if (copy == null || copy.body.capacity == 0) return;
+    this.role.hold(-copy.body.capacity);
+    copy.body.free();
   }
 
   /** After sending: a hold no call took goes back now. */

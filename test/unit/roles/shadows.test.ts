@@ -360,3 +360,47 @@ describe("forged baggage members (mirror role): every one goes, nothing else of 
     expect(guard.host.metric("mirrorshade.guard.blocked")).toBe(1n);
   });
 });
+
+describe("limits.max_buffered_bytes: bodies held at once, per VM", () => {
+  it.each([1, 7, 100])("a copy whose body would go over the budget goes to no shadow; the budget comes back when copies finish (%i-byte chunks)", async (chunk) => {
+    const { host } = await loadFilter({ role: "mirror", shadows: [{ name: "a", cluster: "a" }, { name: "b", cluster: "b" }], limits: { max_buffered_bytes: 1000 } });
+    const open = (path: string) => {
+      const s = host.newStream();
+      s.requestHeaders([[":method", "POST"], [":path", path], [":authority", "x"], ["content-type", "text/plain"]], false);
+      return s;
+    };
+    const feed = (s: ReturnType<typeof open>, text: string, end: boolean) => {
+      for (let i = 0; i < text.length; i += chunk) s.requestBody(text.slice(i, i + chunk), end && i + chunk >= text.length);
+    };
+    const first = open("/first");
+    feed(first, "x".repeat(600), false);
+    const second = open("/second");
+    feed(second, "y".repeat(600), true);
+    expect(host.calls).toHaveLength(0);
+    expect(host.metric("mirrorshade.skipped.memory_budget")).toBe(2n);
+    expect(host.metric("mirrorshade.shadows.a.skipped.memory_budget")).toBe(1n);
+    feed(first, "z", true);
+    expect(host.calls.map((c) => c.cluster)).toEqual(["a", "b"]);
+    expect(text(host.calls[0].body)).toBe("x".repeat(600) + "z");
+    expect(host.metric("mirrorshade.buffered_bytes")).toBe(0n);
+    second.complete();
+    first.complete();
+    // The budget is free again.
+    const third = open("/third");
+    feed(third, "w".repeat(900), true);
+    expect(host.calls).toHaveLength(4);
+    expect(host.metric("mirrorshade.buffered_bytes")).toBe(0n);
+  });
+
+  it("a stream that ends early gives its bytes back", async () => {
+    const { host } = await loadFilter({ role: "mirror", shadow: { cluster: "shadow" }, limits: { max_buffered_bytes: 100 } });
+    const s = host.newStream();
+    s.requestHeaders([[":method", "POST"], [":path", "/"], [":authority", "x"]], false);
+    s.requestBody("x".repeat(80), false);
+    expect(host.metric("mirrorshade.buffered_bytes")).toBeGreaterThan(0n);
+    s.complete();
+    expect(host.metric("mirrorshade.buffered_bytes")).toBe(0n);
+    send(host, { body: "y".repeat(90) });
+    expect(host.calls).toHaveLength(1);
+  });
+});
