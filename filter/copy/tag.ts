@@ -3,6 +3,7 @@
 // through apps that forward baggage. Compiled once per configuration
 // (policy/tag.ts fills it); its methods are the byte-level checks every role uses.
 import { utf8, bytesEqual, sameHeaderName } from "../util/bytes";
+import { escapeAt } from "../util/form";
 import * as D from "../policy/defaults";
 
 export const H_BAGGAGE = utf8("baggage");
@@ -11,12 +12,6 @@ function isOws(c: u8): bool {
   return c == 0x20 || c == 0x09;
 }
 
-function hexValue(c: u8): i32 {
-  if (c >= 0x30 && c <= 0x39) return <i32>c - 0x30;
-  const l = c | 0x20;
-  if (l >= 0x61 && l <= 0x66) return <i32>l - 0x57;
-  return -1;
-}
 
 /** Whether [p, p+len), percent-decoded, equals the bytes of expected. */
 function decodedEquals(p: usize, len: usize, expected: ArrayBuffer): bool {
@@ -26,8 +21,9 @@ function decodedEquals(p: usize, len: usize, expected: ArrayBuffer): bool {
   let k: usize = 0;
   while (i < len) {
     let c = load<u8>(p + i);
-    if (c == 0x25 && i + 2 < len && hexValue(load<u8>(p + i + 1)) >= 0 && hexValue(load<u8>(p + i + 2)) >= 0) {
-      c = <u8>((hexValue(load<u8>(p + i + 1)) << 4) | hexValue(load<u8>(p + i + 2)));
+    const e = escapeAt(p, i, len);
+    if (e >= 0) {
+      c = <u8>e;
       i += 3;
     } else i++;
     if (k >= n || load<u8>(q + k) != c) return false;

@@ -6,13 +6,8 @@
 // remove_dot_segments). So `exclude` on /api/payments also holds for
 // /api//payments, /api/%70ayments, /api/./payments and /%61pi/payments.
 // Written into a scratch buffer reused by every request; the raw path is never changed.
+import { escapeAt } from "../util/form";
 
-function hexValue(c: u8): i32 {
-  if (c >= 0x30 && c <= 0x39) return <i32>c - 0x30;
-  const l = c | 0x20;
-  if (l >= 0x61 && l <= 0x66) return <i32>l - 0x57;
-  return -1;
-}
 
 /** Whether the path can differ from its normal form (most paths cannot: nothing to copy). */
 export function needsNormalizing(p: usize, len: usize): bool {
@@ -45,8 +40,9 @@ export class PathNormalizer {
     let i: usize = 0;
     while (i < len) {
       let c = load<u8>(p + i);
-      if (c == 0x25 && i + 2 < len && hexValue(load<u8>(p + i + 1)) >= 0 && hexValue(load<u8>(p + i + 2)) >= 0) {
-        c = <u8>((hexValue(load<u8>(p + i + 1)) << 4) | hexValue(load<u8>(p + i + 2)));
+      const e = escapeAt(p, i, len);
+      if (e >= 0) {
+        c = <u8>e;
         i += 3;
       } else i++;
       if (c == 0x5c) c = 0x2f;

@@ -8,6 +8,14 @@ function hexVal(c: u8): i32 {
   return -1;
 }
 
+/** The byte a percent-escape at p+i stands for ("%41" is 0x41), or -1 when there is no well-formed escape there. */
+export function escapeAt(p: usize, i: usize, len: usize): i32 {
+  if (i + 2 >= len || load<u8>(p + i) != 0x25) return -1;
+  const hi = hexVal(load<u8>(p + i + 1));
+  const lo = hexVal(load<u8>(p + i + 2));
+  return hi < 0 || lo < 0 ? -1 : (hi << 4) | lo;
+}
+
 /** Percent-decodes (and '+' as space) into a new buffer; malformed escapes are kept literally. */
 export function formDecode(p: usize, len: i32): ArrayBuffer {
   const out = new ArrayBuffer(len);
@@ -15,10 +23,11 @@ export function formDecode(p: usize, len: i32): ArrayBuffer {
   let n = 0;
   for (let i = 0; i < len; i++) {
     const c = load<u8>(p + <usize>i);
+    const e = c == 0x25 ? escapeAt(p, <usize>i, <usize>len) : -1;
     if (c == 0x2b) {
       store<u8>(o + <usize>n, 0x20);
-    } else if (c == 0x25 && i + 2 < len && hexVal(load<u8>(p + <usize>i + 1)) >= 0 && hexVal(load<u8>(p + <usize>i + 2)) >= 0) {
-      store<u8>(o + <usize>n, <u8>((hexVal(load<u8>(p + <usize>i + 1)) << 4) | hexVal(load<u8>(p + <usize>i + 2))));
+    } else if (e >= 0) {
+      store<u8>(o + <usize>n, <u8>e);
       i += 2;
     } else {
       store<u8>(o + <usize>n, c);
