@@ -51,14 +51,6 @@ export function getHeader(mapType: i32, key: ArrayBuffer): ArrayBuffer | null {
   return adopt();
 }
 
-export function removeHeader(mapType: i32, key: ArrayBuffer): u32 {
-  return imports.proxy_remove_header_map_value(mapType, changetype<usize>(key), key.byteLength);
-}
-
-export function replaceHeader(mapType: i32, key: ArrayBuffer, value: ArrayBuffer): u32 {
-  return imports.proxy_replace_header_map_value(mapType, changetype<usize>(key), key.byteLength, changetype<usize>(value), value.byteLength);
-}
-
 export function setHeaderPairs(mapType: i32, serialized: ArrayBuffer): u32 {
   return imports.proxy_set_header_map_pairs(mapType, changetype<usize>(serialized), serialized.byteLength);
 }

@@ -11,10 +11,10 @@ export function hexDigit(c: i32): i32 {
 export const CLS_QUOTE: u8 = 1;
 export const CLS_BACKSLASH: u8 = 2;
 export const CLS_CONTROL: u8 = 3;
-export const CLS_HIGH: u8 = 4;
+const CLS_HIGH: u8 = 4;
 export const STRING_CLASS: usize = buildStringClass();
 
-export function buildStringClass(): usize {
+function buildStringClass(): usize {
   const t = memory.data(256);
   for (let c = 0; c < 256; c++) {
     let k: u8 = 0;
@@ -41,13 +41,13 @@ export function isDigit(c: i32): bool {
 
 // @ts-ignore: decorator
 @inline
-export function isCont(c: i32): bool {
+function isCont(c: i32): bool {
   return (c & 0xc0) == 0x80;
 }
 
 // @ts-ignore: decorator
 @inline
-export function isWs(c: i32): bool {
+function isWs(c: i32): bool {
   return c == 0x20 || c == 0x0a || c == 0x0d || c == 0x09;
 }
 

@@ -132,7 +132,7 @@ export class Fields {
   }
 }
 
-export function fmt(n: f64): string {
+function fmt(n: f64): string {
   return n == Math.floor(n) && Math.abs(n) < 9007199254740992 ? (<i64>n).toString() : n.toString();
 }
 

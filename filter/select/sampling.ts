@@ -17,13 +17,6 @@ function hashPoint(p: usize, len: usize): u32 {
   return (<u32>load<u8>(hp) << 24) | (<u32>load<u8>(hp + 1) << 16) | (<u32>load<u8>(hp + 2) << 8) | <u32>load<u8>(hp + 3);
 }
 
-/** Whether a hashed value is in a share of percent (0-100). */
-export function consistentIn(p: usize, len: usize, percent: f64): bool {
-  if (percent >= 100) return true;
-  if (percent <= 0) return false;
-  return <f64>hashPoint(p, len) < (percent / 100) * 4294967296.0;
-}
-
 /** One request's points: drawn or hashed at most once, whatever the number of shares asked about. */
 export class Draw {
   private drawn: f64 = -1;
