@@ -1,6 +1,7 @@
 // `mirrorshade preview`: runs requests through the compiled filter in the host
 // emulator and shows, per request, whether it would be mirrored, why, and what
 // the shadow and the primary would receive. Same .wasm as Envoy loads.
+import { drainRedaction } from "./drain.js";
 import { ProxyWasmHost, type HeaderList, type DispatchedCall } from "./emulator/index.js";
 
 export interface PreviewRequest {
@@ -160,6 +161,8 @@ export async function preview(opts: {
       const end = Math.min(body.length, i + size);
       stream.requestBody(body.subarray(i, end), end === body.length);
     }
+    // Bodies are redacted from the tick, as in Envoy: the copies go once the queue is empty.
+    drainRedaction(host);
     stream.responseHeaders([[":status", "200"]], true);
     stream.complete();
     const dispatched: DispatchedCall[] = host.calls.slice(callsBefore);

@@ -397,6 +397,8 @@ export function buildSchema() {
       limits: object(
         {
           max_buffered_bytes: int(bounds("limits.max_buffered_bytes", "LIMITS_MAX_BUFFERED_BYTES"), "request bodies held for copies at once, in bytes, per VM (every stream, every shadow); a copy whose body would go over it is not sent (skipped.memory_budget)"),
+          redaction_bytes_per_second: int(bounds("limits.redaction_bytes_per_second", "LIMITS_REDACTION_BYTES_PER_SECOND"), "body bytes the VM redacts per second at most (a token bucket holding one second's worth; at least the largest max_body_bytes); a copy whose body would go over it is not sent (skipped.redaction_budget)"),
+          redaction_slice_us: int(bounds("limits.redaction_slice_us", "LIMITS_REDACTION_SLICE_US"), "the longest one slice of redaction work runs on the worker, in microseconds; redaction runs off the primary's path, in slices from the root context's tick"),
         },
         "bounds on what the filter holds, whatever clients send; mirror role only",
       ),

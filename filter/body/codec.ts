@@ -1,8 +1,11 @@
 // The interface every body codec implements. A codec consumes the body's chunks
-// as they arrive and, at the end, yields the body to send (unchanged, or with
-// its edits applied) or unscannable(reason). JSON, form and text scan the whole
-// body at the end; a streaming codec (gRPC messages) can work in consume().
+// as they arrive; once the whole body is in, its scan runs in slices off the
+// primary's path (roles/mirror-queue.ts, redact/work.ts): start(), then advance()
+// until it says the scan is over, then finish() yields the body to send
+// (unchanged, or with its edits applied) or unscannable(reason). A codec holds
+// one scan at a time: the queue scans one copy after another.
 import { Tally } from "../redact/tally";
+import { WORK, UNLIMITED } from "../redact/work";
 
 export class CodecResult {
   /** The body to send; null: the original bytes, unchanged. */
@@ -29,6 +32,20 @@ export abstract class BodyCodec {
   begin(): void {}
   /** One chunk of the body, in order. Codecs that need the whole body ignore it. */
   consume(_p: usize, _len: i32): void {}
-  /** The whole body [p, p+len) is in; the outcome goes into out (reset by the caller). */
-  abstract end(p: usize, len: i32, tally: Tally, out: CodecResult): void;
+  /** The whole body [p, p+len) is in (and stays where it is until finish()): its scan begins. */
+  abstract start(p: usize, len: i32): void;
+  /** Scans on while the slice has work left (redact/work.ts WORK); true when the scan is over. */
+  abstract advance(): bool;
+  /** After advance() said the scan is over: the outcome into out (reset by the caller), the counts into tally. */
+  abstract finish(tally: Tally, out: CodecResult): void;
+}
+
+/** Scans a whole body in one go (the in-place roles, which hold their request anyway). */
+export function scanWhole(codec: BodyCodec, p: usize, len: i32, tally: Tally, out: CodecResult): void {
+  const left = WORK.left;
+  WORK.left = UNLIMITED;
+  codec.start(p, len);
+  codec.advance();
+  codec.finish(tally, out);
+  WORK.left = left;
 }

@@ -1,18 +1,50 @@
 // application/x-www-form-urlencoded bodies: the query rules and detectors
-// (redact/query.ts), since the syntax is the same.
+// (redact/query.ts), since the syntax is the same; scanned in slices.
 import { BodyCodec, CodecResult } from "./codec";
-import { REASON_BINARY } from "./plan";
+import { REASON_BINARY, REASON_TOO_MANY_FINDINGS } from "./plan";
 import { hasNul } from "./text";
 import { QueryRedactor } from "../redact/query";
 import { Tally } from "../redact/tally";
+import { WORK } from "../redact/work";
 
 export class FormCodec extends BodyCodec {
+  private p: usize = 0;
+  private len: i32 = 0;
+  private checked: i32 = 0;
+  private binary: bool = false;
+
   constructor(private form: QueryRedactor) {
     super();
   }
 
-  end(p: usize, len: i32, tally: Tally, out: CodecResult): void {
-    if (hasNul(p, len)) return out.unscannable(REASON_BINARY);
-    out.body = this.form.redact(p, len, tally);
+  start(p: usize, len: i32): void {
+    this.p = p;
+    this.len = len;
+    this.checked = 0;
+    this.binary = false;
+    this.form.begin(p, len);
+  }
+
+  advance(): bool {
+    const len = this.len;
+    while (this.checked < len) {
+      if (WORK.spent) return false;
+      const from = this.checked;
+      const stop = WORK.stop(from, len);
+      if (hasNul(this.p + <usize>from, stop - from)) {
+        this.binary = true;
+        return true;
+      }
+      WORK.spend(stop - from);
+      this.checked = stop;
+    }
+    return len == 0 || this.form.advance();
+  }
+
+  finish(tally: Tally, out: CodecResult): void {
+    if (this.binary) return out.unscannable(REASON_BINARY);
+    const body = this.form.result(tally);
+    if (this.form.overflowed) return out.unscannable(REASON_TOO_MANY_FINDINGS);
+    out.body = body;
   }
 }

@@ -1,8 +1,8 @@
-// JSON bodies: validated and scanned in one pass (json/scanner.ts); rules and
-// detectors yield edits, every other byte stays as the client wrote it.
+// JSON bodies: validated and scanned in one pass (json/scanner.ts), in slices;
+// rules and detectors yield edits, every other byte stays as the client wrote it.
 import { BodyCodec, CodecResult } from "./codec";
-import { REASON_INVALID_JSON } from "./plan";
-import { JsonScan, scanJson } from "../json/scanner";
+import { REASON_INVALID_JSON, REASON_TOO_MANY_FINDINGS } from "./plan";
+import { JsonScan } from "../json/scanner";
 import { JsonRule } from "../json/path";
 import { ValueRewriter } from "../redact/values";
 import { applyEdits } from "../redact/edits";
@@ -10,20 +10,34 @@ import { Tally } from "../redact/tally";
 
 export class JsonCodec extends BodyCodec {
   private scan: JsonScan = new JsonScan();
+  private p: usize = 0;
+  private len: i32 = 0;
 
   constructor(private rules: JsonRule[], private detectors: i32, private rewriter: ValueRewriter) {
     super();
   }
 
-  end(p: usize, len: i32, tally: Tally, out: CodecResult): void {
+  start(p: usize, len: i32): void {
+    this.p = p;
+    this.len = len;
+    this.scan.start(p, len, this.rules, this.detectors, this.rewriter);
+  }
+
+  advance(): bool {
+    return this.scan.advance();
+  }
+
+  finish(tally: Tally, out: CodecResult): void {
     const scan = this.scan;
-    scan.reset();
-    scanJson(p, len, this.rules, this.detectors, this.rewriter, scan);
-    if (!scan.valid) return out.unscannable(REASON_INVALID_JSON);
+    if (!scan.valid) {
+      out.unscannable(scan.overflowed ? REASON_TOO_MANY_FINDINGS : REASON_INVALID_JSON);
+      return;
+    }
     tally.jsonDropped += scan.dropped;
     tally.jsonMasked += scan.masked;
     tally.jsonHashed += scan.hashed;
     for (let i = 0; i < 6; i++) tally.detectorHits[i] += scan.detectorHits[i];
-    if (scan.edits.length > 0) out.body = applyEdits(p, len, scan.edits);
+    if (scan.edits.length > 0) out.body = applyEdits(this.p, this.len, scan.edits);
+    scan.edits.length = 0;
   }
 }

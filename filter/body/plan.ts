@@ -15,7 +15,9 @@ export const REASON_UNSUPPORTED_TYPE: u8 = 1;
 export const REASON_INVALID_JSON: u8 = 2;
 export const REASON_BINARY: u8 = 3;
 export const REASON_TOO_LARGE: u8 = 4;
-export const REASON_NAMES: string[] = ["compressed", "unsupported_type", "invalid_json", "binary", "too_large"];
+/** More values to redact than one body may have (policy/defaults.ts MAX_BODY_FINDINGS). */
+export const REASON_TOO_MANY_FINDINGS: u8 = 5;
+export const REASON_NAMES: string[] = ["compressed", "unsupported_type", "invalid_json", "binary", "too_large", "too_many_findings"];
 /** The names as the bytes of the body-dropped header's value. */
 export const REASON_BYTES: ArrayBuffer[] = REASON_NAMES.map<ArrayBuffer>((n: string) => String.UTF8.encode(n));
 

@@ -38,7 +38,10 @@ export class Pair {
   method: string = "";
   route: string = "";
   requestId: string = "";
+  /** When the copy went to the shadow (the shadow's latency counts from here). */
   startedNs: u64 = 0;
+  /** When the request ended (the primary's latency counts from here; redaction may delay the copy). */
+  primaryStartedNs: u64 = 0;
   primary: Answer = new Answer();
   shadow: Answer = new Answer();
 }

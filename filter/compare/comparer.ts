@@ -234,7 +234,7 @@ export class Comparer {
     let s = "{\"type\":\"mirrorshade.diff\",\"shadow\":" + jsonString(p.shadowName) + ",\"request_id\":" + jsonString(p.requestId) +
       ",\"method\":" + jsonString(p.method) + ",\"route\":" + jsonString(p.route) +
       ",\"status\":[" + p.primary.status.toString() + "," + p.shadow.status.toString() + "]" +
-      ",\"latency_ms\":[" + ms(p.primary.atNs, p.startedNs) + "," + ms(p.shadow.atNs, p.startedNs) + "]" +
+      ",\"latency_ms\":[" + ms(p.primary.atNs, p.primaryStartedNs) + "," + ms(p.shadow.atNs, p.startedNs) + "]" +
       ",\"mismatch\":[";
     let first = true;
     if (v.mismatch & MISMATCH_STATUS) { s += "\"status\""; first = false; }

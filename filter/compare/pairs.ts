@@ -10,7 +10,7 @@ import { ValueRewriter } from "../redact/values";
 import { HeaderMapBuilder, utf8, parseDecimal } from "../util/bytes";
 import { mediaType } from "../body/plan";
 import {
-  getHeader, getBuffer, httpCall, logAt, logEnabled, nowNs, setTickPeriod,
+  getHeader, getBuffer, httpCall, logAt, logEnabled, nowNs,
   HEADERS_HTTP_CALL_RESPONSE, BUFFER_HTTP_CALL_RESPONSE_BODY, LOG_INFO,
 } from "../host/hostcalls";
 
@@ -41,12 +41,10 @@ export class Comparison {
 
   constructor(public cfg: CompareConfig, rewriter: ValueRewriter) {
     this.comparer = new Comparer(cfg, rewriter);
-    // Pairs whose other half does not come are dropped on the tick.
-    setTickPeriod(cfg.pairTimeoutMs < 1000 ? cfg.pairTimeoutMs : 1000);
   }
 
   /** Opens the pair of a copy just sent. */
-  open(token: u32, shadowName: string, primary: Answer, method: string, route: string, requestId: string): Pair {
+  open(token: u32, shadowName: string, primary: Answer, primaryStartedNs: u64, method: string, route: string, requestId: string): Pair {
     const p = new Pair();
     p.token = token;
     p.shadowName = shadowName;
@@ -55,6 +53,7 @@ export class Comparison {
     p.route = route;
     p.requestId = requestId;
     p.startedNs = nowNs();
+    p.primaryStartedNs = primaryStartedNs;
     this.pairs.set(token, p);
     return p;
   }
@@ -66,6 +65,11 @@ export class Comparison {
       pairs[i].secondary = secondary;
     }
     this.secondaries.set(token, pairs);
+  }
+
+  /** How often expire() needs to run, in ms (the role's tick when it has no other work). */
+  get expireEveryMs(): u32 {
+    return this.cfg.pairTimeoutMs < 1000 ? this.cfg.pairTimeoutMs : 1000;
   }
 
   /** Drops pairs past pair_timeout_ms. */
@@ -155,7 +159,7 @@ export class Comparison {
       if (logEnabled(LOG_INFO)) for (let i = 0; i < comparer.newNoise.length; i++) logAt(LOG_INFO, "mirrorshade: learned noise " + comparer.newNoise[i] + " (differs between two primaries; not reported)");
       comparer.newNoise.length = 0;
     }
-    const pm = p.primary.atNs > p.startedNs ? p.primary.atNs - p.startedNs : 0;
+    const pm = p.primary.atNs > p.primaryStartedNs ? p.primary.atNs - p.primaryStartedNs : 0;
     const sm = p.shadow.atNs > p.startedNs ? p.shadow.atNs - p.startedNs : 0;
     if (sm >= pm) cm.shadowSlower.record((sm - pm) / 1000000);
     else cm.shadowFaster.record((pm - sm) / 1000000);

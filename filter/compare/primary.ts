@@ -4,7 +4,7 @@
 import { Comparison } from "./pairs";
 import { Answer, Pair } from "./answer";
 import { HeaderCursor, utf8 } from "../util/bytes";
-import { getBuffer, HEADERS_RESPONSE, BUFFER_RESPONSE_BODY } from "../host/hostcalls";
+import { getBuffer, nowNs, HEADERS_RESPONSE, BUFFER_RESPONSE_BODY } from "../host/hostcalls";
 
 const H_METHOD = utf8(":method");
 const H_PATH = utf8(":path");
@@ -18,6 +18,14 @@ export class PrimarySide {
   private method: string = "";
   private route: string = "";
   private requestId: string = "";
+  /**
+   * Copies are still to be sent (their body is being redacted, off the primary's
+   * path): the answer is read meanwhile, and pairs opened later settle at once
+   * when it is already complete.
+   */
+  expecting: bool = true;
+  /** When the request ended: the primary's latency counts from here. */
+  private startedNs: u64 = nowNs();
 
   /** Takes method, route (the path without its query) and request id from the request's header map. */
   constructor(private comparison: Comparison, raw: ArrayBuffer) {
@@ -34,11 +42,13 @@ export class PrimarySide {
 
   /** A pair for the copy just sent with this token. */
   open(token: u32, shadowName: string): void {
-    this.pairs.push(this.comparison.open(token, shadowName, this.answer, this.method, this.route, this.requestId));
+    const pair = this.comparison.open(token, shadowName, this.answer, this.startedNs, this.method, this.route, this.requestId);
+    this.pairs.push(pair);
+    if (this.done) this.comparison.settle(pair);
   }
 
   get waiting(): bool {
-    return !this.done && this.pairs.length > 0;
+    return !this.done && (this.expecting || this.pairs.length > 0);
   }
 
   onHeaders(end: bool): void {

@@ -55,6 +55,15 @@ export class MirrorMetrics {
   skippedMemoryBudget: Metric = counter("skipped.memory_budget");
   /** Gauge: bytes of request bodies held for copies. */
   buffered: Metric = gauge("buffered_bytes");
+  /** Copies not sent because their body would have gone over limits.redaction_bytes_per_second. */
+  skippedRedactionBudget: Metric = counter("skipped.redaction_budget");
+  /** Gauge: copies waiting for their body to be redacted (off the primary's path, from the tick). */
+  redactionQueued: Metric = gauge("redaction.queued");
+  /** Slices of redaction work run from the tick, and how long each took on the worker, in microseconds. */
+  redactionSlices: Metric = counter("redaction.slices");
+  redactionSliceUs: Metric = histogram("redaction.slice_us");
+  /** How long copies waited between their request's end and their dispatch, in milliseconds. */
+  redactionWaitMs: Metric = histogram("redaction.wait_ms");
   dispatchFailed: Metric = counter("skipped.dispatch_failed");
   tagStripped: Metric = counter("primary.tag_stripped");
   shadow2xx: Metric = counter("shadow.responses.2xx");
@@ -120,6 +129,7 @@ export class ShadowMetrics {
   skippedUnscannable: Metric;
   dispatchFailed: Metric;
   skippedMemoryBudget: Metric;
+  skippedRedactionBudget: Metric;
   responses2xx: Metric;
   responses3xx: Metric;
   responses4xx: Metric;
@@ -139,6 +149,7 @@ export class ShadowMetrics {
     this.skippedUnscannable = counter(p + "skipped.unscannable_body");
     this.dispatchFailed = counter(p + "skipped.dispatch_failed");
     this.skippedMemoryBudget = counter(p + "skipped.memory_budget");
+    this.skippedRedactionBudget = counter(p + "skipped.redaction_budget");
     this.responses2xx = counter(p + "responses.2xx");
     this.responses3xx = counter(p + "responses.3xx");
     this.responses4xx = counter(p + "responses.4xx");

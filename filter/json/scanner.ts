@@ -8,13 +8,20 @@
 //
 // The parser is a loop over an explicit stack, not recursion, so no input can
 // exhaust the wasm stack; nesting past MAX_DEPTH makes the body unscannable.
+// Its state lives in fields, so a scan runs in slices (redact/work.ts): it stops
+// where the slice's budget runs out, between tokens or inside a long string or
+// its detector scan, and goes on from there at the next slice.
 import { Edit, ACTION_MASK, ACTION_HASH, ACTION_DROP } from "../redact/edits";
 import { ValueRewriter } from "../redact/values";
-import { Finding, scanText, DETECTOR_CARD } from "../redact/detectors";
+import { DETECTOR_CARD } from "../redact/detectors";
+import { DetectRun } from "../redact/detect-run";
+import { WORK, UNLIMITED } from "../redact/work";
+import { MAX_BODY_FINDINGS } from "../policy/defaults";
 import { utf8 } from "../util/bytes";
 import { JsonRule, MAX_DEPTH, describeChar } from "./path";
 import { PathMatcher } from "./match";
-import { at, isDigit, skipWs, utf8Seq, hex4, putUtf8, quoted, hexDigit, STRING_CLASS, CLS_QUOTE, CLS_BACKSLASH, CLS_CONTROL } from "./lexer";
+import { at, isDigit, skipWs, quoted } from "./lexer";
+import { JsonStrings, SUSPENDED } from "./strings";
 
 const KIND_OBJECT: u8 = 0;
 const KIND_ARRAY: u8 = 1;
@@ -24,6 +31,7 @@ const ST_AFTER: i32 = 1;
 const ST_MEMBER: i32 = 2;
 const ST_ELEMENT: i32 = 3;
 const ST_CLOSE: i32 = 4;
+const NO_RULES: JsonRule[] = [];
 
 export class JsonScan {
   /** False: not valid JSON (RFC 8259, UTF-8 without BOM) or nested deeper than MAX_DEPTH. */
@@ -56,9 +64,32 @@ export class JsonScan {
   private fKeptEnd: StaticArray<i32> = new StaticArray<i32>(MAX_DEPTH + 1);
   /** Which rules match where (json/match.ts). */
   private paths: PathMatcher = new PathMatcher();
-  private scratch: ArrayBuffer = new ArrayBuffer(256);
-  private findings: Finding[] = [];
+  /** The detectors over the string value being scanned (resumable). */
+  private run: DetectRun = new DetectRun();
+  /** Where the detector scan in progress began (the value's quote), or -1. */
+  private runAt: i32 = -1;
+  private runDecoded: i32 = 0;
+  /** Strings, validated resumably and decoded into its scratch. */
+  private strings: JsonStrings = new JsonStrings();
   private strEscaped: bool = false;
+  /** The too_many_findings outcome: more edits than MAX_BODY_FINDINGS. */
+  overflowed: bool = false;
+  // The scan in progress: its input, its rules, and where the state machine stands.
+  private p: usize = 0;
+  private len: i32 = 0;
+  private rules: JsonRule[] = [];
+  private detectors: i32 = 0;
+  private rewriter: ValueRewriter | null = null;
+  private pos: i32 = 0;
+  private depth: i32 = 0;
+  /** What the rules do to the value about to be read. */
+  private action: u8 = 0;
+  /** That value lies inside one a rule rewrote or dropped. */
+  private inert: bool = false;
+  private valueEnd: i32 = 0;
+  private state: i32 = ST_VALUE;
+  /** The scan is over (valid or not). */
+  done: bool = true;
   private numInteger: bool = false;
   private zero: ArrayBuffer = utf8("0");
   private falseLit: ArrayBuffer = utf8("false");
@@ -68,6 +99,7 @@ export class JsonScan {
 
   reset(): void {
     this.valid = true;
+    this.overflowed = false;
     this.error = "";
     this.edits.length = 0;
     this.masked = 0;
@@ -95,85 +127,17 @@ export class JsonScan {
     return this.fail("unexpected byte 0x" + hex, pos);
   }
 
-  private ensureScratch(n: i32): usize {
-    if (this.scratch.byteLength < n) this.scratch = new ArrayBuffer(n < 256 ? 256 : n);
-    return changetype<usize>(this.scratch);
-  }
-
-  /** Validates the string starting at the quote at s; returns the offset past its closing quote. */
+  /** Reads the string at s (json/strings.ts): its end, -1 when invalid (the scan failed), or SUSPENDED. */
   private string(p: usize, len: i32, s: i32): i32 {
-    let i = s + 1;
-    let escaped = false;
-    while (true) {
-      if (i >= len) return this.fail("unterminated string starting", s);
-      const c = at(p, i);
-      const k = load<u8>(STRING_CLASS + <usize>c);
-      if (k == 0) {
-        i++;
-        continue;
-      }
-      if (k == CLS_QUOTE) break;
-      if (k == CLS_BACKSLASH) {
-        escaped = true;
-        if (i + 1 >= len) return this.fail("unterminated string starting", s);
-        const e = at(p, i + 1);
-        if (e == 0x75) {
-          if (i + 5 >= len) return this.fail("unterminated string starting", s);
-          for (let j = i + 2; j < i + 6; j++) if (hexDigit(at(p, j)) < 0) return this.fail("invalid \\u escape", i);
-          i += 6;
-        } else if (e == 0x22 || e == 0x5c || e == 0x2f || e == 0x62 || e == 0x66 || e == 0x6e || e == 0x72 || e == 0x74) {
-          i += 2;
-        } else return this.fail("invalid escape", i);
-        continue;
-      }
-      if (k == CLS_CONTROL) return this.fail("unescaped control character in string", i);
-      const n = utf8Seq(p, len, i);
-      if (n == 0) return this.fail("invalid UTF-8", i);
-      i += n;
-    }
-    this.strEscaped = escaped;
-    return i + 1;
+    const strings = this.strings;
+    const e = strings.read(p, len, s);
+    if (e == -1) return this.fail(strings.error, strings.errorAt);
+    this.strEscaped = strings.escaped;
+    return e;
   }
 
-  /** Decodes the validated string content [cs, ce) into scratch; returns its length. Lone surrogates become U+FFFD. */
   private decode(p: usize, cs: i32, ce: i32): i32 {
-    const o = this.ensureScratch(ce - cs);
-    let n = 0;
-    let i = cs;
-    while (i < ce) {
-      const c = at(p, i);
-      if (c != 0x5c) {
-        store<u8>(o + <usize>n, <u8>c);
-        n++;
-        i++;
-        continue;
-      }
-      const e = at(p, i + 1);
-      if (e == 0x75) {
-        let cp = hex4(p + <usize>(i + 2));
-        i += 6;
-        if (cp >= 0xd800 && cp < 0xdc00 && i + 6 <= ce && at(p, i) == 0x5c && at(p, i + 1) == 0x75) {
-          const lo = hex4(p + <usize>(i + 2));
-          if (lo >= 0xdc00 && lo < 0xe000) {
-            cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-            i += 6;
-          }
-        }
-        if (cp >= 0xd800 && cp < 0xe000) cp = 0xfffd;
-        n += putUtf8(o + <usize>n, cp);
-        continue;
-      }
-      let d = e; // '"', '\\', '/'
-      if (e == 0x62) d = 0x08;
-      else if (e == 0x66) d = 0x0c;
-      else if (e == 0x6e) d = 0x0a;
-      else if (e == 0x72) d = 0x0d;
-      else if (e == 0x74) d = 0x09;
-      store<u8>(o + <usize>n, <u8>d);
-      n++;
-      i += 2;
-    }
-    return n;
+    return this.strings.decode(p, cs, ce);
   }
 
   private number(p: usize, len: i32, s: i32): i32 {
@@ -253,7 +217,7 @@ export class JsonScan {
       let vl = e - s - 2;
       if (this.strEscaped) {
         vl = this.decode(p, s + 1, e - 1);
-        vp = changetype<usize>(this.scratch);
+        vp = changetype<usize>(this.strings.scratch);
       }
       replacement = quoted(action == ACTION_HASH ? rewriter.hashToken(vp, vl) : rewriter.maskValue(vp, vl));
     } else if (action == ACTION_HASH) {
@@ -266,46 +230,63 @@ export class JsonScan {
     if (replacement != null) this.edits.push(new Edit(s, e, replacement));
   }
 
-  /** Detectors over a string or number no rule rewrote. */
-  private detect(p: usize, s: i32, e: i32, detectors: i32, rewriter: ValueRewriter): void {
+  /** Detectors over a string or number no rule rewrote; false when the slice ran out first (the next call with the same s goes on). */
+  private detect(p: usize, s: i32, e: i32, detectors: i32, rewriter: ValueRewriter): bool {
     const c = at(p, s);
     const edits = this.edits;
     const before = edits.length;
     if (c == 0x22) {
       const cs = s + 1;
       const ce = e - 1;
-      if (ce <= cs) return;
-      if (!this.strEscaped) {
-        rewriter.scanEdits(p + <usize>cs, ce - cs, detectors, false, cs, edits, this.detectorHits);
+      if (ce <= cs) return true;
+      const run = this.run;
+      // Findings in decoded text have no byte range in the escaped original: there the whole value goes.
+      const escaped = this.strEscaped;
+      if (this.runAt != s) {
+        this.runAt = s;
+        if (!escaped) run.begin(p + <usize>cs, ce - cs, detectors);
+        else {
+          const n = this.decode(p, cs, ce);
+          WORK.spend(ce - cs);
+          this.runDecoded = n;
+          run.begin(changetype<usize>(this.strings.scratch), n, detectors);
+        }
+      }
+      const finished = run.advance();
+      if (run.overflowed) {
+        this.fail("more than " + MAX_BODY_FINDINGS.toString() + " values to redact", s);
+        this.overflowed = true;
+        return true;
+      }
+      if (!finished) return false;
+      this.runAt = -1;
+      const findings = run.findings;
+      if (findings.length == 0) return true;
+      if (!escaped) {
+        rewriter.editsOf(p + <usize>cs, findings, false, cs, edits, this.detectorHits);
         if (!this.editsWithin(before, cs, ce, false)) {
           // Findings that do not fit the string would corrupt the document; mask the value whole instead.
           edits.length = before;
           edits.push(new Edit(s, e, quoted(rewriter.maskValue(p + <usize>cs, ce - cs))));
         }
-        return;
+        return true;
       }
-      // Findings in decoded text have no byte range in the escaped original, so the whole value goes.
-      const n = this.decode(p, cs, ce);
-      const scratch = changetype<usize>(this.scratch);
-      const findings = this.findings;
-      findings.length = 0;
-      const found = scanText(scratch, n, detectors, findings);
-      if (found <= 0) return;
       const hits = this.detectorHits;
       for (let i = 0; i < findings.length; i++) {
         const bit = ctz<i32>(unchecked(findings[i]).detector);
         if (bit < hits.length) unchecked((hits[bit] += 1));
       }
-      edits.push(new Edit(s, e, quoted(rewriter.maskValue(scratch, n))));
-      return;
+      // The scratch still holds this value: nothing decoded another since (a suspended scan resumes here first).
+      edits.push(new Edit(s, e, quoted(rewriter.maskValue(changetype<usize>(this.strings.scratch), this.runDecoded))));
+      return true;
     }
     // Numbers: only a bare integer of card length can be a card number.
-    if (c == 0x74 || c == 0x66 || c == 0x6e || !this.numInteger || (detectors & DETECTOR_CARD) == 0) return;
+    if (c == 0x74 || c == 0x66 || c == 0x6e || !this.numInteger || (detectors & DETECTOR_CARD) == 0) return true;
     const ds = c == 0x2d ? s + 1 : s;
     const nd = e - ds;
-    if (nd < 13 || nd > 19) return;
+    if (nd < 13 || nd > 19) return true;
     rewriter.scanEdits(p + <usize>ds, nd, DETECTOR_CARD, false, ds, edits, this.detectorHits);
-    if (edits.length == before) return;
+    if (edits.length == before) return true;
     if (!this.editsWithin(before, ds, e, true)) {
       // Keep the leading digit so the replacement is still a number of the same length.
       edits.length = before;
@@ -315,6 +296,7 @@ export class JsonScan {
       memory.fill(o + 1, 0x30, <usize>(nd - 1));
       edits.push(new Edit(ds, e, out));
     }
+    return true;
   }
 
   /**
@@ -340,32 +322,85 @@ export class JsonScan {
     return true;
   }
 
-  /** See scanJson. */
-  scan(p: usize, len: i32, rules: JsonRule[], detectors: i32, rewriter: ValueRewriter): void {
+  /** Begins a scan of one complete JSON document in [p, p+len); advance() runs it. */
+  start(p: usize, len: i32, rules: JsonRule[], detectors: i32, rewriter: ValueRewriter): void {
     this.reset();
     if (len < 0) len = 0;
+    this.p = p;
+    this.len = len;
+    this.rules = rules;
+    this.detectors = detectors;
+    this.rewriter = rewriter;
     this.paths.prepare(rules);
+    this.strings.forget();
+    this.runAt = -1;
+    this.depth = 0;
+    this.action = 0;
+    this.inert = false;
+    this.valueEnd = 0;
+    this.state = ST_VALUE;
+    this.done = false;
     if (len >= 3 && at(p, 0) == 0xef && at(p, 1) == 0xbb && at(p, 2) == 0xbf) {
       this.fail("byte order mark (not allowed in JSON)", 0);
+      this.done = true;
       return;
     }
-    let pos = skipWs(p, len, 0);
-    let depth = 0;
-    let action: u8 = 0; // what the rules do to the value about to be read
-    let inert = false; // that value lies inside one a rule rewrote or dropped
-    let valueEnd = 0;
-    let state = ST_VALUE;
+    this.pos = skipWs(p, len, 0);
+  }
+
+  /** Scans on while the slice has work left (redact/work.ts); true when the scan is over (see valid). */
+  advance(): bool {
+    if (this.done) return true;
+    const more = this.step();
+    if (!more) {
+      this.done = true;
+      this.rules = NO_RULES;
+      this.rewriter = null;
+    }
+    return !more;
+  }
+
+  /** The state machine from where it stands; true when it stopped for the slice, false when the scan is over. */
+  private step(): bool {
+    const p = this.p;
+    const len = this.len;
+    const detectors = this.detectors;
+    const rewriter = this.rewriter!;
+    let pos = this.pos;
+    let depth = this.depth;
+    let action = this.action;
+    let inert = this.inert;
+    let valueEnd = this.valueEnd;
+    let state = this.state;
+    let counted = pos;
     while (true) {
+      // The bytes moved past count against the slice; it stops between tokens, or inside a long string.
+      WORK.spend(pos - counted);
+      counted = pos;
+      if (WORK.spent || this.edits.length > MAX_BODY_FINDINGS) {
+        if (this.edits.length > MAX_BODY_FINDINGS) {
+          this.fail("more than " + MAX_BODY_FINDINGS.toString() + " values to redact", pos);
+          this.overflowed = true;
+          return false;
+        }
+        this.pos = pos;
+        this.depth = depth;
+        this.action = action;
+        this.inert = inert;
+        this.valueEnd = valueEnd;
+        this.state = state;
+        return true;
+      }
       if (state == ST_VALUE) {
         if (pos >= len) {
           this.fail("unexpected end of input", pos);
-          return;
+          return false;
         }
         const c = at(p, pos);
         if (c == 0x7b || c == 0x5b) {
           if (depth == MAX_DEPTH) {
             this.fail("nesting deeper than " + MAX_DEPTH.toString() + " levels", pos);
-            return;
+            return false;
           }
           depth++;
           const rewritten = inert || action != 0;
@@ -384,8 +419,10 @@ export class JsonScan {
           continue;
         }
         let end = -1;
-        if (c == 0x22) end = this.string(p, len, pos);
-        else if (c == 0x2d || isDigit(c)) end = this.number(p, len, pos);
+        if (c == 0x22) {
+          end = this.string(p, len, pos);
+          if (end == SUSPENDED) continue;
+        } else if (c == 0x2d || isDigit(c)) end = this.number(p, len, pos);
         else if (c == 0x74 || c == 0x6e) {
           const word: u32 = c == 0x74 ? 0x65757274 : 0x6c6c756e; // "true", "null"
           if (pos + 4 <= len && load<u32>(p + <usize>pos) == word) end = pos + 4;
@@ -394,12 +431,16 @@ export class JsonScan {
           if (pos + 5 <= len && load<u32>(p + <usize>pos) == 0x736c6166 && at(p, pos + 4) == 0x65) end = pos + 5;
           else end = this.fail("invalid literal", pos);
         } else end = this.unexpected(p, len, pos);
-        if (end < 0) return;
+        if (end < 0) return false;
         if (!inert) {
           if (action == 0) {
-            if (detectors != 0 && (c == 0x22 || c == 0x2d || isDigit(c))) this.detect(p, pos, end, detectors, rewriter);
+            if (detectors != 0 && (c == 0x22 || c == 0x2d || isDigit(c))) {
+              if (!this.detect(p, pos, end, detectors, rewriter)) continue;
+              if (!this.valid) return false;
+            }
           } else if (action != ACTION_DROP) this.rewriteScalar(p, pos, end, action, rewriter);
         }
+        this.strings.forget();
         pos = end;
         valueEnd = end;
         state = ST_AFTER;
@@ -409,13 +450,13 @@ export class JsonScan {
         pos = skipWs(p, len, pos);
         if (depth == 0) {
           if (pos < len) this.unexpected(p, len, pos);
-          return;
+          return false;
         }
         if (unchecked(this.fCurDropped[depth])) unchecked((this.fRunEnd[depth] = valueEnd));
         else unchecked((this.fKeptEnd[depth] = valueEnd));
         if (pos >= len) {
           this.fail("unexpected end of input", pos);
-          return;
+          return false;
         }
         const c = at(p, pos);
         const object = unchecked(this.fKind[depth]) == KIND_OBJECT;
@@ -424,7 +465,7 @@ export class JsonScan {
           pos = skipWs(p, len, pos + 1);
           if (pos < len && at(p, pos) == (object ? 0x7d : 0x5d)) {
             this.fail("trailing comma", comma);
-            return;
+            return false;
           }
           state = object ? ST_MEMBER : ST_ELEMENT;
           continue;
@@ -434,7 +475,7 @@ export class JsonScan {
           continue;
         }
         this.fail(object ? "expected ',' or '}'" : "expected ',' or ']'", pos);
-        return;
+        return false;
       }
       if (state == ST_CLOSE) {
         // pos is at the closing bracket of the container at depth.
@@ -449,17 +490,19 @@ export class JsonScan {
         if (pos >= len || at(p, pos) != 0x22) {
           if (pos >= len) this.fail("unexpected end of input", pos);
           else this.fail("expected a string key", pos);
-          return;
+          return false;
         }
         const keyStart = pos;
         const keyEnd = this.string(p, len, pos);
-        if (keyEnd < 0) return;
+        if (keyEnd == SUSPENDED) continue;
+        if (keyEnd < 0) return false;
+        this.strings.forget();
         const keyEscaped = this.strEscaped;
         pos = skipWs(p, len, keyEnd);
         if (pos >= len || at(p, pos) != 0x3a) {
           if (pos >= len) this.fail("unexpected end of input", pos);
           else this.fail("expected ':'", pos);
-          return;
+          return false;
         }
         pos = skipWs(p, len, pos + 1);
         inert = unchecked(this.fInert[depth]);
@@ -470,7 +513,7 @@ export class JsonScan {
           let kl = keyEnd - keyStart - 2;
           if (keyEscaped) {
             kl = this.decode(p, keyStart + 1, keyEnd - 1);
-            kp = changetype<usize>(this.scratch);
+            kp = changetype<usize>(this.strings.scratch);
           }
           action = this.paths.match(depth, kp, kl, -1);
           this.count(action);
@@ -495,8 +538,11 @@ export class JsonScan {
   }
 }
 
-/** Validates and scans one complete JSON document; fills `out` (reset first). */
+/** Validates and scans one complete JSON document in one go (no slice: the budget is unlimited); fills `out`. */
 export function scanJson(ptr: usize, len: i32, rules: JsonRule[], detectors: i32, rewriter: ValueRewriter, out: JsonScan): void {
-  out.scan(ptr, len, rules, detectors, rewriter);
+  const left = WORK.left;
+  WORK.left = UNLIMITED;
+  out.start(ptr, len, rules, detectors, rewriter);
+  out.advance();
+  WORK.left = left;
 }
-

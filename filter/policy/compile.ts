@@ -114,8 +114,19 @@ function mirrorRole(top: Fields, env: Environment, policy: Policy): string {
   if (limits != null) {
     const lf = new Fields(limits, "limits");
     policy.maxBufferedBytes = lf.uint("max_buffered_bytes", D.LIMITS_MAX_BUFFERED_BYTES, D.LIMITS_MAX_BUFFERED_BYTES_MIN, D.LIMITS_MAX_BUFFERED_BYTES_MAX);
+    policy.redactionBytesPerSecond = lf.uint("redaction_bytes_per_second", D.LIMITS_REDACTION_BYTES_PER_SECOND, D.LIMITS_REDACTION_BYTES_PER_SECOND_MIN, D.LIMITS_REDACTION_BYTES_PER_SECOND_MAX);
+    policy.redactionSliceUs = lf.uint("redaction_slice_us", D.LIMITS_REDACTION_SLICE_US, D.LIMITS_REDACTION_SLICE_US_MIN, D.LIMITS_REDACTION_SLICE_US_MAX);
     lf.finish();
     if (lf.error.length > 0) return lf.error;
+  }
+  if (policy.redact.enabled) {
+    // The bucket holds one second's worth: a larger body could never be redacted.
+    for (let i = 0; i < policy.shadows.length; i++) {
+      const s = policy.shadows[i];
+      if (s.maxBodyBytes > policy.redactionBytesPerSecond) {
+        return "limits.redaction_bytes_per_second: " + policy.redactionBytesPerSecond.toString() + " is less than " + (policy.shadows.length > 1 ? "shadows[" + i.toString() + "]" : "shadow") + ".max_body_bytes (" + s.maxBodyBytes.toString() + "): such bodies could never be redacted; raise it or lower max_body_bytes";
+      }
+    }
   }
   // Budgets are keyed by the shadow clusters: plugins mirroring to the same shadows share them.
   const clusters: string[] = [];

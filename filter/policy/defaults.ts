@@ -102,3 +102,14 @@ export const COMPARE_NOISE_PERCENT_MIN: f64 = 0.001;
 export const COMPARE_NOISE_PERCENT_MAX: f64 = 100;
 /** compare.sink.path */
 export const COMPARE_SINK_PATH: string = "/diffs";
+
+/** limits (fixed, not a field): the most findings and edits one body's redaction may have; past it the body is unscannable (too_many_findings), so what a client sends cannot make one scan's working memory grow without bound. */
+export const MAX_BODY_FINDINGS: i32 = 65536;
+/** limits.redaction_bytes_per_second: body bytes the VM redacts per second at most (a token bucket holding one second's worth); copies beyond it are skipped. */
+export const LIMITS_REDACTION_BYTES_PER_SECOND: u32 = 8 * 1048576;
+export const LIMITS_REDACTION_BYTES_PER_SECOND_MIN: u32 = 1024;
+export const LIMITS_REDACTION_BYTES_PER_SECOND_MAX: u32 = 1024 * 1048576;
+/** limits.redaction_slice_us: the longest one slice of redaction work runs on the worker, from the root context's tick. */
+export const LIMITS_REDACTION_SLICE_US: u32 = 500;
+export const LIMITS_REDACTION_SLICE_US_MIN: u32 = 50;
+export const LIMITS_REDACTION_SLICE_US_MAX: u32 = 20000;

@@ -173,6 +173,10 @@ export class Policy {
   compare: CompareConfig = new CompareConfig();
   /** Request bodies held for copies at once, per VM (limits.max_buffered_bytes). */
   maxBufferedBytes: u32 = D.LIMITS_MAX_BUFFERED_BYTES;
+  /** Body bytes redacted per second at most, per VM (limits.redaction_bytes_per_second). */
+  redactionBytesPerSecond: u32 = D.LIMITS_REDACTION_BYTES_PER_SECOND;
+  /** The longest slice of redaction work, in microseconds (limits.redaction_slice_us). */
+  redactionSliceUs: u32 = D.LIMITS_REDACTION_SLICE_US;
   /** Budget key of the policy's select section: the shadow clusters, so plugins mirroring to the same shadows share budgets. */
   budgetKey: string = "";
 }

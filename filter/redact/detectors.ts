@@ -73,12 +73,48 @@ function offer(out: Finding[], base: i32, start: i32, end: i32, detector: i32): 
   } else out.push(new Finding(start, end, detector));
 }
 
+/** Where a scan over one range stands between slices (redact/work.ts). */
+export class TextCursor {
+  /** The next byte to look at. */
+  pos: i32 = 0;
+  /** A JWT attempt reads its whole dotted run; later attempts inside it would only read it again. */
+  jwtFrom: i32 = 0;
+  prevWord: bool = false;
+  /** out.length when the scan began: findings before it belong to someone else. */
+  base: i32 = 0;
+
+  reset(base: i32): void {
+    this.pos = 0;
+    this.jwtFrom = 0;
+    this.prevWord = false;
+    this.base = base;
+  }
+}
+
+const WHOLE = new TextCursor();
+
+/** Scans [ptr, ptr+len) whole; returns how many findings it appended to out. */
 export function scanText(ptr: usize, len: i32, enabled: i32, out: Finding[]): i32 {
-  const base = out.length;
-  if (len <= 0 || (enabled & DETECTOR_ALL) == 0) return 0;
-  let jwtFrom = 0; // a JWT attempt reads its whole dotted run; later attempts inside it would only read it again
-  let prevWord = false;
-  for (let i = 0; i < len; i++) {
+  const cur = WHOLE;
+  cur.reset(out.length);
+  scanTextUntil(ptr, len, enabled, out, cur, len);
+  return out.length - cur.base;
+}
+
+/**
+ * Scans on from cur.pos up to `stop` (matchers read past it, up to len: the whole
+ * range is in memory), so a scan can be cut into slices with the same findings.
+ */
+export function scanTextUntil(ptr: usize, len: i32, enabled: i32, out: Finding[], cur: TextCursor, stop: i32): void {
+  const base = cur.base;
+  if (len <= 0 || (enabled & DETECTOR_ALL) == 0) {
+    cur.pos = len > 0 ? len : 0;
+    return;
+  }
+  let jwtFrom = cur.jwtFrom;
+  let prevWord = cur.prevWord;
+  let i = cur.pos;
+  for (; i < stop; i++) {
     const c = <i32>load<u8>(ptr + <usize>i);
     const boundary = !prevWord;
     prevWord = isAlnum(c);
@@ -123,5 +159,7 @@ export function scanText(ptr: usize, len: i32, enabled: i32, out: Finding[]): i3
       }
     }
   }
-  return out.length - base;
+  cur.pos = i;
+  cur.jwtFrom = jwtFrom;
+  cur.prevWord = prevWord;
 }

@@ -206,9 +206,14 @@ export class ValueRewriter {
   scanEdits(ptr: usize, len: i32, enabled: i32, hash: bool, baseOffset: i32, out: Edit[], counts: StaticArray<u32>): i32 {
     const findings = this.findings;
     findings.length = 0;
-    const n = scanText(ptr, len, enabled, findings);
+    scanText(ptr, len, enabled, findings);
+    return this.editsOf(ptr, findings, hash, baseOffset, out, counts);
+  }
+
+  /** The edits of findings made over [ptr, ..) (see scanEdits). */
+  editsOf(ptr: usize, findings: Finding[], hash: bool, baseOffset: i32, out: Edit[], counts: StaticArray<u32>): i32 {
     let hits = 0;
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < findings.length; i++) {
       const f = unchecked(findings[i]);
       const replacement = hash ? this.hashToken(ptr + <usize>f.start, f.end - f.start) : this.maskFinding(ptr, f);
       out.push(new Edit(f.start + baseOffset, f.end + baseOffset, replacement));

@@ -25,7 +25,7 @@ import { Selector, Decision } from "../select/selector";
 import { Draw } from "../select/sampling";
 import { Redaction } from "../redact/redaction";
 import { BodyPlan, planBody, BODY_NONE, BODY_PASS_THROUGH, BODY_UNSCANNABLE, REASON_BYTES, REASON_TOO_LARGE } from "../body/plan";
-import { CodecResult } from "../body/codec";
+import { CodecResult, scanWhole } from "../body/codec";
 import { MirrorMetrics, InPlaceMetrics } from "../host/metrics";
 import { getHeaderPairs, getBuffer, setHeaderPairs, setBuffer, bufferLength, HEADERS_REQUEST, BUFFER_REQUEST_BODY } from "../host/hostcalls";
 
@@ -199,7 +199,7 @@ export class InPlaceStream extends Context {
     const r = role.result;
     r.reset();
     codec.begin();
-    codec.end(changetype<usize>(body), body.byteLength, tally, r);
+    scanWhole(codec, changetype<usize>(body), body.byteLength, tally, r);
     role.metrics.addTally(tally);
     if (r.failed) {
       role.metrics.bodyUnscannable[r.reason].inc();

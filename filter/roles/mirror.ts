@@ -25,7 +25,9 @@ import { Answer } from "../compare/answer";
 import { PrimarySide } from "../compare/primary";
 import { HeaderCursor, HeaderMapBuilder, utf8, parseDecimal, sliceOf } from "../util/bytes";
 import { random } from "../host/random";
-import { getHeaderPairs, getBuffer, httpCall, logAt, logEnabled, HEADERS_REQUEST, TRAILERS_REQUEST, BUFFER_REQUEST_BODY, LOG_DEBUG, LOG_WARN } from "../host/hostcalls";
+import { RedactionQueue, QueuedCopy } from "./mirror-queue";
+import { MirrorDispatch, settle } from "./mirror-dispatch";
+import { getHeaderPairs, getBuffer, httpCall, logAt, logEnabled, nowNs, setTickPeriod, HEADERS_REQUEST, TRAILERS_REQUEST, BUFFER_REQUEST_BODY, LOG_DEBUG, LOG_WARN } from "../host/hostcalls";
 
 const H_CONTENT_LENGTH = utf8("content-length");
 const H_CONTENT_TYPE = utf8("content-type");
@@ -42,8 +44,8 @@ export class MirrorRole extends Role {
   redaction: Redaction;
   headers: CopyHeaders;
   comparison: Comparison | null = null;
-  /** Calls in flight to the shadows, by token. */
-  calls: Map<u32, MirrorCall> = new Map<u32, MirrorCall>();
+  /** Sends complete copies, tracks their calls, accounts for the bodies held. */
+  out!: MirrorDispatch;
   /** Selection looks at the request at all (the policy's or any shadow's select section). */
   selecting: bool;
   /** Some shadow has its own select section. */
@@ -54,7 +56,6 @@ export class MirrorRole extends Role {
   decision: Decision = new Decision();
   ownDecision: Decision = new Decision();
   plan: BodyPlan = new BodyPlan();
-  result: CodecResult = new CodecResult();
   /** Rewrites a request's headers or trailers without the forged marks. */
   stripped: HeaderMapBuilder = new HeaderMapBuilder();
 
@@ -77,137 +78,112 @@ export class MirrorRole extends Role {
       owned.push(s.bodyDroppedHeader);
     }
     this.selecting = selecting;
-    this.headers = new CopyHeaders(policy.tag, redaction, owned, true);
+    const headers = new CopyHeaders(policy.tag, redaction, owned, true);
+    this.headers = headers;
     this.shadows = shadows;
-    if (policy.compare.enabled) this.comparison = new Comparison(policy.compare, redaction.rewriter);
+    const metrics = this.metrics;
+    let comparison: Comparison | null = null;
+    if (policy.compare.enabled) {
+      comparison = new Comparison(policy.compare, redaction.rewriter);
+      this.comparison = comparison;
+      // Pairs whose other half does not come are dropped on the tick.
+      const idle = comparison!.expireEveryMs;
+      this.idleTickMs = idle;
+      setTickPeriod(idle);
+    }
+    this.out = new MirrorDispatch(policy, metrics, shadows, redaction, headers, comparison);
+    this.queue = new RedactionQueue(policy.redactionBytesPerSecond, policy.redactionSliceUs);
+    this.sliceNs = <u64>policy.redactionSliceUs * 1000;
   }
 
   newStream(id: u32, root: RootContext): Context {
     return new MirrorStream(id, root, this);
   }
 
+  /** Copies waiting for their body to be redacted, scanned in slices from the tick. */
+  queue!: RedactionQueue;
+  /** The tick runs every millisecond while copies wait, else at the comparison's pace (or not at all). */
+  private busy: bool = false;
+  private idleTickMs: u32 = 0;
+  private sliceNs: u64;
+  private expiredNs: u64 = 0;
+
   onTick(): void {
-    if (this.comparison != null) this.comparison!.expire();
+    // A safe point to collect (no reference lives only on the Wasm stack), and the moment bodies were just let go.
+    collectIfGrown();
+    const comparison = this.comparison;
+    if (comparison != null) {
+      const now = nowNs();
+      if (now - this.expiredNs >= <u64>comparison.expireEveryMs * 1000000) {
+        this.expiredNs = now;
+        comparison.expire();
+      }
+    }
+    const queue = this.queue;
+    if (queue.length > 0) {
+      const m = this.metrics;
+      const startNs = nowNs();
+      const deadline = startNs + this.sliceNs;
+      while (true) {
+        const q = queue.work(deadline);
+        if (q == null) break;
+        m.redactionWaitMs.record((nowNs() - q.queuedNs) / 1000000);
+        this.out.dispatch(q.copy, q.trailers, q.hold, q.primary, true);
+        if (queue.length == 0 || nowNs() >= deadline) break;
+      }
+      m.redactionSlices.inc();
+      m.redactionSliceUs.record((nowNs() - startNs) / 1000);
+      m.redactionQueued.add(<i64>queue.length - this.queuedReported);
+      this.queuedReported = queue.length;
+    }
+    if (this.busy && queue.length == 0) {
+      this.busy = false;
+      setTickPeriod(this.idleTickMs);
+    }
   }
+  private queuedReported: i32 = 0;
 
   onCallResponse(token: u32, headers: u32, bodySize: u32): void {
-    const comparison = this.comparison;
-    if (comparison != null && comparison.onCallResponse(token, headers, bodySize)) return;
-    if (!this.calls.has(token)) return;
-    const call = this.calls.get(token);
-    this.calls.delete(token);
-    call.release();
-    this.shadows[call.shadow].answered(this.metrics, headers);
+    this.out.onCallResponse(token, headers, bodySize);
   }
 
   /**
-   * Sends a complete copy to every shadow that still expects it: the body
-   * redacted once, the headers built once and finished per shadow.
+   * The request ended and some shadow still expects its copy. A copy whose body
+   * needs no scan goes now; one whose body must be redacted waits in the queue,
+   * admitted against the VM's redaction budget, and goes from the tick: nothing
+   * on the primary's path scans a body.
    */
-  send(copy: Copy, trailers: ArrayBuffer, stream: MirrorStream): void {
-    const m = this.metrics;
-    const redaction = this.redaction;
-    const tally = redaction.tally;
-    tally.reset();
-    let body: usize = 0;
-    let bodyLen: usize = 0;
-    let rewritten: ArrayBuffer | null = null;
-    const sink = copy.body;
-    if (sink.length > 0 && copy.collecting()) {
-      body = sink.ptr;
-      bodyLen = <usize>sink.length;
-      const codec = copy.codec;
-      if (codec != null) {
-        const r = this.result;
-        r.reset();
-        codec.end(body, <i32>bodyLen, tally, r);
-        if (r.failed) {
-          // Never sent as it is.
-          m.bodyUnscannable[r.reason].inc();
-          body = 0;
-          bodyLen = 0;
-          if (this.policy.redact.onUnscannable == UNSCANNABLE_SKIP) {
-            this.skipAll(copy, true);
-            stream.settleHold();
-            return;
-          }
-          copy.dropReason = r.reason;
-        } else if (r.body != null) {
-          rewritten = r.body;
-          body = changetype<usize>(rewritten);
-          bodyLen = <usize>rewritten!.byteLength;
-        }
-      }
-    }
+  complete(copy: Copy, trailers: ArrayBuffer, stream: MirrorStream): void {
     const comparison = this.comparison;
+    // The primary's answer is read from now on, whenever the copies go.
     const primary = comparison != null ? new PrimarySide(comparison, copy.headers) : null;
     stream.primary = primary;
-    const builder = this.headers;
-    builder.prepare(copy.headers, AUTHORITY_SHADOW, true, tally);
-    if (redaction.enabled) m.addTally(tally);
-    copy.headers = EMPTY;
-    let first: ArrayBuffer | null = null;
-    let firstBody: usize = 0;
-    let firstLen: usize = 0;
-    let firstTimeout: u32 = 0;
-    for (let i = 0; i < this.shadows.length; i++) {
-      const target = unchecked(copy.targets[i]);
-      if (target == TARGET_NONE) continue;
-      unchecked((copy.targets[i] = TARGET_NONE));
-      const shadow = this.shadows[i];
-      const cfg = shadow.cfg;
-      if (shadow.inflight >= cfg.maxInflight) {
-        m.skippedInflightFull.inc();
-        shadow.metrics.skippedInflightFull.inc();
-        copy.drop(i);
-        continue;
-      }
-      const withBody = target == TARGET_BODY && copy.dropReason < 0;
-      const reason = target == TARGET_HEADERS_ONLY ? REASON_BYTES[REASON_TOO_LARGE] : copy.dropReason >= 0 ? REASON_BYTES[copy.dropReason] : EMPTY;
-      // The shadow's own rule names the copy when it has match rules; else the policy's.
-      const headers = builder.finish(cfg.authority, copy.labelFor(i), cfg.bodyDroppedHeader, reason);
-      const cb = withBody ? body : 0;
-      const cl = withBody ? bodyLen : 0;
-      const token = httpCall(cfg.cluster, headers, cb, cl, trailers, cfg.timeoutMs);
-      if (token < 0) {
-        copy.drop(i);
-        m.dispatchFailed.inc();
-        shadow.metrics.dispatchFailed.inc();
-        logAt(LOG_WARN, "mirrorshade: dispatch to shadow cluster " + cfg.clusterName + " failed with result " + (-token).toString());
-        continue;
-      }
-      const hold = stream.hold;
-      if (hold != null) hold.count++;
-      this.calls.set(<u32>token, new MirrorCall(i, copy.takeSlot(i), hold));
-      shadow.sent(m, reason.byteLength > 0);
-      if (comparison != null) {
-        primary!.open(<u32>token, cfg.name);
-        if (first == null) {
-          first = headers;
-          firstBody = cb;
-          firstLen = cl;
-          firstTimeout = cfg.timeoutMs;
-        }
-      }
+    const hold = stream.hold;
+    stream.hold = null;
+    const length = copy.body.length;
+    if (length == 0 || copy.codec == null || !copy.collecting()) {
+      this.out.dispatch(copy, trailers, hold, primary, false);
+      return;
     }
-    stream.settleHold();
-    if (comparison != null && first != null) {
-      const cfg = comparison.cfg;
-      if (cfg.noiseCluster.byteLength > 0 && random() * 100 < cfg.noisePercent) {
-        // The same copy to a second instance of the primary's version: where the two
-        // primaries differ is noise (timestamps, ids, redaction effects).
-        const second = httpCall(cfg.noiseCluster, first!, firstBody, firstLen, trailers, firstTimeout);
-        if (second >= 0) comparison.openSecondary(<u32>second, new Answer(), primary!.pairs.slice());
+    const queue = this.queue;
+    if (!queue.admit(length)) {
+      // Over the redaction budget: never queued without limit, never sent unscanned.
+      for (let i = 0; i < this.shadows.length; i++) {
+        if (unchecked(copy.targets[i]) == TARGET_NONE) continue;
+        copy.drop(i);
+        this.metrics.skippedRedactionBudget.inc();
+        this.shadows[i].metrics.skippedRedactionBudget.inc();
       }
+      this.out.discard(copy, hold, primary);
+      return;
     }
-  }
-
-  /** Capacity of the bodies held for copies, per VM (limits.max_buffered_bytes bounds it). */
-  buffered: u64 = 0;
-
-  hold(delta: i32): void {
-    this.buffered = <u64>(<i64>this.buffered + <i64>delta);
-    this.metrics.buffered.add(<i64>delta);
+    queue.push(new QueuedCopy(copy, trailers, hold, primary, nowNs()));
+    this.metrics.redactionQueued.add(<i64>queue.length - this.queuedReported);
+    this.queuedReported = queue.length;
+    if (!this.busy) {
+      this.busy = true;
+      setTickPeriod(1);
+    }
   }
 
   /** The VM's buffer budget is spent: no shadow gets this copy. */
@@ -220,16 +196,14 @@ export class MirrorRole extends Role {
     }
   }
 
-  /** No shadow gets this copy: gives back every slot (counted as unscannable when it is why). */
+  /** The copy's body is no longer held (MirrorDispatch.release). */
+  release(copy: Copy): void {
+    this.out.release(copy);
+  }
+
+  /** No shadow gets this copy (MirrorDispatch.skipAll). */
   skipAll(copy: Copy, unscannable: bool): void {
-    for (let i = 0; i < this.shadows.length; i++) {
-      if (unchecked(copy.targets[i]) == TARGET_NONE) continue;
-      copy.drop(i);
-      if (unscannable) {
-        this.metrics.skippedUnscannable.inc();
-        this.shadows[i].metrics.skippedUnscannable.inc();
-      }
-    }
+    this.out.skipAll(copy, unscannable);
   }
 
   /** One shadow will not get the body: over its max_body_bytes. */
@@ -429,7 +403,7 @@ export class MirrorStream extends Context {
     if (len > 0) {
       const body = copy.body;
       const budget = <u64>role.policy.maxBufferedBytes;
-      const room = role.buffered < budget ? budget - role.buffered : 0;
+      const room = role.out.buffered < budget ? budget - role.out.buffered : 0;
       const capacity = body.capacityFor(len, room);
       const growth = capacity - body.capacity;
       if (growth > 0 && <u64>growth > room) {
@@ -441,7 +415,7 @@ export class MirrorStream extends Context {
       }
       const chunk = getBuffer(BUFFER_REQUEST_BODY, 0, <u32>len);
       copy.append(changetype<usize>(chunk), chunk.byteLength, capacity);
-      if (growth > 0) role.hold(growth);
+      if (growth > 0) role.out.hold(growth);
     }
     if (end_of_stream) this.complete(NO_TRAILERS);
     return FilterDataStatusValues.Continue;
@@ -471,14 +445,17 @@ export class MirrorStream extends Context {
     else this.finish();
   }
 
-  /** The request is complete (or no shadow needs more of it): the copies go. */
+  /** The request is complete (or no shadow needs more of it): the copies go (now, or from the queue once redacted). */
   private complete(trailers: ArrayBuffer): void {
     const copy = this.copy!;
     this.phase = PHASE_FINISHED;
-    if (copy.pending()) this.role.send(copy, trailers, this);
-    else this.settleHold();
-    this.release();
     this.copy = null;
+    // The role owns the copy from here: it frees the body once the copy went or was dropped.
+    if (copy.pending()) this.role.complete(copy, trailers, this);
+    else {
+      this.role.release(copy);
+      this.settleHold();
+    }
   }
 
   private finish(): void {
@@ -491,18 +468,14 @@ export class MirrorStream extends Context {
   /** The copy's body is no longer held: freed, its capacity leaves the VM's budget. */
   private release(): void {
     const copy = this.copy;
-    if (copy == null || copy.body.capacity == 0) return;
-    this.role.hold(-copy.body.capacity);
-    copy.body.free();
+    if (copy != null) this.role.release(copy);
   }
 
-  /** After sending: a hold no call took goes back now. */
+  /** A hold no call took goes back now. */
   settleHold(): void {
     const h = this.hold;
-    if (h != null) {
-      this.hold = null;
-      if (h.count == 0) h.slot.add(-1, 0);
-    }
+    this.hold = null;
+    settle(h);
   }
 
   onResponseHeaders(_n: u32, end_of_stream: bool): FilterHeadersStatusValues {

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { cpus } from "node:os";
 import { ProxyWasmHost } from "../emulator/index.js";
+import { drainRedaction } from "../drain.js";
 import { projectRoot, FILTER_WASM } from "../paths.js";
 import { parseOptions } from "../cli/args.js";
 
@@ -48,6 +49,7 @@ async function measure(policy: object, body: Uint8Array, minMs: number): Promise
     const s = host.newStream();
     s.requestHeaders(headers, false);
     for (let i = 0; i < body.length; i += 65536) s.requestBody(body.subarray(i, Math.min(body.length, i + 65536)), i + 65536 >= body.length);
+    drainRedaction(host);
     s.complete();
     const call = host.calls.at(-1);
     if (call) host.respondToCall(call.token, { headers: [[":status", "200"]] });

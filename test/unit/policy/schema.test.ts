@@ -178,6 +178,7 @@ const FILTER_ONLY = new Map<string, string>([
   ["env key too short", "the key's length is known only where the filter reads the VM environment"],
   ["shadow name used twice", "uniqueItems compares whole items; JSON Schema cannot compare one member across the items of a list"],
   ["shadow cluster used twice", "uniqueItems compares whole items; JSON Schema cannot compare one member across the items of a list"],
+  ["a redaction budget below a body limit", "JSON Schema cannot compare one number with another (limits.redaction_bytes_per_second with every max_body_bytes)"],
 ]);
 
 const invalid: [string, Policy, string][] = [...invalidPolicies, ...invalidGuardPolicies, ...moreInvalidPolicies];
