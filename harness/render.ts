@@ -82,7 +82,8 @@ const shadowPort = (i: number) => 8081 + i;
  * The tag header, in the spellings Envoy can remove natively (as configured, and
  * with '_' for '-'), for the roles that serve the primary (mirror, upstream):
  * Envoy drops a forged tag before the primary even when no filter runs (a VM
- * that failed, fail_open). The filter strips every other spelling and baggage.
+ * that failed, until FAIL_RELOAD gives a fresh one). The filter strips every
+ * other spelling and baggage.
  */
 export function tagHeaders(policy: object): string[] {
   const header = (policy as { tag?: { header?: string } }).tag?.header ?? "x-shadow-request";
@@ -240,7 +241,8 @@ export function renderIstio(policy: object, o: RenderOptions = DEFAULTS): Manife
     if (dup) throw new RenderError(`policy.shadows: two shadows would share the DestinationRule ${dup} (hosts with the same first label)`);
     out.push(
       wasmPlugin(o, "mirrorshade-mirror", o.service, p, {
-        failStrategy: "FAIL_OPEN",
+        // A VM that faults is replaced for later requests (Istio 1.27+; docs/vm-faults.md): no request passes unfiltered.
+        failStrategy: "FAIL_RELOAD",
         match: [{ mode: "SERVER" }],
       }),
       ...limits,
@@ -253,7 +255,8 @@ export function renderIstio(policy: object, o: RenderOptions = DEFAULTS): Manife
       wasmPlugin(o, "mirrorshade-mirror", o.service, p, {
         // Unspecified phase: just before the router, after authentication and authorization,
         // so only requests production accepted are copied.
-        failStrategy: "FAIL_OPEN",
+        // A VM that faults is replaced for later requests (Istio 1.27+; docs/vm-faults.md): no request passes unfiltered.
+        failStrategy: "FAIL_RELOAD",
         match: [{ mode: "SERVER" }],
       }),
       shadowDestination,
@@ -283,7 +286,8 @@ export function renderIstio(policy: object, o: RenderOptions = DEFAULTS): Manife
     });
     out.push(
       wasmPlugin(o, "mirrorshade-shadow", o.shadowService, policy, {
-        failStrategy: "FAIL_OPEN",
+        // A VM that faults is replaced for later requests (Istio 1.27+; docs/vm-faults.md): no request passes unfiltered.
+        failStrategy: "FAIL_RELOAD",
         match: [{ mode: "SERVER" }],
       }),
       shadowDestination,

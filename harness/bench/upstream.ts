@@ -18,6 +18,11 @@ export interface BenchUpstream {
   /** Complete requests received (body included). */
   requests: number;
   fault: ShadowFault;
+  /**
+   * Called for every complete request (body included) before it is answered, with its head (request line
+   * and headers, lower-cased) and performance.now() when its last byte was read (bench/worker.ts times uploads by it).
+   */
+  onRequest?: (head: string, atMs: number) => void;
   close(): Promise<void>;
 }
 
@@ -35,8 +40,9 @@ export async function startBenchUpstream(): Promise<BenchUpstream> {
   const timers = new Set<NodeJS.Timeout>();
 
   /** Answers one complete request; false when the connection is gone. */
-  const answer = (sock: Socket): boolean => {
+  const answer = (sock: Socket, head: string): boolean => {
     state.requests++;
+    state.onRequest?.(head, performance.now());
     switch (state.fault) {
       case "reset":
         sock.resetAndDestroy();
@@ -63,6 +69,8 @@ export async function startBenchUpstream(): Promise<BenchUpstream> {
     let buf: Buffer = Buffer.alloc(0);
     /** Body bytes still to skip (content-length), or HEADERS, or CHUNKED. */
     let need = HEADERS;
+    /** The head of the request being read (only kept for onRequest). */
+    let head = "";
     sock.on("data", (d: Buffer) => {
       if (need > 0 && buf.length === 0 && d.length < need) {
         need -= d.length; // a body chunk that does not finish the request
@@ -73,10 +81,11 @@ export async function startBenchUpstream(): Promise<BenchUpstream> {
         if (need === HEADERS) {
           const end = buf.indexOf(CRLFCRLF);
           if (end < 0) return;
-          const head = buf.subarray(0, end).toString("latin1").toLowerCase();
+          const h = buf.subarray(0, end).toString("latin1").toLowerCase();
+          if (state.onRequest) head = h;
           buf = buf.subarray(end + 4);
-          const cl = /\r\ncontent-length:\s*(\d+)/.exec(head);
-          need = cl ? Number(cl[1]) : /\r\ntransfer-encoding:[^\r]*chunked/.test(head) ? CHUNKED : 0;
+          const cl = /\r\ncontent-length:\s*(\d+)/.exec(h);
+          need = cl ? Number(cl[1]) : /\r\ntransfer-encoding:[^\r]*chunked/.test(h) ? CHUNKED : 0;
         }
         if (need === CHUNKED) {
           // Skip chunks up to the last (size 0) one and its blank line; no trailers expected.
@@ -100,7 +109,7 @@ export async function startBenchUpstream(): Promise<BenchUpstream> {
           buf = buf.subarray(need);
         }
         need = HEADERS;
-        if (!answer(sock)) return;
+        if (!answer(sock, head)) return;
         if (buf.length === 0) return;
       }
     });

@@ -24,11 +24,12 @@ export interface WasmFilterSpec {
   rootId?: string;
   vmId?: string;
   /**
-   * Unset: Envoy's legacy `fail_open: true`, the only setting under which a filter fault also spares the
-   * request that hit it (with failure_policy FAIL_OPEN, Envoy 1.40 answers that request 503 and skips the
-   * filter only for later ones; test/e2e/failure-policy.test.ts shows both).
+   * Unset: mirrorshade's setting, `failure_policy: FAIL_RELOAD` with a 100 ms reload backoff
+   * (RELOAD_BACKOFF): after a VM fault the next requests get a fresh VM, so no request ever passes the
+   * filter unfiltered (docs/vm-faults.md). A value: that failure_policy as given (Envoy's defaults);
+   * LEGACY_FAIL_OPEN: the deprecated `fail_open: true` (test/e2e/failure-policy.test.ts compares them).
    */
-  failurePolicy?: "FAIL_OPEN" | "FAIL_CLOSED" | "FAIL_RELOAD";
+  failurePolicy?: "FAIL_OPEN" | "FAIL_CLOSED" | "FAIL_RELOAD" | "LEGACY_FAIL_OPEN";
   envKeys?: string[];
   env?: Record<string, string>;
 }
@@ -48,6 +49,15 @@ export interface BootstrapSpec {
   /** Per-request buffer limit of the listener (bytes). */
   bufferLimitBytes?: number;
   routeTimeoutMs?: number;
+}
+
+/** reload_config.backoff.base_interval of mirrorshade's FAIL_RELOAD (docs/vm-faults.md: under 2 ms Envoy 1.40 crashes; 100 ms bounds reloads to 10 per second per worker). */
+export const RELOAD_BACKOFF = "0.1s";
+
+function failureSettings(policy: WasmFilterSpec["failurePolicy"]): Record<string, unknown> {
+  if (policy === undefined) return { failure_policy: "FAIL_RELOAD", reload_config: { backoff: { base_interval: RELOAD_BACKOFF } } };
+  if (policy === "LEGACY_FAIL_OPEN") return { fail_open: true };
+  return { failure_policy: policy };
 }
 
 export function wasmHttpFilter(w: WasmFilterSpec): object {
@@ -71,7 +81,7 @@ export function wasmHttpFilter(w: WasmFilterSpec): object {
         name: w.pluginName ?? "mirrorshade",
         root_id: w.rootId ?? "mirrorshade",
         configuration: { "@type": "type.googleapis.com/google.protobuf.StringValue", value: configuration },
-        ...(w.failurePolicy ? { failure_policy: w.failurePolicy } : { fail_open: true }),
+        ...failureSettings(w.failurePolicy),
         vm_config: vmConfig,
       },
     },

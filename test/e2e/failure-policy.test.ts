@@ -158,7 +158,7 @@ const count = (text: string, re: RegExp) => (text.match(re) ?? []).length;
 
 describe("a filter fault in Envoy", () => {
   it("fail_open: true (mirrorshade's setting): the faulting request and later ones reach the primary", async () => {
-    expect(await faultThenNormal(undefined)).toEqual({ faulting: 200, after: 200, upstreamPaths: ["/fault", "/after"] });
+    expect(await faultThenNormal("LEGACY_FAIL_OPEN")).toEqual({ faulting: 200, after: 200, upstreamPaths: ["/fault", "/after"] });
   });
 
   it("failure_policy FAIL_OPEN: the faulting request is answered 503, later ones skip the filter", async () => {

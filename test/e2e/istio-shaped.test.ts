@@ -32,7 +32,8 @@ function istiodFilter(manifests: ReturnType<typeof renderIstio>): { spec: WasmFi
       vmId: `${p.metadata.namespace}.${p.metadata.name}`,
       wasmPath: WASM,
       configuration: JSON.stringify(spec.pluginConfig),
-      failurePolicy: spec.failStrategy === "FAIL_CLOSE" ? "FAIL_CLOSED" : undefined,
+      // istiod's mapping (docs/vm-faults.md): FAIL_CLOSE -> FAIL_CLOSED, FAIL_OPEN and FAIL_RELOAD as named, no reload_config.
+      failurePolicy: spec.failStrategy === "FAIL_CLOSE" ? "FAIL_CLOSED" : spec.failStrategy === "FAIL_OPEN" ? "FAIL_OPEN" : "FAIL_RELOAD",
       // vmConfig.env: valueFrom HOST reads the sidecar's environment, INLINE carries the value.
       envKeys: env.filter((e) => e.valueFrom === "HOST").map((e) => e.name),
       env: Object.fromEntries(env.filter((e) => e.valueFrom === "INLINE").map((e) => [e.name, e.value ?? ""])),

@@ -44,7 +44,7 @@ describe.each(["mirror", "upstream", "shadow", "egress-guard"])("role %s", (role
     }
     const plugin = docs.find((d) => d.kind === "WasmPlugin");
     expect(plugin.spec.pluginName).toBe("mirrorshade");
-    expect(plugin.spec.failStrategy).toBe(role === "egress-guard" ? "FAIL_CLOSE" : "FAIL_OPEN");
+    expect(plugin.spec.failStrategy).toBe(role === "egress-guard" ? "FAIL_CLOSE" : "FAIL_RELOAD");
   });
 });
 
