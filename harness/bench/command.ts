@@ -1,13 +1,15 @@
 // `mirrorshade bench`: reading the options, running the bench, writing the results
 // (results.md, results.json, latency.svg; the compact JSON of --quick --json).
-import { writeFileSync, mkdirSync, existsSync } from "node:fs";
-import { join } from "node:path";
+import { writeFileSync, mkdirSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { join, basename } from "node:path";
+import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { parseOptions, UsageError, type Options } from "../cli/args.js";
 import { projectRoot } from "../paths.js";
 import { toMarkdown, toSvg, summary, type BenchReport } from "./report.js";
 import { runBench, pinSelf } from "./runner.js";
-import { SCENARIOS, CORE, FULL_LOADS, QUICK_LOADS, useBenchWasm } from "./scenarios.js";
+import { SCENARIOS, CORE, FULL_LOADS, QUICK_LOADS, useBenchWasm, benchWasm } from "./scenarios.js";
+import { WORKER_CONFIGS, runWorkerBench, buildWasmAt, workerMarkdown, type WorkerConfig } from "./worker.js";
 
 export const BENCH_USAGE = `usage: mirrorshade bench [options]
   --quick              a short run (1 round, 1.5 s per measurement, two loads, the core scenarios)
@@ -24,7 +26,141 @@ export const BENCH_USAGE = `usage: mirrorshade bench [options]
   --loads TEXT         only the loads whose name contains TEXT, e.g. "saturation h1"
   --out DIR            where results.md, results.json and latency.svg go
                        (default bench/results for a full run, a temporary folder otherwise)
+  --worker             instead: what redacting a large upload costs the primary and the other requests
+                       on the same Envoy worker (its options: mirrorshade bench --worker --help)
 `;
+
+export const WORKER_USAGE = `usage: mirrorshade bench --worker [options]
+  One Envoy worker (--concurrency 1); per configuration and round a fresh Envoy, sequential JSON
+  uploads (time until the primary has the whole body) and, alongside, small GETs at a fixed rate
+  (their latency); configurations interleaved round by round; the filter's redaction statistics.
+  --configs A,B        configurations: ${WORKER_CONFIGS.join(", ")}
+                       (default: floor, native, mirrorshade, and mirrorshade_before when a
+                       --before-* option is given)
+  --before-wasm FILE   the module of mirrorshade_before (another build, with the same policy)
+  --before-commit REV  build mirrorshade_before from commit REV in a temporary git worktree
+                       (removed afterwards), e.g. --before-commit 5e4654c
+  --wasm FILE          the module of mirrorshade (default build/mirrorshade.wasm)
+  --rounds N           interleaved rounds (default 3; --quick: 1)
+  --uploads N          uploads per configuration and round (default 30; --quick: 5)
+  --upload-every MS    one upload started every MS ms, or when the previous is answered if later
+                       (default 250; 0: back to back)
+  --body-bytes N       upload size, a JSON document of about N bytes (default 900000)
+  --bystander-every MS one bystander GET every MS ms (default 5)
+  --slice-us N         limits.redaction_slice_us for mirrorshade (default: the filter's, 500)
+  --redaction-bytes-per-second N
+                       limits.redaction_bytes_per_second for mirrorshade (default: the filter's, 8 MiB/s)
+  --retakes N          measurements disturbed by other processes are taken again up to N times (default 1)
+  --quick              a short run (1 round, 5 uploads)
+  --container          Envoy in a container (testcontainers) instead of a process
+  --json FILE          also write the report as JSON to FILE
+  --out DIR            also write worker.md and worker.json to DIR
+`;
+
+const intIn = (o: Options, name: string, lo: number, hi: number): number | undefined => {
+  const v = o.get(name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < lo || n > hi) throw new UsageError(`--${name} must be a whole number from ${lo} to ${hi}, not "${v}"`);
+  return n;
+};
+
+/** Reads the options of `bench --worker` (without --worker) and checks their values; a mistake is a UsageError that names it. */
+export function parseWorkerArgs(args: string[]) {
+  const o = parseOptions(args, {
+    switches: ["quick", "container"],
+    values: ["configs", "before-wasm", "before-commit", "wasm", "rounds", "uploads", "upload-every", "body-bytes", "bystander-every", "slice-us", "redaction-bytes-per-second", "retakes", "json", "out"],
+  });
+  const quick = o.has("quick");
+  const rounds = intIn(o, "rounds", 1, 20) ?? (quick ? 1 : 3);
+  const uploads = intIn(o, "uploads", 1, 1000) ?? (quick ? 5 : 30);
+  const uploadEveryMs = intIn(o, "upload-every", 0, 10_000) ?? 250;
+  const bodyBytes = intIn(o, "body-bytes", 1, 16 * 1048576) ?? 900_000;
+  const bystanderEveryMs = intIn(o, "bystander-every", 1, 1000) ?? 5;
+  const retakes = intIn(o, "retakes", 0, 10) ?? 1;
+  const sliceUs = intIn(o, "slice-us", 50, 20_000);
+  const bytesPerSecond = intIn(o, "redaction-bytes-per-second", 1024, 1024 * 1048576);
+  if (o.has("before-wasm") && o.has("before-commit")) throw new UsageError("--before-wasm and --before-commit: give one of them");
+  const beforeWasm = o.get("before-wasm");
+  if (beforeWasm !== undefined && !existsSync(beforeWasm)) throw new UsageError(`--before-wasm ${beforeWasm}: no such file`);
+  const wasm = o.get("wasm") ?? benchWasm();
+  if (!existsSync(wasm)) throw new UsageError(`--wasm ${wasm}: no such file`);
+  const beforeCommit = o.get("before-commit");
+  if (beforeCommit !== undefined) {
+    try {
+      execFileSync("git", ["-C", projectRoot, "rev-parse", "--verify", "--quiet", `${beforeCommit}^{commit}`], { stdio: "ignore" });
+    } catch {
+      throw new UsageError(`--before-commit ${beforeCommit}: no such commit in ${projectRoot}`);
+    }
+  }
+  const before = beforeWasm !== undefined || beforeCommit !== undefined;
+  const given = o.get("configs")?.split(",").filter(Boolean);
+  const unknown = (given ?? []).filter((c) => !(WORKER_CONFIGS as readonly string[]).includes(c));
+  if (unknown.length) throw new UsageError(`unknown configuration ${unknown.map((c) => `"${c}"`).join(", ")} in --configs (known: ${WORKER_CONFIGS.join(", ")})`);
+  const configs = (given ? WORKER_CONFIGS.filter((c) => given.includes(c)) : WORKER_CONFIGS.filter((c) => c !== "mirrorshade_before" || before)) as WorkerConfig[];
+  if (!configs.length) throw new UsageError("--configs names no configuration");
+  if (configs.includes("mirrorshade_before") && !before) throw new UsageError("mirrorshade_before needs --before-wasm FILE or --before-commit REV");
+  const limits = { ...(sliceUs !== undefined ? { redaction_slice_us: sliceUs } : {}), ...(bytesPerSecond !== undefined ? { redaction_bytes_per_second: bytesPerSecond } : {}) };
+  return { o, rounds, uploads, uploadEveryMs, bodyBytes, bystanderEveryMs, retakes, wasm, beforeWasm, beforeCommit, configs, limits };
+}
+
+async function workerCommand(args: string[]): Promise<number> {
+  if (args.includes("--help") || args.includes("-h")) {
+    process.stdout.write(WORKER_USAGE);
+    return 0;
+  }
+  let p: ReturnType<typeof parseWorkerArgs>;
+  try {
+    p = parseWorkerArgs(args);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`mirrorshade bench --worker: ${e.message}\n${WORKER_USAGE}`);
+    return 2;
+  }
+  pinSelf();
+  const started = Date.now();
+  const scratch = mkdtempSync(join(tmpdir(), "mirrorshade-before-"));
+  try {
+    let beforeWasm = p.beforeWasm;
+    let beforeLabel = beforeWasm ? basename(beforeWasm) : undefined;
+    if (p.beforeCommit && p.configs.includes("mirrorshade_before")) {
+      const built = buildWasmAt(p.beforeCommit, scratch, (l) => console.log(l));
+      beforeWasm = built.file;
+      beforeLabel = built.commit.slice(0, 7);
+    }
+    const report = await runWorkerBench({
+      backend: p.o.has("container") ? "container" : "process",
+      rounds: p.rounds,
+      uploads: p.uploads,
+      uploadEveryMs: p.uploadEveryMs,
+      bodyBytes: p.bodyBytes,
+      bystanderEveryMs: p.bystanderEveryMs,
+      configs: p.configs,
+      wasm: p.wasm,
+      beforeWasm,
+      beforeLabel,
+      limits: p.limits,
+      retakes: p.retakes,
+      progress: (l) => console.log(l),
+    });
+    report.wall_s = (Date.now() - started) / 1000;
+    report.command = `mirrorshade bench --worker ${args.join(" ")}`.trim();
+    const md = workerMarkdown(report);
+    const json = JSON.stringify(report, null, 2) + "\n";
+    const jsonFile = p.o.get("json");
+    if (jsonFile) writeFileSync(jsonFile, json);
+    const out = p.o.get("out");
+    if (out) {
+      mkdirSync(out, { recursive: true });
+      writeFileSync(join(out, "worker.md"), md);
+      writeFileSync(join(out, "worker.json"), json);
+    }
+    console.log(`\n${md}${jsonFile || out ? `written: ${[jsonFile, out && join(out, "worker.md"), out && join(out, "worker.json")].filter(Boolean).join(", ")}\n` : ""}`);
+    return 0;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
 
 /** Reads the bench options and checks their values; a mistake is a UsageError that names it. */
 export function parseBenchArgs(args: string[]): Options {
@@ -47,6 +183,7 @@ export function parseBenchArgs(args: string[]): Options {
 }
 
 export async function benchCommand(args: string[]): Promise<number> {
+  if (args.includes("--worker")) return workerCommand(args.filter((a) => a !== "--worker"));
   if (args.includes("--help") || args.includes("-h")) {
     process.stdout.write(BENCH_USAGE);
     return 0;

@@ -16,13 +16,13 @@ import { FIELDS, type BenchReport, type ScenarioStats, type Measure, type Ratio 
 import { sampleJson } from "./redact.js";
 import { benchWasm, bootstrapFor, scenariosFor, MIRROR_POLICY, EMPTY_POLICY, LUA, type Load, type Scenario } from "./scenarios.js";
 
-const ENVOY_CPU = "1";
-const LOAD_CPU = "0";
+export const ENVOY_CPU = "1";
+export const LOAD_CPU = "0";
 /** CPU seconds that other processes may use during a measurement (of `seconds`) before it is taken again; the margin covers tick rounding. */
-const foreignLimit = (seconds: number) => 0.2 + 0.1 * seconds;
+export const foreignLimit = (seconds: number) => 0.2 + 0.1 * seconds;
 
 /** CPU seconds (utime + stime, all threads) and RSS of a process, from /proc. */
-function procStat(pid: number | undefined): { cpuS: number; rssMb: number } {
+export function procStat(pid: number | undefined): { cpuS: number; rssMb: number } {
   if (!pid) return { cpuS: NaN, rssMb: NaN };
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -36,7 +36,7 @@ function procStat(pid: number | undefined): { cpuS: number; rssMb: number } {
 }
 
 /** Per core (and "all"), from /proc/stat in clock ticks: busy, total, and time in processes (user, nice, system). */
-function coreTimes(): Map<string, { busy: number; total: number; proc: number }> {
+export function coreTimes(): Map<string, { busy: number; total: number; proc: number }> {
   const out = new Map<string, { busy: number; total: number; proc: number }>();
   for (const line of readFileSync("/proc/stat", "utf8").split("\n")) {
     const m = /^cpu(\d*) (.*)$/.exec(line);
@@ -323,7 +323,7 @@ async function runSoak(o: BenchOptions, ups: Upstreams, bodyFile: (n: number) =>
   });
 }
 
-function envoyVersion(): string {
+export function envoyVersion(): string {
   try {
     const out = execFileSync(resolveEnvoyBinary(), ["--version"], { encoding: "utf8" });
     return /version: \S+\/([\d.]+)/.exec(out)?.[1] ?? out.trim().split("\n").pop()!;

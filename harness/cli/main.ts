@@ -22,6 +22,9 @@ commands:
                            what mirroring costs the primary path: floor, native, native_lua,
                            mirrorshade, mirrorshade_empty, native_upstream, in real Envoy
                            (all options: mirrorshade bench --help)
+  bench --worker [--before-commit REV | --before-wasm FILE] [--rounds N] [--uploads N] [...]
+                           what redacting large uploads costs the primary and the other requests on
+                           the same Envoy worker (all options: mirrorshade bench --worker --help)
   bench-redact [--quick] [--json]
                            redaction throughput (MB/s) of the compiled filter in V8, 1 KB / 16 KB / 1 MB JSON
   schema                   print the policy's JSON Schema (its path on stderr, the schema on stdout)

@@ -10,10 +10,13 @@
 // job (it polls /ready and calls exited()). When Envoy exits on its own (e.g. a
 // bootstrap error) the container's output is drained, exited() starts reporting
 // the exit code and the container is removed, so nothing is left behind even if
-// the caller never calls stop().
+// the caller never calls stop(). And when this process dies (a time limit,
+// SIGKILL), a watcher that polls for it removes the container: Ryuk,
+// testcontainers' own reaper, needs a pulled image.
 import { resolve } from "node:path";
 import type { Readable } from "node:stream";
 import type { EnvoyLauncher } from "./launcher.js";
+import { spawn } from "node:child_process";
 
 export const DEFAULT_ENVOY_IMAGE = "envoyproxy/envoy:v1.40-latest";
 
@@ -77,6 +80,10 @@ export function containerLauncher(): EnvoyLauncher {
         .start();
       const id = started.getId();
       const docker = client.container.getById(id);
+      // Outlives this process by design: once it is gone (a time limit, SIGKILL), the container goes too.
+      const watcher = spawn("sh", ["-c", `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; docker rm -f ${id} >/dev/null 2>&1`], { stdio: "ignore", detached: true });
+      watcher.on("error", () => {});
+      watcher.unref();
 
       let out = "";
       let exitCode: number | null = null;
@@ -96,6 +103,7 @@ export function containerLauncher(): EnvoyLauncher {
       const remove = async () => {
         if (removed) return;
         removed = true;
+        watcher.kill("SIGKILL");
         try {
           await docker.remove({ force: true, v: true });
         } catch (e) {

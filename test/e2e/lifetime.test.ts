@@ -7,6 +7,8 @@ import { readFileSync, readdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { projectRoot } from "../../harness/paths.js";
+import { e2eBackends } from "./backends.js";
+import { execFileSync } from "node:child_process";
 
 const alive = (pid: number) => {
   try {
@@ -92,6 +94,33 @@ describe("children die with the harness", () => {
     } finally {
       if (bench.exitCode === null) bench.kill("SIGKILL");
       rmSync(dir, { recursive: true, force: true });
+    }
+  }, 200_000);
+
+  it.runIf(e2eBackends().includes("container"))("a container Envoy is removed when the process that started it is killed with SIGKILL", async () => {
+    const script = `
+      import { startEnvoyOnFreePorts } from ${JSON.stringify(join(projectRoot, "harness", "envoy", "index.ts"))};
+      const { envoy } = await startEnvoyOnFreePorts((admin) => ({
+        admin: { address: { socket_address: { address: "127.0.0.1", port_value: admin } } },
+        static_resources: {},
+      }), { backend: "container" });
+      console.log("ready " + process.pid);
+      setInterval(() => {}, 1000);`;
+    const parent = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: projectRoot, stdio: ["ignore", "pipe", "inherit"] });
+    const mine = () => execFileSync("docker", ["ps", "-aq", "--filter", `label=mirrorshade.harness.pid=${parent.pid}`], { encoding: "utf8" }).trim();
+    try {
+      const ready = await new Promise<boolean>((resolve) => {
+        const t = setTimeout(() => resolve(false), 120_000);
+        parent.stdout!.on("data", (d) => String(d).includes("ready") && (clearTimeout(t), resolve(true)));
+      });
+      expect(ready, "the child started a container Envoy").toBe(true);
+      expect(mine()).not.toBe("");
+      parent.kill("SIGKILL");
+      expect(await until(() => mine() === "", 60_000), "the container outlived the process that started it").toBe(true);
+    } finally {
+      if (parent.exitCode === null) parent.kill("SIGKILL");
+      const left = mine();
+      if (left) execFileSync("docker", ["rm", "-f", ...left.split("\n")]);
     }
   }, 200_000);
 });
