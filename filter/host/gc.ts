@@ -7,6 +7,15 @@
 // Without the shadow stack the incremental collector needs, every function that
 // touches a managed reference is smaller and cheaper, which is the point.
 
+/** Bytes of body chunks read from the host (garbage once copied) between collections at most. */
+const GARBAGE_BYTES: u32 = 1048576;
+let garbage: u32 = 0;
+
+/** A body chunk of n bytes was read from the host: garbage once it is copied. */
+export function chunkRead(n: u32): void {
+  garbage += n;
+}
+
 /** Streams created between collections at most. */
 const EVERY: u32 = 32;
 let created: u32 = 0;
@@ -21,7 +30,8 @@ let pagesAtLastCollect: i32 = 0;
  */
 export function collectIfGrown(): void {
   if (ASC_RUNTIME != 1) return;
-  if (memory.size() == pagesAtLastCollect) return;
+  if (memory.size() == pagesAtLastCollect && garbage < GARBAGE_BYTES) return;
+  garbage = 0;
   created = 0;
   __collect();
   pagesAtLastCollect = memory.size();
@@ -31,8 +41,9 @@ export function collectIfGrown(): void {
 export function collectAtStreamStart(): void {
   if (ASC_RUNTIME != 1) return; // Runtime.Minimal; the incremental runtime collects by itself
   created++;
-  if (created < EVERY && memory.size() == pagesAtLastCollect) return;
+  if (created < EVERY && memory.size() == pagesAtLastCollect && garbage < GARBAGE_BYTES) return;
   created = 0;
+  garbage = 0;
   __collect();
   pagesAtLastCollect = memory.size();
 }

@@ -6,7 +6,7 @@
 // with the primary's when the policy has a compare section.
 import { Context, RootContext, FilterHeadersStatusValues, FilterDataStatusValues, FilterTrailersStatusValues } from "@solo-io/proxy-runtime/assembly/index";
 import { Role } from "./role";
-import { collectIfGrown } from "../host/gc";
+import { collectIfGrown, chunkRead } from "../host/gc";
 import { isForged, stripForged } from "./forged";
 import { MirrorShadow, MirrorCall, SlotHold } from "./mirror-shadow";
 import { Policy, ON_TOO_LARGE_HEADERS_ONLY, UNSCANNABLE_SKIP } from "../policy/types";
@@ -414,6 +414,7 @@ export class MirrorStream extends Context {
         return FilterDataStatusValues.Continue;
       }
       const chunk = getBuffer(BUFFER_REQUEST_BODY, 0, <u32>len);
+      chunkRead(<u32>len);
       copy.append(changetype<usize>(chunk), chunk.byteLength, capacity);
       if (growth > 0) role.out.hold(growth);
     }
