@@ -2,6 +2,10 @@
 // the body arrives: which codec scans it (body/codecs.ts), or why it cannot be
 // scanned (compressed, of an unknown type), in which case it is never sent as it is.
 import { RedactConfig } from "../policy/types";
+import { HeaderCursor, sliceOf, utf8 } from "../util/bytes";
+
+const H_CONTENT_TYPE = utf8("content-type");
+const H_CONTENT_ENCODING = utf8("content-encoding");
 
 export const BODY_NONE: u8 = 0; // no redact policy: mirrored as the primary's
 export const BODY_JSON: u8 = 1;
@@ -25,18 +29,80 @@ function lowerByte(c: u8): u8 {
   return c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
 }
 
+function isOws(c: u8): bool {
+  return c == 0x20 || c == 0x09;
+}
+
 /** The media type of a content-type value, lower-cased, without parameters or spaces. */
 export function mediaType(v: ArrayBuffer | null): string {
   if (v == null) return "";
   const p = changetype<usize>(v);
   const len = v.byteLength;
   let s = 0;
-  while (s < len && load<u8>(p + <usize>s) == 0x20) s++;
+  while (s < len && isOws(load<u8>(p + <usize>s))) s++;
   let e = s;
-  while (e < len && load<u8>(p + <usize>e) != 0x3b && load<u8>(p + <usize>e) != 0x20) e++;
+  while (e < len && load<u8>(p + <usize>e) != 0x3b && !isOws(load<u8>(p + <usize>e))) e++;
   const out = new ArrayBuffer(e - s);
   for (let i = s; i < e; i++) store<u8>(changetype<usize>(out) + <usize>(i - s), lowerByte(load<u8>(p + <usize>i)));
   return String.UTF8.decode(out);
+}
+
+/**
+ * Whether a content-encoding value names only identity. It is a list (RFC 9110
+ * 8.4): "identity;q=1, br" and "identity ,br" are brotli bodies. Elements are
+ * compared case-insensitively, without parameters or whitespace; empty ones are
+ * ignored.
+ */
+export function identityOnly(p: usize, len: usize): bool {
+  let i: usize = 0;
+  while (i < len) {
+    while (i < len && (isOws(load<u8>(p + i)) || load<u8>(p + i) == 0x2c)) i++;
+    if (i >= len) break;
+    const s = i;
+    while (i < len && load<u8>(p + i) != 0x2c && load<u8>(p + i) != 0x3b && !isOws(load<u8>(p + i))) i++;
+    const e = i;
+    // Parameters and whitespace up to the next element.
+    while (i < len && load<u8>(p + i) != 0x2c) i++;
+    if (e - s != 8) return false;
+    const word: u64 = 0x797469746e656469; // "identity", little-endian
+    if ((load<u64>(p + s) | 0x2020202020202020) != word) return false;
+  }
+  return true;
+}
+
+/**
+ * What the request's headers say about its body, over every content-type and
+ * content-encoding header (a client may send several; the application reads
+ * one of them, which one is not ours to guess).
+ */
+export class BodyHeaders {
+  type: ArrayBuffer | null = null;
+  /** Two content-type headers with different media types. */
+  conflicting: bool = false;
+  /** Some content-encoding header names a coding other than identity. */
+  encoded: bool = false;
+
+  reset(): void {
+    this.type = null;
+    this.conflicting = false;
+    this.encoded = false;
+  }
+
+  /** Looks at one header of the map raw; true when it was content-type or content-encoding. */
+  observe(raw: ArrayBuffer, cur: HeaderCursor): bool {
+    if (cur.keyIs(H_CONTENT_TYPE)) {
+      const v = sliceOf(raw, cur.valuePtr, cur.valueLen);
+      const first = this.type;
+      if (first == null) this.type = v;
+      else if (mediaType(first) != mediaType(v)) this.conflicting = true;
+      return true;
+    }
+    if (cur.keyIs(H_CONTENT_ENCODING)) {
+      if (!identityOnly(cur.valuePtr, cur.valueLen)) this.encoded = true;
+      return true;
+    }
+    return false;
+  }
 }
 
 export class BodyPlan {
@@ -45,13 +111,18 @@ export class BodyPlan {
 }
 
 /** Decides at request-headers time how the body will be handled. */
-export function planBody(cfg: RedactConfig, contentType: ArrayBuffer | null, contentEncoding: ArrayBuffer | null, out: BodyPlan): void {
+export function planBody(cfg: RedactConfig, headers: BodyHeaders, out: BodyPlan): void {
   out.reason = 0;
   if (!cfg.enabled) {
     out.kind = BODY_NONE;
     return;
   }
-  const type = mediaType(contentType);
+  if (headers.conflicting) {
+    out.kind = BODY_UNSCANNABLE;
+    out.reason = REASON_UNSUPPORTED_TYPE;
+    return;
+  }
+  const type = mediaType(headers.type);
   for (let i = 0; i < cfg.passThrough.length; i++) {
     const pass = cfg.passThrough[i];
     if (pass == type || (pass.endsWith("/*") && type.startsWith(pass.substring(0, pass.length - 1)))) {
@@ -59,7 +130,7 @@ export function planBody(cfg: RedactConfig, contentType: ArrayBuffer | null, con
       return;
     }
   }
-  if (contentEncoding != null && mediaType(contentEncoding) != "identity" && contentEncoding.byteLength > 0) {
+  if (headers.encoded) {
     out.kind = BODY_UNSCANNABLE;
     out.reason = REASON_COMPRESSED;
     return;

@@ -24,13 +24,11 @@ import { RequestView } from "../select/view";
 import { Selector, Decision } from "../select/selector";
 import { Draw } from "../select/sampling";
 import { Redaction } from "../redact/redaction";
-import { BodyPlan, planBody, BODY_NONE, BODY_PASS_THROUGH, BODY_UNSCANNABLE, REASON_BYTES, REASON_TOO_LARGE } from "../body/plan";
+import { BodyPlan, BodyHeaders, planBody, BODY_NONE, BODY_PASS_THROUGH, BODY_UNSCANNABLE, REASON_BYTES, REASON_TOO_LARGE } from "../body/plan";
 import { CodecResult, scanWhole } from "../body/codec";
 import { MirrorMetrics, InPlaceMetrics } from "../host/metrics";
 import { getHeaderPairs, getBuffer, setHeaderPairs, setBuffer, bufferLength, HEADERS_REQUEST, BUFFER_REQUEST_BODY } from "../host/hostcalls";
 
-const H_CONTENT_TYPE = utf8("content-type");
-const H_CONTENT_ENCODING = utf8("content-encoding");
 const BODY_DROPPED = utf8(D.SHADOW_BODY_DROPPED_HEADER);
 const EMPTY = new ArrayBuffer(0);
 const DETAILS = "mirrorshade_not_selected";
@@ -46,6 +44,7 @@ export abstract class InPlaceRole extends Role {
   draw: Draw = new Draw();
   decision: Decision = new Decision();
   result: CodecResult = new CodecResult();
+  bodyHeaders: BodyHeaders = new BodyHeaders();
 
   /** How the copy's :authority is made: as sent, or with the "-shadow" suffix removed (restore_host). */
   mode: u8;
@@ -89,8 +88,8 @@ export class InPlaceStream extends Context {
     const view = role.view;
     view.reset(raw);
     let tagged = false;
-    let contentType: ArrayBuffer | null = null;
-    let contentEncoding: ArrayBuffer | null = null;
+    const bodyHeaders = role.bodyHeaders;
+    bodyHeaders.reset();
     const cur = new HeaderCursor(raw);
     while (cur.next()) {
       if (view.observe(cur)) continue;
@@ -98,11 +97,7 @@ export class InPlaceStream extends Context {
         if (tag.valueMatches(cur.valuePtr, cur.valueLen)) tagged = true;
       } else if (cur.keyIs(H_BAGGAGE)) {
         if (tag.inBaggage(cur.valuePtr, cur.valueLen)) tagged = true;
-      } else if (cur.keyIs(H_CONTENT_TYPE)) {
-        contentType = sliceOf(raw, cur.valuePtr, cur.valueLen);
-      } else if (cur.keyIs(H_CONTENT_ENCODING)) {
-        contentEncoding = sliceOf(raw, cur.valuePtr, cur.valueLen);
-      }
+      } else bodyHeaders.observe(raw, cur);
     }
     const m = role.metrics;
     const c = role.counters;
@@ -135,7 +130,7 @@ export class InPlaceStream extends Context {
     view.raw = EMPTY;
 
     // What will happen to the body decides whether content-length can stay.
-    planBody(policy.redact, contentType, contentEncoding, this.plan);
+    planBody(policy.redact, bodyHeaders, this.plan);
     let dropReason: i32 = -1;
     if (!end_of_stream) {
       const kind = this.plan.kind;

@@ -16,7 +16,7 @@ import { Redaction } from "../redact/redaction";
 import { CopyHeaders, H_RULE, AUTHORITY_SHADOW } from "../copy/builder";
 import { Copy, ShadowChoices, TARGET_NONE, TARGET_BODY, TARGET_HEADERS_ONLY } from "../copy/copy";
 import { CodecResult } from "../body/codec";
-import { BodyPlan, planBody, BODY_UNSCANNABLE, REASON_BYTES, REASON_TOO_LARGE } from "../body/plan";
+import { BodyPlan, BodyHeaders, planBody, BODY_UNSCANNABLE, REASON_BYTES, REASON_TOO_LARGE } from "../body/plan";
 import { Selector, Decision, DECISION_NAMES, DECISION_SELECTED } from "../select/selector";
 import { RequestView } from "../select/view";
 import { Draw } from "../select/sampling";
@@ -30,8 +30,6 @@ import { MirrorDispatch, settle } from "./mirror-dispatch";
 import { getHeaderPairs, getBuffer, httpCall, logAt, logEnabled, nowNs, setTickPeriod, HEADERS_REQUEST, TRAILERS_REQUEST, BUFFER_REQUEST_BODY, LOG_DEBUG, LOG_WARN } from "../host/hostcalls";
 
 const H_CONTENT_LENGTH = utf8("content-length");
-const H_CONTENT_TYPE = utf8("content-type");
-const H_CONTENT_ENCODING = utf8("content-encoding");
 const DEFAULT_BODY_DROPPED = utf8(D.SHADOW_BODY_DROPPED_HEADER);
 const NO_TRAILERS = new ArrayBuffer(4); // a serialized map with zero pairs
 const EMPTY = new ArrayBuffer(0);
@@ -56,6 +54,7 @@ export class MirrorRole extends Role {
   decision: Decision = new Decision();
   ownDecision: Decision = new Decision();
   plan: BodyPlan = new BodyPlan();
+  bodyHeaders: BodyHeaders = new BodyHeaders();
   /** Rewrites a request's headers or trailers without the forged marks. */
   stripped: HeaderMapBuilder = new HeaderMapBuilder();
 
@@ -263,8 +262,8 @@ export class MirrorStream extends Context {
     let contentLength: i64 = -1;
     // A forged mark (the tag in any spelling, our baggage member): the primary must not see it.
     let forged = false;
-    let contentType: ArrayBuffer | null = null;
-    let contentEncoding: ArrayBuffer | null = null;
+    const bodyHeaders = role.bodyHeaders;
+    bodyHeaders.reset();
     const tag = policy.tag;
     const selecting = role.selecting;
     const redacting = policy.redact.enabled;
@@ -275,10 +274,7 @@ export class MirrorStream extends Context {
       if (selecting && view.observe(cur)) continue;
       if (isForged(tag, cur)) forged = true;
       else if (cur.keyIs(H_CONTENT_LENGTH)) contentLength = parseDecimal(cur.valuePtr, cur.valueLen);
-      else if (redacting) {
-        if (cur.keyIs(H_CONTENT_TYPE)) contentType = sliceOf(raw, cur.valuePtr, cur.valueLen);
-        else if (cur.keyIs(H_CONTENT_ENCODING)) contentEncoding = sliceOf(raw, cur.valuePtr, cur.valueLen);
-      }
+      else if (redacting) bodyHeaders.observe(raw, cur);
     }
     if (forged && tag.stripFromPrimary) {
       // A forged mark in baggage would also travel to every dependency of the primary.
@@ -304,7 +300,7 @@ export class MirrorStream extends Context {
       return FilterHeadersStatusValues.Continue;
     }
     const plan = role.plan;
-    planBody(policy.redact, contentType, contentEncoding, plan);
+    planBody(policy.redact, bodyHeaders, plan);
     copy.planKind = plan.kind;
     if (plan.kind == BODY_UNSCANNABLE && contentLength != 0) {
       // Known before a byte of the body arrives: nothing is collected, never sent as it is.
