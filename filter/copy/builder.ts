@@ -126,6 +126,43 @@ export class CopyHeaders {
   }
 
   /**
+   * The copy's trailers: the header rules and detectors apply to them as to
+   * headers, and names the filter owns go (a trailer is a header that comes late).
+   * Returns the map as it was when nothing changes.
+   */
+  trailers(raw: ArrayBuffer, tally: Tally): ArrayBuffer {
+    const redaction = this.redaction;
+    const cur = new HeaderCursor(raw);
+    if (cur.count == 0) return raw;
+    const b = this.trailerMap;
+    b.reset();
+    let changed = false;
+    while (cur.next()) {
+      const kp = cur.keyPtr;
+      const kl = cur.keyLen;
+      if (this.isOwned(kp, kl)) {
+        changed = true;
+        continue;
+      }
+      if (redaction.enabled) {
+        const verdict = redaction.headers.redact(kp, kl, cur.valuePtr, cur.valueLen, tally);
+        if (verdict == HEADER_DROP) {
+          changed = true;
+          continue;
+        }
+        if (verdict == HEADER_REPLACE) {
+          changed = true;
+          b.addOwned(copyBytes(kp, kl), redaction.headers.replacement);
+          continue;
+        }
+      }
+      b.add(kp, kl, cur.valuePtr, cur.valueLen);
+    }
+    return changed ? b.finish() : raw;
+  }
+  private trailerMap: HeaderMapBuilder = new HeaderMapBuilder();
+
+  /**
    * The copy's header map for one destination.
    * @param authority AUTHORITY_SHADOW: the shadow's configured authority (empty: derived)
    * @param label the selecting rule's label (empty: none)

@@ -91,6 +91,8 @@ export class MirrorDispatch {
     const comparison = this.comparison;
     const builder = this.headers;
     builder.prepare(copy.headers, AUTHORITY_SHADOW, true, tally);
+    // Trailers are headers too: redacted the same way (Envoy 1.40 does not forward a call's trailers, a later one may).
+    trailers = builder.trailers(trailers, tally);
     if (redaction.enabled) m.addTally(tally);
     copy.headers = EMPTY;
     let first: ArrayBuffer | null = null;

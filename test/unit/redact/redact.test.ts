@@ -191,3 +191,24 @@ describe("empty and huge bodies", () => {
     expect(parsed.records[17].user.email).toBe(token("u17@example.com"));
   });
 });
+
+describe("trailers", () => {
+  it("are redacted like headers on the copy; the primary keeps them as sent", () => {
+    const body = JSON.stringify({ n: 1 });
+    const { call, stream } = send(host, {
+      headers: [["content-type", "application/json"]],
+      body,
+      chunkSize: 4,
+      trailers: [["authorization", "Bearer t0k3n"], ["x-api-key", "k-12345"], ["x-note", "mail alice@example.com"], ["x-checksum", "abc"], ["x-shadow-request", "true"]],
+    });
+    const t = call!.trailers;
+    expect(header(t, "authorization")).toBeUndefined();
+    expect(header(t, "x-api-key")).toBe("*******");
+    expect(header(t, "x-note")).not.toContain("alice@example.com");
+    expect(header(t, "x-checksum")).toBe("abc");
+    expect(header(t, "x-shadow-request")).toBeUndefined();
+    const primary = stream.upstreamRequest.trailers;
+    expect(header(primary, "authorization")).toBe("Bearer t0k3n");
+    expect(header(primary, "x-note")).toBe("mail alice@example.com");
+  });
+});
