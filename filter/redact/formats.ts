@@ -373,6 +373,10 @@ export function jwtEnd(p: usize, len: i32, runEnd: i32): i32 {
 
 /** Start of the email whose '@' emailEnd last matched. */
 export let emailStart = 0;
+/** Bytes read before an '@' at most (four times RFC 5321's 64: what is longer is masked from there on). */
+const LOCAL_MAX: i32 = 256;
+/** Bytes read after an '@' at most (RFC 5321's 255 for a domain). */
+const DOMAIN_MAX: i32 = 256;
 
 /**
  * Email around the '@' at a: the dot-atom local part before it (leading dots and
@@ -383,7 +387,10 @@ export let emailStart = 0;
 export function emailEnd(p: usize, len: i32, a: i32): i32 {
   let k = a - 1;
   if (!isLocalChar(byteAt(p, len, k))) return -1;
-  while (true) {
+  // RFC 5321 allows 64 bytes before the '@' and 255 after it; reading further would make
+  // one '@' cost the whole run before it (a slice of redaction must stay short).
+  const from = a - LOCAL_MAX;
+  while (k > from) {
     const c = byteAt(p, len, k - 1);
     if (isLocalChar(c)) k--;
     else if (c == 0x2e && isLocalChar(byteAt(p, len, k - 2))) k -= 2;
@@ -397,12 +404,13 @@ export function emailEnd(p: usize, len: i32, a: i32): i32 {
     const ls = j;
     let letters = true;
     let c = byteAt(p, len, j);
-    while (isDomainChar(c)) {
+    while (isDomainChar(c) && j - ls <= 63) {
       if (!isAlpha(c) && c < 0x80) letters = false;
       j++;
       c = byteAt(p, len, j);
     }
     const ll = j - ls;
+    if (j - a > DOMAIN_MAX) break;
     if (ll == 0 || ll > 63 || byteAt(p, len, ls) == 0x2d || byteAt(p, len, j - 1) == 0x2d) break;
     labels++;
     if (labels >= 2) {

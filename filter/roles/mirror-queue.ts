@@ -2,8 +2,9 @@
 // redacted before they go. Redaction never runs on the primary's path: the
 // stream only appends chunks; here the copies wait, in order, and the root
 // context's tick scans the first one in slices of at most limits.redaction_slice_us
-// (the scanners stop where the slice's byte budget runs out, redact/work.ts, and
-// the budget of each step is sized from the speed measured on the step before).
+// (the scanners stop where the step's byte budget runs out, redact/work.ts; the
+// clock is read between steps, each sized to take about STEP_NS at the speed of
+// the one before).
 // What may be queued is bounded twice: every queued body counts against
 // limits.max_buffered_bytes (it is held until sent), and a token bucket admits
 // at most limits.redaction_bytes_per_second of bodies (skipped.redaction_budget).
@@ -13,9 +14,11 @@ import { PrimarySide } from "../compare/primary";
 import { WORK, UNLIMITED } from "../redact/work";
 import { nowNs } from "../host/hostcalls";
 
-/** The smallest and the largest step between two looks at the clock, in bytes (a slice's first step may be smaller: each slice moves the scan on). */
+/** The smallest and the largest step between two looks at the clock, in bytes. */
 const STEP_MIN: f64 = 64;
-const STEP_MAX: f64 = 1048576;
+const STEP_MAX: f64 = 262144;
+/** What one step should take, in nanoseconds: a slice ends at most about this long after its time is up. */
+const STEP_NS: f64 = 50000;
 
 /** A copy waiting for its body to be redacted, with what its stream handed over. */
 export class QueuedCopy {
@@ -40,8 +43,8 @@ export class RedactionQueue {
   private tokens: f64;
   private refilledNs: u64 = 0;
   private sliceNs: u64;
-  /** The last step's speed, in nanoseconds per byte (a cautious start: 50 MB/s). */
-  private nsPerByte: f64 = 20;
+  /** The next step, in bytes (a cautious start). */
+  private step: i32 = 4096;
   /** Bodies bytes queued and not yet sent. */
   queuedBytes: i64 = 0;
 
@@ -89,25 +92,24 @@ export class RedactionQueue {
     let first = true;
     while (true) {
       const now = nowNs();
-      const left = deadlineNs > now ? <f64>(deadlineNs - now) : 0;
-      // Half of what the time left allows at the last speed: the clock is read between steps only.
-      let step = left / this.nsPerByte / 2;
-      if (step < STEP_MIN) {
-        // Too little time for a step worth a look at the clock; but every slice moves the scan on.
-        if (!first) return null;
-        if (step < 1) step = 1;
-      } else if (step > STEP_MAX) step = STEP_MAX;
+      // Each slice moves the scan on by one step at least; then it stops when its time is up.
+      if (!first && now >= deadlineNs) return null;
       first = false;
-      const budget = <i32>step;
+      const budget = this.step;
       WORK.left = budget;
       const done = codec.advance();
       const read = budget - WORK.left;
       WORK.left = UNLIMITED;
       const took = nowNs() - now;
-      if (read >= 256) {
-        const speed = <f64>took / <f64>read;
-        this.nsPerByte = speed > 0.05 ? speed : 0.05;
+      // The next step aims at STEP_NS at the speed just seen, and at most doubles: a body's
+      // parts differ in cost (a NUL check runs far faster than the detectors after it), so one
+      // fast step must not size the next for the whole slice.
+      let next = <f64>budget * 2;
+      if (took > 0 && read > 0) {
+        const ideal = (<f64>read * <f64>STEP_NS) / <f64>took;
+        if (ideal < next) next = ideal;
       }
+      this.step = next < STEP_MIN ? <i32>STEP_MIN : next > STEP_MAX ? <i32>STEP_MAX : <i32>next;
       if (done) {
         this.scanning = false;
         this.take();

@@ -110,6 +110,8 @@ export class MirrorRole extends Role {
   onTick(): void {
     // A safe point to collect (no reference lives only on the Wasm stack), and the moment bodies were just let go.
     collectIfGrown();
+    // Bodies arriving on streams opened earlier grow memory without a request starting.
+    this.metrics.sampleMemory();
     const comparison = this.comparison;
     if (comparison != null) {
       const now = nowNs();

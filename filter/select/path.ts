@@ -78,7 +78,10 @@ export class PathNormalizer {
         trailing = true;
       } else if (isDot) {
         trailing = true;
-      } else if (segLen > 0 || !last) {
+      } else if (segLen == 0 && !last) {
+        // An empty segment ("//", or one that held only ";params": "/;x/admin") is merged away, as
+        // Tomcat, Jetty and Spring read it.
+      } else if (segLen > 0) {
         if (depth >= this.starts.length) {
           const grown = new StaticArray<i32>(this.starts.length * 2);
           for (let j = 0; j < this.starts.length; j++) unchecked((grown[j] = this.starts[j]));
