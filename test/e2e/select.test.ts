@@ -77,7 +77,8 @@ describe.each(e2eBackends())("selection, envoy as %s with --concurrency 2", (bac
       const spellings = [
         "/api//payments/charge", "/api/%70ayments/charge", "/api/./payments/charge", "/%61pi/payments/charge", "/admin%2Fusers", "//admin/users",
         "/Admin/users", "/api/x/../payments/charge", "/api/payments;v=1/charge", "/api/%2e/payments/charge",
-        "/;/admin/users", "/;x/admin/users", "/;x;y/admin/users", "/x/;/../admin/users",
+        // ("/x/;/../admin/users" is no bypass here: Envoy's own normalization makes it /x/admin/users for the primary too.)
+        "/;/admin/users", "/;x/admin/users", "/;x;y/admin/users",
       ];
       let answered = 0;
       for (const path of spellings) {
