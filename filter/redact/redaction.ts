@@ -22,7 +22,7 @@ export class Redaction {
     const rewriter = new ValueRewriter(cfg.hashKey);
     const h = cfg.headers;
     const q = cfg.query;
-    this.headers = new HeaderRedactor(new NameActions(h.drop, h.mask, h.hash), rewriter, cfg.detectors, cfg.detectorHash);
+    this.headers = new HeaderRedactor(new NameActions(h.drop, h.mask, h.hash, true), rewriter, cfg.detectors, cfg.detectorHash);
     const queryNames = new NameActions(q.drop, q.mask, q.hash);
     this.query = new QueryRedactor(queryNames, rewriter, cfg.detectors, cfg.detectorHash);
     // Form bodies share the query syntax and the query rules.

@@ -15,7 +15,7 @@ import { WORK, UNLIMITED } from "../redact/work";
 import { nowNs } from "../host/hostcalls";
 
 /** The smallest and the largest step between two looks at the clock, in bytes. */
-const STEP_MIN: f64 = 64;
+const STEP_MIN: f64 = 1;
 const STEP_MAX: f64 = 262144;
 /** What one step should take, in nanoseconds: a slice ends at most about this long after its time is up. */
 const STEP_NS: f64 = 50000;
@@ -43,8 +43,8 @@ export class RedactionQueue {
   private tokens: f64;
   private refilledNs: u64 = 0;
   private sliceNs: u64;
-  /** The next step, in bytes (a cautious start). */
-  private step: i32 = 4096;
+  /** The next step, in bytes (a cautious start: it doubles from there while steps stay short). */
+  private step: i32 = 64;
   /** Bodies bytes queued and not yet sent. */
   queuedBytes: i64 = 0;
 

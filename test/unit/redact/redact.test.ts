@@ -212,3 +212,13 @@ describe("trailers", () => {
     expect(header(primary, "x-note")).toBe("mail alice@example.com");
   });
 });
+
+describe("header rules and the spellings applications read as the same header", () => {
+  it("'_' for '-' (CGI, WSGI, Rack, PHP read x_api_key as X-Api-Key)", () => {
+    const { call } = send(host, { headers: [["x_api_key", "k-12345"], ["x_user_email", "bob@example.org"], ["proxy_authorization", "kept"]] });
+    const h = call!.headers;
+    expect(header(h, "x_api_key")).toBe("*******");
+    expect(header(h, "x_user_email")).toBe(token("bob@example.org"));
+    expect(header(h, "proxy_authorization")).toBe("kept");
+  });
+});

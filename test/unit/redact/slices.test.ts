@@ -15,7 +15,7 @@ const KEY = "0123456789abcdef0123456789abcdef";
 const POLICY = JSON.parse(readFileSync(join(projectRoot, "examples", "redact.json"), "utf8"));
 const env = { MIRRORSHADE_HASH_KEY: KEY };
 
-/** A clock that moves `stepNs` at every look: each slice's time is spent at once, so it takes its smallest step. */
+/** A clock that moves `stepNs` at every look: each slice's time is spent at once, so it takes one step, sized down to a byte. */
 function jumpingClock(stepNs: () => bigint) {
   let t = 1_700_000_000_000_000_000n;
   return () => (t += stepNs());
@@ -77,7 +77,8 @@ describe("a scan cut into slices yields the copy a scan in one go yields", () =>
   it("the one-byte run really ran in many slices", async () => {
     const body = BODIES[0][2];
     const { host } = await copyOf("application/json", body, jumpingClock(() => 1_000_000n));
-    expect(host.metric("mirrorshade.redaction.slices")).toBeGreaterThanOrEqual(BigInt(body.length));
+    // The first steps are larger (64 bytes, then what the clock allows); from there one byte per slice.
+    expect(host.metric("mirrorshade.redaction.slices")).toBeGreaterThanOrEqual(BigInt(body.length - 100));
   });
 });
 
