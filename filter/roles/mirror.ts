@@ -121,26 +121,46 @@ export class MirrorRole extends Role {
       }
     }
     const queue = this.queue;
-    if (queue.length > 0) {
+    if (queue.length > 0 || this.ready != null) {
       const m = this.metrics;
       const startNs = nowNs();
       const deadline = startNs + this.sliceNs;
-      while (true) {
+      // A copy whose scan ended late in the last slice goes first: a dispatch (the edits applied,
+      // the body copied into the call) is not cut, so it does not follow a full slice of scanning.
+      const ready = this.ready;
+      if (ready != null) {
+        this.ready = null;
+        this.send(ready);
+      }
+      // Every slice moves the scan on (queue.work takes one step at least), then stops when its time is up.
+      let first = true;
+      while (queue.length > 0 && (first || nowNs() < deadline)) {
+        first = false;
         const q = queue.work(deadline);
         if (q == null) break;
-        m.redactionWaitMs.record((nowNs() - q.queuedNs) / 1000000);
-        this.out.dispatch(q.copy, q.trailers, q.hold, q.primary, true);
-        if (queue.length == 0 || nowNs() >= deadline) break;
+        if (nowNs() - startNs > this.sliceNs >> 1) {
+          this.ready = q;
+          break;
+        }
+        this.send(q);
       }
       m.redactionSlices.inc();
       m.redactionSliceUs.record((nowNs() - startNs) / 1000);
-      m.redactionQueued.add(<i64>queue.length - this.queuedReported);
-      this.queuedReported = queue.length;
+      const waiting = queue.length + (this.ready != null ? 1 : 0);
+      m.redactionQueued.add(<i64>waiting - this.queuedReported);
+      this.queuedReported = waiting;
     }
-    if (this.busy && queue.length == 0) {
+    if (this.busy && queue.length == 0 && this.ready == null) {
       this.busy = false;
       setTickPeriod(this.idleTickMs);
     }
+  }
+  /** A copy whose scan is over, to be sent at the start of the next slice. */
+  private ready: QueuedCopy | null = null;
+
+  private send(q: QueuedCopy): void {
+    this.metrics.redactionWaitMs.record((nowNs() - q.queuedNs) / 1000000);
+    this.out.dispatch(q.copy, q.trailers, q.hold, q.primary, true);
   }
   private queuedReported: i32 = 0;
 
@@ -179,8 +199,9 @@ export class MirrorRole extends Role {
       return;
     }
     queue.push(new QueuedCopy(copy, trailers, hold, primary, nowNs()));
-    this.metrics.redactionQueued.add(<i64>queue.length - this.queuedReported);
-    this.queuedReported = queue.length;
+    const waiting = queue.length + (this.ready != null ? 1 : 0);
+    this.metrics.redactionQueued.add(<i64>waiting - this.queuedReported);
+    this.queuedReported = waiting;
     if (!this.busy) {
       this.busy = true;
       setTickPeriod(1);

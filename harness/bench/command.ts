@@ -9,7 +9,10 @@ import { projectRoot } from "../paths.js";
 import { toMarkdown, toSvg, summary, type BenchReport } from "./report.js";
 import { runBench, pinSelf } from "./runner.js";
 import { SCENARIOS, CORE, FULL_LOADS, QUICK_LOADS, useBenchWasm, benchWasm } from "./scenarios.js";
-import { WORKER_CONFIGS, runWorkerBench, buildWasmAt, workerMarkdown, type WorkerConfig } from "./worker.js";
+import { runWorkerBench } from "./worker.js";
+import { WORKER_CONFIGS, type WorkerConfig } from "./worker-types.js";
+import { buildWasmAt } from "./worker-build.js";
+import { workerMarkdown } from "./worker-report.js";
 
 export const BENCH_USAGE = `usage: mirrorshade bench [options]
   --quick              a short run (1 round, 1.5 s per measurement, two loads, the core scenarios)
@@ -41,7 +44,9 @@ export const WORKER_USAGE = `usage: mirrorshade bench --worker [options]
   --before-commit REV  build mirrorshade_before from commit REV in a temporary git worktree
                        (removed afterwards), e.g. --before-commit 5e4654c
   --wasm FILE          the module of mirrorshade (default build/mirrorshade.wasm)
-  --rounds N           interleaved rounds (default 3; --quick: 1)
+  --commit REV         build mirrorshade from commit REV the same way instead (what is measured then
+                       does not depend on the working tree)
+  --rounds N           interleaved rounds (default 5; --quick: 1)
   --uploads N          uploads per configuration and round (default 30; --quick: 5)
   --upload-every MS    one upload started every MS ms, or when the previous is answered if later
                        (default 250; 0: back to back)
@@ -69,10 +74,10 @@ const intIn = (o: Options, name: string, lo: number, hi: number): number | undef
 export function parseWorkerArgs(args: string[]) {
   const o = parseOptions(args, {
     switches: ["quick", "container"],
-    values: ["configs", "before-wasm", "before-commit", "wasm", "rounds", "uploads", "upload-every", "body-bytes", "bystander-every", "slice-us", "redaction-bytes-per-second", "retakes", "json", "out"],
+    values: ["configs", "before-wasm", "before-commit", "wasm", "commit", "rounds", "uploads", "upload-every", "body-bytes", "bystander-every", "slice-us", "redaction-bytes-per-second", "retakes", "json", "out"],
   });
   const quick = o.has("quick");
-  const rounds = intIn(o, "rounds", 1, 20) ?? (quick ? 1 : 3);
+  const rounds = intIn(o, "rounds", 1, 20) ?? (quick ? 1 : 5);
   const uploads = intIn(o, "uploads", 1, 1000) ?? (quick ? 5 : 30);
   const uploadEveryMs = intIn(o, "upload-every", 0, 10_000) ?? 250;
   const bodyBytes = intIn(o, "body-bytes", 1, 16 * 1048576) ?? 900_000;
@@ -85,12 +90,15 @@ export function parseWorkerArgs(args: string[]) {
   if (beforeWasm !== undefined && !existsSync(beforeWasm)) throw new UsageError(`--before-wasm ${beforeWasm}: no such file`);
   const wasm = o.get("wasm") ?? benchWasm();
   if (!existsSync(wasm)) throw new UsageError(`--wasm ${wasm}: no such file`);
+  if (o.has("wasm") && o.has("commit")) throw new UsageError("--wasm and --commit: give one of them");
   const beforeCommit = o.get("before-commit");
-  if (beforeCommit !== undefined) {
+  const commit = o.get("commit");
+  for (const [name, rev] of [["before-commit", beforeCommit], ["commit", commit]] as const) {
+    if (rev === undefined) continue;
     try {
-      execFileSync("git", ["-C", projectRoot, "rev-parse", "--verify", "--quiet", `${beforeCommit}^{commit}`], { stdio: "ignore" });
+      execFileSync("git", ["-C", projectRoot, "rev-parse", "--verify", "--quiet", `${rev}^{commit}`], { stdio: "ignore" });
     } catch {
-      throw new UsageError(`--before-commit ${beforeCommit}: no such commit in ${projectRoot}`);
+      throw new UsageError(`--${name} ${rev}: no such commit in ${projectRoot}`);
     }
   }
   const before = beforeWasm !== undefined || beforeCommit !== undefined;
@@ -101,7 +109,7 @@ export function parseWorkerArgs(args: string[]) {
   if (!configs.length) throw new UsageError("--configs names no configuration");
   if (configs.includes("mirrorshade_before") && !before) throw new UsageError("mirrorshade_before needs --before-wasm FILE or --before-commit REV");
   const limits = { ...(sliceUs !== undefined ? { redaction_slice_us: sliceUs } : {}), ...(bytesPerSecond !== undefined ? { redaction_bytes_per_second: bytesPerSecond } : {}) };
-  return { o, rounds, uploads, uploadEveryMs, bodyBytes, bystanderEveryMs, retakes, wasm, beforeWasm, beforeCommit, configs, limits };
+  return { o, rounds, uploads, uploadEveryMs, bodyBytes, bystanderEveryMs, retakes, wasm, beforeWasm, beforeCommit, commit, configs, limits };
 }
 
 async function workerCommand(args: string[]): Promise<number> {
@@ -121,6 +129,13 @@ async function workerCommand(args: string[]): Promise<number> {
   const started = Date.now();
   const scratch = mkdtempSync(join(tmpdir(), "mirrorshade-before-"));
   try {
+    let wasm = p.wasm;
+    let label: string | undefined;
+    if (p.commit && p.configs.includes("mirrorshade")) {
+      const built = buildWasmAt(p.commit, scratch, (l) => console.log(l));
+      wasm = built.file;
+      label = built.commit.slice(0, 7);
+    }
     let beforeWasm = p.beforeWasm;
     let beforeLabel = beforeWasm ? basename(beforeWasm) : undefined;
     if (p.beforeCommit && p.configs.includes("mirrorshade_before")) {
@@ -136,7 +151,8 @@ async function workerCommand(args: string[]): Promise<number> {
       bodyBytes: p.bodyBytes,
       bystanderEveryMs: p.bystanderEveryMs,
       configs: p.configs,
-      wasm: p.wasm,
+      wasm,
+      label,
       beforeWasm,
       beforeLabel,
       limits: p.limits,

@@ -25,30 +25,26 @@
 // Envoy's admin /stats (histogram buckets, the warm-up subtracted): redaction.slices,
 // redaction.slice_us, redaction.wait_ms, skipped.redaction_budget, mirrored; and a few
 // copies of the uploads that reached the shadow are checked for redaction.
+// A measurement disturbed by the machine (other processes' CPU, as in runner.ts, or
+// more than STEAL_LIMIT_S of Envoy's core taken by the hypervisor) is taken again up
+// to --retakes times, each after a bounded wait for a quiet machine; the report says
+// how many were taken again and how many were kept disturbed.
 import { request, Agent } from "node:http";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { cpus as cpuInfo, totalmem, tmpdir } from "node:os";
 import { startEnvoyOnFreePorts, type Backend, type EnvoyInstance } from "../envoy/index.js";
 import { buildBootstrap, type BootstrapSpec } from "../envoy/bootstrap.js";
 import { startRecordingUpstream, type RecordingUpstream, type RecordedRequest } from "../net/upstreams.js";
-import { projectRoot } from "../paths.js";
 import { startBenchUpstream, type BenchUpstream } from "./upstream.js";
 import { openLoop, fixedCount, percentile } from "./load.js";
 import { sampleJson } from "./redact.js";
 import { MIRROR_POLICY } from "./scenarios.js";
 import { ENVOY_CPU, LOAD_CPU, procStat, coreTimes, envoyVersion, foreignLimit } from "./runner.js";
-
-export const WORKER_CONFIGS = ["floor", "native", "mirrorshade", "mirrorshade_before"] as const;
-export type WorkerConfig = (typeof WORKER_CONFIGS)[number];
-
-/** The policy's new limits (limits.redaction_slice_us, limits.redaction_bytes_per_second): given to `mirrorshade` only, as older builds refuse them. */
-export interface RedactionLimits {
-  redaction_slice_us?: number;
-  redaction_bytes_per_second?: number;
-}
+import { readFilterStats, diffBuckets, addBuckets, over, bucketRows, summarize, type Buckets } from "./worker-stats.js";
+import type { WorkerConfig, RedactionLimits, WorkerMeasure, ConfigSummary, WorkerReport } from "./worker-types.js";
 
 export interface WorkerOptions {
   backend: Backend;
@@ -59,8 +55,9 @@ export interface WorkerOptions {
   bodyBytes: number;
   bystanderEveryMs: number;
   configs: readonly WorkerConfig[];
-  /** The module of `mirrorshade`. */
+  /** The module of `mirrorshade`, and what it is for the report (a commit). */
   wasm: string;
+  label?: string;
   /** The module of `mirrorshade_before` (needed when that configuration runs). */
   beforeWasm?: string;
   /** What `mirrorshade_before` is, for the report (a commit, a file name). */
@@ -88,106 +85,10 @@ const CHECKED = 3;
 /** Values of the sample document that redaction must not leave in a copy (examples/redact.json: card numbers masked, passwords and CVVs masked, e-mails hashed). */
 const SECRETS = ["4111111111111111", "hunter2", '"cvv":"123"', "@example.com"];
 
-/** An Envoy histogram as bucket lower bound → [width, count] (its detailed buckets, or a difference of two readings). */
-type Buckets = Map<number, [number, number]>;
-
-export interface HistSummary {
-  count: number;
-  p50: number;
-  p99: number;
-  /** The highest non-empty bucket, [lower, upper): Envoy keeps about two significant digits. */
-  max: [number, number];
-}
-
-export interface FilterStats {
-  mirrored: number;
-  skipped_redaction_budget: number;
-  slices: number;
-  slice_us: HistSummary;
-  wait_ms: HistSummary;
-  /** slice_us over the whole life of the Envoy, warm-up (a cold VM) included. */
-  slice_us_with_warmup: HistSummary;
-}
-
-export interface WorkerMeasure {
-  config: WorkerConfig;
-  round: number;
-  /** Per upload: first byte sent → the primary has the whole body; → the client has the answer. */
-  upload_primary_ms: number[];
-  upload_answered_ms: number[];
-  upload_errors: number;
-  /** Uploads started later than their schedule because the previous one was not answered yet. */
-  uploads_late: number;
-  bystanders_sent: number;
-  bystander_errors: number;
-  bystander_p50_ms: number;
-  bystander_p99_ms: number;
-  bystander_p999_ms: number;
-  bystander_max_ms: number;
-  /** Share of bystander answers slower than their connection's send interval (bound on coordinated omission). */
-  bystander_late: number;
-  envoy_cpu_s: number;
-  /** The measurement's length; from the first upload's start to the last one's answer; the bystanders' planned window. */
-  seconds: number;
-  upload_span_s: number;
-  bystander_window_s: number;
-  /** Copies of this measurement's uploads that reached the shadow, and of those checked, how many carried no secret and the shadow tag. */
-  shadow_uploads: number;
-  checked: number;
-  redacted: number;
-  filter?: FilterStats;
-  /** Raw readings kept for pooling (not written to JSON). */
-  bystanderLatencies?: number[];
-  sliceBuckets?: Buckets;
-  waitBuckets?: Buckets;
-  foreign_cpu_s: number;
-  retries?: number;
-}
-
-export interface ConfigSummary {
-  uploads: number;
-  upload_errors: number;
-  upload_primary_median_ms: number;
-  upload_primary_p99_ms: number;
-  upload_primary_max_ms: number;
-  /** The per-round medians, lowest and highest. */
-  upload_primary_median_spread: [number, number];
-  upload_answered_median_ms: number;
-  bystanders: number;
-  bystander_errors: number;
-  bystander_p50_ms: number;
-  bystander_p99_ms: number;
-  bystander_p999_ms: number;
-  bystander_max_ms: number;
-  bystander_p99_spread: [number, number];
-  bystander_late: number;
-  envoy_cpu_ms_per_upload: number;
-  shadow_uploads: number;
-  checked: number;
-  redacted: number;
-  foreign_cpu_s: number;
-  retries: number;
-  filter?: FilterStats;
-}
-
-export interface WorkerReport {
-  kind: "worker";
-  machine: string;
-  date: string;
-  backend: Backend;
-  envoy: string;
-  command?: string;
-  wall_s?: number;
-  rounds: number;
-  uploads_per_round: number;
-  upload_every_ms: number;
-  body_bytes: number;
-  bystander_every_ms: number;
-  configs: WorkerConfig[];
-  modules: Partial<Record<WorkerConfig, { file: string; sha256: string; label?: string }>>;
-  policies: Partial<Record<WorkerConfig, object>>;
-  summary: Partial<Record<WorkerConfig, ConfigSummary>>;
-  measures: Omit<WorkerMeasure, "bystanderLatencies" | "sliceBuckets" | "waitBuckets">[];
+/** Clock ticks the hypervisor took from a core (steal, /proc/stat's eighth column): time Envoy's core was not ours, which no process shows. */
+function stealTicks(core: string): number {
+  const line = readFileSync("/proc/stat", "utf8").split("\n").find((l) => l.startsWith(`cpu${core} `));
+  return Number(line?.trim().split(/\s+/)[8] ?? NaN);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -233,52 +134,8 @@ function bootstrapFor(c: WorkerConfig, o: WorkerOptions, ports: { admin: number;
   return { ...b, stats_flush_on_admin: true };
 }
 
-/** The filter's counters and histogram buckets, after a flush (stats_flush_on_admin: the first read flushes, the merge lands a moment later). */
-async function readFilterStats(envoy: EnvoyInstance): Promise<{ counters: Map<string, number>; hists: Map<string, Buckets> }> {
-  await envoy.admin("/stats?filter=%5Ewasmcustom%5C.mirrorshade%5C.redaction%5C.queued%24");
-  await sleep(300);
-  const text = await envoy.admin(`/stats?format=json&histogram_buckets=detailed&filter=${encodeURIComponent("^wasmcustom\\.mirrorshade\\.")}`);
-  const j = JSON.parse(text) as { stats: ({ name: string; value: number } | { histograms: { details: { name: string; totals: { lower_bound: number; width: number; count: number }[] }[] } })[] };
-  const counters = new Map<string, number>();
-  const hists = new Map<string, Buckets>();
-  for (const s of j.stats) {
-    if ("name" in s) counters.set(s.name.replace(/^wasmcustom\.mirrorshade\./, ""), s.value);
-    else for (const h of s.histograms.details ?? []) hists.set(h.name.replace(/^wasmcustom\.mirrorshade\./, ""), new Map(h.totals.map((t) => [t.lower_bound, [t.width, t.count]])));
-  }
-  return { counters, hists };
-}
-
-function diffBuckets(after: Buckets | undefined, before: Buckets | undefined): Buckets {
-  const out: Buckets = new Map();
-  for (const [lo, [w, n]] of after ?? []) {
-    const d = n - (before?.get(lo)?.[1] ?? 0);
-    if (d > 0) out.set(lo, [w, d]);
-  }
-  return out;
-}
-
-function addBuckets(into: Buckets, b: Buckets | undefined): Buckets {
-  for (const [lo, [w, n]] of b ?? []) into.set(lo, [w, (into.get(lo)?.[1] ?? 0) + n]);
-  return into;
-}
-
-/** Quantiles from buckets, interpolated linearly inside the bucket (as Envoy does); the maximum as its bucket. */
-export function summarize(b: Buckets): HistSummary {
-  const rows = [...b.entries()].sort((x, y) => x[0] - y[0]);
-  const count = rows.reduce((a, [, [, n]]) => a + n, 0);
-  const q = (p: number) => {
-    if (!count) return NaN;
-    const want = (p / 100) * count;
-    let seen = 0;
-    for (const [lo, [w, n]] of rows) {
-      if (seen + n >= want) return lo + (w * (want - seen)) / n;
-      seen += n;
-    }
-    return NaN;
-  };
-  const last = rows[rows.length - 1];
-  return { count, p50: q(50), p99: q(99), max: last ? [last[0], last[0] + last[1][0]] : [NaN, NaN] };
-}
+/** limits.redaction_slice_us as mirrorshade runs it (the filter's default: 500). */
+const sliceTarget = (o: WorkerOptions) => o.limits?.redaction_slice_us ?? 500;
 
 /** One POST on the keep-alive agent: ms until the answer's end, and its status (0: failed). */
 function post(url: URL, agent: Agent, body: Buffer, id: string): Promise<{ t0: number; answeredMs: number; status: number }> {
@@ -345,6 +202,7 @@ async function measureOnce(c: WorkerConfig, round: number, o: WorkerOptions, bod
 
     const p0 = procStat(envoy.pid());
     const cores0 = coreTimes();
+    const steal0 = stealTicks(ENVOY_CPU);
     const self0 = process.cpuUsage();
     const started = performance.now();
     // The bystanders' window: the uploads' schedule (at least 50 ms each when they go back to back) and 0.3 s either side.
@@ -377,6 +235,7 @@ async function measureOnce(c: WorkerConfig, round: number, o: WorkerOptions, bod
     const elapsed = (performance.now() - started) / 1000;
     const p1 = procStat(envoy.pid());
     const cores1 = coreTimes();
+    const steal = (stealTicks(ENVOY_CPU) - steal0) / 100;
     const self = process.cpuUsage(self0);
     const procS = (cores1.get("all")!.proc - cores0.get("all")!.proc) / 100;
     const envoyCpu = p1.cpuS - p0.cpuS;
@@ -409,6 +268,7 @@ async function measureOnce(c: WorkerConfig, round: number, o: WorkerOptions, bod
       redacted: checkedCopies.filter(isRedacted).length,
       bystanderLatencies: load.latenciesMs,
       foreign_cpu_s: foreign,
+      steal_s: steal,
     };
     if (filter) {
       const after = await readFilterStats(envoy);
@@ -420,6 +280,7 @@ async function measureOnce(c: WorkerConfig, round: number, o: WorkerOptions, bod
         mirrored: d("mirrored"),
         skipped_redaction_budget: d("skipped.redaction_budget"),
         slices: d("redaction.slices"),
+        slices_over_twice_target: over(m.sliceBuckets, 2 * sliceTarget(o)),
         slice_us: summarize(m.sliceBuckets),
         wait_ms: summarize(m.waitBuckets),
         slice_us_with_warmup: summarize(after.hists.get("redaction.slice_us") ?? new Map()),
@@ -434,12 +295,37 @@ async function measureOnce(c: WorkerConfig, round: number, o: WorkerOptions, bod
   }
 }
 
+/** Seconds the hypervisor may take from Envoy's core during a measurement before it counts as disturbed (about 0.5 % is usual here). */
+const STEAL_LIMIT_S = 0.2;
+/** Another job took CPU during the measurement, or the hypervisor took Envoy's core. */
+const disturbed = (m: WorkerMeasure) => m.foreign_cpu_s > foreignLimit(m.seconds) || m.steal_s > STEAL_LIMIT_S;
+
 /**
- * Waits (10 s at most) until `want` copies whose x-upload-id starts with `prefix` reached the shadow, or,
+ * Before a measurement: waits (at most maxS) until other processes use less than 0.15 CPU s in a second
+ * (nothing of the bench runs then but this process, which is not counted). Returns what they used last.
+ */
+async function waitForQuiet(progress: (l: string) => void, maxS: number): Promise<number> {
+  const began = Date.now();
+  let said = false;
+  for (;;) {
+    const a = coreTimes();
+    const self0 = process.cpuUsage();
+    await sleep(1000);
+    const b = coreTimes();
+    const self = process.cpuUsage(self0);
+    const other = Math.max(0, (b.get("all")!.proc - a.get("all")!.proc) / 100 - (self.user + self.system) / 1e6);
+    if (other < 0.15 || Date.now() - began > maxS * 1000) return other;
+    if (!said) progress(`  (other processes use ${other.toFixed(2)} CPU s per second: waiting up to ${maxS} s for them to quiet down)`);
+    said = true;
+  }
+}
+
+/**
+ * Waits (60 s at most) until `want` copies whose x-upload-id starts with `prefix` reached the shadow, or,
  * with the filter, until none waits to be redacted and none is in flight (a copy it skipped never comes).
  */
 async function settle(envoy: EnvoyInstance, shadow: RecordingUpstream, prefix: string, want: number, filter: boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (shadow.requests.filter((r) => uploadId(r)?.startsWith(prefix)).length >= want) break;
     if (filter) {
@@ -461,14 +347,18 @@ function summarizeConfig(ms: WorkerMeasure[], o: WorkerOptions): ConfigSummary {
     upload_primary_median_ms: percentile(primary, 50),
     upload_primary_p99_ms: percentile(primary, 99),
     upload_primary_max_ms: primary.length ? primary[primary.length - 1] : NaN,
+    upload_primary_median_of_rounds: median(ms.map((m) => median(m.upload_primary_ms))),
     upload_primary_median_spread: spread(ms.map((m) => median(m.upload_primary_ms))),
     upload_answered_median_ms: median(ms.flatMap((m) => m.upload_answered_ms)),
+    uploads_late: ms.reduce((a, m) => a + m.uploads_late, 0),
     bystanders: lat.length,
     bystander_errors: ms.reduce((a, m) => a + m.bystander_errors, 0),
     bystander_p50_ms: percentile(lat, 50),
     bystander_p99_ms: percentile(lat, 99),
     bystander_p999_ms: percentile(lat, 99.9),
     bystander_max_ms: lat.length ? lat[lat.length - 1] : NaN,
+    bystanders_over_10ms: lat.filter((l) => l > 10).length,
+    bystander_p99_median_of_rounds: median(ms.map((m) => m.bystander_p99_ms)),
     bystander_p99_spread: spread(ms.map((m) => m.bystander_p99_ms)),
     bystander_late: Math.max(0, ...ms.map((m) => m.bystander_late)),
     envoy_cpu_ms_per_upload: (ms.reduce((a, m) => a + m.envoy_cpu_s, 0) * 1000) / Math.max(1, ms.length * o.uploads),
@@ -476,7 +366,9 @@ function summarizeConfig(ms: WorkerMeasure[], o: WorkerOptions): ConfigSummary {
     checked: ms.reduce((a, m) => a + m.checked, 0),
     redacted: ms.reduce((a, m) => a + m.redacted, 0),
     foreign_cpu_s: Math.max(0, ...ms.map((m) => m.foreign_cpu_s)),
+    steal_s: Math.max(0, ...ms.map((m) => m.steal_s).filter(Number.isFinite)),
     retries: ms.reduce((a, m) => a + (m.retries ?? 0), 0),
+    disturbed: ms.filter((m) => m.disturbed).length,
   };
   const withFilter = ms.filter((m) => m.filter);
   if (withFilter.length) {
@@ -488,9 +380,12 @@ function summarizeConfig(ms: WorkerMeasure[], o: WorkerOptions): ConfigSummary {
       mirrored: withFilter.reduce((a, m) => a + m.filter!.mirrored, 0),
       skipped_redaction_budget: withFilter.reduce((a, m) => a + m.filter!.skipped_redaction_budget, 0),
       slices: withFilter.reduce((a, m) => a + m.filter!.slices, 0),
+      slices_over_twice_target: over(slices, 2 * sliceTarget(o)),
       slice_us: summarize(slices),
       wait_ms: summarize(waits),
       slice_us_with_warmup: worst,
+      slice_us_buckets: bucketRows(slices),
+      wait_ms_buckets: bucketRows(waits),
     };
   }
   return s;
@@ -505,7 +400,7 @@ export async function runWorkerBench(o: WorkerOptions): Promise<WorkerReport> {
   if (o.configs.includes("mirrorshade")) {
     opts.wasm = join(moduleDir, "mirrorshade.wasm");
     copyFileSync(o.wasm, opts.wasm);
-    modules.mirrorshade = { file: o.wasm, sha256: sha256(opts.wasm) };
+    modules.mirrorshade = { file: o.wasm, sha256: sha256(opts.wasm), label: o.label };
   }
   if (o.configs.includes("mirrorshade_before")) {
     opts.beforeWasm = join(moduleDir, "mirrorshade-before.wasm");
@@ -523,11 +418,16 @@ export async function runWorkerBench(o: WorkerOptions): Promise<WorkerReport> {
       // Rotate the order each round, so that no configuration always runs first (or after the same one).
       const order = o.configs.map((_, i) => o.configs[(i + round) % o.configs.length]);
       for (const c of order) {
+        // With retakes, a measurement also waits for a quiet machine first (a bounded wait: a busy machine still gets measured, and says so).
+        const quiet = () => (o.retakes > 0 ? waitForQuiet(o.progress, 60) : Promise.resolve(0));
+        await quiet();
         let m = await measureOnce(c, round, opts, body, primary, shadow, moduleDir);
-        for (let retry = 1; retry <= o.retakes && m.foreign_cpu_s > foreignLimit(m.seconds); retry++) {
-          o.progress(`  (${m.foreign_cpu_s.toFixed(2)} CPU s used by other processes during ${c}: measuring again)`);
+        for (let retry = 1; retry <= o.retakes && disturbed(m); retry++) {
+          o.progress(`  (${m.foreign_cpu_s.toFixed(2)} CPU s used by other processes, ${m.steal_s.toFixed(2)} s stolen from Envoy's core during ${c}: measuring again)`);
+          await quiet();
           m = { ...(await measureOnce(c, round, opts, body, primary, shadow, moduleDir)), retries: retry };
         }
+        m.disturbed = disturbed(m);
         measures.push(m);
         const el = Math.round((Date.now() - began) / 1000);
         const f = m.filter && Number.isFinite(m.filter.slices) ? `, slices ${m.filter.slices}, slice_us p99 ${m.filter.slice_us.p99.toFixed(0)} max <${m.filter.slice_us.max[1].toFixed(0)}, skipped.redaction_budget ${m.filter.skipped_redaction_budget}` : "";
@@ -566,94 +466,4 @@ export async function runWorkerBench(o: WorkerOptions): Promise<WorkerReport> {
     summary,
     measures: measures.map(({ bystanderLatencies: _l, sliceBuckets: _s, waitBuckets: _w, ...rest }) => rest),
   };
-}
-
-/**
- * Builds the filter as it was at `rev`, in a temporary git worktree (node_modules linked from this tree
- * when the lock file and patches/ did not change since, else `npm ci` there), and returns a copy of its
- * build/mirrorshade.wasm in `into`. The worktree is removed afterwards.
- */
-export function buildWasmAt(rev: string, into: string, progress: (l: string) => void): { file: string; commit: string } {
-  const git = (...args: string[]) => execFileSync("git", ["-C", projectRoot, ...args], { encoding: "utf8" }).trim();
-  const commit = git("rev-parse", "--verify", `${rev}^{commit}`);
-  const dir = join(mkdtempSync(join(tmpdir(), "mirrorshade-rev-")), "tree");
-  progress(`building the filter at ${commit.slice(0, 12)} in a temporary worktree ${dir}`);
-  git("worktree", "add", "--detach", dir, commit);
-  const link = join(dir, "node_modules");
-  try {
-    let sameDeps = true;
-    try {
-      execFileSync("git", ["-C", projectRoot, "diff", "--quiet", commit, "HEAD", "--", "package-lock.json", "patches"]);
-    } catch {
-      sameDeps = false;
-    }
-    if (sameDeps) symlinkSync(join(projectRoot, "node_modules"), link);
-    else execFileSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: dir, stdio: "ignore" });
-    execFileSync("node", [join(dir, "scripts", "build.mjs")], { cwd: dir, stdio: "ignore" });
-    const file = join(into, `mirrorshade-${commit.slice(0, 12)}.wasm`);
-    copyFileSync(join(dir, "build", "mirrorshade.wasm"), file);
-    return { file, commit };
-  } finally {
-    if (existsSync(link)) {
-      try {
-        unlinkSync(link);
-      } catch {
-        /* a directory from npm ci: the worktree removal takes it */
-      }
-    }
-    try {
-      git("worktree", "remove", "--force", dir);
-    } catch {
-      rmSync(dir, { recursive: true, force: true });
-      git("worktree", "prune");
-    }
-    rmSync(join(dir, ".."), { recursive: true, force: true });
-  }
-}
-
-const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : "–");
-const range = ([a, b]: [number, number], d = 1) => (Number.isFinite(a) ? `${f(a, d)}–${f(b, d)}` : "–");
-
-export function workerMarkdown(r: WorkerReport): string {
-  const cs = r.configs;
-  const name = (c: WorkerConfig) => (c === "mirrorshade_before" && r.modules.mirrorshade_before?.label ? `mirrorshade_before (${r.modules.mirrorshade_before.label})` : c);
-  const row = (label: string, cell: (s: ConfigSummary, c: WorkerConfig) => string) => `| ${label} | ${cs.map((c) => cell(r.summary[c]!, c)).join(" | ")} |`;
-  const n = r.rounds * r.uploads_per_round;
-  const lines = [
-    `Redaction and the worker: ${r.date}, ${r.machine}, Envoy ${r.envoy} (${r.backend}, --concurrency 1), ${r.rounds} round(s) of ${r.uploads_per_round} uploads of ${r.body_bytes} B JSON (one every ${r.upload_every_ms} ms) with bystander GETs every ${r.bystander_every_ms} ms${r.wall_s ? `, ${Math.round(r.wall_s)} s` : ""}`,
-    "",
-    `| ${n} uploads, bystanders alongside | ${cs.map(name).join(" | ")} |`,
-    `|---|${cs.map(() => "---:").join("|")}|`,
-    row("upload: first byte sent → primary has the body, median (ms)", (s) => f(s.upload_primary_median_ms)),
-    row("  median per round, lowest–highest (ms)", (s) => range(s.upload_primary_median_spread)),
-    row("  p99 (ms)", (s) => f(s.upload_primary_p99_ms)),
-    row("  max (ms)", (s) => f(s.upload_primary_max_ms)),
-    row("upload answered at the client, median (ms)", (s) => f(s.upload_answered_median_ms)),
-    row("bystander p50 (ms)", (s) => f(s.bystander_p50_ms, 2)),
-    row("bystander p99 (ms)", (s) => f(s.bystander_p99_ms, 2)),
-    row("  p99 per round, lowest–highest (ms)", (s) => range(s.bystander_p99_spread, 2)),
-    row("bystander p99.9 (ms)", (s) => f(s.bystander_p999_ms, 2)),
-    row("bystander max (ms)", (s) => f(s.bystander_max_ms, 2)),
-    row("bystanders answered / errors", (s) => `${s.bystanders} / ${s.bystander_errors}`),
-    row("upload errors", (s) => String(s.upload_errors)),
-    row("Envoy CPU per upload, bystanders included (ms)", (s) => f(s.envoy_cpu_ms_per_upload)),
-    row("copies of the uploads at the shadow", (s, c) => (c === "floor" ? "–" : String(s.shadow_uploads))),
-    row("copies checked: redacted / checked", (s, c) => (c === "floor" ? "–" : `${s.redacted} / ${s.checked}`)),
-    row("most CPU s other processes took in one measurement", (s) => f(s.foreign_cpu_s, 2)),
-  ];
-  const filtered = cs.filter((c) => r.summary[c]?.filter);
-  if (filtered.length) {
-    lines.push("", `| the filter's statistics (warm-up excluded) | ${filtered.map(name).join(" | ")} |`, `|---|${filtered.map(() => "---:").join("|")}|`);
-    const frow = (label: string, cell: (x: FilterStats) => string) => lines.push(`| ${label} | ${filtered.map((c) => cell(r.summary[c]!.filter!)).join(" | ")} |`);
-    frow("mirrored", (x) => f(x.mirrored, 0));
-    frow("skipped.redaction_budget", (x) => f(x.skipped_redaction_budget, 0));
-    frow("redaction.slices (per upload)", (x) => (Number.isFinite(x.slices) ? `${x.slices} (${f(x.slices / Math.max(1, x.mirrored), 1)})` : "–"));
-    frow("redaction.slice_us count", (x) => (x.slice_us.count ? String(x.slice_us.count) : "–"));
-    frow("redaction.slice_us P50 / P99 (µs)", (x) => `${f(x.slice_us.p50, 0)} / ${f(x.slice_us.p99, 0)}`);
-    frow("redaction.slice_us max (its bucket, µs)", (x) => range(x.slice_us.max, 0));
-    frow("redaction.slice_us max with warm-up (µs)", (x) => range(x.slice_us_with_warmup.max, 0));
-    frow("redaction.wait_ms P50 / P99 (ms)", (x) => `${f(x.wait_ms.p50, 0)} / ${f(x.wait_ms.p99, 0)}`);
-    frow("redaction.wait_ms max (its bucket, ms)", (x) => range(x.wait_ms.max, 0));
-  }
-  return lines.join("\n") + "\n";
 }
