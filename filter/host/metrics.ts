@@ -62,6 +62,8 @@ export class MirrorMetrics {
   /** Slices of redaction work run from the tick, and how long each took on the worker, in microseconds. */
   redactionSlices: Metric = counter("redaction.slices");
   redactionSliceUs: Metric = histogram("redaction.slice_us");
+  /** How long sending a redacted copy (its calls to the shadows) held the worker, in microseconds. */
+  redactionDispatchUs: Metric = histogram("redaction.dispatch_us");
   /** How long copies waited between their request's end and their dispatch, in milliseconds. */
   redactionWaitMs: Metric = histogram("redaction.wait_ms");
   dispatchFailed: Metric = counter("skipped.dispatch_failed");

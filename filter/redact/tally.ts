@@ -13,6 +13,20 @@ export class Tally {
   /** Hits per detector, indexed by the detector's bit position. */
   detectorHits: StaticArray<u32> = new StaticArray<u32>(6);
 
+  /** Adds another tally's counts. */
+  add(t: Tally): void {
+    this.headersDropped += t.headersDropped;
+    this.headersMasked += t.headersMasked;
+    this.headersHashed += t.headersHashed;
+    this.queryDropped += t.queryDropped;
+    this.queryMasked += t.queryMasked;
+    this.queryHashed += t.queryHashed;
+    this.jsonDropped += t.jsonDropped;
+    this.jsonMasked += t.jsonMasked;
+    this.jsonHashed += t.jsonHashed;
+    for (let i = 0; i < 6; i++) unchecked((this.detectorHits[i] += unchecked(t.detectorHits[i])));
+  }
+
   reset(): void {
     this.headersDropped = 0;
     this.headersMasked = 0;

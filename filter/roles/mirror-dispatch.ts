@@ -15,13 +15,13 @@ import { Answer } from "../compare/answer";
 import { PrimarySide } from "../compare/primary";
 import { random } from "../host/random";
 import { httpCall, logAt, LOG_WARN } from "../host/hostcalls";
+import { Tally } from "../redact/tally";
 
 const EMPTY = new ArrayBuffer(0);
 
 export class MirrorDispatch {
   /** Calls in flight to the shadows, by token. */
   calls: Map<u32, MirrorCall> = new Map<u32, MirrorCall>();
-  result: CodecResult = new CodecResult();
 
   constructor(
     private policy: Policy,
@@ -51,14 +51,15 @@ export class MirrorDispatch {
 
   /**
    * Sends a complete copy to every shadow that still expects it: the body
-   * redacted once (scanned: its codec's scan is over, the outcome is read here),
+   * redacted once (scanned: the outcome of its codec's scan, with its counts),
    * the headers built once and finished per shadow.
    */
-  dispatch(copy: Copy, trailers: ArrayBuffer, hold: SlotHold | null, primary: PrimarySide | null, scanned: bool): void {
+  dispatch(copy: Copy, trailers: ArrayBuffer, hold: SlotHold | null, primary: PrimarySide | null, scanned: CodecResult | null, counted: Tally | null): void {
     const m = this.metrics;
     const redaction = this.redaction;
     const tally = redaction.tally;
     tally.reset();
+    if (counted != null) tally.add(counted);
     let body: usize = 0;
     let bodyLen: usize = 0;
     let rewritten: ArrayBuffer | null = null;
@@ -66,10 +67,8 @@ export class MirrorDispatch {
     if (sink.length > 0 && copy.collecting()) {
       body = sink.ptr;
       bodyLen = <usize>sink.length;
-      if (scanned) {
-        const r = this.result;
-        r.reset();
-        copy.codec!.finish(tally, r);
+      if (scanned != null) {
+        const r = scanned;
         if (r.failed) {
           // Never sent as it is.
           m.bodyUnscannable[r.reason].inc();

@@ -11,6 +11,8 @@
 import { Copy } from "../copy/copy";
 import { SlotHold } from "./mirror-shadow";
 import { PrimarySide } from "../compare/primary";
+import { CodecResult } from "../body/codec";
+import { Tally } from "../redact/tally";
 import { WORK, UNLIMITED } from "../redact/work";
 import { nowNs } from "../host/hostcalls";
 
@@ -32,6 +34,19 @@ export class QueuedCopy {
     /** When the request ended. */
     public queuedNs: u64,
   ) {}
+
+  /** The scan's outcome and counts, once its scan is over (finish()); the copy is sent after. */
+  result: CodecResult | null = null;
+  tally: Tally | null = null;
+
+  /** Reads the outcome of the copy's scan (the edits applied): a step of its own, before the calls. */
+  finish(): void {
+    const r = new CodecResult();
+    const t = new Tally();
+    this.copy.codec!.finish(t, r);
+    this.result = r;
+    this.tally = t;
+  }
 }
 
 export class RedactionQueue {

@@ -125,19 +125,28 @@ export class MirrorRole extends Role {
       const m = this.metrics;
       const startNs = nowNs();
       const deadline = startNs + this.sliceNs;
-      // A copy whose scan ended late in the last slice goes first: a dispatch (the edits applied,
-      // the body copied into the call) is not cut, so it does not follow a full slice of scanning.
+      // A copy whose scan ended late in the last slice goes on first. Applying its edits and making
+      // its calls are not cut, so each is a step of its own, never after a full slice of scanning.
       const ready = this.ready;
       if (ready != null) {
         this.ready = null;
-        this.send(ready);
+        if (ready.result == null) {
+          ready.finish();
+          if (nowNs() - startNs > this.sliceNs >> 1) this.ready = ready;
+          else this.send(ready);
+        } else this.send(ready);
       }
-      // Every slice moves the scan on (queue.work takes one step at least), then stops when its time is up.
-      let first = true;
-      while (queue.length > 0 && (first || nowNs() < deadline)) {
+      // Every slice moves the work on (queue.work takes one step at least), then stops when its time is up.
+      let first = this.ready == null;
+      while (this.ready == null && queue.length > 0 && (first || nowNs() < deadline)) {
         first = false;
         const q = queue.work(deadline);
         if (q == null) break;
+        if (nowNs() - startNs > this.sliceNs >> 1) {
+          this.ready = q;
+          break;
+        }
+        q.finish();
         if (nowNs() - startNs > this.sliceNs >> 1) {
           this.ready = q;
           break;
@@ -159,8 +168,11 @@ export class MirrorRole extends Role {
   private ready: QueuedCopy | null = null;
 
   private send(q: QueuedCopy): void {
-    this.metrics.redactionWaitMs.record((nowNs() - q.queuedNs) / 1000000);
-    this.out.dispatch(q.copy, q.trailers, q.hold, q.primary, true);
+    const m = this.metrics;
+    const t = nowNs();
+    m.redactionWaitMs.record((t - q.queuedNs) / 1000000);
+    this.out.dispatch(q.copy, q.trailers, q.hold, q.primary, q.result, q.tally);
+    m.redactionDispatchUs.record((nowNs() - t) / 1000);
   }
   private queuedReported: i32 = 0;
 
@@ -183,7 +195,7 @@ export class MirrorRole extends Role {
     stream.hold = null;
     const length = copy.body.length;
     if (length == 0 || copy.codec == null || !copy.collecting()) {
-      this.out.dispatch(copy, trailers, hold, primary, false);
+      this.out.dispatch(copy, trailers, hold, primary, null, null);
       return;
     }
     const queue = this.queue;
