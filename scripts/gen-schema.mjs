@@ -398,6 +398,7 @@ export function buildSchema() {
         {
           max_buffered_bytes: int(bounds("limits.max_buffered_bytes", "LIMITS_MAX_BUFFERED_BYTES"), "request bodies held for copies at once, in bytes, per VM (every stream, every shadow); a copy whose body would go over it is not sent (skipped.memory_budget)"),
           redaction_bytes_per_second: int(bounds("limits.redaction_bytes_per_second", "LIMITS_REDACTION_BYTES_PER_SECOND"), "body bytes the VM redacts per second at most (a token bucket holding one second's worth; at least the largest max_body_bytes); a copy whose body would go over it is not sent (skipped.redaction_budget)"),
+          redaction_inline_bytes: int(bounds("limits.redaction_inline_bytes", "LIMITS_REDACTION_INLINE_BYTES"), "bodies up to this many bytes are redacted at once when the request ends (bounded work on the request's path; the tick comes every few milliseconds and would otherwise bound how many small copies a worker sends); larger ones off the request's path, in slices; 0: always in slices"),
           redaction_slice_us: int(bounds("limits.redaction_slice_us", "LIMITS_REDACTION_SLICE_US"), "the longest one slice of redaction work runs on the worker, in microseconds; redaction runs off the primary's path, in slices from the root context's tick"),
         },
         "bounds on what the filter holds, whatever clients send; mirror role only",

@@ -115,6 +115,7 @@ function mirrorRole(top: Fields, env: Environment, policy: Policy): string {
     const lf = new Fields(limits, "limits");
     policy.maxBufferedBytes = lf.uint("max_buffered_bytes", D.LIMITS_MAX_BUFFERED_BYTES, D.LIMITS_MAX_BUFFERED_BYTES_MIN, D.LIMITS_MAX_BUFFERED_BYTES_MAX);
     policy.redactionBytesPerSecond = lf.uint("redaction_bytes_per_second", D.LIMITS_REDACTION_BYTES_PER_SECOND, D.LIMITS_REDACTION_BYTES_PER_SECOND_MIN, D.LIMITS_REDACTION_BYTES_PER_SECOND_MAX);
+    policy.redactionInlineBytes = lf.uint("redaction_inline_bytes", D.LIMITS_REDACTION_INLINE_BYTES, D.LIMITS_REDACTION_INLINE_BYTES_MIN, D.LIMITS_REDACTION_INLINE_BYTES_MAX);
     policy.redactionSliceUs = lf.uint("redaction_slice_us", D.LIMITS_REDACTION_SLICE_US, D.LIMITS_REDACTION_SLICE_US_MIN, D.LIMITS_REDACTION_SLICE_US_MAX);
     lf.finish();
     if (lf.error.length > 0) return lf.error;

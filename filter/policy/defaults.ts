@@ -109,6 +109,10 @@ export const MAX_BODY_FINDINGS: i32 = 65536;
 export const LIMITS_REDACTION_BYTES_PER_SECOND: u32 = 8 * 1048576;
 export const LIMITS_REDACTION_BYTES_PER_SECOND_MIN: u32 = 1024;
 export const LIMITS_REDACTION_BYTES_PER_SECOND_MAX: u32 = 1024 * 1048576;
+/** limits.redaction_inline_bytes: bodies up to this size are redacted when the request ends, at once (bounded work on the request's path); larger ones off it, in slices. */
+export const LIMITS_REDACTION_INLINE_BYTES: u32 = 4096;
+export const LIMITS_REDACTION_INLINE_BYTES_MIN: u32 = 0;
+export const LIMITS_REDACTION_INLINE_BYTES_MAX: u32 = 65536;
 /** limits.redaction_slice_us: the longest one slice of redaction work runs on the worker, from the root context's tick. */
 export const LIMITS_REDACTION_SLICE_US: u32 = 500;
 export const LIMITS_REDACTION_SLICE_US_MIN: u32 = 50;

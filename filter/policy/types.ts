@@ -175,6 +175,8 @@ export class Policy {
   maxBufferedBytes: u32 = D.LIMITS_MAX_BUFFERED_BYTES;
   /** Body bytes redacted per second at most, per VM (limits.redaction_bytes_per_second). */
   redactionBytesPerSecond: u32 = D.LIMITS_REDACTION_BYTES_PER_SECOND;
+  /** Bodies redacted at once when the request ends, at most this size (limits.redaction_inline_bytes). */
+  redactionInlineBytes: u32 = D.LIMITS_REDACTION_INLINE_BYTES;
   /** The longest slice of redaction work, in microseconds (limits.redaction_slice_us). */
   redactionSliceUs: u32 = D.LIMITS_REDACTION_SLICE_US;
   /** Budget key of the policy's select section: the shadow clusters, so plugins mirroring to the same shadows share budgets. */

@@ -15,6 +15,8 @@ import { CodecResult } from "../body/codec";
 import { Tally } from "../redact/tally";
 import { WORK, UNLIMITED } from "../redact/work";
 import { nowNs } from "../host/hostcalls";
+import { MirrorDispatch } from "./mirror-dispatch";
+import { MirrorMetrics } from "../host/metrics";
 
 /** The smallest and the largest step between two looks at the clock, in bytes. */
 const STEP_MIN: f64 = 1;
@@ -71,6 +73,56 @@ export class RedactionQueue {
 
   get length(): i32 {
     return this.items.length - this.head;
+  }
+
+  /** Copies not sent yet: queued, and the one whose scan is over but waits for the next slice. */
+  get waiting(): i32 {
+    return this.length + (this.ready != null ? 1 : 0);
+  }
+
+  /** A copy whose scan is over, to go on at the start of the next slice. */
+  private ready: QueuedCopy | null = null;
+
+  /**
+   * One slice from the tick, of at most sliceNs and one step more. A copy whose scan ended
+   * late in the last slice goes on first: applying its edits (finish) and making its calls
+   * are not cut, so each is a step of its own, never after half a slice of other work.
+   */
+  slice(sliceNs: u64, out: MirrorDispatch, m: MirrorMetrics): void {
+    const startNs = nowNs();
+    const deadline = startNs + sliceNs;
+    const half = sliceNs >> 1;
+    const ready = this.ready;
+    if (ready != null) {
+      this.ready = null;
+      if (ready.result == null) {
+        ready.finish();
+        if (nowNs() - startNs > half) this.ready = ready;
+        else this.send(ready, out, m);
+      } else this.send(ready, out, m);
+    }
+    // Every slice moves the work on (work() takes one step at least), then stops when its time is up.
+    let first = this.ready == null;
+    while (this.ready == null && this.length > 0 && (first || nowNs() < deadline)) {
+      first = false;
+      const q = this.work(deadline);
+      if (q == null) break;
+      if (nowNs() - startNs <= half) q.finish();
+      if (q.result == null || nowNs() - startNs > half) {
+        this.ready = q;
+        break;
+      }
+      this.send(q, out, m);
+    }
+    m.redactionSlices.inc();
+    m.redactionSliceUs.record((nowNs() - startNs) / 1000);
+  }
+
+  private send(q: QueuedCopy, out: MirrorDispatch, m: MirrorMetrics): void {
+    const t = nowNs();
+    m.redactionWaitMs.record((t - q.queuedNs) / 1000000);
+    out.dispatch(q.copy, q.trailers, q.hold, q.primary, q.result, q.tally);
+    m.redactionDispatchUs.record((nowNs() - t) / 1000);
   }
 
   /** Takes `bytes` from the redaction budget; false when it does not hold them (the copy is not sent). */

@@ -15,7 +15,8 @@ import { MirrorMetrics } from "../host/metrics";
 import { Redaction } from "../redact/redaction";
 import { CopyHeaders, H_RULE, AUTHORITY_SHADOW } from "../copy/builder";
 import { Copy, ShadowChoices, TARGET_NONE, TARGET_BODY, TARGET_HEADERS_ONLY } from "../copy/copy";
-import { CodecResult } from "../body/codec";
+import { CodecResult, scanWhole } from "../body/codec";
+import { Tally } from "../redact/tally";
 import { BodyPlan, BodyHeaders, planBody, BODY_UNSCANNABLE, REASON_BYTES, REASON_TOO_LARGE } from "../body/plan";
 import { Selector, Decision, DECISION_NAMES, DECISION_SELECTED } from "../select/selector";
 import { RequestView } from "../select/view";
@@ -121,60 +122,21 @@ export class MirrorRole extends Role {
       }
     }
     const queue = this.queue;
-    if (queue.length > 0 || this.ready != null) {
-      const m = this.metrics;
-      const startNs = nowNs();
-      const deadline = startNs + this.sliceNs;
-      // A copy whose scan ended late in the last slice goes on first. Applying its edits and making
-      // its calls are not cut, so each is a step of its own, never after a full slice of scanning.
-      const ready = this.ready;
-      if (ready != null) {
-        this.ready = null;
-        if (ready.result == null) {
-          ready.finish();
-          if (nowNs() - startNs > this.sliceNs >> 1) this.ready = ready;
-          else this.send(ready);
-        } else this.send(ready);
-      }
-      // Every slice moves the work on (queue.work takes one step at least), then stops when its time is up.
-      let first = this.ready == null;
-      while (this.ready == null && queue.length > 0 && (first || nowNs() < deadline)) {
-        first = false;
-        const q = queue.work(deadline);
-        if (q == null) break;
-        if (nowNs() - startNs > this.sliceNs >> 1) {
-          this.ready = q;
-          break;
-        }
-        q.finish();
-        if (nowNs() - startNs > this.sliceNs >> 1) {
-          this.ready = q;
-          break;
-        }
-        this.send(q);
-      }
-      m.redactionSlices.inc();
-      m.redactionSliceUs.record((nowNs() - startNs) / 1000);
-      const waiting = queue.length + (this.ready != null ? 1 : 0);
-      m.redactionQueued.add(<i64>waiting - this.queuedReported);
-      this.queuedReported = waiting;
+    if (queue.waiting > 0) {
+      queue.slice(this.sliceNs, this.out, this.metrics);
+      this.metrics.redactionQueued.add(<i64>queue.waiting - this.queuedReported);
+      this.queuedReported = queue.waiting;
     }
-    if (this.busy && queue.length == 0 && this.ready == null) {
+    if (this.busy && queue.waiting == 0) {
       this.busy = false;
       setTickPeriod(this.idleTickMs);
     }
   }
-  /** A copy whose scan is over, to be sent at the start of the next slice. */
-  private ready: QueuedCopy | null = null;
-
-  private send(q: QueuedCopy): void {
-    const m = this.metrics;
-    const t = nowNs();
-    m.redactionWaitMs.record((t - q.queuedNs) / 1000000);
-    this.out.dispatch(q.copy, q.trailers, q.hold, q.primary, q.result, q.tally);
-    m.redactionDispatchUs.record((nowNs() - t) / 1000);
-  }
+  /** What the redaction.queued gauge says now. */
   private queuedReported: i32 = 0;
+  /** Scratch for bodies redacted at once (limits.redaction_inline_bytes). */
+  private inlineResult: CodecResult = new CodecResult();
+  private inlineTally: Tally = new Tally();
 
   onCallResponse(token: u32, headers: u32, bodySize: u32): void {
     this.out.onCallResponse(token, headers, bodySize);
@@ -210,10 +172,20 @@ export class MirrorRole extends Role {
       this.out.discard(copy, hold, primary);
       return;
     }
+    if (length <= <i32>this.policy.redactionInlineBytes) {
+      // A small body is scanned at once: bounded work (limits.redaction_inline_bytes), and the tick,
+      // which comes every few milliseconds, would otherwise bound how many small copies a worker sends.
+      const r = this.inlineResult;
+      const t = this.inlineTally;
+      r.reset();
+      t.reset();
+      scanWhole(copy.codec!, copy.body.ptr, length, t, r);
+      this.out.dispatch(copy, trailers, hold, primary, r, t);
+      return;
+    }
     queue.push(new QueuedCopy(copy, trailers, hold, primary, nowNs()));
-    const waiting = queue.length + (this.ready != null ? 1 : 0);
-    this.metrics.redactionQueued.add(<i64>waiting - this.queuedReported);
-    this.queuedReported = waiting;
+    this.metrics.redactionQueued.add(<i64>queue.waiting - this.queuedReported);
+    this.queuedReported = queue.waiting;
     if (!this.busy) {
       this.busy = true;
       setTickPeriod(1);

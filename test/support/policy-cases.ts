@@ -365,7 +365,7 @@ export const validPolicies: [string, object | string][] = [
   ],
   ["shadows, one entry", { role: "mirror", shadows: [{ name: "shadow", cluster: "shadow" }] }],
   ["limits", { ...base, limits: { max_buffered_bytes: 0 } }],
-  ["redaction limits", { ...base, redact: { detectors: ["email"] }, limits: { redaction_bytes_per_second: 1048576, redaction_slice_us: 200 } }],
+  ["redaction limits", { ...base, redact: { detectors: ["email"] }, limits: { redaction_bytes_per_second: 1048576, redaction_slice_us: 200, redaction_inline_bytes: 0 } }],
   ["shadows, name of 64 characters and every token character", { role: "mirror", shadows: [{ name: "a".repeat(64), cluster: "a" }, { name: "0a_b-c9z", cluster: "b" }] }],
   ["mirror, upper limits", { role: "mirror", shadow: { cluster: "s", timeout_ms: 600000, max_body_bytes: 67108864, max_inflight: 1000000 }, select: { percent: 100 }, compare: { numeric_tolerance: 1e300, pair_timeout_ms: 600000, max_body_bytes: 0, log_level: "error", noise: { cluster: "p", percent: 100 } } }],
   ["mirror, lower limits", { role: "mirror", shadow: { cluster: "s", timeout_ms: 1, max_inflight: 1 }, select: { percent: 0, max_inflight: 1, rate_limit: { per_second: 1e9, burst: 1 } }, compare: { numeric_tolerance: 0, log_level: "info" } }],

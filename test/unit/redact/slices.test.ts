@@ -12,7 +12,8 @@ import { projectRoot } from "../../../harness/paths.js";
 import type { ProxyWasmHost } from "../../../harness/emulator/index.js";
 
 const KEY = "0123456789abcdef0123456789abcdef";
-const POLICY = JSON.parse(readFileSync(join(projectRoot, "examples", "redact.json"), "utf8"));
+// Every body through the queue, however small (limits.redaction_inline_bytes 0).
+const POLICY = { ...JSON.parse(readFileSync(join(projectRoot, "examples", "redact.json"), "utf8")), limits: { redaction_inline_bytes: 0 } };
 const env = { MIRRORSHADE_HASH_KEY: KEY };
 
 /** A clock that moves `stepNs` at every look: each slice's time is spent at once, so it takes one step, sized down to a byte. */
@@ -107,6 +108,24 @@ describe("nothing on the request's path scans a body", () => {
     expect(host.tickPeriodMs).toBe(0);
     s.responseHeaders([[":status", "200"]], true);
     s.complete();
+  });
+
+  it("a body up to limits.redaction_inline_bytes is redacted at once; one byte more waits for the tick", async () => {
+    const small = (await loadFilter({ ...POLICY, limits: { redaction_inline_bytes: 64 } }, { env })).host;
+    const go = (n: number) => {
+      const body = new TextEncoder().encode(JSON.stringify({ email: "eve@example.com", pad: "x".repeat(n - 36) }));
+      expect(body.length).toBe(n);
+      const s = small.newStream();
+      s.requestHeaders([[":method", "POST"], [":path", "/o"], [":authority", "svc"], ["content-type", "application/json"], ["content-length", String(n)]], false);
+      s.requestBody(body, true);
+      return small.calls.length;
+    };
+    expect(go(64)).toBe(1);
+    expect(text(small.calls[0].body)).not.toContain("eve@example.com");
+    expect(go(65)).toBe(1);
+    drainRedaction(small);
+    expect(small.calls.length).toBe(2);
+    expect(text(small.calls[1].body)).not.toContain("eve@example.com");
   });
 
   it("a body that needs no scan goes at once (no redaction section)", async () => {
