@@ -92,6 +92,8 @@ export class BodyHeaders {
   observe(raw: ArrayBuffer, cur: HeaderCursor): bool {
     if (cur.keyIs(H_CONTENT_TYPE)) {
       const v = sliceOf(raw, cur.valuePtr, cur.valueLen);
+      // Envoy joins repeated content-type headers with ',' (HTTP/1.1): a list is several types.
+      for (let i: usize = 0; i < cur.valueLen; i++) if (load<u8>(cur.valuePtr + i) == 0x2c) this.conflicting = true;
       const first = this.type;
       if (first == null) this.type = v;
       else if (mediaType(first) != mediaType(v)) this.conflicting = true;

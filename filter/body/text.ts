@@ -8,6 +8,9 @@ import { Tally } from "../redact/tally";
 import { DetectRun } from "../redact/detect-run";
 import { WORK } from "../redact/work";
 
+/** What turning one finding into an edit counts against the slice, besides its bytes. */
+const EDIT_COST: i32 = 16;
+
 export function hasNul(p: usize, len: i32): bool {
   for (let i = 0; i < len; i++) if (load<u8>(p + <usize>i) == 0) return true;
   return false;
@@ -21,6 +24,11 @@ export class TextCodec extends BodyCodec {
   /** How far the NUL check has read; the detectors run once it read everything. */
   private checked: i32 = 0;
   private failed: i32 = -1;
+  /** The detectors have read the whole body; findings[0..emitted) are edits already. */
+  private scanned: bool = false;
+  private emitted: i32 = 0;
+  /** Hits per detector of this body, added to the tally at finish(). */
+  private hits: StaticArray<u32> = new StaticArray<u32>(6);
 
   constructor(private detectors: i32, private detectorHash: bool, private rewriter: ValueRewriter) {
     super();
@@ -31,6 +39,10 @@ export class TextCodec extends BodyCodec {
     this.len = len;
     this.checked = 0;
     this.failed = -1;
+    this.scanned = false;
+    this.emitted = 0;
+    this.edits.length = 0;
+    for (let i = 0; i < 6; i++) unchecked((this.hits[i] = 0));
     this.run.begin(p, len, this.detectors);
   }
 
@@ -49,27 +61,42 @@ export class TextCodec extends BodyCodec {
       this.checked = stop;
     }
     if (this.detectors == 0) return true;
-    const done = this.run.advance();
-    if (this.run.overflowed) {
-      this.failed = REASON_TOO_MANY_FINDINGS;
-      return true;
+    const run = this.run;
+    if (!this.scanned) {
+      const done = run.advance();
+      if (run.overflowed) {
+        this.failed = REASON_TOO_MANY_FINDINGS;
+        return true;
+      }
+      if (!done) return false;
+      this.scanned = true;
+      this.edits.length = 0;
+      this.emitted = 0;
     }
-    return done;
+    // The findings become edits in steps too: a body can hold tens of thousands of them.
+    const findings = run.findings;
+    const hits = this.hits;
+    while (this.emitted < findings.length) {
+      if (WORK.spent) return false;
+      const f = unchecked(findings[this.emitted]);
+      this.rewriter.editOf(this.p, f, this.detectorHash, 0, this.edits, hits);
+      WORK.spend(f.end - f.start + EDIT_COST);
+      this.emitted++;
+    }
+    return true;
   }
 
   finish(tally: Tally, out: CodecResult): void {
     const run = this.run;
+    run.findings.length = 0;
+    const edits = this.edits;
     if (this.failed >= 0) {
       out.unscannable(<u8>this.failed);
-      run.findings.length = 0;
+      edits.length = 0;
       return;
     }
-    if (run.findings.length == 0) return;
-    const edits = this.edits;
-    edits.length = 0;
-    this.rewriter.editsOf(this.p, run.findings, this.detectorHash, 0, edits, tally.detectorHits);
-    run.findings.length = 0;
-    out.body = applyEdits(this.p, this.len, edits);
+    for (let i = 0; i < 6; i++) unchecked((tally.detectorHits[i] += unchecked(this.hits[i])));
+    if (edits.length > 0) out.body = applyEdits(this.p, this.len, edits);
     edits.length = 0;
   }
 }

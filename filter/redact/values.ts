@@ -213,14 +213,16 @@ export class ValueRewriter {
   /** The edits of findings made over [ptr, ..) (see scanEdits). */
   editsOf(ptr: usize, findings: Finding[], hash: bool, baseOffset: i32, out: Edit[], counts: StaticArray<u32>): i32 {
     let hits = 0;
-    for (let i = 0; i < findings.length; i++) {
-      const f = unchecked(findings[i]);
-      const replacement = hash ? this.hashToken(ptr + <usize>f.start, f.end - f.start) : this.maskFinding(ptr, f);
-      out.push(new Edit(f.start + baseOffset, f.end + baseOffset, replacement));
-      hits |= f.detector;
-      const bit = ctz<i32>(f.detector);
-      if (bit < counts.length) unchecked((counts[bit] += 1));
-    }
+    for (let i = 0; i < findings.length; i++) hits |= this.editOf(ptr, unchecked(findings[i]), hash, baseOffset, out, counts);
     return hits;
+  }
+
+  /** The edit of one finding (see editsOf); returns its detector. */
+  editOf(ptr: usize, f: Finding, hash: bool, baseOffset: i32, out: Edit[], counts: StaticArray<u32>): i32 {
+    const replacement = hash ? this.hashToken(ptr + <usize>f.start, f.end - f.start) : this.maskFinding(ptr, f);
+    out.push(new Edit(f.start + baseOffset, f.end + baseOffset, replacement));
+    const bit = ctz<i32>(f.detector);
+    if (bit < counts.length) unchecked((counts[bit] += 1));
+    return f.detector;
   }
 }

@@ -388,6 +388,7 @@ export class MirrorStream extends Context {
   onRequestBody(size: usize, end_of_stream: bool): FilterDataStatusValues {
     // Bodies arriving on many open streams (HTTP/2) leave their garbage here, not only at a stream's start.
     collectIfGrown();
+    this.role.metrics.sampleMemory();
     if (this.phase == PHASE_DRAINING) {
       if (end_of_stream) this.complete(NO_TRAILERS);
       return FilterDataStatusValues.Continue;

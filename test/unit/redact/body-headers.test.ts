@@ -21,6 +21,8 @@ const CASES: [string, HeaderList, string | undefined][] = [
   ["a coding that only starts like identity", [["content-type", "application/json"], ["content-encoding", "identityx"]], "compressed"],
   ["two content-types that disagree", [["content-type", "text/plain"], ["content-type", "application/json"]], "unsupported_type"],
   ["two content-types that agree (parameters aside)", [["content-type", "application/json"], ["content-type", "application/json; charset=utf-8"]], undefined],
+  ["two content-types as Envoy joins them (HTTP/1.1), text first", [["content-type", "text/plain,application/json"]], "unsupported_type"],
+  ["a content-type list with the same type twice", [["content-type", "application/json, application/json"]], "unsupported_type"],
   ["a content-type after a tab", [["content-type", "\tapplication/json"]], undefined],
 ];
 
