@@ -45,3 +45,10 @@ export function withoutShadowSuffix(p: usize, len: usize): ArrayBuffer {
   memory.copy(o + h - n, p + h, len - h);
   return out;
 }
+
+/** Where the host starts in an authority: after a "userinfo@" (credentials never travel in a copy's authority). */
+export function hostStart(p: usize, len: usize): usize {
+  let at: usize = 0;
+  for (let i: usize = 0; i < len; i++) if (load<u8>(p + i) == 0x40) at = i + 1;
+  return at;
+}

@@ -16,7 +16,7 @@
 // what differs per shadow and lays out the map.
 import { HeaderCursor, HeaderMapBuilder, utf8, bytesEqual, copyBytes, sameHeaderName } from "../util/bytes";
 import { ShadowTag, H_BAGGAGE } from "./tag";
-import { hasShadowSuffix, withShadowSuffix, withoutShadowSuffix } from "./authority";
+import { hasShadowSuffix, withShadowSuffix, withoutShadowSuffix, hostStart } from "./authority";
 import { Redaction } from "../redact/redaction";
 import { Tally } from "../redact/tally";
 import { HEADER_DROP, HEADER_REPLACE } from "../redact/headers";
@@ -85,13 +85,17 @@ export class CopyHeaders {
       if (this.newHop ? isHopByHop(kp, kl) : dropContentLength && cur.keyIs(H_CONTENT_LENGTH)) continue;
       if (cur.keyIs(H_AUTHORITY)) {
         this.authorityAt = b.length;
+        // "user:password@host" keeps only the host.
+        const skip = hostStart(cur.valuePtr, cur.valueLen);
+        const hp = cur.valuePtr + skip;
+        const hl = cur.valueLen - skip;
         if (mode == AUTHORITY_SHADOW) {
-          this.derived = withShadowSuffix(cur.valuePtr, cur.valueLen);
+          this.derived = withShadowSuffix(hp, hl);
           b.addOwned(H_AUTHORITY, this.derived);
-        } else if (mode == AUTHORITY_RESTORE && hasShadowSuffix(cur.valuePtr, cur.valueLen)) {
-          b.addOwned(H_AUTHORITY, withoutShadowSuffix(cur.valuePtr, cur.valueLen));
+        } else if (mode == AUTHORITY_RESTORE && hasShadowSuffix(hp, hl)) {
+          b.addOwned(H_AUTHORITY, withoutShadowSuffix(hp, hl));
         } else {
-          b.add(kp, kl, cur.valuePtr, cur.valueLen);
+          b.add(kp, kl, hp, hl);
         }
         continue;
       }

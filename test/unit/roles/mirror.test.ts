@@ -47,6 +47,9 @@ describe("mirror role (emulator)", () => {
     ["a configured authority", { authority: "payments-shadow" }, "orders.example:8080", "payments-shadow"],
     ["no port", {}, "orders.example", "orders.example-shadow"],
     ["an IPv6 literal", {}, "[::1]:8080", "[::1]-shadow:8080"],
+    // Credentials never travel in a copy's authority (#13).
+    ["userinfo with a password", {}, "alice:Hunter2-Pa55word@api.test:8080", "api.test-shadow:8080"],
+    ["userinfo with an '@' in it", {}, "a@b:c@api.test", "api.test-shadow"],
   ])("authority: %s", async (_n, shadow, authority, expected) => {
     const { host } = await loadFilter({ role: "mirror", shadow: { cluster: "shadow", ...shadow } });
     const { call } = send(host, { authority });
