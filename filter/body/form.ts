@@ -2,10 +2,9 @@
 // (redact/query.ts), since the syntax is the same; scanned in slices.
 import { BodyCodec, CodecResult } from "./codec";
 import { REASON_BINARY, REASON_TOO_MANY_FINDINGS } from "./plan";
-import { hasNul } from "./text";
+import { checkNulFrom } from "./text";
 import { QueryRedactor } from "../redact/query";
 import { Tally } from "../redact/tally";
-import { WORK } from "../redact/work";
 
 export class FormCodec extends BodyCodec {
   private p: usize = 0;
@@ -26,19 +25,14 @@ export class FormCodec extends BodyCodec {
   }
 
   advance(): bool {
-    const len = this.len;
-    while (this.checked < len) {
-      if (WORK.spent) return false;
-      const from = this.checked;
-      const stop = WORK.stop(from, len);
-      if (hasNul(this.p + <usize>from, stop - from)) {
-        this.binary = true;
-        return true;
-      }
-      WORK.spend(stop - from);
-      this.checked = stop;
+    const checked = checkNulFrom(this.p, this.len, this.checked);
+    if (checked < 0) {
+      this.binary = true;
+      return true;
     }
-    return len == 0 || this.form.advance();
+    this.checked = checked;
+    if (checked < this.len) return false;
+    return this.len == 0 || this.form.advance();
   }
 
   finish(tally: Tally, out: CodecResult): void {

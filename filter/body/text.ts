@@ -16,6 +16,21 @@ export function hasNul(p: usize, len: i32): bool {
   return false;
 }
 
+/**
+ * The NUL check of [p, p+len) from `checked` on, as far as the slice allows
+ * (redact/work.ts): the offset it reached (len when done), or -1 on a NUL byte.
+ */
+export function checkNulFrom(p: usize, len: i32, checked: i32): i32 {
+  while (checked < len) {
+    if (WORK.spent) return checked;
+    const stop = WORK.stop(checked, len);
+    if (hasNul(p + <usize>checked, stop - checked)) return -1;
+    WORK.spend(stop - checked);
+    checked = stop;
+  }
+  return checked;
+}
+
 export class TextCodec extends BodyCodec {
   private edits: Edit[] = [];
   private run: DetectRun = new DetectRun();
@@ -47,19 +62,13 @@ export class TextCodec extends BodyCodec {
   }
 
   advance(): bool {
-    const p = this.p;
-    const len = this.len;
-    while (this.checked < len) {
-      if (WORK.spent) return false;
-      const from = this.checked;
-      const stop = WORK.stop(from, len);
-      if (hasNul(p + <usize>from, stop - from)) {
-        this.failed = REASON_BINARY;
-        return true;
-      }
-      WORK.spend(stop - from);
-      this.checked = stop;
+    const checked = checkNulFrom(this.p, this.len, this.checked);
+    if (checked < 0) {
+      this.failed = REASON_BINARY;
+      return true;
     }
+    this.checked = checked;
+    if (checked < this.len) return false;
     if (this.detectors == 0) return true;
     const run = this.run;
     if (!this.scanned) {
