@@ -1,27 +1,12 @@
 // Case-insensitive name sets for header and query-parameter rules, as bytes, so
 // a name from the wire is matched without building a string.
 
-import { equalsLower } from "../util/bytes";
-
-/** Whether a header name from the wire is `name` (lower case) for an application: case aside, and '_' read as '-' (CGI, WSGI, Rack and PHP map both to HTTP_X_API_KEY). */
-function sameForApplication(p: usize, len: usize, name: ArrayBuffer): bool {
-  if (len != <usize>name.byteLength) return false;
-  const q = changetype<usize>(name);
-  for (let i: usize = 0; i < len; i++) {
-    let a = load<u8>(p + i);
-    let b = load<u8>(q + i);
-    if (a >= 0x41 && a <= 0x5a) a += 0x20;
-    if (a == 0x5f) a = 0x2d;
-    if (b == 0x5f) b = 0x2d;
-    if (a != b) return false;
-  }
-  return true;
-}
+import { equalsLower, sameHeaderName } from "../util/bytes";
 
 export class NameSet {
   names: ArrayBuffer[] = [];
 
-  /** @param headers header names: '_' and '-' are the same letter */
+  /** @param headers header names: '_' and '-' are the same letter (util/bytes.ts sameHeaderName) */
   constructor(list: string[], private headers: bool = false) {
     for (let i = 0; i < list.length; i++) this.names.push(String.UTF8.encode(list[i]));
   }
@@ -30,7 +15,7 @@ export class NameSet {
     const headers = this.headers;
     for (let i = 0; i < this.names.length; i++) {
       const name = unchecked(this.names[i]);
-      if (headers ? sameForApplication(p, len, name) : equalsLower(p, len, name)) return true;
+      if (headers ? sameHeaderName(p, len, name) : equalsLower(p, len, name)) return true;
     }
     return false;
   }

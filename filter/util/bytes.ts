@@ -27,9 +27,9 @@ export function equalsLower(p: usize, len: usize, lower: ArrayBuffer): bool {
 
 /**
  * Whether a header name from the wire is the given (lower-case) name, taking
- * '_' and '-' as the same character: CGI, WSGI, Rack and PHP stacks read both
- * x-shadow-request and x_shadow_request as HTTP_X_SHADOW_REQUEST, and Envoy
- * passes names with underscores by default.
+ * '_' and '-' as the same character and case aside: CGI, WSGI, Rack and PHP
+ * stacks read x-shadow-request, X_Shadow_Request and x_shadow_request all as
+ * HTTP_X_SHADOW_REQUEST, and Envoy passes names with underscores by default.
  */
 export function sameHeaderName(p: usize, len: usize, name: ArrayBuffer): bool {
   if (len != <usize>name.byteLength) return false;
@@ -37,6 +37,7 @@ export function sameHeaderName(p: usize, len: usize, name: ArrayBuffer): bool {
   for (let i: usize = 0; i < len; i++) {
     let a = load<u8>(p + i);
     let b = load<u8>(q + i);
+    if (a >= 0x41 && a <= 0x5a) a += 0x20;
     if (a == 0x5f) a = 0x2d;
     if (b == 0x5f) b = 0x2d;
     if (a != b) return false;
