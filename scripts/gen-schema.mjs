@@ -274,6 +274,14 @@ const redact = object(
       },
       "JSON body rules (application/json and application/*+json), by JSONPath",
     ),
+    keep: object(
+      {
+        headers: list(str("header name, case-insensitive", { pattern: HEADER_ANY_CASE }), "headers that pass; every other header is dropped (pseudo-headers and content-type, content-length, content-encoding always pass)", { uniqueItems: true }),
+        query: list(str("query parameter name, case-insensitive, compared percent-decoded", { minLength: 1 }), "query and form parameters whose values pass; every other value is masked", { uniqueItems: true }),
+        json: list(jsonPath(JSONPATH_FORMS), "JSON paths whose values (and all under them) pass; every other string and number is masked keeping its shape", { uniqueItems: true }),
+      },
+      "the allow-list mode: only what is named passes as it is (explicit drop/mask/hash rules win; detectors still run over what passes)",
+    ),
     detectors: list(oneOfStrings(["card", "email", "ssn", "jwt", "iban", "phone"], undefined, "a built-in detector"), "built-in scanners for header values, query values, JSON strings and text bodies (each once)", { uniqueItems: true }),
     detector_action: oneOfStrings(["mask", "hash"], value("REDACT_DETECTOR_ACTION", "redact.detector_action"), "what a detector hit becomes: masked keeping its shape, or a hash token (headers, query values, text bodies)"),
     hash_key: {

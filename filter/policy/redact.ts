@@ -3,7 +3,7 @@
 // be scanned.
 import { JSON } from "json-as";
 import { Fields, isHeaderName, lowerAscii } from "./fields";
-import { RedactConfig, NameRules, Environment, UNSCANNABLE_DROP_BODY, UNSCANNABLE_SKIP } from "./types";
+import { RedactConfig, NameRules, Environment, KeepConfig, UNSCANNABLE_DROP_BODY, UNSCANNABLE_SKIP } from "./types";
 import { compileJsonPath, JsonRule } from "../json/path";
 import { detectorBit } from "../redact/detectors";
 import { ACTION_MASK, ACTION_HASH, ACTION_DROP } from "../redact/edits";
@@ -49,6 +49,43 @@ function parseNameRules(f: Fields, rules: NameRules, headerNames: bool): string 
   return "";
 }
 
+/** redact.keep: the names and paths that pass in the allow-list mode. */
+function parseKeep(f: Fields, k: KeepConfig): string {
+  const headers = f.strList("headers");
+  if (f.error.length > 0) return f.error;
+  if (headers != null) {
+    for (let i = 0; i < headers.length; i++) {
+      const name = lowerAscii(headers[i]);
+      if (!isHeaderName(name)) return f.name("headers[" + i.toString() + "]") + ": \"" + headers[i] + "\" is not an HTTP header name";
+      if (k.headers.indexOf(name) >= 0) return f.name("headers[" + i.toString() + "]") + ": \"" + headers[i] + "\" appears twice";
+      k.headers.push(name);
+    }
+  }
+  const query = f.strList("query");
+  if (f.error.length > 0) return f.error;
+  if (query != null) {
+    for (let i = 0; i < query.length; i++) {
+      if (query[i].length == 0) return f.name("query[" + i.toString() + "]") + ": a parameter name cannot be empty";
+      if (k.query.indexOf(query[i]) >= 0) return f.name("query[" + i.toString() + "]") + ": \"" + query[i] + "\" appears twice";
+      k.query.push(query[i]);
+    }
+  }
+  const json = f.strList("json");
+  if (f.error.length > 0) return f.error;
+  if (json != null) {
+    for (let i = 0; i < json.length; i++) {
+      const parsed = compileJsonPath(json[i]);
+      if (parsed.path == null) return f.name("json[" + i.toString() + "]") + ": \"" + json[i] + "\": " + parsed.error;
+      for (let j = 0; j < k.json.length; j++) {
+        if (k.json[j].source == json[i]) return f.name("json[" + i.toString() + "]") + ": \"" + json[i] + "\" appears twice";
+      }
+      k.json.push(parsed.path!);
+    }
+  }
+  f.finish();
+  return f.error;
+}
+
 export function parseRedact(obj: JSON.Obj, env: Environment, r: RedactConfig): string {
   const f = new Fields(obj, "redact");
   r.enabled = true;
@@ -89,6 +126,14 @@ export function parseRedact(obj: JSON.Obj, env: Environment, r: RedactConfig): s
     }
     jf.finish();
     if (jf.error.length > 0) return jf.error;
+  }
+  const keep = f.obj("keep");
+  if (f.error.length > 0) return f.error;
+  if (keep != null) {
+    const k = new KeepConfig();
+    const e = parseKeep(new Fields(keep, "redact.keep"), k);
+    if (e.length > 0) return e;
+    r.keep = k;
   }
   const detectors = f.strList("detectors");
   if (f.error.length > 0) return f.error;

@@ -134,6 +134,23 @@ export class RedactConfig {
   onUnscannable: i32 = UNSCANNABLE_DROP_BODY;
   /** Content types mirrored without scanning, by explicit choice ("type/subtype" or "type/*"). */
   passThrough: string[] = [];
+  /** redact.keep: the allow-list mode (null: deny-list only). */
+  keep: KeepConfig | null = null;
+}
+
+/**
+ * redact.keep: with it, every header not listed is dropped, every query and
+ * form value not listed is masked, and every JSON string and number not under a
+ * listed path is masked keeping its shape. Explicit drop/mask/hash rules win;
+ * detectors still run over what is kept.
+ */
+export class KeepConfig {
+  /** Header names (lower-case) that pass; pseudo-headers and the copy's framing headers always do. */
+  headers: string[] = [];
+  /** Query and form parameter names whose values pass. */
+  query: string[] = [];
+  /** JSON paths whose values (and everything under them) pass. */
+  json: JsonPath[] = [];
 }
 
 // ------------------------------------------------------------------ compare

@@ -18,6 +18,20 @@ export const DETECTOR_JWT: i32 = 8;
 export const DETECTOR_IBAN: i32 = 16;
 export const DETECTOR_PHONE: i32 = 32;
 export const DETECTOR_ALL: i32 = 63;
+/**
+ * Label bits, OR-ed into a scan's `enabled` mask by a caller that knows the
+ * value's name (a JSON key, a query or form parameter, a header): the value is
+ * labelled as an SSN / a phone number, so bare forms over the whole value count
+ * (`ssn: 536228147`). labelBits(name) says which a name implies.
+ */
+export const LABEL_SSN: i32 = 1 << 8;
+export const LABEL_PHONE: i32 = 1 << 9;
+
+/** The label bits a value's name implies, among the enabled detectors (stub: none yet; see #13). */
+export function labelBits(namePtr: usize, nameLen: usize, enabled: i32): i32 {
+  return 0;
+}
+
 /** Index i names bit 1 << i; the names are the config's and the metrics'. */
 export const DETECTOR_NAMES: string[] = ["card", "email", "ssn", "jwt", "iban", "phone"];
 

@@ -181,6 +181,31 @@ export class ValueRewriter {
     return out;
   }
 
+  /**
+   * The allow-list mode's mask of a value not kept (redact.keep): the shape
+   * stays (length, digit positions, letter case, punctuation, a card's Luhn
+   * validity) so the shadow can parse and validate it; nothing of the content.
+   * `number`: the bytes are a JSON number, and the result is one too.
+   * Always the input's byte length. (Stub: digits '0' with a leading '1', letters 'x'; see #13.)
+   */
+  maskShape(ptr: usize, len: i32, number: bool): ArrayBuffer {
+    const out = new ArrayBuffer(len);
+    const o = changetype<usize>(out);
+    let first = true;
+    for (let i = 0; i < len; i++) {
+      const c = load<u8>(ptr + <usize>i);
+      let r = c;
+      if (isDigit(c)) {
+        r = first && number && i + 1 < len && isDigit(load<u8>(ptr + <usize>(i + 1))) ? 0x31 : 0x30;
+        first = false;
+      } else if (<u32>((c | 0x20) - 0x61) < 26) r = c < 0x61 ? 0x58 : 0x78;
+      else if (c >= 0x80) r = 0x78;
+      else if (number && (c == 0x2e || c == 0x65 || c == 0x45)) first = false;
+      store<u8>(o + <usize>i, r);
+    }
+    return out;
+  }
+
   /** Shape-keeping mask of the finding's bytes; always the finding's byte length (empty for an empty or inverted one). */
   maskFinding(ptr: usize, f: Finding): ArrayBuffer {
     const n = f.start >= 0 && f.end > f.start ? f.end - f.start : 0;
