@@ -14,7 +14,8 @@ export class BodyCodecs {
   text: TextCodec;
 
   constructor(cfg: RedactConfig, rewriter: ValueRewriter, form: QueryRedactor) {
-    this.json = new JsonCodec(cfg.json, cfg.detectors, rewriter);
+    const keep = cfg.keep;
+    this.json = new JsonCodec(cfg.json, cfg.detectors, rewriter, keep != null ? keep.json : null);
     this.form = new FormCodec(form);
     this.text = new TextCodec(cfg.detectors, cfg.detectorHash, rewriter);
   }

@@ -3,7 +3,7 @@
 import { BodyCodec, CodecResult } from "./codec";
 import { REASON_INVALID_JSON, REASON_TOO_MANY_FINDINGS } from "./plan";
 import { JsonScan } from "../json/scanner";
-import { JsonRule } from "../json/path";
+import { JsonRule, JsonPath } from "../json/path";
 import { ValueRewriter } from "../redact/values";
 import { applyEdits } from "../redact/edits";
 import { Tally } from "../redact/tally";
@@ -13,7 +13,11 @@ export class JsonCodec extends BodyCodec {
   private p: usize = 0;
   private len: i32 = 0;
 
-  constructor(private rules: JsonRule[], private detectors: i32, private rewriter: ValueRewriter) {
+  /**
+   * @param keep redact.keep's JSON paths (null: not the allow-list mode): every string and number not under one is masked keeping its shape
+   * @param sequence the body is a sequence of JSON texts separated by whitespace (application/x-ndjson, application/jsonl), not one
+   */
+  constructor(private rules: JsonRule[], private detectors: i32, private rewriter: ValueRewriter, private keep: JsonPath[] | null = null, private sequence: bool = false) {
     super();
   }
 
