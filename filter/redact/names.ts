@@ -12,7 +12,7 @@
 // says match_case. The allow-list (redact.keep) is strict instead: a parameter
 // passes only when its whole decoded name is a kept one (folded likewise).
 import { sameHeaderName } from "../util/bytes";
-import { isAscii, foldString, foldBytes, lowerAscii, foldBound } from "../util/fold";
+import { isAscii, foldString, foldBytes, lowerAscii, foldBound, foldBegin, foldAppend, foldCopy, foldEnd } from "../util/fold";
 import { ACTION_DROP, ACTION_HASH, ACTION_MASK } from "./edits";
 
 /** NameActions.action: a query or form value whose name redact.keep does not list (masked keeping its shape). */
@@ -97,6 +97,8 @@ export class NameSet {
   private rules: NameRule[] = [];
   /** Some rule folds (so a non-ASCII name from the wire is folded once). */
   private folds: bool = false;
+  /** How many rules are match_case. */
+  private exacts: i32 = 0;
   /** Longest folded rule name in bytes, times the most a fold shrinks: longer wire segments cannot match and are not folded. */
   private bound: i32 = 0;
 
@@ -109,6 +111,7 @@ export class NameSet {
       const isExact = mode != MODE_HEADER && exact.includes(list[i]);
       const rule = new NameRule(list[i], isExact, mode);
       this.rules.push(rule);
+      if (isExact) this.exacts++;
       if (!isExact && mode != MODE_HEADER) {
         this.folds = true;
         const b = foldBound(rule.whole.byteLength);
@@ -141,48 +144,77 @@ export class NameSet {
         fl = folded.byteLength;
       }
     }
+    if (this.mode == MODE_WHOLE) {
+      for (let i = 0; i < n; i++) {
+        const rule = unchecked(rules[i]);
+        if (rule.exact ? same(p, l, rule.whole, false, false) : same(fp, fl, rule.whole, true, false)) return true;
+      }
+      return false;
+    }
+    // The whole name against every rule (a length check first), then each segment, walked once, against every rule's first.
+    const t = trimmed(p, 0, l);
+    const rs = <i32>(t >> 32);
+    const rl = <i32>(t & 0xffffffff) - rs;
+    const u = trimmed(fp, 0, fl);
+    const fs = <i32>(u >> 32);
+    const fn = <i32>(u & 0xffffffff) - fs;
     for (let i = 0; i < n; i++) {
       const rule = unchecked(rules[i]);
-      const vp = rule.exact ? p : fp;
-      const vl = rule.exact ? l : fl;
-      if (this.mode == MODE_WHOLE) {
-        if (same(vp, vl, rule.whole, !rule.exact, false)) return true;
-      } else if (matchesParam(vp, vl, rule)) return true;
+      if (rule.exact ? same(p + <usize>rs, rl, rule.whole, false, true) : same(fp + <usize>fs, fn, rule.whole, true, true)) return true;
     }
-    return false;
+    if (this.exacts > 0 && segmentsMatch(p, l, rules, true)) return true;
+    return this.folds && segmentsMatch(fp, fl, rules, false);
+  }
+}
+
+/** Some rule (of the exact ones, or of the folded ones) has its segments in a row among the name's. */
+function segmentsMatch(p: usize, len: i32, rules: NameRule[], exact: bool): bool {
+  const n = rules.length;
+  let at = 0;
+  while (true) {
+    const s0 = nextSegment(p, len, at);
+    const s = <i32>(s0 >> 32);
+    if (s < 0) return false;
+    const e = <i32>(s0 & 0xffffffff);
+    at = segmentEnd(p, len, e);
+    for (let i = 0; i < n; i++) {
+      const rule = unchecked(rules[i]);
+      if (rule.exact != exact) continue;
+      const segs = rule.segments;
+      const k = segs.length;
+      if (k == 0 || unchecked(segs[0]).byteLength != e - s || !same(p + <usize>s, e - s, unchecked(segs[0]), !exact, false)) continue;
+      let ok = true;
+      let from = at;
+      for (let j = 1; j < k && ok; j++) {
+        const sj = nextSegment(p, len, from);
+        const a = <i32>(sj >> 32);
+        if (a < 0) {
+          ok = false;
+          break;
+        }
+        const b = <i32>(sj & 0xffffffff);
+        ok = same(p + <usize>a, b - a, unchecked(segs[j]), !exact, false);
+        from = segmentEnd(p, len, b);
+      }
+      if (ok) return true;
+    }
   }
 }
 
 /** The name with every non-ASCII segment no longer than `bound` bytes folded (delimiters and ASCII kept as they are). */
 function foldSegments(p: usize, len: i32, bound: i32): ArrayBuffer {
-  const parts: ArrayBuffer[] = [];
-  let size = 0;
+  foldBegin();
   let i = 0;
   while (i < len) {
     let j = i;
     if (isDelim(load<u8>(p + <usize>i))) j++;
     else while (j < len && !isDelim(load<u8>(p + <usize>j))) j++;
     const n = j - i;
-    if (n <= bound && !isAscii(p + <usize>i, n)) {
-      const part = foldBytes(p + <usize>i, n);
-      parts.push(part);
-      size += part.byteLength;
-    } else {
-      const raw = new ArrayBuffer(n);
-      memory.copy(changetype<usize>(raw), p + <usize>i, <usize>n);
-      parts.push(raw);
-      size += n;
-    }
+    if (n <= bound && !isAscii(p + <usize>i, n)) foldAppend(p + <usize>i, n);
+    else foldCopy(p + <usize>i, n);
     i = j;
   }
-  const out = new ArrayBuffer(size);
-  let o = changetype<usize>(out);
-  for (let k = 0; k < parts.length; k++) {
-    const b = unchecked(parts[k]);
-    memory.copy(o, changetype<usize>(b), <usize>b.byteLength);
-    o += <usize>b.byteLength;
-  }
-  return out;
+  return foldEnd();
 }
 
 /** The next non-empty segment at or after `from`, trimmed, as (s << 32 | e); s == -1 when there is none. */
@@ -197,39 +229,6 @@ function nextSegment(p: usize, len: i32, from: i32): u64 {
     i = j;
   }
   return <u64>0xffffffff << 32;
-}
-
-/** A query rule against a decoded name: the whole name (PHP's '_' spellings too), or the rule's segments in a row. */
-function matchesParam(p: usize, len: i32, rule: NameRule): bool {
-  const fold = !rule.exact;
-  const t = trimmed(p, 0, len);
-  const ws = <i32>(t >> 32);
-  const we = <i32>(t & 0xffffffff);
-  if (same(p + <usize>ws, we - ws, rule.whole, fold, true)) return true;
-  const segs = rule.segments;
-  const k = segs.length;
-  if (k == 0) return false;
-  const first = unchecked(segs[0]);
-  let at = 0;
-  while (true) {
-    const s0 = nextSegment(p, len, at);
-    const s = <i32>(s0 >> 32);
-    if (s < 0) return false;
-    const e = <i32>(s0 & 0xffffffff);
-    at = segmentEnd(p, len, e);
-    if (!same(p + <usize>s, e - s, first, fold, false)) continue;
-    let ok = true;
-    let from = at;
-    for (let j = 1; j < k && ok; j++) {
-      const sj = nextSegment(p, len, from);
-      const a = <i32>(sj >> 32);
-      if (a < 0) return false;
-      const b = <i32>(sj & 0xffffffff);
-      ok = same(p + <usize>a, b - a, unchecked(segs[j]), fold, false);
-      from = segmentEnd(p, len, b);
-    }
-    if (ok) return true;
-  }
 }
 
 /** Past the segment whose trimmed end is `e`: the next delimiter. */

@@ -7,6 +7,10 @@ import { Edit, applyEdits, ACTION_DROP, ACTION_HASH, ACTION_MASK } from "./edits
 import { Tally } from "./tally";
 import { formDecode, formEncode, formReencode, needsDecoding, DecodedOffsets } from "../util/form";
 import { labelBits } from "./detectors";
+import { isAscii } from "../util/fold";
+
+/** Work units per byte of a non-ASCII name (its fold), against the slice's budget. */
+const FOLD_WORK: i32 = 8;
 import { DetectRun } from "./detect-run";
 import { WORK, UNLIMITED } from "./work";
 import { MAX_BODY_FINDINGS } from "../policy/defaults";
@@ -208,6 +212,8 @@ export class QueryRedactor {
       np = changetype<usize>(name);
       nl = name.byteLength;
     }
+    // A non-ASCII name is case-folded (util/fold.ts), several times the cost of reading it: counted so.
+    if (!this.names.empty && !isAscii(np, nl)) WORK.spend(nl * FOLD_WORK);
     const action: u8 = this.names.empty ? 0 : this.names.action(np, <usize>nl);
     if (action == ACTION_DROP) {
       // Drop the parameter together with one '&' next to it, so no empty pair is left behind.
