@@ -199,3 +199,45 @@ describe("match_case", () => {
     expect(text(call!.body)).toBe('{"Exact":"**","exact":"v2","EXACT":"v3","SECRET":"**"}');
   });
 });
+
+describe("Unicode case classes", () => {
+  let uni: ProxyWasmHost;
+  const SIGMA_RULE = "\u03c3\u03bf\u03c6\u03bf\u03c2"; // σοφος, ending in a final sigma
+  beforeAll(async () => {
+    const loaded = await loadFilter({
+      role: "mirror",
+      shadow: { cluster: "shadow" },
+      redact: { query: { mask: ["kid", "sid", "ångström", SIGMA_RULE, "имя"] }, json: { mask: ["$..kid", "$..sid", "$..['ångström']", `$..['${SIGMA_RULE}']`, "$..['имя']"] } },
+    });
+    expect(loaded.ok).toBe(true);
+    uni = loaded.host;
+  });
+
+  const SPELLINGS = [
+    "KID", "\u212aid", "\u212aID", "k\u0131d" /* dotless ı: upper I, so kid (more than simple folding) */,
+    "SID", "\u017fid", "\u017fID",
+    "ÅNGSTRÖM", "\u212bngström", "Ångström", "ångSTRÖM",
+    "ΣΟΦΟΣ", "\u03c3\u03bf\u03c6\u03bf\u03c3", "Σοφος", "\u03a3\u039f\u03a6\u039f\u03c2",
+    "ИМЯ", "Имя", "иМЯ",
+  ];
+
+  it.each(SPELLINGS)("query and form name %s is bound to its rule", (name) => {
+    const enc = encodeURIComponent(name);
+    const qs = `${enc}=S3cret&z=1`;
+    const { call } = send(uni, { path: "/p?" + qs });
+    expect(header(call!.headers, ":path")).toBe(`/p?${enc}=******&z=1`);
+    const form = send(uni, { body: `a[${enc}]=S3cret`, headers: [FORM], chunkSize: 2 }).call!;
+    expect(text(form.body)).toBe(`a[${enc}]=******`);
+  });
+
+  it.each(SPELLINGS)("JSON member %s is bound to its path", (name) => {
+    const doc = JSON.stringify({ x: { [name]: "S3cret" } });
+    const { call } = send(uni, { body: doc, chunkSize: 3, headers: [["content-type", "application/json"]] });
+    expect(text(call!.body)).toBe(JSON.stringify({ x: { [name]: "******" } }));
+  });
+
+  it.each(["kids", "İd", "sidd", "angstrom", "σοφ", "имяx"])("%s is another name", (name) => {
+    const qs = `${encodeURIComponent(name)}=S3cret`;
+    expect(header(send(uni, { path: "/p?" + qs }).call!.headers, ":path")).toBe("/p?" + qs);
+  });
+});
