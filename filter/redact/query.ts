@@ -1,6 +1,8 @@
 // Query strings (and application/x-www-form-urlencoded bodies, which share the
-// syntax): parameters are matched by percent-decoded name; only the values that a
-// rule or a detector hits are rewritten, every other byte stays as it was.
+// syntax): parameters are matched by percent-decoded name the way frameworks bind
+// it (names.ts), ';'-separated parts of a value as parameters too; only the values
+// that a rule, redact.keep or a detector hits are rewritten, and of a detector's
+// hit only its raw bytes: every other byte stays as it was, encoding included.
 import { NameActions, ACTION_NOT_KEPT } from "./names";
 import { ValueRewriter } from "./values";
 import { Edit, applyEdits, ACTION_DROP, ACTION_HASH, ACTION_MASK } from "./edits";

@@ -241,3 +241,32 @@ describe("Unicode case classes", () => {
     expect(header(send(uni, { path: "/p?" + qs }).call!.headers, ":path")).toBe("/p?" + qs);
   });
 });
+
+describe("form bodies redacted in slices down to one byte", () => {
+  /** A clock that moves `step` at every look: each slice's time is spent at once (see slices.test.ts). */
+  const jumping = (step: bigint) => {
+    let t = 1_700_000_000_000_000_000n;
+    return () => (t += step);
+  };
+  const body = [
+    "a=1;password=S3cret;b=4111+1111+1111+1111",
+    "user%5Bpa%C5%BF%C5%BFword%5D=S3cret",
+    "note=mail+dave%40example.com+or+4111111111111111;token=S3cret;x=2",
+    "SECRET.KEY=S3cret",
+    "session=abc",
+    "z=" + "y".repeat(300) + "+4111111111111111",
+  ].join("&");
+
+  it.each([[false], [true]])("keep mode %s: one-byte slices give the copy one go gives", async (keep) => {
+    const policy = { ...POLICY, redact: { ...POLICY.redact, ...(keep ? { keep: { query: ["a", "b", "note", "z"] } } : {}) }, limits: { redaction_inline_bytes: 0 } };
+    const copies: string[] = [];
+    for (const now of [undefined, jumping(1_000_000n)]) {
+      const { host: h, ok } = await loadFilter(policy, { now });
+      expect(ok).toBe(true);
+      copies.push(text(send(h, { body, headers: [FORM], chunkSize: 5 }).call!.body));
+    }
+    expect(copies[1]).toBe(copies[0]);
+    expect(copies[0]).not.toMatch(/S3cret|4111|dave|abc/);
+    if (!keep) expect(copies[0]).toContain("a=1;password=******;b=4000+0000+0006+1111&");
+  });
+});
