@@ -240,10 +240,20 @@ const select = object(
   { dependentRequired: { hash_header: ["percent"] } },
 );
 
+/** A query name or JSON path, or the object form {<key>: ..., "match_case": true} that turns the case folding off for it. */
+const matchCase = (key, item, what) => ({
+  anyOf: [
+    item,
+    object({ [key]: item, match_case: bool(false, "true: compare member and parameter names byte for byte; false: case-insensitively, with Unicode case folding (PASSWORD, paſſword)") }, `a ${what} with its own case matching`, { required: [key] }),
+  ],
+  description: `${item.description}, or {"${key}": ..., "match_case": true}`,
+});
+const QUERY_NAME = "query parameter name, compared percent-decoded, case-insensitively (Unicode folding), against the whole name and each of its segments (user[password], user.password, a;password)";
+
 const names = (kind, header) => {
   const item = header
     ? str("header name, case-insensitive; pseudo-headers (:path ...) cannot be redacted", { pattern: HEADER_ANY_CASE })
-    : str("query parameter name, case-insensitive, compared percent-decoded");
+    : matchCase("name", str(QUERY_NAME), "query name");
   const what = header ? "headers" : "query parameters (and form body fields)";
   return object(
     {
@@ -268,17 +278,17 @@ const redact = object(
     query: names("query parameter rules (also applied to application/x-www-form-urlencoded bodies)", false),
     json: object(
       {
-        drop: list(jsonPath(JSONPATH_FORMS), "JSON members or elements removed (the document stays valid JSON)", { uniqueItems: true }),
-        mask: list(jsonPath(JSONPATH_FORMS), "JSON values masked keeping their shape (strings '*' per character, numbers 0, objects {}, arrays [])", { uniqueItems: true }),
-        hash: list(jsonPath(JSONPATH_FORMS), "JSON values replaced by hmac:<hex> (over the decoded string)", { uniqueItems: true }),
+        drop: list(matchCase("path", jsonPath(JSONPATH_FORMS), "path"), "JSON members or elements removed (the document stays valid JSON); member names compare case-insensitively unless match_case", { uniqueItems: true }),
+        mask: list(matchCase("path", jsonPath(JSONPATH_FORMS), "path"), "JSON values masked keeping their shape (strings '*' per character, numbers 0, objects {}, arrays [])", { uniqueItems: true }),
+        hash: list(matchCase("path", jsonPath(JSONPATH_FORMS), "path"), "JSON values replaced by hmac:<hex> (over the decoded string)", { uniqueItems: true }),
       },
       "JSON body rules (application/json and application/*+json), by JSONPath",
     ),
     keep: object(
       {
-        headers: list(str("header name, case-insensitive", { pattern: HEADER_ANY_CASE }), "headers that pass; every other header is dropped (pseudo-headers and content-type, content-length, content-encoding always pass)", { uniqueItems: true }),
-        query: list(str("query parameter name, case-insensitive, compared percent-decoded", { minLength: 1 }), "query and form parameters whose values pass; every other value is masked", { uniqueItems: true }),
-        json: list(jsonPath(JSONPATH_FORMS), "JSON paths whose values (and all under them) pass; every other string and number is masked keeping its shape", { uniqueItems: true }),
+        headers: list(str("header name, case-insensitive", { pattern: HEADER_ANY_CASE }), "headers that pass; every other header is dropped (pseudo-headers and content-type, content-length, content-encoding, transfer-encoding, te always pass)", { uniqueItems: true }),
+        query: list(matchCase("name", str("query parameter name: the whole name, percent-decoded, case-insensitively (Unicode folding)", { minLength: 1 }), "query name"), "query and form parameters whose values pass; every other value (and ';'-separated part) is masked keeping its shape", { uniqueItems: true }),
+        json: list(matchCase("path", jsonPath(JSONPATH_FORMS), "path"), "JSON paths whose values (and all under them) pass; every other string and number is masked keeping its shape", { uniqueItems: true }),
       },
       "the allow-list mode: only what is named passes as it is (explicit drop/mask/hash rules win; detectors still run over what passes)",
     ),

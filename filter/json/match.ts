@@ -4,6 +4,10 @@
 // per scan, so the per-member loop holds no managed references.
 import { JsonRule, MAX_DEPTH, MAX_SEGMENTS, SEGMENT_NAME, SEGMENT_INDEX, SEGMENT_ANY } from "./path";
 import { ACTION_MASK, ACTION_DROP } from "../redact/edits";
+import { isAscii, foldBytes, equalsFolded, foldBound } from "../util/fold";
+
+/** Segment flag: the name is folded, and members are compared folded. */
+const FOLD: usize = 0x200;
 
 export class PathMatcher {
   /** After match(): some rule can still match below the child just matched. */
@@ -15,6 +19,10 @@ export class PathMatcher {
   private ruleTable: StaticArray<i32> = new StaticArray<i32>(0);
   private segmentTable: StaticArray<usize> = new StaticArray<usize>(0);
   private ruleCount: i32 = 0;
+  /** The longest member name a folded segment can match, in bytes (util/fold.ts foldBound): longer non-ASCII names are not folded. */
+  private foldLimit: i32 = 0;
+  /** The fold of the member in match() when it has non-ASCII bytes. */
+  private keyFolded: ArrayBuffer = new ArrayBuffer(0);
 
   /**
    * Flattens the rules: per rule [action, segment count, first segment], per
@@ -34,6 +42,7 @@ export class PathMatcher {
     const sg = this.segmentTable;
     const st = this.states;
     let next = 0;
+    let foldLimit = 0;
     for (let r = 0; r < nr; r++) {
       const rule = rules[r];
       const segs = rule.path.segments;
@@ -42,19 +51,24 @@ export class PathMatcher {
       unchecked((rt[r * 3] = usable ? <i32>rule.action : 0));
       unchecked((rt[r * 3 + 1] = n));
       unchecked((rt[r * 3 + 2] = next));
+      const fold = !rule.path.matchCase;
       for (let k = 0; k < n; k++) {
         const seg = segs[k];
         const o = (next + k) * 4;
-        unchecked((sg[o] = <usize>seg.kind | (seg.descendant ? 0x100 : 0)));
+        const folds = fold && seg.kind == SEGMENT_NAME;
+        const name = folds ? seg.folded : seg.name;
+        unchecked((sg[o] = <usize>seg.kind | (seg.descendant ? 0x100 : 0) | (folds ? FOLD : 0)));
         unchecked((sg[o + 1] = <usize>seg.index));
-        unchecked((sg[o + 2] = changetype<usize>(seg.name)));
-        unchecked((sg[o + 3] = <usize>seg.name.byteLength));
+        unchecked((sg[o + 2] = changetype<usize>(name)));
+        unchecked((sg[o + 3] = <usize>name.byteLength));
+        if (folds && foldBound(name.byteLength) > foldLimit) foldLimit = foldBound(name.byteLength);
       }
       next += n;
       // The root's location: every usable rule at its first segment (slot 1 is the root container's).
       unchecked((st[nr + r] = usable ? 1 : 0));
     }
     this.ruleCount = nr;
+    this.foldLimit = foldLimit;
     this.childLive = false;
     for (let r = 0; r < nr; r++) if (unchecked(st[nr + r]) != 0) this.childLive = true;
   }
@@ -68,6 +82,9 @@ export class PathMatcher {
     const to = from + (<usize>nr << 3);
     let action: i32 = 0;
     let live = false;
+    // The member as folded segments see it, worked out at the first folded comparison:
+    // 0 not yet, 1 ASCII (compared lower-cased in place), 2 folded into keyFolded, 3 too long to match.
+    let keyState = 0;
     for (let r = 0; r < nr; r++) {
       let bits = load<u64>(from + (<usize>r << 3));
       let next: u64 = 0;
@@ -84,9 +101,19 @@ export class PathMatcher {
           if (kindDesc & 0x100) next |= (<u64>1) << <u64>k;
           const kind = <u8>(kindDesc & 0xff);
           let hit = kind == SEGMENT_ANY;
-          if (kind == SEGMENT_NAME) {
-            hit = index < 0 && load<usize>(seg, sizeof<usize>() * 3) == <usize>kl &&
-              memory.compare(load<usize>(seg, sizeof<usize>() * 2), kp, <usize>kl) == 0;
+          if (kind == SEGMENT_NAME && index < 0) {
+            const np = load<usize>(seg, sizeof<usize>() * 2);
+            const nl = <i32>load<usize>(seg, sizeof<usize>() * 3);
+            if ((kindDesc & FOLD) == 0) {
+              hit = nl == kl && memory.compare(np, kp, <usize>kl) == 0;
+            } else {
+              if (keyState == 0) keyState = isAscii(kp, kl) ? 1 : this.foldKey(kp, kl);
+              if (keyState == 1) hit = equalsFolded(kp, kl, np, nl);
+              else if (keyState == 2) {
+                const f = this.keyFolded;
+                hit = f.byteLength == nl && memory.compare(changetype<usize>(f), np, <usize>nl) == 0;
+              } else hit = false;
+            }
           } else if (kind == SEGMENT_INDEX) {
             hit = index >= 0 && <i32>load<usize>(seg, sizeof<usize>()) == index;
           }
@@ -104,5 +131,12 @@ export class PathMatcher {
     }
     this.childLive = live;
     return <u8>action;
+  }
+
+  /** Folds a non-ASCII member into keyFolded (2), or 3 when it is too long for any folded segment. */
+  private foldKey(kp: usize, kl: i32): i32 {
+    if (kl > this.foldLimit) return 3;
+    this.keyFolded = foldBytes(kp, kl);
+    return 2;
   }
 }

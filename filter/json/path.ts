@@ -2,6 +2,7 @@
 // parsed once at configure time into segments that the scanner and the
 // comparison match member by member.
 import { hexDigit } from "./lexer";
+import { foldBytes } from "../util/fold";
 export const MAX_DEPTH: i32 = 256;
 // Matching keeps one bit per segment (plus "matched") in a u64.
 export const MAX_SEGMENTS: i32 = 63;
@@ -19,10 +20,22 @@ export class JsonPathSegment {
     public name: ArrayBuffer,
     /** SEGMENT_INDEX: the array position. */
     public index: i32,
-  ) {}
+  ) {
+    this.folded = kind == SEGMENT_NAME ? foldBytes(changetype<usize>(name), name.byteLength) : name;
+  }
+
+  /** SEGMENT_NAME: the member name case-folded (util/fold.ts), what members are compared with unless the path says match_case. */
+  folded: ArrayBuffer;
 }
 
 export class JsonPath {
+  /**
+   * Member names compare byte for byte ("match_case": true in the policy);
+   * by default case-insensitively with Unicode folding, as Go encoding/json,
+   * ASP.NET and Jackson (case-insensitive) bind PASSWORD or paſſword to `password`.
+   */
+  matchCase: bool = false;
+
   constructor(public source: string, public segments: JsonPathSegment[]) {}
 }
 

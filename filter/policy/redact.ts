@@ -7,17 +7,77 @@ import { RedactConfig, NameRules, Environment, KeepConfig, UNSCANNABLE_DROP_BODY
 import { compileJsonPath, JsonRule } from "../json/path";
 import { detectorBit } from "../redact/detectors";
 import { ACTION_MASK, ACTION_HASH, ACTION_DROP } from "../redact/edits";
+import { foldString } from "../util/fold";
 import * as D from "./defaults";
+
+/** One item of a query-name or JSON-path list: a string, or {"name" | "path": ..., "match_case": bool}. */
+class Item {
+  constructor(public text: string, public matchCase: bool) {}
+}
+
+/**
+ * A non-empty list of non-empty strings or objects {<key>: string, "match_case": bool}
+ * (match_case: compare names byte for byte instead of folded); null when absent (or on error, in f.error).
+ */
+function itemList(f: Fields, field: string, key: string): Item[] | null {
+  const v = f.value(field);
+  if (v == null) return null;
+  const shape = "must be a non-empty string or {\"" + key + "\": \"...\", \"match_case\": true}";
+  if (v.type != JSON.Types.Array) {
+    if (f.error.length == 0) f.error = f.name(field) + ": must be an array";
+    return null;
+  }
+  const items = v.get<JSON.Arr>();
+  if (items.length == 0) {
+    if (f.error.length == 0) f.error = f.name(field) + ": must not be an empty list (leave the field out instead)";
+    return null;
+  }
+  const out: Item[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const item = items.at(i);
+    const at = f.name(field + "[" + i.toString() + "]");
+    if (item.type == JSON.Types.String && item.get<string>().length > 0) {
+      out.push(new Item(item.get<string>(), false));
+      continue;
+    }
+    if (item.type != JSON.Types.Object) {
+      if (f.error.length == 0) f.error = at + ": " + shape;
+      return null;
+    }
+    const o = new Fields(item.get<JSON.Obj>(), at);
+    const text = o.str(key, "", true);
+    const matchCase = o.bool("match_case", false);
+    o.finish();
+    if (o.error.length > 0) {
+      if (f.error.length == 0) f.error = o.error;
+      return null;
+    }
+    out.push(new Item(text, matchCase));
+  }
+  return out;
+}
 
 function parseNameRules(f: Fields, rules: NameRules, headerNames: bool): string {
   const kinds = ["drop", "mask", "hash"];
   for (let k = 0; k < kinds.length; k++) {
-    const list = f.strList(kinds[k]);
+    let list: string[] | null = null;
+    if (headerNames) list = f.strList(kinds[k]);
+    else {
+      const items = itemList(f, kinds[k], "name");
+      if (items != null) {
+        list = [];
+        for (let i = 0; i < items.length; i++) {
+          list.push(items[i].text);
+          if (items[i].matchCase && !rules.matchCase.includes(items[i].text)) rules.matchCase.push(items[i].text);
+        }
+      }
+    }
     if (f.error.length > 0) return f.error;
     if (list == null) continue;
     const target = k == 0 ? rules.drop : k == 1 ? rules.mask : rules.hash;
     for (let i = 0; i < list.length; i++) {
-      const name = lowerAscii(list[i]);
+      // Header names are compared lower-case; query names as given (NameSet folds them unless match_case).
+      const name = headerNames ? lowerAscii(list[i]) : list[i];
       if (headerNames && (!isHeaderName(name) && !(name.length > 1 && name.charCodeAt(0) == 0x3a))) {
         return f.name(kinds[k] + "[" + i.toString() + "]") + ": \"" + list[i] + "\" is not an HTTP header name";
       }
@@ -29,20 +89,21 @@ function parseNameRules(f: Fields, rules: NameRules, headerNames: bool): string 
   }
   f.finish();
   if (f.error.length > 0) return f.error;
-  // One name twice is a mistake, with two actions ambiguous: say which instead of picking one.
+  // One name twice is a mistake, with two actions ambiguous: say which instead of picking one
+  // (query names compared folded, so "Token" and "TOKEN" are one name).
   const all: string[] = [];
   const where: string[] = [];
   for (let k = 0; k < 3; k++) {
     const list = k == 0 ? rules.drop : k == 1 ? rules.mask : rules.hash;
     for (let i = 0; i < list.length; i++) {
-      const at = all.indexOf(list[i]);
+      const at = all.indexOf(headerNames ? list[i] : foldString(list[i]));
       if (at >= 0) {
         const field = f.name(kinds[k] + "[" + i.toString() + "]");
         return where[at] == kinds[k]
           ? field + ": \"" + list[i] + "\" appears twice in " + kinds[k]
           : field + ": \"" + list[i] + "\" is also under " + where[at] + " (one action per name)";
       }
-      all.push(list[i]);
+      all.push(headerNames ? list[i] : foldString(list[i]));
       where.push(kinds[k]);
     }
   }
@@ -61,24 +122,28 @@ function parseKeep(f: Fields, k: KeepConfig): string {
       k.headers.push(name);
     }
   }
-  const query = f.strList("query");
+  const query = itemList(f, "query", "name");
   if (f.error.length > 0) return f.error;
   if (query != null) {
     for (let i = 0; i < query.length; i++) {
-      if (query[i].length == 0) return f.name("query[" + i.toString() + "]") + ": a parameter name cannot be empty";
-      if (k.query.indexOf(query[i]) >= 0) return f.name("query[" + i.toString() + "]") + ": \"" + query[i] + "\" appears twice";
-      k.query.push(query[i]);
+      const name = query[i].text;
+      if (name.length == 0) return f.name("query[" + i.toString() + "]") + ": a parameter name cannot be empty";
+      if (k.query.indexOf(name) >= 0) return f.name("query[" + i.toString() + "]") + ": \"" + name + "\" appears twice";
+      k.query.push(name);
+      if (query[i].matchCase) k.queryMatchCase.push(name);
     }
   }
-  const json = f.strList("json");
+  const json = itemList(f, "json", "path");
   if (f.error.length > 0) return f.error;
   if (json != null) {
     for (let i = 0; i < json.length; i++) {
-      const parsed = compileJsonPath(json[i]);
-      if (parsed.path == null) return f.name("json[" + i.toString() + "]") + ": \"" + json[i] + "\": " + parsed.error;
+      const source = json[i].text;
+      const parsed = compileJsonPath(source);
+      if (parsed.path == null) return f.name("json[" + i.toString() + "]") + ": \"" + source + "\": " + parsed.error;
       for (let j = 0; j < k.json.length; j++) {
-        if (k.json[j].source == json[i]) return f.name("json[" + i.toString() + "]") + ": \"" + json[i] + "\" appears twice";
+        if (k.json[j].source == source) return f.name("json[" + i.toString() + "]") + ": \"" + source + "\" appears twice";
       }
+      parsed.path!.matchCase = json[i].matchCase;
       k.json.push(parsed.path!);
     }
   }
@@ -108,19 +173,21 @@ export function parseRedact(obj: JSON.Obj, env: Environment, r: RedactConfig): s
     const kinds = ["drop", "mask", "hash"];
     const actions: u8[] = [ACTION_DROP, ACTION_MASK, ACTION_HASH];
     for (let k = 0; k < kinds.length; k++) {
-      const list = jf.strList(kinds[k]);
+      const items = itemList(jf, kinds[k], "path");
       if (jf.error.length > 0) return jf.error;
-      if (list == null) continue;
-      for (let i = 0; i < list.length; i++) {
+      if (items == null) continue;
+      for (let i = 0; i < items.length; i++) {
+        const source = items[i].text;
         const field = "redact.json." + kinds[k] + "[" + i.toString() + "]";
-        const parsed = compileJsonPath(list[i]);
-        if (parsed.path == null) return field + ": \"" + list[i] + "\": " + parsed.error;
+        const parsed = compileJsonPath(source);
+        if (parsed.path == null) return field + ": \"" + source + "\": " + parsed.error;
         for (let j = 0; j < r.json.length; j++) {
           const other = r.json[j];
-          if (other.path.source != list[i]) continue;
-          if (other.action == actions[k]) return field + ": \"" + list[i] + "\" appears twice in " + kinds[k];
-          return field + ": \"" + list[i] + "\" is also under " + kinds[actions.indexOf(other.action)] + " (one action per path)";
+          if (other.path.source != source) continue;
+          if (other.action == actions[k]) return field + ": \"" + source + "\" appears twice in " + kinds[k];
+          return field + ": \"" + source + "\" is also under " + kinds[actions.indexOf(other.action)] + " (one action per path)";
         }
+        parsed.path!.matchCase = items[i].matchCase;
         r.json.push(new JsonRule(parsed.path!, actions[k]));
       }
     }

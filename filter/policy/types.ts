@@ -112,11 +112,13 @@ export class GuardConfig {
 
 // ------------------------------------------------------------------ redact
 
-/** Names (headers or query parameters) per action; lower-cased, matched case-insensitively. */
+/** Names (headers or query parameters) per action; header names lower-cased; matched case-insensitively (query names with Unicode folding). */
 export class NameRules {
   drop: string[] = [];
   mask: string[] = [];
   hash: string[] = [];
+  /** Query names given with "match_case": true (compared byte for byte). */
+  matchCase: string[] = [];
 }
 
 export const UNSCANNABLE_DROP_BODY: i32 = 0;
@@ -149,6 +151,8 @@ export class KeepConfig {
   headers: string[] = [];
   /** Query and form parameter names whose values pass. */
   query: string[] = [];
+  /** Those of them given with "match_case": true. */
+  queryMatchCase: string[] = [];
   /** JSON paths whose values (and everything under them) pass. */
   json: JsonPath[] = [];
 }

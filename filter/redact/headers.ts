@@ -20,7 +20,8 @@ export class HeaderRedactor {
   redact(kp: usize, kl: usize, vp: usize, vl: usize, tally: Tally): u8 {
     const action = this.names.action(kp, kl);
     if (action == ACTION_DROP) {
-      tally.headersDropped++;
+      if (this.names.notKept) tally.headersNotKept++;
+      else tally.headersDropped++;
       return HEADER_DROP;
     }
     if (action == ACTION_HASH) {

@@ -1,18 +1,28 @@
 // Query strings (and application/x-www-form-urlencoded bodies, which share the
-// syntax): parameters are matched by percent-decoded name; only the values that a
-// rule or a detector hits are rewritten, every other byte stays as it was.
-import { NameActions } from "./names";
+// syntax): parameters are matched by percent-decoded name the way frameworks bind
+// it (names.ts), ';'-separated parts of a value as parameters too; only the values
+// that a rule, redact.keep or a detector hits are rewritten, and of a detector's
+// hit only its raw bytes: every other byte stays as it was, encoding included.
+import { NameActions, ACTION_NOT_KEPT } from "./names";
 import { ValueRewriter } from "./values";
 import { Edit, applyEdits, ACTION_DROP, ACTION_HASH, ACTION_MASK } from "./edits";
 import { Tally } from "./tally";
-import { formDecode, formEncode, needsDecoding } from "../util/form";
+import { formDecode, formEncode, formReencode, needsDecoding, DecodedOffsets } from "../util/form";
+import { labelBits } from "./detectors";
+import { isAscii } from "../util/fold";
+
+/** Work units per byte of a non-ASCII name (its fold), against the slice's budget. */
+const FOLD_WORK: i32 = 8;
 import { DetectRun } from "./detect-run";
 import { WORK, UNLIMITED } from "./work";
 import { MAX_BODY_FINDINGS } from "../policy/defaults";
 
 export class QueryRedactor {
   private edits: Edit[] = [];
+  /** The value in progress: its findings' edits, and its redacted ';' sub-parts (raw offsets, in order). */
   private findings: Edit[] = [];
+  private sub: Edit[] = [];
+  private offsets: DecodedOffsets = new DecodedOffsets();
   /** What this scan's rules and detectors did, added to the caller's tally by result(). */
   private counts: Tally = new Tally();
   /** The detectors over the value in progress (resumable), its range, and its decoded bytes when it was percent-encoded. */
@@ -58,6 +68,8 @@ export class QueryRedactor {
     this.counts.reset();
     this.running = false;
     this.decoded = null;
+    this.sub.length = 0;
+    this.findings.length = 0;
     this.overflowed = false;
   }
 
@@ -90,6 +102,7 @@ export class QueryRedactor {
     tally.queryDropped += c.queryDropped;
     tally.queryMasked += c.queryMasked;
     tally.queryHashed += c.queryHashed;
+    tally.queryNotKept += c.queryNotKept;
     for (let i = 0; i < 6; i++) unchecked((tally.detectorHits[i] += unchecked(c.detectorHits[i])));
     this.decoded = null;
     const edits = this.edits;
@@ -114,21 +127,78 @@ export class QueryRedactor {
     if (!done) return false;
     this.running = false;
     const findings = run.findings;
-    if (findings.length == 0) return true;
-    const counts = this.counts.detectorHits;
-    const decoded = this.decoded;
-    if (decoded == null) {
-      this.rewriter.editsOf(this.p + <usize>this.valueStart, findings, this.detectorHash, this.valueStart, this.edits, counts);
-      return true;
+    const found = this.findings;
+    found.length = 0;
+    if (findings.length > 0) {
+      const counts = this.counts.detectorHits;
+      const decoded = this.decoded;
+      const vs = this.valueStart;
+      if (decoded == null) {
+        this.rewriter.editsOf(this.p + <usize>vs, findings, this.detectorHash, vs, found, counts);
+      } else {
+        // Findings are over the decoded value: each goes back to its raw bytes, and only
+        // those change ('+' and escapes around a finding stay as the client wrote them).
+        this.rewriter.editsOf(changetype<usize>(decoded), findings, this.detectorHash, 0, found, counts);
+        const vp = this.p + <usize>vs;
+        const vl = this.valueEnd - vs;
+        const offsets = this.offsets;
+        offsets.reset();
+        for (let i = 0; i < found.length; i++) {
+          const e = unchecked(found[i]);
+          const rs = offsets.raw(vp, vl, e.start);
+          const re = offsets.raw(vp, vl, e.end);
+          const r = e.replacement;
+          e.replacement = r.byteLength == e.end - e.start ? formReencode(vp + <usize>rs, re - rs, r) : formEncode(r);
+          e.start = vs + rs;
+          e.end = vs + re;
+        }
+      }
     }
-    const edits = this.findings;
-    edits.length = 0;
-    this.rewriter.editsOf(changetype<usize>(decoded), findings, this.detectorHash, 0, edits, counts);
-    const rewritten = applyEdits(changetype<usize>(decoded), decoded.byteLength, edits);
-    edits.length = 0;
     this.decoded = null;
-    this.edits.push(new Edit(this.valueStart, this.valueEnd, formEncode(rewritten)));
+    this.flush(found);
     return true;
+  }
+
+  /** The value's edits in order: its redacted ';' sub-parts, and the findings outside them. */
+  private flush(found: Edit[]): void {
+    const sub = this.sub;
+    const edits = this.edits;
+    let a = 0;
+    for (let i = 0; i < found.length; i++) {
+      const f = unchecked(found[i]);
+      while (a < sub.length && unchecked(sub[a]).end <= f.start) edits.push(unchecked(sub[a++]));
+      // A finding reaching into a redacted sub-part: the sub-part's edit covers it.
+      if (a < sub.length && unchecked(sub[a]).start < f.end) continue;
+      edits.push(f);
+    }
+    while (a < sub.length) edits.push(unchecked(sub[a++]));
+    sub.length = 0;
+    found.length = 0;
+  }
+
+  /** The replacement of the raw value [p+s, p+e) for a name rule's action (or redact.keep's mask), counted. */
+  private replace(action: u8, p: usize, s: i32, e: i32, tally: Tally): ArrayBuffer {
+    const value = formDecode(p + <usize>s, e - s);
+    const vp = changetype<usize>(value);
+    if (action == ACTION_NOT_KEPT) {
+      tally.queryNotKept++;
+      return formReencode(p + <usize>s, e - s, this.rewriter.maskShape(vp, value.byteLength, false));
+    }
+    if (action == ACTION_HASH) {
+      tally.queryHashed++;
+      return formEncode(this.rewriter.hashToken(vp, value.byteLength));
+    }
+    tally.queryMasked++;
+    return formEncode(this.rewriter.maskValue(vp, value.byteLength));
+  }
+
+  /** The action of a raw name [p+s, p+e), matched percent-decoded. */
+  private actionOf(p: usize, s: i32, e: i32): u8 {
+    if (needsDecoding(p + <usize>s, e - s)) {
+      const name = formDecode(p + <usize>s, e - s);
+      return this.names.action(changetype<usize>(name), <usize>name.byteLength);
+    }
+    return this.names.action(p + <usize>s, <usize>(e - s));
   }
 
   private param(p: usize, start: i32, end: i32, total: i32, tally: Tally): void {
@@ -136,15 +206,17 @@ export class QueryRedactor {
     let eq = start;
     while (eq < end && load<u8>(p + <usize>eq) != 0x3d) eq++;
     const nameLen = eq - start;
-    let action: u8 = 0;
-    if (!this.names.empty) {
-      if (needsDecoding(p + <usize>start, nameLen)) {
-        const name = formDecode(p + <usize>start, nameLen);
-        action = this.names.action(changetype<usize>(name), <usize>name.byteLength);
-      } else {
-        action = this.names.action(p + <usize>start, <usize>nameLen);
-      }
+    let np = p + <usize>start;
+    let nl = nameLen;
+    let name: ArrayBuffer | null = null;
+    if (needsDecoding(np, nl)) {
+      name = formDecode(np, nl);
+      np = changetype<usize>(name);
+      nl = name.byteLength;
     }
+    // A non-ASCII name is case-folded (util/fold.ts), several times the cost of reading it: counted so.
+    if (!this.names.empty && !isAscii(np, nl)) WORK.spend(nl * FOLD_WORK);
+    const action: u8 = this.names.empty ? 0 : this.names.action(np, <usize>nl);
     if (action == ACTION_DROP) {
       // Drop the parameter together with one '&' next to it, so no empty pair is left behind.
       let s = start;
@@ -155,33 +227,67 @@ export class QueryRedactor {
       tally.queryDropped++;
       return;
     }
-    if (eq >= end) return; // no value
-    const vStart = eq + 1;
-    const vLen = end - vStart;
-    if (action == ACTION_MASK || action == ACTION_HASH) {
-      const value = formDecode(p + <usize>vStart, vLen);
-      const vp = changetype<usize>(value);
-      const replacement = action == ACTION_HASH
-        ? this.rewriter.hashToken(vp, value.byteLength)
-        : this.rewriter.maskValue(vp, value.byteLength);
-      this.edits.push(new Edit(vStart, end, formEncode(replacement)));
-      if (action == ACTION_HASH) tally.queryHashed++;
-      else tally.queryMasked++;
+    if (eq >= end) {
+      // A bare name in the allow-list mode: the name is all the data there is (?4111111111111111).
+      if (action == ACTION_NOT_KEPT && nameLen > 0) {
+        this.edits.push(new Edit(start, eq, formReencode(p + <usize>start, nameLen, this.rewriter.maskShape(np, nl, false))));
+        tally.queryNotKept++;
+      }
       return;
     }
-    if (this.detectors == 0 || vLen == 0) return;
+    const vStart = eq + 1;
+    const vLen = end - vStart;
+    if (action != 0) {
+      // Mask, hash, or not kept: the whole value, ';' and all.
+      if (vLen > 0 || action != ACTION_NOT_KEPT) this.edits.push(new Edit(vStart, end, this.replace(action, p, vStart, end, tally)));
+      return;
+    }
+    if (!this.names.empty) this.subParts(p, vStart, end, tally);
+    if (this.detectors == 0 || vLen == 0) {
+      this.flush(this.findings);
+      return;
+    }
     // The detectors run from advance(), resumable: one long value cannot hold a slice.
+    // The name labels the value (ssn=536228147): labelBits widens what the detectors accept.
+    const enabled = this.detectors | labelBits(np, <usize>nl, this.detectors);
     this.valueStart = vStart;
     this.valueEnd = end;
     this.running = true;
     if (!needsDecoding(p + <usize>vStart, vLen)) {
       this.decoded = null;
-      this.run.begin(p + <usize>vStart, vLen, this.detectors);
+      this.run.begin(p + <usize>vStart, vLen, enabled);
       return;
     }
     const value = formDecode(p + <usize>vStart, vLen);
     this.decoded = value;
-    this.run.begin(changetype<usize>(value), value.byteLength, this.detectors);
+    this.run.begin(changetype<usize>(value), value.byteLength, enabled);
+  }
+
+  /**
+   * ';' as a separator too (some stacks split "a=1;password=x" into two
+   * parameters): each "name=value" after a ';' in a value is matched like a
+   * parameter, and its value redacted when a rule (or redact.keep) says so.
+   */
+  private subParts(p: usize, vStart: i32, end: i32, tally: Tally): void {
+    let i = vStart;
+    while (i < end && load<u8>(p + <usize>i) != 0x3b) i++;
+    while (i < end) {
+      const s = i + 1;
+      let j = s;
+      while (j < end && load<u8>(p + <usize>j) != 0x3b) j++;
+      let eq = s;
+      while (eq < j && load<u8>(p + <usize>eq) != 0x3d) eq++;
+      if (eq < j) {
+        const action = this.actionOf(p, s, eq);
+        if (action == ACTION_DROP) {
+          this.sub.push(new Edit(i, j, new ArrayBuffer(0)));
+          tally.queryDropped++;
+        } else if (action != 0 && eq + 1 < j) {
+          this.sub.push(new Edit(eq + 1, j, this.replace(action, p, eq + 1, j, tally)));
+        }
+      }
+      i = j;
+    }
   }
 
   /** Whether the last edit already ends at `pos` (two adjacent drops must not both take the same '&'). */

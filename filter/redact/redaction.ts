@@ -22,8 +22,10 @@ export class Redaction {
     const rewriter = new ValueRewriter(cfg.hashKey);
     const h = cfg.headers;
     const q = cfg.query;
-    this.headers = new HeaderRedactor(new NameActions(h.drop, h.mask, h.hash, true), rewriter, cfg.detectors, cfg.detectorHash);
-    const queryNames = new NameActions(q.drop, q.mask, q.hash);
+    const keep = cfg.keep;
+    const headerNames = new NameActions(h.drop, h.mask, h.hash, true, [], keep == null ? null : keep.headers);
+    this.headers = new HeaderRedactor(headerNames, rewriter, cfg.detectors, cfg.detectorHash);
+    const queryNames = new NameActions(q.drop, q.mask, q.hash, false, q.matchCase, keep == null ? null : keep.query, keep == null ? [] : keep.queryMatchCase);
     this.query = new QueryRedactor(queryNames, rewriter, cfg.detectors, cfg.detectorHash);
     // Form bodies share the query syntax and the query rules.
     const form = new QueryRedactor(queryNames, rewriter, cfg.detectors, cfg.detectorHash);

@@ -74,3 +74,65 @@ function keepRaw(c: u8): bool {
     c == 0x2d || c == 0x2e || c == 0x5f || c == 0x7e || c == 0x2a || c == 0x3a;
 }
 
+
+/** The raw length of the coded unit at p+i: 3 for a well-formed escape, else 1 ('+' is one unit too). */
+function unitAt(p: usize, i: i32, len: i32): i32 {
+  return load<u8>(p + <usize>i) == 0x25 && escapeAt(p, <usize>i, <usize>len) >= 0 ? 3 : 1;
+}
+
+/**
+ * Maps offsets of a value's decoded bytes (formDecode) back to its raw bytes,
+ * moving forward only: reset(), then raw(d) for ascending d. Linear over a value.
+ */
+export class DecodedOffsets {
+  private r: i32 = 0;
+  private d: i32 = 0;
+
+  reset(): void {
+    this.r = 0;
+    this.d = 0;
+  }
+
+  /** The raw offset in [p, p+len) of decoded offset `target` (len when past the end). */
+  raw(p: usize, len: i32, target: i32): i32 {
+    while (this.d < target && this.r < len) {
+      this.r += unitAt(p, this.r, len);
+      this.d++;
+    }
+    return this.r;
+  }
+}
+
+/**
+ * The raw bytes [p, p+len) with their decoded bytes replaced by `decoded` (as
+ * long as the decoded value): a unit whose byte is unchanged keeps its spelling
+ * ('+', "%2F", a literal), a changed byte is encoded as formEncode would.
+ */
+export function formReencode(p: usize, len: i32, decoded: ArrayBuffer): ArrayBuffer {
+  const out = new ArrayBuffer(len * 3);
+  const o = changetype<usize>(out);
+  const q = changetype<usize>(decoded);
+  const dl = decoded.byteLength;
+  let n: usize = 0;
+  let i = 0;
+  let k = 0;
+  while (i < len) {
+    const c = load<u8>(p + <usize>i);
+    const unit = unitAt(p, i, len);
+    const was = unit == 3 ? <u8>escapeAt(p, <usize>i, <usize>len) : c == 0x2b ? <u8>0x20 : c;
+    const now = k < dl ? load<u8>(q + <usize>k) : was;
+    if (now == was) {
+      memory.copy(o + n, p + <usize>i, <usize>unit);
+      n += <usize>unit;
+    } else if (keepRaw(now)) {
+      store<u8>(o + n++, now);
+    } else {
+      store<u8>(o + n++, 0x25);
+      store<u8>(o + n++, <u8>HEX.charCodeAt(now >> 4));
+      store<u8>(o + n++, <u8>HEX.charCodeAt(now & 15));
+    }
+    i += unit;
+    k++;
+  }
+  return out.slice(0, <i32>n);
+}

@@ -107,3 +107,98 @@ describe.each(e2eBackends())("redaction, envoy as %s", (backend) => {
     expect(await r.stat(S("redact.body_unscannable.compressed"))).toBeGreaterThanOrEqual(1);
   });
 });
+
+// #13, names: query and form names as frameworks bind them, case and Unicode folding,
+// '+' kept around a finding, and the allow-list mode for headers and values.
+const NAMES_POLICY = {
+  role: "mirror",
+  shadow: { cluster: "shadow" },
+  redact: { query: { mask: ["password", "token"] }, json: { mask: ["$..password"] }, detectors: ["card"] },
+};
+const KEEP_POLICY = {
+  role: "mirror",
+  shadow: { cluster: "shadow" },
+  redact: { keep: { headers: ["x-request-id"], query: ["page"] }, detectors: ["card"] },
+};
+
+describe.each(e2eBackends())("names, envoy as %s", (backend) => {
+  let rig: Rig | undefined;
+  let keep: Rig | undefined;
+  beforeAll(async () => {
+    rig = await startRig({ backend, config: NAMES_POLICY });
+    keep = await startRig({ backend, config: KEEP_POLICY });
+  });
+  afterAll(async () => {
+    await rig?.close();
+    await keep?.close();
+  });
+  beforeEach(() => {
+    for (const r of [rig!, keep!]) {
+      r.primary.clear();
+      r.shadow.clear();
+    }
+  });
+  printLogsAfterFailures(() => rig);
+
+  const QUERY: [string, string][] = [
+    ["password[]=S3cret&a=1", "password[]=******&a=1"],
+    ["user[password]=S3cret", "user[password]=******"],
+    ["user%5Btoken%5D=S3cret", "user%5Btoken%5D=******"],
+    ["a=1;password=S3cret", "a=1;password=******"],
+    ["password%20=S3cret", "password%20=******"],
+    ["PASSWORD=S3cret", "PASSWORD=******"],
+    ["Password=S3cret", "Password=******"],
+    ["pa%C5%BF%C5%BFword=S3cret", "pa%C5%BF%C5%BFword=******"],
+    ["user.password=S3cret", "user.password=******"],
+    ["q=card+4111+1111+1111+1111+end", "q=card+4000+0000+0006+1111+end"],
+  ];
+
+  it.each(QUERY)("query %s reaches the shadow as %s (HTTP/1.1 and h2c)", async (qs, expected) => {
+    const r = rig!;
+    await http1(r.url("/n?" + qs));
+    await h2c(r.url("/n?" + qs));
+    const shadows = await r.shadow.waitFor(2);
+    for (const s of shadows) expect(s.path).toBe("/n?" + expected);
+    for (const p of await r.primary.waitFor(2)) expect(p.path).toBe("/n?" + qs);
+  });
+
+  it("a chunked form body: every spelling masked, the rest as sent", async () => {
+    const r = rig!;
+    const body = QUERY.map(([qs]) => qs).join("&");
+    const expected = QUERY.map(([, e]) => e).join("&");
+    const chunks = [body.slice(0, 7), body.slice(7, 30), body.slice(30, 31), body.slice(31)];
+    await http1(r.url("/form"), { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, chunks });
+    const [s] = await r.shadow.waitFor(1);
+    expect(s.body.toString()).toBe(expected);
+  });
+
+  it("JSON member names by case and Unicode", async () => {
+    const r = rig!;
+    const body = '{"PASSWORD":"S3cret1","Password":"S3cret2","pa\u017f\u017fword":"S3cret3","pa\\u017f\\u017fword":"S3cret4","passwords":"ok"}';
+    await h2c(r.url("/json"), { method: "POST", headers: { "content-type": "application/json" }, body });
+    const [s] = await r.shadow.waitFor(1);
+    expect(s.body.toString()).not.toMatch(/S3cret/);
+    expect(JSON.parse(s.body.toString()).passwords).toBe("ok");
+  });
+
+  it("keep: only kept headers and values pass", async () => {
+    const r = keep!;
+    const headers = { "x-request-id": "r-1", "x-api-key": "k-123", cookie: "sid=abc", "content-type": "application/x-www-form-urlencoded" };
+    await http1(r.url("/k?page=2&token=Ab3&password%5B%5D=S3cret"), { method: "POST", headers, body: "page=3&card=4111111111111111;pin=1234" });
+    await h2c(r.url("/k?page=2&token=Ab3&password%5B%5D=S3cret"), { method: "POST", headers, body: "page=3&card=4111111111111111;pin=1234" });
+    const shadows = await r.shadow.waitFor(2);
+    for (const s of shadows) {
+      expect(r.shadow.header(s, "x-request-id")).toBe("r-1");
+      expect(r.shadow.header(s, "x-api-key")).toBeUndefined();
+      expect(r.shadow.header(s, "cookie")).toBeUndefined();
+      expect(r.shadow.header(s, "content-type")).toBe("application/x-www-form-urlencoded");
+      expect(s.path).toMatch(/^\/k\?page=2&token=...&password%5B%5D=......$/);
+      expect(s.path).not.toMatch(/Ab3|S3cret/);
+      // card is not kept: its whole value is masked, ';pin=1234' and all.
+      expect(s.body.toString()).toMatch(/^page=3&card=\d{16};...=\d{4}$/);
+      expect(s.body.toString()).not.toMatch(/4111111111111111|1234|pin/);
+    }
+    await r.waitStat(S("redact.keep.headers_dropped"), 2);
+    expect(await r.stat(S("redact.keep.query_masked"))).toBeGreaterThanOrEqual(4);
+  });
+});
