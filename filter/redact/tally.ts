@@ -10,6 +10,9 @@ export class Tally {
   jsonDropped: u32 = 0;
   jsonMasked: u32 = 0;
   jsonHashed: u32 = 0;
+  /** redact.path templates applied. */
+  pathMasked: u32 = 0;
+  pathHashed: u32 = 0;
   /** Hits per detector, indexed by the detector's bit position. */
   detectorHits: StaticArray<u32> = new StaticArray<u32>(6);
 
@@ -24,6 +27,8 @@ export class Tally {
     this.jsonDropped += t.jsonDropped;
     this.jsonMasked += t.jsonMasked;
     this.jsonHashed += t.jsonHashed;
+    this.pathMasked += t.pathMasked;
+    this.pathHashed += t.pathHashed;
     for (let i = 0; i < 6; i++) unchecked((this.detectorHits[i] += unchecked(t.detectorHits[i])));
   }
 
@@ -37,6 +42,8 @@ export class Tally {
     this.jsonDropped = 0;
     this.jsonMasked = 0;
     this.jsonHashed = 0;
+    this.pathMasked = 0;
+    this.pathHashed = 0;
     for (let i = 0; i < 6; i++) unchecked((this.detectorHits[i] = 0));
   }
 }

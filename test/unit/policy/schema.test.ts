@@ -173,6 +173,7 @@ describe("documented and shipped policies are valid for both", () => {
 const FILTER_ONLY = new Map<string, string>([
   ["name under two actions", "drop, mask and hash are separate lists; JSON Schema cannot compare items across arrays"],
   ["one header in two cases", "uniqueItems compares exactly; names are compared case-insensitively"],
+  ["path template under mask and hash", "mask and hash are separate lists; JSON Schema cannot compare items across arrays"],
   ["one JSON path under two actions", "drop, mask and hash are separate lists; JSON Schema cannot compare items across arrays"],
   ["key env missing", "the VM environment (vm_config.environment_variables, vmConfig.env) is known only where the filter runs"],
   ["env key too short", "the key's length is known only where the filter reads the VM environment"],
