@@ -92,6 +92,43 @@ describe.each(e2eBackends())("redaction, envoy as %s", (backend) => {
     expect(JSON.parse(s.body.toString()).password).toBe("**");
   });
 
+  // #13, places the filter used never to look: path segments and matrix parameters,
+  // the authority's host labels, header names, URL-valued headers.
+  it.each([
+    ["HTTP/1.1", http1],
+    ["h2c", h2c],
+  ] as const)("the path, the host, header names and URL headers are scanned too (%s)", async (_proto, client) => {
+    const r = rig!;
+    const path = "/users/zq.alice77@mailhost-secret.io/cards/4111111111111111;jsessionid=eve%40example.org/ssn/536-22-8147?page=2&token=t0k3n";
+    const authority = "4111111111111111.tenant.example";
+    const headers: Record<string, string> = {
+      "x-4111111111111111": "v",
+      // ('@' is not a token character: no e-mail address reaches Envoy as a header name)
+      "x-ssn-536-22-8147": "v",
+      referer: "https://shop.example/cart/bob%40example.com?session=s3cr3t&x=1",
+      // (Envoy drops a Referer with userinfo itself; other URL headers keep theirs, the copy does not)
+      "content-location": "https://alice:Hunter2-Pa55word@shop.example/c?token=t0k3n3",
+      "x-original-url": "/pay?token=t0k3n2",
+      "x-plain": "kept",
+      ...(client === h2c ? { ":authority": authority } : { host: authority }),
+    };
+    await client(r.url(path), { headers });
+    const [p] = await r.primary.waitFor(1);
+    const [s] = await r.shadow.waitFor(1);
+    expect(p.path).toBe(path);
+    expect(s.path).toMatch(/^\/users\/[^/]+\/cards\/4\d{11}1111;jsessionid=[^/]+\/ssn\/\*\*\*-\*\*-8147\?page=2&token=\*\*\*\*\*$/);
+    const host = r.shadow.header(s, "host") ?? r.shadow.header(s, ":authority");
+    expect(host).toMatch(/^4\d{11}1111\.tenant\.example-shadow$/);
+    expect(r.shadow.header(s, "referer")).toBe("https://shop.example/cart/***%40*******.com?session=******&x=1");
+    expect(r.shadow.header(s, "x-original-url")).toBe("/pay?token=******");
+    expect(r.shadow.header(s, "content-location")).toBe("https://shop.example/c?token=******");
+    expect(r.shadow.header(s, "x-plain")).toBe("kept");
+    const all = decodeURIComponent(s.path) + JSON.stringify(s.headers);
+    for (const secret of ["zq.alice77@mailhost-secret.io", "4111111111111111", "eve@example.org", "536-22", "t0k3n", "Hunter2", "bob@example.com", "s3cr3t", "8147\":"]) {
+      expect(all).not.toContain(secret);
+    }
+  });
+
   it("a compressed or invalid body is never mirrored as it is", async () => {
     const r = rig!;
     const gz = gzipSync(Buffer.from('{"password":"pw"}'));
