@@ -4,7 +4,9 @@
 // percent-decoded and case-insensitively, matrix parameters aside), '*' (any one
 // segment, kept), '{name}' (any one segment, redacted) or, last only, '**' (any
 // number of further segments, kept). Empty segments ("//", a trailing '/') are
-// skipped on both sides, as applications that merge slashes see the path.
+// skipped on both sides, as applications that merge slashes see the path, and
+// dot segments ("." and "..", escaped or not, ";params" aside) are resolved
+// (redact/path.ts), as the application resolves them.
 import { escapeAt } from "../util/form";
 
 export const SEG_LITERAL: u8 = 0;

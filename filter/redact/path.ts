@@ -18,12 +18,30 @@ const SLASH: u8 = 0x2f;
 const SEMI: u8 = 0x3b;
 const EQ: u8 = 0x3d;
 
+/** 1 when the segment (matrix parameters aside) is ".", 2 when "..", decoded ("%2e" too); else 0. */
+function dotSegment(p: usize, len: usize): i32 {
+  let dots = 0;
+  for (let i: usize = 0; i < len; i++) {
+    let c = load<u8>(p + i);
+    if (c == SEMI) break;
+    if (c == 0x25) {
+      if (escapeAt(p, i, len) != 0x2e) return 0;
+      i += 2;
+      c = 0x2e;
+    }
+    if (c != 0x2e || ++dots > 2) return 0;
+  }
+  return dots;
+}
+
 export class PathRedactor {
   private edits: Edit[] = [];
   private found: Edit[] = [];
   /** The non-empty segments of the path in progress: [starts[k], ends[k]). */
   private starts: i32[] = [];
   private ends: i32[] = [];
+  /** The segments templates match, as indices into starts/ends: dot segments resolved. */
+  private norm: i32[] = [];
   /** Per segment: the template action that captured it (0: none). */
   private actions: u8[] = [];
   /** Percent-decoded bytes of the range in progress, and the raw offset each came from (map[n]: the range's end). */
@@ -57,6 +75,8 @@ export class PathRedactor {
     const ends = this.ends;
     starts.length = 0;
     ends.length = 0;
+    const norm = this.norm;
+    norm.length = 0;
     let i = 0;
     while (i < len) {
       if (load<u8>(p + <usize>i) == SLASH) {
@@ -65,6 +85,13 @@ export class PathRedactor {
       }
       const s = i;
       while (i < len && load<u8>(p + <usize>i) != SLASH) i++;
+      // Templates see the path as the application resolves it: "." goes, ".." takes the segment before it.
+      const dots = dotSegment(p + <usize>s, <usize>(i - s));
+      if (dots == 1) {
+        // nothing to match
+      } else if (dots == 2) {
+        if (norm.length > 0) norm.length = norm.length - 1;
+      } else norm.push(starts.length);
       starts.push(s);
       ends.push(i);
     }
@@ -91,16 +118,19 @@ export class PathRedactor {
   private capture(p: usize, t: PathTemplate): void {
     const kinds = t.kinds;
     const m = kinds.length;
-    const n = this.starts.length;
+    const norm = this.norm;
+    const n = norm.length;
     if (t.rest ? n < m : n != m) return;
     for (let k = 0; k < m; k++) {
       if (unchecked(kinds[k]) != SEG_LITERAL) continue;
-      const s = unchecked(this.starts[k]);
-      if (!segmentIs(p + <usize>s, <usize>(unchecked(this.ends[k]) - s), unchecked(t.literals[k]))) return;
+      const at = unchecked(norm[k]);
+      const s = unchecked(this.starts[at]);
+      if (!segmentIs(p + <usize>s, <usize>(unchecked(this.ends[at]) - s), unchecked(t.literals[k]))) return;
     }
     for (let k = 0; k < m; k++) {
       if (unchecked(kinds[k]) != SEG_CAPTURE) continue;
-      if (t.action == ACTION_HASH || unchecked(this.actions[k]) == 0) unchecked((this.actions[k] = t.action));
+      const at = unchecked(norm[k]);
+      if (t.action == ACTION_HASH || unchecked(this.actions[at]) == 0) unchecked((this.actions[at] = t.action));
     }
   }
 
