@@ -169,6 +169,15 @@ describe("authority", () => {
   });
 });
 
+describe('detector_action "hash"', () => {
+  it("a hit in the path becomes a token segment, in the host the token's hex digits (one label)", async () => {
+    const { host: h } = await loadFilter({ ...POLICY, redact: { ...POLICY.redact, detector_action: "hash" } });
+    const { call } = send(h, { path: "/c/4111111111111111/x;m=bob%40example.com", authority: "4111111111111111.t.example:81" });
+    expect(header(call!.headers, ":path")).toBe(`/c/${token("4111111111111111")}/x;m=${token("bob@example.com")}`);
+    expect(header(call!.headers, ":authority")).toBe(`${token("4111111111111111").slice(5)}.t.example-shadow:81`);
+  });
+});
+
 describe("header names", () => {
   it.each([
     ["x-4111111111111111", "card"],
