@@ -144,3 +144,34 @@ describe.each(e2eBackends())("redaction, envoy as %s", (backend) => {
     expect(await r.stat(S("redact.body_unscannable.compressed"))).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe.each(e2eBackends())("redact.path templates, envoy as %s", (backend) => {
+  const policy = { ...POLICY, redact: { ...POLICY.redact, path: { mask: ["/accounts/{id}/statements/*"], hash: ["/customers/{customer}/**"] }, url_headers: ["x-envoy-original-path", "x-my-url"] } };
+  let rig: Rig | undefined;
+  beforeAll(async () => {
+    rig = await startRig({ backend, config: policy, env: { MIRRORSHADE_HASH_KEY: KEY }, wasmEnvKeys: ["MIRRORSHADE_HASH_KEY"] });
+  });
+  afterAll(async () => rig?.close());
+  beforeEach(() => {
+    rig!.primary.clear();
+    rig!.shadow.clear();
+  });
+  printLogsAfterFailures(() => rig);
+
+  it.each([
+    ["HTTP/1.1", http1],
+    ["h2c", h2c],
+  ] as const)("captured segments are masked or hashed by position, dot segments resolved (%s)", async (_proto, client) => {
+    const r = rig!;
+    await client(r.url("/accounts/9/..;v=1/98765/statements/2024?page=1"), { headers: { "x-my-url": "/customers/c-42/orders?token=t0k3n" } });
+    await client(r.url("/customers/c-42/orders/7"));
+    const [a, b] = await r.shadow.waitFor(2);
+    const byPath = [a, b].sort((x, y) => x.path.localeCompare(y.path));
+    // (a client's URL parser resolves "." and ".." itself; "..;v=1" reaches Envoy, and Tomcat reads it as "..")
+    expect(byPath[0].path).toBe("/accounts/9/..;v=1/*****/statements/2024?page=1");
+    expect(r.shadow.header(byPath[0], "x-my-url")).toBe(`/customers/${token("c-42")}/orders?token=*****`);
+    expect(byPath[1].path).toBe(`/customers/${token("c-42")}/orders/7`);
+    expect(r.primary.requests.map((p) => p.path).sort()).toEqual(["/accounts/9/..;v=1/98765/statements/2024?page=1", "/customers/c-42/orders/7"]);
+    await r.waitStat(S("redact.path.masked"), 1);
+  });
+});
