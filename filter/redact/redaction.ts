@@ -37,7 +37,8 @@ export class Redaction {
     this.codecs = new BodyCodecs(cfg, rewriter, form);
     this.rewriter = rewriter;
     const keep = cfg.keep;
-    this.paths = new PathRedactor(new NameActions(q.drop, q.mask, q.hash), keep != null ? new NameSet(keep.query) : null, cfg.path, rewriter, cfg.detectors, cfg.detectorHash);
+    // Matrix parameters are named like query parameters: the same rules, matched the same way.
+    this.paths = new PathRedactor(queryNames, keep != null ? new NameSet(keep.query) : null, cfg.path, rewriter, cfg.detectors, cfg.detectorHash);
     this.hosts = new HostRedactor(rewriter, cfg.detectors, cfg.detectorHash);
     this.headers.scanUrls(new NameSet(cfg.urlHeaders, true), new UrlRedactor(this.paths, this.query, this.hosts));
   }
