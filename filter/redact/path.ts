@@ -18,12 +18,15 @@ const SLASH: u8 = 0x2f;
 const SEMI: u8 = 0x3b;
 const EQ: u8 = 0x3d;
 
-/** 1 when the segment (matrix parameters aside) is ".", 2 when "..", decoded ("%2e" too); else 0. */
+/**
+ * 1 when the segment (matrix parameters aside) is "." or nothing (";x": Tomcat
+ * and Spring merge it away), 2 when "..", decoded ("%2e" too); else 0.
+ */
 function dotSegment(p: usize, len: usize): i32 {
   let dots = 0;
   for (let i: usize = 0; i < len; i++) {
     let c = load<u8>(p + i);
-    if (c == SEMI) break;
+    if (c == SEMI) return dots == 0 ? 1 : dots;
     if (c == 0x25) {
       if (escapeAt(p, i, len) != 0x2e) return 0;
       i += 2;

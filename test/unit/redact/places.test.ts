@@ -129,6 +129,8 @@ describe("redact.path templates", () => {
     ["/accounts/9/../12345/statements/2024", "/accounts/9/../*****/statements/2024"],
     ["/accounts/9/..;x=1/12345/%2e/statements/2024", "/accounts/9/..;x=1/*****/%2e/statements/2024"],
     ["/accounts/9/%2E%2E/12345/statements/2024", "/accounts/9/%2E%2E/*****/statements/2024"],
+    ["/accounts/;x=1/12345/statements/2024", "/accounts/;x=1/*****/statements/2024"],
+    ["/accounts/.../12345/statements/2024", "/accounts/.../12345/statements/2024"],
     ["/customers/c-991/orders/7?token=z", `/customers/${token("c-991")}/orders/${token("7")}?token=*`],
     // no match: the path is left to the detectors
     ["/accounts/12345/statements", "/accounts/12345/statements"],
