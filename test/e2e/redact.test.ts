@@ -9,6 +9,7 @@ import { gzipSync } from "node:zlib";
 import { startRig, printLogsAfterFailures, http1, h2c, S, type Rig } from "./fixture.js";
 import { e2eBackends } from "./backends.js";
 import { projectRoot } from "../../harness/paths.js";
+import { PATH_SECRETS, PLACES_QUERY_RULES } from "../support/places-corpus.js";
 
 const KEY = "e2e-hash-key-0123456789abcdef";
 const token = (v: string) => "hmac:" + createHmac("sha256", KEY).update(v).digest().subarray(0, 16).toString("hex");
@@ -146,7 +147,7 @@ describe.each(e2eBackends())("redaction, envoy as %s", (backend) => {
 });
 
 describe.each(e2eBackends())("redact.path templates, envoy as %s", (backend) => {
-  const policy = { ...POLICY, redact: { ...POLICY.redact, path: { mask: ["/accounts/{id}/statements/*"], hash: ["/customers/{customer}/**"] }, url_headers: ["x-envoy-original-path", "x-my-url"] } };
+  const policy = { ...POLICY, redact: { ...POLICY.redact, query: PLACES_QUERY_RULES, path: { mask: ["/accounts/{id}/statements/*"], hash: ["/customers/{customer}/**"] }, url_headers: ["x-envoy-original-path", "x-my-url"] } };
   let rig: Rig | undefined;
   beforeAll(async () => {
     rig = await startRig({ backend, config: policy, env: { MIRRORSHADE_HASH_KEY: KEY }, wasmEnvKeys: ["MIRRORSHADE_HASH_KEY"] });
@@ -173,5 +174,30 @@ describe.each(e2eBackends())("redact.path templates, envoy as %s", (backend) => 
     expect(byPath[1].path).toBe(`/customers/${token("c-42")}/orders/7`);
     expect(r.primary.requests.map((p) => p.path).sort()).toEqual(["/accounts/9/..;v=1/98765/statements/2024?page=1", "/customers/c-42/orders/7"]);
     await r.waitStat(S("redact.path.masked"), 1);
+  });
+
+  it.each([
+    ["HTTP/1.1", http1],
+    ["h2c", h2c],
+  ] as const)("the path corpus: no planted secret reaches the shadow (%s)", async (_proto, client) => {
+    const r = rig!;
+    for (const [path] of PATH_SECRETS) await client(r.url(`${path}?page=2`));
+    const shadows = await r.shadow.waitFor(PATH_SECRETS.length);
+    const primaries = await r.primary.waitFor(PATH_SECRETS.length);
+    const leaked: string[] = [];
+    for (const [path, secret] of PATH_SECRETS) {
+      const p = primaries.find((q) => q.path === `${path}?page=2`);
+      expect(p, `primary got ${path} as sent`).toBeDefined();
+      // Copies pair with their primaries by Envoy's x-request-id, whatever order they arrive in.
+      const id = r.primary.header(p!, "x-request-id");
+      const s = shadows.find((q) => r.shadow.header(q, "x-request-id") === id)!;
+      expect(s, `a copy of ${path}`).toBeDefined();
+      let decoded = s.path;
+      try {
+        decoded = decodeURIComponent(s.path);
+      } catch {}
+      if (s.path.includes(secret) || decoded.includes(secret) || !s.path.endsWith("?page=2")) leaked.push(`${path} -> ${s.path}`);
+    }
+    expect(leaked).toEqual([]);
   });
 });
