@@ -272,6 +272,18 @@ const HASH_KEY_MIN_BYTES = value("REDACT_HASH_KEY_MIN_BYTES", "redact.hash_key")
 const hashRule = (section) => ({ required: [section], properties: { [section]: { type: "object", ...has("hash") } } });
 const JSONPATH_FORMS = "JSONPath: $.a.b, $['a.b'], $.a[0], $.a[*], $..key, $..*";
 
+// redact.path templates (filter/redact/path-template.ts compilePathTemplate): '/'
+// and segments, each a literal, '*', or a {capture}; at least one capture; '**'
+// only last; an optional trailing '/'.
+const PATH_SEG = "(?:[^/{}*?#;\\x00-\\x20\\x7f]+|\\*|\\{[A-Za-z0-9_*-]*\\})";
+const PATH_TEMPLATE = `^(?:/${PATH_SEG})*/\\{[A-Za-z0-9_*-]*\\}(?:/${PATH_SEG})*(?:/\\*\\*|/)?$`;
+const pathTemplates = (what) =>
+  list(
+    str("segment template: /users/{email}/cards/{card}; literal segments compared percent-decoded and case-insensitively (matrix parameters aside), '*' any one segment, {name} any one segment that is redacted, '**' (last) any further segments; empty segments are skipped", { pattern: PATH_TEMPLATE }),
+    what,
+    { uniqueItems: true },
+  );
+
 const redact = object(
   {
     headers: names("header rules", true),
@@ -292,6 +304,20 @@ const redact = object(
       },
       "the allow-list mode: only what is named passes as it is (explicit drop/mask/hash rules win; detectors still run over what passes)",
     ),
+    path: object(
+      {
+        mask: pathTemplates("templates whose captured segments become one '*' per character"),
+        hash: pathTemplates("templates whose captured segments become hmac:<hex> (over the decoded segment)"),
+      },
+      "path segments by position; detectors scan every segment (percent-decoded) and matrix parameter (;name=value, named like query parameters) anyway",
+    ),
+    url_headers: {
+      type: "array",
+      items: str("header name, case-insensitive ('_' counts as '-')", { pattern: HEADER_ANY_CASE }),
+      uniqueItems: true,
+      default: value("REDACT_URL_HEADERS", "redact.url_headers").split(","),
+      description: "headers whose values are URLs: userinfo removed, host, path (redact.path, detectors), query and fragment (query rules, detectors) redacted as the copy's own; replaces the default list; [] for none",
+    },
     detectors: list(oneOfStrings(["card", "email", "ssn", "jwt", "iban", "phone"], undefined, "a built-in detector"), "built-in scanners for header values, query values, JSON strings and text bodies (each once)", { uniqueItems: true }),
     detector_action: oneOfStrings(["mask", "hash"], value("REDACT_DETECTOR_ACTION", "redact.detector_action"), "what a detector hit becomes: masked keeping its shape, or a hash token (headers, query values, text bodies)"),
     hash_key: {
@@ -313,7 +339,7 @@ const redact = object(
   "what is scrubbed from the copy (the primary is never changed); everything else stays byte-identical",
   {
     $comment: "Filter-only: one name (or JSON path, as written) under two actions, or one name twice in two cases; the variable named by env: must exist in the VM environment and hold at least 16 bytes. The schema counts an inline key in characters, the filter in UTF-8 bytes: a non-ASCII key under 16 characters but at least 16 bytes passes only the filter.",
-    if: { anyOf: [hashRule("headers"), hashRule("query"), hashRule("json"), { required: ["detector_action"], properties: { detector_action: { const: "hash" } } }] },
+    if: { anyOf: [hashRule("headers"), hashRule("query"), hashRule("json"), hashRule("path"), { required: ["detector_action"], properties: { detector_action: { const: "hash" } } }] },
     then: has("hash_key"),
   },
 );

@@ -6,7 +6,7 @@ import { utf8, bytesEqual } from "../util/bytes";
 const SUFFIX = utf8("-shadow");
 
 /** Length of the host part of an authority (without ":port"; an IPv6 literal keeps its colons inside brackets). */
-function hostEnd(p: usize, len: usize): usize {
+export function hostEnd(p: usize, len: usize): usize {
   let i = <isize>len - 1;
   while (i >= 0) {
     const c = load<u8>(p + <usize>i);

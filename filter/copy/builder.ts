@@ -6,10 +6,12 @@
 //      ('_' for '-'), are removed: a client cannot forge them;
 //   2. hop-by-hop headers go when the copy is a new hop (the mirror role's call);
 //      content-length goes when the body will change (Envoy computes it);
-//   3. redaction: :path through the query rules, other headers by name rules
-//      and detectors;
-//   4. :authority by the role's rule (the shadow's, "-shadow" appended, or the
-//      suffix removed);
+//   3. redaction: :path by redact.path, the detectors (segments, matrix
+//      parameters) and the query rules; other headers by name rules, detectors
+//      over names and values, URL-valued ones as URLs;
+//   4. :authority without userinfo, detector hits in its host rewritten as host
+//      characters, then by the role's rule (the shadow's, "-shadow" appended,
+//      or the suffix removed);
 //   5. the baggage member is added to baggage when configured.
 // Then the tag, the rule label and the body-dropped reason are appended. The
 // part every shadow shares is built once per request (prepare); finish() adds
@@ -87,13 +89,21 @@ export class CopyHeaders {
         this.authorityAt = b.length;
         // "user:password@host" keeps only the host.
         const skip = hostStart(cur.valuePtr, cur.valueLen);
-        const hp = cur.valuePtr + skip;
-        const hl = cur.valueLen - skip;
+        let hp = cur.valuePtr + skip;
+        let hl = cur.valueLen - skip;
+        // Detector hits in the host's labels are rewritten with host characters (redact/host.ts).
+        const masked = redaction.enabled ? redaction.authority(hp, hl, tally) : null;
+        if (masked != null) {
+          hp = changetype<usize>(masked);
+          hl = <usize>masked.byteLength;
+        }
         if (mode == AUTHORITY_SHADOW) {
           this.derived = withShadowSuffix(hp, hl);
           b.addOwned(H_AUTHORITY, this.derived);
         } else if (mode == AUTHORITY_RESTORE && hasShadowSuffix(hp, hl)) {
           b.addOwned(H_AUTHORITY, withoutShadowSuffix(hp, hl));
+        } else if (masked != null) {
+          b.addOwned(H_AUTHORITY, masked);
         } else {
           b.add(kp, kl, hp, hl);
         }

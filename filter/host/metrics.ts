@@ -103,6 +103,8 @@ export class MirrorMetrics {
   jsonHashed: Metric = counter("redact.json.hashed");
   keepHeadersDropped: Metric = counter("redact.keep.headers_dropped");
   keepQueryMasked: Metric = counter("redact.keep.query_masked");
+  pathMasked: Metric = counter("redact.path.masked");
+  pathHashed: Metric = counter("redact.path.hashed");
   detectorHits: Metric[] = DETECTOR_NAMES.map<Metric>((n: string) => counter("redact.detector." + n));
 
   addTally(t: Tally): void {
@@ -117,6 +119,8 @@ export class MirrorMetrics {
     addIf(this.jsonHashed, t.jsonHashed);
     addIf(this.keepHeadersDropped, t.headersNotKept);
     addIf(this.keepQueryMasked, t.queryNotKept);
+    addIf(this.pathMasked, t.pathMasked);
+    addIf(this.pathHashed, t.pathHashed);
     for (let i = 0; i < 6; i++) addIf(unchecked(this.detectorHits[i]), unchecked(t.detectorHits[i]));
   }
 }

@@ -8,6 +8,7 @@ import { compileJsonPath, JsonRule } from "../json/path";
 import { detectorBit } from "../redact/detectors";
 import { ACTION_MASK, ACTION_HASH, ACTION_DROP } from "../redact/edits";
 import { foldString } from "../util/fold";
+import { parseRedactPath } from "./redact-path";
 import * as D from "./defaults";
 
 /** One item of a query-name or JSON-path list: a string, or {"name" | "path": ..., "match_case": bool}. */
@@ -202,6 +203,8 @@ export function parseRedact(obj: JSON.Obj, env: Environment, r: RedactConfig): s
     if (e.length > 0) return e;
     r.keep = k;
   }
+  const pathError = parseRedactPath(f, r);
+  if (pathError.length > 0) return pathError;
   const detectors = f.strList("detectors");
   if (f.error.length > 0) return f.error;
   if (detectors != null) {
@@ -220,6 +223,7 @@ export function parseRedact(obj: JSON.Obj, env: Environment, r: RedactConfig): s
   if (f.error.length > 0) return f.error;
   let needsKey = r.detectorHash || r.headers.hash.length > 0 || r.query.hash.length > 0;
   for (let i = 0; i < r.json.length; i++) if (r.json[i].action == ACTION_HASH) needsKey = true;
+  for (let i = 0; i < r.path.length; i++) if (r.path[i].action == ACTION_HASH) needsKey = true;
   if (keyRef.length > 0) {
     let key = "";
     if (keyRef.startsWith("env:")) {

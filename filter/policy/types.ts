@@ -7,6 +7,7 @@
 import { StringMatcher } from "../select/matcher";
 import { JsonPath, JsonRule } from "../json/path";
 import { ShadowTag } from "../copy/tag";
+import { PathTemplate } from "../redact/path-template";
 import * as D from "./defaults";
 
 export const ROLE_MIRROR: i32 = 0;
@@ -138,6 +139,10 @@ export class RedactConfig {
   passThrough: string[] = [];
   /** redact.keep: the allow-list mode (null: deny-list only). */
   keep: KeepConfig | null = null;
+  /** redact.path: segment templates, mask ones first, then hash ones. */
+  path: PathTemplate[] = [];
+  /** redact.url_headers: headers whose values are URLs (lower-case). */
+  urlHeaders: string[] = D.REDACT_URL_HEADERS.split(",");
 }
 
 /**

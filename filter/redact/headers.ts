@@ -1,6 +1,11 @@
 // Header values of the copy: drop, mask or hash by name, then the detectors over
-// what is left. The primary's headers are never touched.
-import { NameActions } from "./names";
+// what is left (URL-valued headers as URLs: redact/url.ts). A header whose name
+// holds a detector hit (x-4111111111111111) is dropped: a name cannot be masked
+// into anything the application would still read. The primary's headers are
+// never touched.
+import { NameActions, NameSet } from "./names";
+import { UrlRedactor } from "./url";
+import { Finding, scanText, labelBits } from "./detectors";
 import { ValueRewriter } from "./values";
 import { Edit, applyEdits, ACTION_DROP, ACTION_HASH, ACTION_MASK } from "./edits";
 import { Tally } from "./tally";
@@ -10,17 +15,59 @@ export const HEADER_KEEP: u8 = 0;
 export const HEADER_DROP: u8 = 1;
 export const HEADER_REPLACE: u8 = 2;
 
+/**
+ * Whether a header name can hold anything a detector finds, read in one pass:
+ * every digit-based format (card, SSN, phone, IBAN) has at least six digits, an
+ * e-mail address an '@', a JWT (and an upper-case IBAN) capitals; names are
+ * tokens, which Envoy lower-cases, so the detectors rarely have to run at all.
+ * Bytes past ASCII are not token characters: if one is there, the detectors run.
+ */
+function mayHold(p: usize, len: usize): bool {
+  let digits = 0;
+  for (let i: usize = 0; i < len; i++) {
+    const c = load<u8>(p + i);
+    if (<u32>(c - 0x30) < 10) {
+      if (++digits >= 6) return true;
+    } else if (c == 0x40 || c >= 0x80 || <u32>(c - 0x41) < 26) return true;
+  }
+  return false;
+}
+
 export class HeaderRedactor {
   /** The new value after redact() answered HEADER_REPLACE. */
   replacement: ArrayBuffer = new ArrayBuffer(0);
   private findings: Edit[] = [];
+  private nameFindings: Finding[] = [];
+  private urlNames: NameSet = new NameSet([]);
+  private urls: UrlRedactor | null = null;
 
   constructor(private names: NameActions, private rewriter: ValueRewriter, private detectors: i32, private detectorHash: bool) {}
 
+  /** Headers named in `names` (redact.url_headers) are redacted as URLs by `urls`. */
+  scanUrls(names: NameSet, urls: UrlRedactor): void {
+    this.urlNames = names;
+    this.urls = urls;
+  }
+
+  /** Whether the detectors find something in a header's name (each hit counted). */
+  private nameHit(kp: usize, kl: usize, tally: Tally): bool {
+    if (!mayHold(kp, kl)) return false;
+    const found = this.nameFindings;
+    found.length = 0;
+    if (scanText(kp, <i32>kl, this.detectors, found) == 0) return false;
+    for (let i = 0; i < found.length; i++) {
+      const bit = ctz<i32>(unchecked(found[i]).detector);
+      if (bit < tally.detectorHits.length) unchecked((tally.detectorHits[bit] += 1));
+    }
+    found.length = 0;
+    return true;
+  }
+
   redact(kp: usize, kl: usize, vp: usize, vl: usize, tally: Tally): u8 {
     const action = this.names.action(kp, kl);
-    if (action == ACTION_DROP) {
-      if (this.names.notKept) tally.headersNotKept++;
+    const pseudo = kl > 0 && load<u8>(kp) == 0x3a;
+    if (action == ACTION_DROP || (this.detectors != 0 && !pseudo && this.nameHit(kp, kl, tally))) {
+      if (action == ACTION_DROP && this.names.notKept) tally.headersNotKept++;
       else tally.headersDropped++;
       return HEADER_DROP;
     }
@@ -34,11 +81,20 @@ export class HeaderRedactor {
       tally.headersMasked++;
       return HEADER_REPLACE;
     }
-    // Pseudo-headers are not values a person typed; :path goes through the query redactor.
-    if (this.detectors == 0 || vl == 0 || load<u8>(kp) == 0x3a) return HEADER_KEEP;
+    // Pseudo-headers are not values a person typed; :path and :authority have their own redaction.
+    if (vl == 0 || pseudo) return HEADER_KEEP;
+    const urls = this.urls;
+    if (urls != null && this.urlNames.has(kp, kl)) {
+      const url = urls.redact(vp, <i32>vl, tally);
+      if (url == null) return HEADER_KEEP;
+      this.replacement = url;
+      return HEADER_REPLACE;
+    }
+    if (this.detectors == 0) return HEADER_KEEP;
     const findings = this.findings;
     findings.length = 0;
-    this.rewriter.scanEdits(vp, <i32>vl, this.detectors, this.detectorHash, 0, findings, tally.detectorHits);
+    const enabled = this.detectors | labelBits(kp, kl, this.detectors);
+    this.rewriter.scanEdits(vp, <i32>vl, enabled, this.detectorHash, 0, findings, tally.detectorHits);
     if (findings.length == 0) return HEADER_KEEP;
     this.replacement = applyEdits(vp, <i32>vl, findings);
     return HEADER_REPLACE;

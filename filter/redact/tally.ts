@@ -13,6 +13,9 @@ export class Tally {
   /** redact.keep: headers dropped, query and form values masked because keep does not list them. */
   headersNotKept: u32 = 0;
   queryNotKept: u32 = 0;
+  /** redact.path templates applied. */
+  pathMasked: u32 = 0;
+  pathHashed: u32 = 0;
   /** Hits per detector, indexed by the detector's bit position. */
   detectorHits: StaticArray<u32> = new StaticArray<u32>(6);
 
@@ -29,6 +32,8 @@ export class Tally {
     this.jsonHashed += t.jsonHashed;
     this.headersNotKept += t.headersNotKept;
     this.queryNotKept += t.queryNotKept;
+    this.pathMasked += t.pathMasked;
+    this.pathHashed += t.pathHashed;
     for (let i = 0; i < 6; i++) unchecked((this.detectorHits[i] += unchecked(t.detectorHits[i])));
   }
 
@@ -44,6 +49,8 @@ export class Tally {
     this.jsonHashed = 0;
     this.headersNotKept = 0;
     this.queryNotKept = 0;
+    this.pathMasked = 0;
+    this.pathHashed = 0;
     for (let i = 0; i < 6; i++) unchecked((this.detectorHits[i] = 0));
   }
 }

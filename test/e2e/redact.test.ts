@@ -9,6 +9,7 @@ import { gzipSync } from "node:zlib";
 import { startRig, printLogsAfterFailures, http1, h2c, S, type Rig } from "./fixture.js";
 import { e2eBackends } from "./backends.js";
 import { projectRoot } from "../../harness/paths.js";
+import { PATH_SECRETS, PLACES_QUERY_RULES } from "../support/places-corpus.js";
 
 const KEY = "e2e-hash-key-0123456789abcdef";
 const token = (v: string) => "hmac:" + createHmac("sha256", KEY).update(v).digest().subarray(0, 16).toString("hex");
@@ -90,6 +91,43 @@ describe.each(e2eBackends())("redaction, envoy as %s", (backend) => {
     expect(s.path).toBe("/h2?session=***");
     expect(r.shadow.header(s, "cookie")).toBeUndefined();
     expect(JSON.parse(s.body.toString()).password).toBe("**");
+  });
+
+  // #13, places the filter used never to look: path segments and matrix parameters,
+  // the authority's host labels, header names, URL-valued headers.
+  it.each([
+    ["HTTP/1.1", http1],
+    ["h2c", h2c],
+  ] as const)("the path, the host, header names and URL headers are scanned too (%s)", async (_proto, client) => {
+    const r = rig!;
+    const path = "/users/zq.alice77@mailhost-secret.io/cards/4111111111111111;jsessionid=eve%40example.org/ssn/536-22-8147?page=2&token=t0k3n";
+    const authority = "4111111111111111.tenant.example";
+    const headers: Record<string, string> = {
+      "x-4111111111111111": "v",
+      // ('@' is not a token character: no e-mail address reaches Envoy as a header name)
+      "x-ssn-536-22-8147": "v",
+      referer: "https://shop.example/cart/bob%40example.com?session=s3cr3t&x=1",
+      // (Envoy drops a Referer with userinfo itself; other URL headers keep theirs, the copy does not)
+      "content-location": "https://alice:Hunter2-Pa55word@shop.example/c?token=t0k3n3",
+      "x-original-url": "/pay?token=t0k3n2",
+      "x-plain": "kept",
+      ...(client === h2c ? { ":authority": authority } : { host: authority }),
+    };
+    await client(r.url(path), { headers });
+    const [p] = await r.primary.waitFor(1);
+    const [s] = await r.shadow.waitFor(1);
+    expect(p.path).toBe(path);
+    expect(s.path).toMatch(/^\/users\/[^/]+\/cards\/4\d{11}1111;jsessionid=[^/]+\/ssn\/\*\*\*-\*\*-8147\?page=2&token=\*\*\*\*\*$/);
+    const host = r.shadow.header(s, "host") ?? r.shadow.header(s, ":authority");
+    expect(host).toMatch(/^4\d{11}1111\.tenant\.example-shadow$/);
+    expect(r.shadow.header(s, "referer")).toBe("https://shop.example/cart/***%40*******.com?session=******&x=1");
+    expect(r.shadow.header(s, "x-original-url")).toBe("/pay?token=******");
+    expect(r.shadow.header(s, "content-location")).toBe("https://shop.example/c?token=******");
+    expect(r.shadow.header(s, "x-plain")).toBe("kept");
+    const all = decodeURIComponent(s.path) + JSON.stringify(s.headers);
+    for (const secret of ["zq.alice77@mailhost-secret.io", "4111111111111111", "eve@example.org", "536-22", "t0k3n", "Hunter2", "bob@example.com", "s3cr3t", "8147\":"]) {
+      expect(all).not.toContain(secret);
+    }
   });
 
   it("a compressed or invalid body is never mirrored as it is", async () => {
@@ -200,5 +238,58 @@ describe.each(e2eBackends())("names, envoy as %s", (backend) => {
     }
     await r.waitStat(S("redact.keep.headers_dropped"), 2);
     expect(await r.stat(S("redact.keep.query_masked"))).toBeGreaterThanOrEqual(4);
+describe.each(e2eBackends())("redact.path templates, envoy as %s", (backend) => {
+  const policy = { ...POLICY, redact: { ...POLICY.redact, query: PLACES_QUERY_RULES, path: { mask: ["/accounts/{id}/statements/*"], hash: ["/customers/{customer}/**"] }, url_headers: ["x-envoy-original-path", "x-my-url"] } };
+  let rig: Rig | undefined;
+  beforeAll(async () => {
+    rig = await startRig({ backend, config: policy, env: { MIRRORSHADE_HASH_KEY: KEY }, wasmEnvKeys: ["MIRRORSHADE_HASH_KEY"] });
+  });
+  afterAll(async () => rig?.close());
+  beforeEach(() => {
+    rig!.primary.clear();
+    rig!.shadow.clear();
+  });
+  printLogsAfterFailures(() => rig);
+
+  it.each([
+    ["HTTP/1.1", http1],
+    ["h2c", h2c],
+  ] as const)("captured segments are masked or hashed by position, dot segments resolved (%s)", async (_proto, client) => {
+    const r = rig!;
+    await client(r.url("/accounts/9/..;v=1/98765/statements/2024?page=1"), { headers: { "x-my-url": "/customers/c-42/orders?token=t0k3n" } });
+    await client(r.url("/customers/c-42/orders/7"));
+    const [a, b] = await r.shadow.waitFor(2);
+    const byPath = [a, b].sort((x, y) => x.path.localeCompare(y.path));
+    // (a client's URL parser resolves "." and ".." itself; "..;v=1" reaches Envoy, and Tomcat reads it as "..")
+    expect(byPath[0].path).toBe("/accounts/9/..;v=1/*****/statements/2024?page=1");
+    expect(r.shadow.header(byPath[0], "x-my-url")).toBe(`/customers/${token("c-42")}/orders?token=*****`);
+    expect(byPath[1].path).toBe(`/customers/${token("c-42")}/orders/7`);
+    expect(r.primary.requests.map((p) => p.path).sort()).toEqual(["/accounts/9/..;v=1/98765/statements/2024?page=1", "/customers/c-42/orders/7"]);
+    await r.waitStat(S("redact.path.masked"), 1);
+  });
+
+  it.each([
+    ["HTTP/1.1", http1],
+    ["h2c", h2c],
+  ] as const)("the path corpus: no planted secret reaches the shadow (%s)", async (_proto, client) => {
+    const r = rig!;
+    for (const [path] of PATH_SECRETS) await client(r.url(`${path}?page=2`));
+    const shadows = await r.shadow.waitFor(PATH_SECRETS.length);
+    const primaries = await r.primary.waitFor(PATH_SECRETS.length);
+    const leaked: string[] = [];
+    for (const [path, secret] of PATH_SECRETS) {
+      const p = primaries.find((q) => q.path === `${path}?page=2`);
+      expect(p, `primary got ${path} as sent`).toBeDefined();
+      // Copies pair with their primaries by Envoy's x-request-id, whatever order they arrive in.
+      const id = r.primary.header(p!, "x-request-id");
+      const s = shadows.find((q) => r.shadow.header(q, "x-request-id") === id)!;
+      expect(s, `a copy of ${path}`).toBeDefined();
+      let decoded = s.path;
+      try {
+        decoded = decodeURIComponent(s.path);
+      } catch {}
+      if (s.path.includes(secret) || decoded.includes(secret) || !s.path.endsWith("?page=2")) leaked.push(`${path} -> ${s.path}`);
+    }
+    expect(leaked).toEqual([]);
   });
 });

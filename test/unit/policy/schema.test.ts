@@ -175,6 +175,7 @@ const FILTER_ONLY = new Map<string, string>([
   ["one header in two cases", "uniqueItems compares exactly; names are compared case-insensitively"],
   ["one query name in two cases under two actions", "drop, mask and hash are separate lists; JSON Schema cannot compare items across arrays"],
   ["one query name folded twice", "uniqueItems compares exactly; query names are compared with Unicode case folding"],
+  ["path template under mask and hash", "mask and hash are separate lists; JSON Schema cannot compare items across arrays"],
   ["one JSON path under two actions", "drop, mask and hash are separate lists; JSON Schema cannot compare items across arrays"],
   ["key env missing", "the VM environment (vm_config.environment_variables, vmConfig.env) is known only where the filter runs"],
   ["env key too short", "the key's length is known only where the filter reads the VM environment"],
