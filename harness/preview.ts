@@ -2,6 +2,7 @@
 // emulator and shows, per request, whether it would be mirrored, why, and what
 // the shadow and the primary would receive. Same .wasm as Envoy loads.
 import { drainRedaction } from "./drain.js";
+import { keptPaths, usesKeep } from "./kept-paths.js";
 import { ProxyWasmHost, presentRequestHeaders, type HeaderList, type DispatchedCall, type Protocol } from "./emulator/index.js";
 
 export interface PreviewRequest {
@@ -30,6 +31,8 @@ export interface PreviewCopy {
   headers: [string, string][];
   body?: string | null;
   bodyBase64?: string;
+  /** With redact.keep and a JSON body: the paths of the strings and numbers the copy carries unchanged. */
+  keptPaths?: string[];
 }
 
 export interface PreviewResult {
@@ -147,6 +150,7 @@ export async function preview(opts: {
     throw new PreviewInputError(`policy: ${critical[0] ?? "rejected by the filter"}`);
   }
   const shadowNames = shadowClusters(opts.policy);
+  const keep = usesKeep(opts.policy);
   const results: PreviewResult[] = [];
   for (const req of opts.requests) {
     const body = req.bodyBase64 !== undefined ? new Uint8Array(Buffer.from(req.bodyBase64, "base64")) : new TextEncoder().encode(req.body ?? "");
@@ -183,8 +187,10 @@ export async function preview(opts: {
     }
     const primary = side(stream.upstreamRequest.headers, stream.upstreamRequest.body);
     const copies = copyCalls.map((c): PreviewCopy => {
-      const { body, bodyBase64, ...rest } = side(c.headers, c.body);
-      return { shadow: shadowNames.get(c.cluster)!, cluster: c.cluster, ...rest, ...(bodyBase64 !== undefined ? { bodyBase64 } : { body }) };
+      const { body: copyBody, bodyBase64, ...rest } = side(c.headers, c.body);
+      // Against the body the filter saw (the primary's), as the client sent it.
+      const kept = keep && c.body.length > 0 ? keptPaths(stream.upstreamRequest.body, c.body) : null;
+      return { shadow: shadowNames.get(c.cluster)!, cluster: c.cluster, ...rest, ...(bodyBase64 !== undefined ? { bodyBase64 } : { body: copyBody }), ...(kept ? { keptPaths: kept } : {}) };
     });
     const first = copyCalls[0];
     results.push({
