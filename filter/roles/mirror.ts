@@ -172,7 +172,8 @@ export class MirrorRole extends Role {
       this.out.discard(copy, hold, primary);
       return;
     }
-    if (length <= <i32>this.policy.redactionInlineBytes) {
+    // Only while the queue is empty: its codecs are the same, and a scan in progress there must not be reset.
+    if (length <= <i32>this.policy.redactionInlineBytes && queue.waiting == 0) {
       // A small body is scanned at once: bounded work (limits.redaction_inline_bytes), and the tick,
       // which comes every few milliseconds, would otherwise bound how many small copies a worker sends.
       const r = this.inlineResult;
