@@ -4,10 +4,11 @@
 // form body that parses as JSON (an object or array, after any whitespace and a
 // UTF-8 BOM) is scanned as JSON, rules and detectors. Otherwise: a text body that
 // starts with '<' (XML, HTML) while rules name fields is unscannable (no XML
-// scanner: <password>x</password> would pass the detectors); a text body shaped
-// like a form (printable ASCII, no spaces, an '=') gets the query rules, then the
-// text detectors over the result; any other text the detectors. Every stage is
-// sliced (redact/work.ts) and reads the body a bounded number of times.
+// scanner: <password>x</password> would pass the detectors); a text body with an
+// '=' gets the query rules (a handler may parse any body with url.ParseQuery or
+// parse_str), then the text detectors over the result; any other text the
+// detectors. Every stage is sliced (redact/work.ts) and reads the body a bounded
+// number of times.
 import { BodyCodec, CodecResult } from "./codec";
 import { REASON_INVALID_JSON, REASON_UNSUPPORTED_TYPE } from "./plan";
 import { JsonCodec } from "./json";
@@ -41,10 +42,9 @@ export class SniffCodec extends BodyCodec {
   private p: usize = 0;
   private len: i32 = 0;
   private bom: i32 = 0;
-  // The probe: how far it read, the first byte that is not whitespace (-1: none yet), the form shape.
+  // The probe: how far it read, the first byte that is not whitespace (-1: none yet), an '=' seen.
   private probed: i32 = 0;
   private first: i32 = -1;
-  private formShaped: bool = true;
   private hasEquals: bool = false;
   /** What the last stage yielded, and the counts of the stages so far. */
   private result: CodecResult = new CodecResult();
@@ -67,7 +67,6 @@ export class SniffCodec extends BodyCodec {
     this.bom = bomAt(p, len);
     this.probed = this.bom;
     this.first = -1;
-    this.formShaped = true;
     this.hasEquals = false;
     this.result.reset();
     this.counts.reset();
@@ -139,25 +138,36 @@ export class SniffCodec extends BodyCodec {
     this.formBody = null;
   }
 
-  /** One sliced pass: the first byte that is not whitespace, and whether the body is shaped like a form. */
+  /**
+   * One sliced pass: the first byte that is not whitespace, and (text) whether an '='
+   * makes it possibly a form. It stops as soon as both are known.
+   */
   private probe(): bool {
     const p = this.p;
     const len = this.len;
     let i = this.probed;
-    while (i < len) {
+    let first = this.first;
+    // A form body needs no '=': it is a form whatever it holds.
+    let equals = this.hasEquals || this.mode == SNIFF_FORM;
+    while (i < len && (first < 0 || !equals)) {
       if (WORK.spent) break;
       const stop = WORK.stop(i, len);
       const from = i;
       for (; i < stop; i++) {
         const c = load<u8>(p + <usize>i);
-        if (this.first < 0 && !isWs(c)) this.first = c;
-        if (c == 0x3d) this.hasEquals = true;
-        else if (c <= 0x20 || c >= 0x7f) this.formShaped = false;
+        if (first < 0 && !isWs(c)) first = c;
+        if (c == 0x3d) equals = true;
+        if (first >= 0 && equals) {
+          i++;
+          break;
+        }
       }
       WORK.spend(i - from);
     }
     this.probed = i;
-    return i >= len;
+    this.first = first;
+    this.hasEquals = equals;
+    return i >= len || (first >= 0 && equals);
   }
 
   private decide(): void {
@@ -182,7 +192,7 @@ export class SniffCodec extends BodyCodec {
       this.stage = ST_DONE;
       return;
     }
-    if (this.formShaped && this.hasEquals && this.bom == 0) {
+    if (this.hasEquals) {
       this.form.start(this.p, this.len);
       this.stage = ST_FORM;
       return;
