@@ -89,18 +89,28 @@ function corpus(): Req[] {
   return out;
 }
 
-/** HTTP/1.1 on a bare socket: the fields as given, content-length framing. */
+/** Every fourth request with a body goes chunked over HTTP/1.1. */
+const chunked = (r: Req) => r.method !== "GET" && r.id % 4 === 3;
+
+/** HTTP/1.1 on a bare socket: the fields as given, content-length framing or chunked. */
 function sendHttp1(port: number, r: Req, path: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const sock = netConnect(port, "127.0.0.1");
     let head = `${r.method} ${path} HTTP/1.1\r\nhost: orders.example\r\n`;
     for (const [k, v] of r.headers) head += `${k}: ${v}\r\n`;
-    if (r.method !== "GET") head += `content-length: ${r.body.length}\r\n`;
+    let body = r.body;
+    if (chunked(r)) {
+      // A streaming upload: two chunks, then the last (empty) one.
+      head += "transfer-encoding: chunked\r\n";
+      const half = r.body.length >> 1;
+      const parts = [r.body.subarray(0, half), r.body.subarray(half)].filter((c) => c.length > 0);
+      body = Buffer.concat([...parts.flatMap((c) => [Buffer.from(c.length.toString(16) + "\r\n"), c, Buffer.from("\r\n")]), Buffer.from("0\r\n\r\n")]);
+    } else if (r.method !== "GET") head += `content-length: ${r.body.length}\r\n`;
     head += "connection: close\r\n\r\n";
     sock.on("error", reject);
     sock.on("data", () => {});
     sock.on("close", () => resolve());
-    sock.write(Buffer.concat([Buffer.from(head, "latin1"), r.body]));
+    sock.write(Buffer.concat([Buffer.from(head, "latin1"), body]));
   });
 }
 
@@ -119,7 +129,8 @@ function sendH2(port: number, r: Req, path: string): Promise<void> {
 function previewRequest(r: Req, path: string, protocol: Protocol): PreviewRequest {
   const headers: [string, string][] = [["host", "orders.example"], ...r.headers];
   if (protocol === "http1") {
-    if (r.method !== "GET") headers.push(["content-length", String(r.body.length)]);
+    if (chunked(r)) headers.push(["transfer-encoding", "chunked"]);
+    else if (r.method !== "GET") headers.push(["content-length", String(r.body.length)]);
     headers.push(["connection", "close"]);
   }
   return { method: r.method, path, headers, bodyBase64: r.body.toString("base64") };
