@@ -27,9 +27,9 @@ export class BodyCodecs {
     const formCodec = new FormCodec(form);
     const text = new TextCodec(cfg.detectors, cfg.detectorHash, rewriter);
     const fields = namesFields(cfg);
-    // A text body may be ndjson: the sequence scanner reads one JSON text as well.
+    // A text or form body may be ndjson: the sequence scanner reads one JSON text as well.
     this.sniffText = new SniffCodec(SNIFF_TEXT, jsonSeq, formCodec, text, fields);
-    this.sniffForm = new SniffCodec(SNIFF_FORM, json, formCodec, text, fields);
+    this.sniffForm = new SniffCodec(SNIFF_FORM, jsonSeq, formCodec, text, fields);
     this.json = json;
     this.jsonSeq = jsonSeq;
     this.form = formCodec;

@@ -3,7 +3,7 @@
 // json({type: "*/*"}) read a body as JSON whatever its content-type: a text or
 // form body that parses as JSON (an object or array, after any whitespace and a
 // UTF-8 BOM) is scanned as JSON, rules and detectors. Otherwise: a text body that
-// starts with '<' (XML, HTML) while rules name fields is unscannable (no XML
+// or form body that starts with '<' (XML, HTML) while rules name fields is unscannable (no XML
 // scanner: <password>x</password> would pass the detectors); a text body with an
 // '=' gets the query rules (a handler may parse any body with url.ParseQuery or
 // parse_str), then the text detectors over the result; any other text the
@@ -19,7 +19,7 @@ import { WORK } from "../redact/work";
 
 /** The body was declared text (text/*): JSON, else markup, form or text. */
 export const SNIFF_TEXT: u8 = 0;
-/** The body was declared a form: JSON, else the form. */
+/** The body was declared a form: JSON, else markup (dropped while rules name fields), else the form. */
 export const SNIFF_FORM: u8 = 1;
 
 const ST_PROBE: u8 = 0;
@@ -182,11 +182,7 @@ export class SniffCodec extends BodyCodec {
 
   /** The body is not JSON: markup, a form, or text. */
   private afterJson(): void {
-    if (this.mode == SNIFF_FORM) {
-      this.form.start(this.p, this.len);
-      this.stage = ST_FORM;
-      return;
-    }
+    // Markup (a form never starts with a raw '<': a name would escape it as %3C).
     if (this.first == 0x3c && this.fieldRules) {
       this.result.unscannable(REASON_UNSUPPORTED_TYPE);
       this.stage = ST_DONE;

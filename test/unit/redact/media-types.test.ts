@@ -38,6 +38,8 @@ const CASES: [string, object, string, string, Expect][] = [
   ["a JSON array sent as text/html", EXAMPLE, "text/html", "[" + PW + "]", { gone: ["hunter2"] , json: true}],
   ["JSON sent as text/csv", EXAMPLE, "text/csv", PW, { gone: ["hunter2"] , json: true}],
   ["JSON sent as a form", EXAMPLE, "application/x-www-form-urlencoded", PW, { gone: ["hunter2"], kept: ['"user":"bob"'] , json: true}],
+  ["XML sent as a form with field rules: unscannable", EXAMPLE, "application/x-www-form-urlencoded", '<u password="hunter2"/>', { dropped: "unsupported_type" }],
+  ["XML sent as a form, detectors only: a form", DETECTORS_ONLY, "application/x-www-form-urlencoded", "<m>=bob@example.org", { gone: ["bob@example.org"], kept: ["<m>="] }],
   ["a form is still a form", EXAMPLE, "application/x-www-form-urlencoded", "token=t0k3n&x=1", { gone: ["t0k3n"], kept: ["x=1"] }],
   ["a form sent as text/plain gets the query rules", EXAMPLE, "text/plain", "token=t0k3n&x=1&session=s3ss", { gone: ["t0k3n", "s3ss"], kept: ["x=1"] }],
   ["a form sent as text/plain: detectors too", EXAMPLE, "text/plain", "note=alice%40example.com&mail=bob@example.org", { gone: ["alice%40example.com", "bob@example.org"] }],
