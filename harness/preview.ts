@@ -2,7 +2,8 @@
 // emulator and shows, per request, whether it would be mirrored, why, and what
 // the shadow and the primary would receive. Same .wasm as Envoy loads.
 import { drainRedaction } from "./drain.js";
-import { ProxyWasmHost, type HeaderList, type DispatchedCall } from "./emulator/index.js";
+import { keptPaths, usesKeep } from "./kept-paths.js";
+import { ProxyWasmHost, presentRequestHeaders, type HeaderList, type DispatchedCall, type Protocol } from "./emulator/index.js";
 
 export interface PreviewRequest {
   method?: string;
@@ -30,6 +31,8 @@ export interface PreviewCopy {
   headers: [string, string][];
   body?: string | null;
   bodyBase64?: string;
+  /** With redact.keep and a JSON body: the paths of the strings and numbers the copy carries unchanged. */
+  keptPaths?: string[];
 }
 
 export interface PreviewResult {
@@ -67,7 +70,8 @@ export function shadowClusters(policyText: string): Map<string, string> {
 
 export class PreviewInputError extends Error {}
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a body starting with a BOM is shown with it, as Envoy sends it.
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 function bodyFields(bytes: Uint8Array): { body: string | null; bodyBase64?: string } {
   if (bytes.length === 0) return { body: null };
@@ -133,13 +137,20 @@ export async function preview(opts: {
   requests: PreviewRequest[];
   chunkSize?: number;
   env?: Record<string, string>;
+  /**
+   * How the client speaks to Envoy (default http1): Envoy merges repeated headers the same
+   * way for both, but joins h2 cookie fields into one, and adds no content-length to an h2 body.
+   */
+  protocol?: Protocol;
 }): Promise<PreviewResult[]> {
+  const protocol = opts.protocol ?? "http1";
   const host = await ProxyWasmHost.load({ wasm: opts.wasm, pluginConfig: opts.policy, env: opts.env, logLevel: 2 });
   if (!host.start()) {
     const critical = host.logs.filter((l) => l.level >= 5).map((l) => l.message.replace(/^mirrorshade: /, ""));
     throw new PreviewInputError(`policy: ${critical[0] ?? "rejected by the filter"}`);
   }
   const shadowNames = shadowClusters(opts.policy);
+  const keep = usesKeep(opts.policy);
   const results: PreviewResult[] = [];
   for (const req of opts.requests) {
     const body = req.bodyBase64 !== undefined ? new Uint8Array(Buffer.from(req.bodyBase64, "base64")) : new TextEncoder().encode(req.body ?? "");
@@ -149,9 +160,11 @@ export async function preview(opts: {
       [":path", req.path ?? "/"],
       [":authority", given.find(([k]) => k.toLowerCase() === "host")?.[1] ?? "service.local"],
       [":scheme", "http"],
-      ...given.filter(([k]) => k.toLowerCase() !== "host").map(([k, v]): [string, string] => [k.toLowerCase(), v]),
+      // As Envoy's codec and connection manager hand them to the filter (emulator/request-headers.ts).
+      ...presentRequestHeaders(given.filter(([k]) => k.toLowerCase() !== "host"), protocol),
     ];
-    if (body.length && !headers.some(([k]) => k === "content-length" || k === "transfer-encoding")) headers.push(["content-length", String(body.length)]);
+    const framed = given.some(([k]) => ["content-length", "transfer-encoding"].includes(k.toLowerCase()));
+    if (body.length && protocol === "http1" && !framed) headers.push(["content-length", String(body.length)]);
     const before = counters(host);
     const callsBefore = host.calls.length;
     const stream = host.newStream();
@@ -174,8 +187,10 @@ export async function preview(opts: {
     }
     const primary = side(stream.upstreamRequest.headers, stream.upstreamRequest.body);
     const copies = copyCalls.map((c): PreviewCopy => {
-      const { body, bodyBase64, ...rest } = side(c.headers, c.body);
-      return { shadow: shadowNames.get(c.cluster)!, cluster: c.cluster, ...rest, ...(bodyBase64 !== undefined ? { bodyBase64 } : { body }) };
+      const { body: copyBody, bodyBase64, ...rest } = side(c.headers, c.body);
+      // Against the body the filter saw (the primary's), as the client sent it.
+      const kept = keep && c.body.length > 0 ? keptPaths(stream.upstreamRequest.body, c.body) : null;
+      return { shadow: shadowNames.get(c.cluster)!, cluster: c.cluster, ...rest, ...(bodyBase64 !== undefined ? { bodyBase64 } : { body: copyBody }), ...(kept ? { keptPaths: kept } : {}) };
     });
     const first = copyCalls[0];
     results.push({

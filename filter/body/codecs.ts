@@ -1,30 +1,47 @@
 // The codecs of one policy, by body plan kind, compiled once per configuration.
 import { BodyCodec, CodecResult } from "./codec";
-import { BODY_JSON, BODY_FORM, BODY_TEXT } from "./plan";
+import { BODY_JSON, BODY_JSON_SEQ, BODY_FORM, BODY_TEXT, namesFields } from "./plan";
 import { JsonCodec } from "./json";
 import { FormCodec } from "./form";
 import { TextCodec } from "./text";
+import { SniffCodec, SNIFF_TEXT, SNIFF_FORM } from "./sniff";
 import { RedactConfig } from "../policy/types";
 import { ValueRewriter } from "../redact/values";
 import { QueryRedactor } from "../redact/query";
 
 export class BodyCodecs {
   json: JsonCodec;
+  /** The same, over a sequence of JSON texts (ndjson). */
+  jsonSeq: JsonCodec;
   form: FormCodec;
   text: TextCodec;
+  /** Text and form bodies, scanned by what they are (body/sniff.ts). */
+  sniffText: SniffCodec;
+  sniffForm: SniffCodec;
 
   constructor(cfg: RedactConfig, rewriter: ValueRewriter, form: QueryRedactor) {
     const keep = cfg.keep;
-    this.json = new JsonCodec(cfg.json, cfg.detectors, rewriter, keep != null ? keep.json : null);
-    this.form = new FormCodec(form);
-    this.text = new TextCodec(cfg.detectors, cfg.detectorHash, rewriter);
+    const keepJson = keep != null ? keep.json : null;
+    const json = new JsonCodec(cfg.json, cfg.detectors, rewriter, keepJson);
+    const jsonSeq = new JsonCodec(cfg.json, cfg.detectors, rewriter, keepJson, true);
+    const formCodec = new FormCodec(form);
+    const text = new TextCodec(cfg.detectors, cfg.detectorHash, rewriter);
+    const fields = namesFields(cfg);
+    // A text or form body may be ndjson: the sequence scanner reads one JSON text as well.
+    this.sniffText = new SniffCodec(SNIFF_TEXT, jsonSeq, formCodec, text, fields);
+    this.sniffForm = new SniffCodec(SNIFF_FORM, jsonSeq, formCodec, text, fields);
+    this.json = json;
+    this.jsonSeq = jsonSeq;
+    this.form = formCodec;
+    this.text = text;
   }
 
   /** The codec for a plan kind, or null when the body is not scanned (no redaction, pass-through, unscannable). */
   forKind(kind: u8): BodyCodec | null {
     if (kind == BODY_JSON) return this.json;
-    if (kind == BODY_FORM) return this.form;
-    if (kind == BODY_TEXT) return this.text;
+    if (kind == BODY_JSON_SEQ) return this.jsonSeq;
+    if (kind == BODY_FORM) return this.sniffForm;
+    if (kind == BODY_TEXT) return this.sniffText;
     return null;
   }
 }

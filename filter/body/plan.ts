@@ -13,6 +13,8 @@ export const BODY_FORM: u8 = 2;
 export const BODY_TEXT: u8 = 3;
 export const BODY_PASS_THROUGH: u8 = 4;
 export const BODY_UNSCANNABLE: u8 = 5;
+/** A sequence of JSON texts (application/x-ndjson, application/jsonl, application/json-seq). */
+export const BODY_JSON_SEQ: u8 = 6;
 
 export const REASON_COMPRESSED: u8 = 0;
 export const REASON_UNSUPPORTED_TYPE: u8 = 1;
@@ -137,11 +139,30 @@ export function planBody(cfg: RedactConfig, headers: BodyHeaders, out: BodyPlan)
     out.reason = REASON_COMPRESSED;
     return;
   }
-  if (type == "application/json" || (type.startsWith("application/") && type.endsWith("+json"))) out.kind = BODY_JSON;
-  else if (type == "application/x-www-form-urlencoded") out.kind = BODY_FORM;
-  else if (type.startsWith("text/")) out.kind = BODY_TEXT;
-  else {
-    out.kind = BODY_UNSCANNABLE;
-    out.reason = REASON_UNSUPPORTED_TYPE;
-  }
+  out.kind = kindOf(type, namesFields(cfg));
+  if (out.kind == BODY_UNSCANNABLE) out.reason = REASON_UNSUPPORTED_TYPE;
+}
+
+/** The policy has rules that name fields (JSON paths, query/form names, redact.keep): a format without a scanner for names cannot honour them. */
+export function namesFields(cfg: RedactConfig): bool {
+  const q = cfg.query;
+  return cfg.json.length > 0 || q.drop.length + q.mask.length + q.hash.length > 0 || cfg.keep != null;
+}
+
+/**
+ * The codec a media type gets (docs/hardening.md "Bodies by what they are"). Text
+ * and form bodies are sniffed besides (body/sniff.ts): one that parses as JSON is
+ * scanned as JSON.
+ */
+export function kindOf(type: string, fieldRules: bool): u8 {
+  if (type == "application/json" || type == "text/json" || type == "text/x-json" || type == "application/x-json") return BODY_JSON;
+  if ((type.startsWith("application/") || type.startsWith("text/")) && type.endsWith("+json")) return BODY_JSON;
+  if (type == "application/x-ndjson" || type == "application/jsonl" || type == "application/x-jsonlines" || type == "application/jsonlines" || type == "application/json-seq")
+    return BODY_JSON_SEQ;
+  if (type == "application/x-www-form-urlencoded") return BODY_FORM;
+  const xml = type == "text/xml" || type == "application/xml" || type.endsWith("+xml");
+  // No XML scanner: element and attribute names are not matched, so rules that name fields cannot hold.
+  if (xml) return fieldRules ? BODY_UNSCANNABLE : BODY_TEXT;
+  if (type.startsWith("text/")) return BODY_TEXT;
+  return BODY_UNSCANNABLE;
 }

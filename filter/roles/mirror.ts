@@ -172,7 +172,8 @@ export class MirrorRole extends Role {
       this.out.discard(copy, hold, primary);
       return;
     }
-    if (length <= <i32>this.policy.redactionInlineBytes) {
+    // Only while the queue is empty: its codecs are the same, and a scan in progress there must not be reset.
+    if (length <= <i32>this.policy.redactionInlineBytes && queue.waiting == 0) {
       // A small body is scanned at once: bounded work (limits.redaction_inline_bytes), and the tick,
       // which comes every few milliseconds, would otherwise bound how many small copies a worker sends.
       const r = this.inlineResult;
@@ -250,6 +251,8 @@ export class MirrorStream extends Context {
   private copy: Copy | null = null;
   /** The policy's select.max_inflight slot, while the request's copies hold it. */
   hold: SlotHold | null = null;
+  /** Why the body cannot be scanned, while an unscannable body of unknown length may still turn out empty. */
+  private unscannableReason: u8 = 0;
   /** With compare: the primary's answer, shared by the pairs of every shadow the copy went to. */
   primary: PrimarySide | null = null;
 
@@ -309,15 +312,14 @@ export class MirrorStream extends Context {
     const plan = role.plan;
     planBody(policy.redact, bodyHeaders, plan);
     copy.planKind = plan.kind;
-    if (plan.kind == BODY_UNSCANNABLE && contentLength != 0) {
+    if (plan.kind == BODY_UNSCANNABLE) {
       // Known before a byte of the body arrives: nothing is collected, never sent as it is.
-      m.bodyUnscannable[plan.reason].inc();
-      if (policy.redact.onUnscannable == UNSCANNABLE_SKIP) {
-        role.skipAll(copy, true);
-        this.finish();
-      } else {
-        copy.dropReason = plan.reason;
-        this.complete(NO_TRAILERS);
+      // Without a content-length (HTTP/2) the body may yet be empty (headers, then an empty
+      // DATA frame ending the stream): the drop waits for its first byte (unscannable()).
+      if (contentLength > 0) this.unscannable(plan.reason);
+      else {
+        this.unscannableReason = plan.reason;
+        this.phase = PHASE_COLLECTING;
       }
       return FilterHeadersStatusValues.Continue;
     }
@@ -397,6 +399,12 @@ export class MirrorStream extends Context {
     const copy = this.copy!;
     const len = <i32>size;
     const role = this.role;
+    if (copy.planKind == BODY_UNSCANNABLE) {
+      // The body is not empty after all: it is dropped now; an empty one ends the copy as it is.
+      if (len > 0) this.unscannable(this.unscannableReason);
+      else if (end_of_stream) this.complete(NO_TRAILERS);
+      return FilterDataStatusValues.Continue;
+    }
     if (role.limit(copy, <i64>copy.bodyLength + <i64>len) < 0) {
       // Over every remaining shadow's limit: the body is let go.
       this.release();
@@ -442,6 +450,19 @@ export class MirrorStream extends Context {
     // With trailers the body never carries end_of_stream: the trailers end the request.
     if (this.phase == PHASE_COLLECTING || this.phase == PHASE_DRAINING) this.complete(trailers);
     return FilterTrailersStatusValues.Continue;
+  }
+
+  /** The body cannot be scanned (body/plan.ts REASON_*): the copy goes without it, or not at all (on_unscannable: skip). */
+  private unscannable(reason: u8): void {
+    const role = this.role;
+    role.metrics.bodyUnscannable[reason].inc();
+    if (role.policy.redact.onUnscannable == UNSCANNABLE_SKIP) {
+      role.skipAll(this.copy!, true);
+      this.finish();
+    } else {
+      this.copy!.dropReason = reason;
+      this.complete(NO_TRAILERS);
+    }
   }
 
   /** No shadow wants (more of) the body: the copies left are headers-only and go when the request ends. */

@@ -6,7 +6,7 @@ const USAGE = `usage: mirrorshade <command> [options]
 
 commands:
   validate <policy.json>   check a plugin configuration with the filter's own configure step
-  preview --config <policy.json> --request <requests.json> [--chunk-size N]
+  preview --config <policy.json> --request <requests.json> [--chunk-size N] [--protocol http1|h2]
                            run requests through the filter (the same .wasm Envoy loads) and print,
                            one JSON line each, whether they are mirrored, why, and what the shadow
                            and the primary receive

@@ -2,7 +2,8 @@
 // body buffer the module sees through proxy_get/set_buffer_bytes.
 
 export const enc = new TextEncoder();
-export const dec = new TextDecoder();
+// A BOM is a byte like any other: Envoy hands it on (TextDecoder would strip a leading one).
+export const dec = new TextDecoder("utf-8", { ignoreBOM: true });
 export const EMPTY = new Uint8Array(0);
 
 export const u32 = (x: number): number => x >>> 0;

@@ -11,6 +11,7 @@
 //   types.ts               result codes, buffer/map types, statuses, HostOptions, the records read back
 //   pairs.ts               header map (de)serialization as the ABI carries it
 //   abi.ts                 the host functions Envoy provides per ABI version
+//   request-headers.ts     the request headers as Envoy's codecs hand them to a filter (merges, cookies)
 // Internals: core.ts (VM state, calling exports, module memory), imports/ (one file
 // per ABI area), direction.ts, bytes.ts.
 import { readFileSync } from "node:fs";
@@ -26,6 +27,7 @@ export * from "./types.js";
 export { serializePairs, parsePairs } from "./pairs.js";
 export { ProcExit, envoyProvidedImports, type AbiVersion } from "./abi.js";
 export { HttpStream, feedBody } from "./stream.js";
+export { presentRequestHeaders, MERGED_REQUEST_HEADERS, REMOVED_REQUEST_HEADERS, type Protocol } from "./request-headers.js";
 
 /**
  * One VM with the plugin loaded, as Envoy runs it for one filter (root context 1).

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { startRig, printLogsAfterFailures, http1, h2c, S, type Rig } from "./fixture.js";
 import { e2eBackends } from "./backends.js";
+import { h2raw } from "./h2raw.js";
 import { projectRoot } from "../../harness/paths.js";
 import { PATH_SECRETS, PLACES_QUERY_RULES } from "../support/places-corpus.js";
 
@@ -143,6 +144,41 @@ describe.each(e2eBackends())("redaction, envoy as %s", (backend) => {
     expect(r.primary.requests.find((p) => p.path === "/gz")!.body.equals(gz)).toBe(true);
     await r.waitStat(S("redact.body_unscannable.invalid_json"), 1);
     expect(await r.stat(S("redact.body_unscannable.compressed"))).toBeGreaterThanOrEqual(1);
+  });
+
+  it("h2c: a request ending with an empty DATA frame keeps its body (no body-dropped header)", async () => {
+    const r = rig!;
+    const head = (path: string, type?: string): [string, string][] => [[":method", "POST"], [":scheme", "http"], [":path", path], [":authority", "orders.example"], ...(type ? [["content-type", type] as [string, string]] : [])];
+    // Headers, a DATA frame, then an empty DATA frame with END_STREAM.
+    await h2raw(r.listenerPort, head("/e/json", "application/json"), ['{"password":"pw","n":1}', ""]);
+    // Headers, then only an empty DATA frame with END_STREAM: no body, of no type or an unscannable one.
+    await h2raw(r.listenerPort, head("/e/none"), [""]);
+    await h2raw(r.listenerPort, head("/e/octets", "application/octet-stream"), [""]);
+    // A body of an unscannable type that is not empty is still dropped.
+    await h2raw(r.listenerPort, head("/e/bytes", "application/octet-stream"), ["\u0001\u0002", ""]);
+    const got = await r.shadow.waitFor(4);
+    const at = (p: string) => got.find((s) => s.path === p)!;
+    for (const p of ["/e/json", "/e/none", "/e/octets"]) expect(r.shadow.header(at(p), "x-mirrorshade-body-dropped")).toBeUndefined();
+    expect(JSON.parse(at("/e/json").body.toString())).toEqual({ password: "**", n: 1 });
+    expect(at("/e/none").body.length).toBe(0);
+    expect(r.shadow.header(at("/e/bytes"), "x-mirrorshade-body-dropped")).toBe("unsupported_type");
+    expect(at("/e/bytes").body.length).toBe(0);
+  });
+
+  it("a body is scanned by what it is: JSON sent as text/plain or as a form gets the JSON rules, XML is dropped", async () => {
+    const r = rig!;
+    const body = JSON.stringify({ user: "bob", password: "hunter2" });
+    await http1(r.url("/k/text"), { method: "POST", headers: { "content-type": "text/plain" }, body });
+    await h2c(r.url("/k/form"), { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body });
+    await http1(r.url("/k/textjson"), { method: "POST", headers: { "content-type": "text/json" }, body });
+    await http1(r.url("/k/xml"), { method: "POST", headers: { "content-type": "text/xml" }, body: "<password>hunter2</password>" });
+    await http1(r.url("/k/textform"), { method: "POST", headers: { "content-type": "text/plain" }, body: "token=t0k3n&x=1" });
+    const got = await r.shadow.waitFor(5);
+    const at = (p: string) => got.find((s) => s.path === p)!;
+    for (const p of ["/k/text", "/k/form", "/k/textjson"]) expect(JSON.parse(at(p).body.toString())).toEqual({ user: "bob", password: "*******" });
+    expect(r.shadow.header(at("/k/xml"), "x-mirrorshade-body-dropped")).toBe("unsupported_type");
+    expect(at("/k/textform").body.toString()).toBe("token=*****&x=1");
+    for (const s of got) expect(s.body.toString()).not.toMatch(/hunter2|t0k3n/);
   });
 });
 
