@@ -18,6 +18,7 @@ export class BodyCodecs {
     this.json = new JsonCodec(cfg.json, cfg.detectors, rewriter, keep != null ? keep.json : null);
     this.form = new FormCodec(form);
     this.text = new TextCodec(cfg.detectors, cfg.detectorHash, rewriter);
+    this.json.detectorHash = cfg.detectorHash;
   }
 
   /** The codec for a plan kind, or null when the body is not scanned (no redaction, pass-through, unscannable). */

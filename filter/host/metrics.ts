@@ -101,6 +101,7 @@ export class MirrorMetrics {
   jsonDropped: Metric = counter("redact.json.dropped");
   jsonMasked: Metric = counter("redact.json.masked");
   jsonHashed: Metric = counter("redact.json.hashed");
+  jsonKeepMasked: Metric = counter("redact.json.keep_masked");
   detectorHits: Metric[] = DETECTOR_NAMES.map<Metric>((n: string) => counter("redact.detector." + n));
 
   addTally(t: Tally): void {
@@ -113,6 +114,7 @@ export class MirrorMetrics {
     addIf(this.jsonDropped, t.jsonDropped);
     addIf(this.jsonMasked, t.jsonMasked);
     addIf(this.jsonHashed, t.jsonHashed);
+    addIf(this.jsonKeepMasked, t.jsonKeepMasked);
     for (let i = 0; i < 6; i++) addIf(unchecked(this.detectorHits[i]), unchecked(t.detectorHits[i]));
   }
 }

@@ -10,6 +10,8 @@ export class Tally {
   jsonDropped: u32 = 0;
   jsonMasked: u32 = 0;
   jsonHashed: u32 = 0;
+  /** JSON strings and numbers masked by the allow-list mode (not under a redact.keep path). */
+  jsonKeepMasked: u32 = 0;
   /** Hits per detector, indexed by the detector's bit position. */
   detectorHits: StaticArray<u32> = new StaticArray<u32>(6);
 
@@ -24,6 +26,7 @@ export class Tally {
     this.jsonDropped += t.jsonDropped;
     this.jsonMasked += t.jsonMasked;
     this.jsonHashed += t.jsonHashed;
+    this.jsonKeepMasked += t.jsonKeepMasked;
     for (let i = 0; i < 6; i++) unchecked((this.detectorHits[i] += unchecked(t.detectorHits[i])));
   }
 
@@ -37,6 +40,7 @@ export class Tally {
     this.jsonDropped = 0;
     this.jsonMasked = 0;
     this.jsonHashed = 0;
+    this.jsonKeepMasked = 0;
     for (let i = 0; i < 6; i++) unchecked((this.detectorHits[i] = 0));
   }
 }
