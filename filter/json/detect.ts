@@ -148,6 +148,31 @@ export class JsonDetect {
   }
 }
 
+/** Strings up to this many bytes are looked over (mayHold) before a detector scan is set up. */
+const SHORT: i32 = 256;
+
+/** Whether the string token [s, e) is worth a detector scan (see mayHold); the same answer every time, so a scan resumed in a later slice is not skipped. */
+export function worthScanning(p: usize, s: i32, e: i32): bool {
+  return e - s - 2 > SHORT || mayHold(p, s + 1, e - 1);
+}
+
+/**
+ * Whether [cs, ce) has a byte some detector's finding needs: a digit (cards,
+ * SSNs, phone numbers, IBANs' check digits), '@' (e-mail), "ey" (a JWT's
+ * header), or anything non-ASCII or escaped (full-width digits, decoded
+ * text). Most member names and many short values have none, and then the
+ * detector scan is not set up at all (one pass over a few bytes instead). A
+ * detector whose findings could lack all of these must be added here.
+ */
+function mayHold(p: usize, cs: i32, ce: i32): bool {
+  for (let i = cs; i < ce; i++) {
+    const c = at(p, i);
+    if (isDigit(c) || c == 0x40 || c >= 0x80 || c == 0x5c) return true;
+    if (c == 0x65 && i + 1 < ce && at(p, i + 1) == 0x79) return true;
+  }
+  return false;
+}
+
 /** n digits, the first not 0 unless it is the only one. */
 function digitsOnly(p: usize, len: i32, n: i32): bool {
   if (len != n) return false;

@@ -30,7 +30,7 @@ import { PathMatcher } from "./match";
 import { at, isDigit, skipWs, quoted } from "./lexer";
 import { JsonStrings, SUSPENDED } from "./strings";
 import { NumberReader } from "./numbers";
-import { JsonDetect, DETECT_SUSPENDED, DETECT_OVERFLOW } from "./detect";
+import { JsonDetect, DETECT_SUSPENDED, DETECT_OVERFLOW, worthScanning } from "./detect";
 
 const KIND_OBJECT: u8 = 0;
 const KIND_ARRAY: u8 = 1;
@@ -377,7 +377,7 @@ export class JsonScan {
             if (!str || this.det.keepString(p, pos, end, this.strEscaped, this.strings, rewriter, this.edits)) this.keepMasked++;
           } else if (detectors != 0) {
             if (!str) this.det.number(p, pos, end, this.numbers.integer, detectors, this.labels, rewriter, this.edits, this.detectorHits);
-            else if (!this.detected(p, pos, end, detectors | this.labels)) continue;
+            else if (worthScanning(p, pos, end) && !this.detected(p, pos, end, detectors | this.labels)) continue;
             if (!this.valid) return false;
           }
         }
@@ -488,7 +488,7 @@ export class JsonScan {
           if (!inert) this.begin(depth, keyStart, action);
         }
         // The name stays (unless its member is dropped): the detectors read it too.
-        if (!inert && action != ACTION_DROP && detectors != 0) {
+        if (!inert && action != ACTION_DROP && detectors != 0 && worthScanning(p, keyStart, keyEnd)) {
           if (!this.detected(p, keyStart, keyEnd, detectors)) continue;
           if (!this.valid) return false;
         }
