@@ -30,6 +30,8 @@ export class BodyCodecs {
     // A text or form body may be ndjson: the sequence scanner reads one JSON text as well.
     this.sniffText = new SniffCodec(SNIFF_TEXT, jsonSeq, formCodec, text, fields);
     this.sniffForm = new SniffCodec(SNIFF_FORM, jsonSeq, formCodec, text, fields);
+    json.detectorHash = cfg.detectorHash;
+    jsonSeq.detectorHash = cfg.detectorHash;
     this.json = json;
     this.jsonSeq = jsonSeq;
     this.form = formCodec;

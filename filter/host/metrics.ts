@@ -105,6 +105,7 @@ export class MirrorMetrics {
   keepQueryMasked: Metric = counter("redact.keep.query_masked");
   pathMasked: Metric = counter("redact.path.masked");
   pathHashed: Metric = counter("redact.path.hashed");
+  jsonKeepMasked: Metric = counter("redact.json.keep_masked");
   detectorHits: Metric[] = DETECTOR_NAMES.map<Metric>((n: string) => counter("redact.detector." + n));
 
   addTally(t: Tally): void {
@@ -121,6 +122,7 @@ export class MirrorMetrics {
     addIf(this.keepQueryMasked, t.queryNotKept);
     addIf(this.pathMasked, t.pathMasked);
     addIf(this.pathHashed, t.pathHashed);
+    addIf(this.jsonKeepMasked, t.jsonKeepMasked);
     for (let i = 0; i < 6; i++) addIf(unchecked(this.detectorHits[i]), unchecked(t.detectorHits[i]));
   }
 }

@@ -11,10 +11,17 @@
 // Its state lives in fields, so a scan runs in slices (redact/work.ts): it stops
 // where the slice's budget runs out, between tokens or inside a long string or
 // its detector scan, and goes on from there at the next slice.
+//
+// Detectors read member names as well as values (a hit in a name is masked in
+// place, so two names can come out equal: the document stays valid JSON, RFC
+// 8259 allows it, and a parser keeps one of them, as it would for the client's
+// own duplicates). In the allow-list mode (redact.keep) every string and number
+// not under a kept path is shape-masked (json/detect.ts). A body can also be a
+// sequence of JSON texts (NDJSON, JSON Lines, RFC 7464 with its RS bytes), each
+// scanned as one document.
 import { Edit, ACTION_MASK, ACTION_HASH, ACTION_DROP } from "../redact/edits";
 import { ValueRewriter } from "../redact/values";
-import { DETECTOR_CARD } from "../redact/detectors";
-import { DetectRun } from "../redact/detect-run";
+import { labelBits } from "../redact/detectors";
 import { WORK, UNLIMITED } from "../redact/work";
 import { MAX_BODY_FINDINGS } from "../policy/defaults";
 import { utf8 } from "../util/bytes";
@@ -22,6 +29,8 @@ import { JsonRule, MAX_DEPTH, describeChar } from "./path";
 import { PathMatcher } from "./match";
 import { at, isDigit, skipWs, quoted } from "./lexer";
 import { JsonStrings, SUSPENDED } from "./strings";
+import { NumberReader } from "./numbers";
+import { JsonDetect, DETECT_SUSPENDED, DETECT_OVERFLOW, worthScanning } from "./detect";
 
 const KIND_OBJECT: u8 = 0;
 const KIND_ARRAY: u8 = 1;
@@ -43,6 +52,8 @@ export class JsonScan {
   masked: u32 = 0;
   hashed: u32 = 0;
   dropped: u32 = 0;
+  /** Strings and numbers the allow-list mode masked (not under a redact.keep path). */
+  keepMasked: u32 = 0;
   /** Hits per detector, indexed by the detector's bit position. */
   detectorHits: StaticArray<u32> = new StaticArray<u32>(6);
 
@@ -62,13 +73,27 @@ export class JsonScan {
   private fRunStart: StaticArray<i32> = new StaticArray<i32>(MAX_DEPTH + 1);
   private fRunEnd: StaticArray<i32> = new StaticArray<i32>(MAX_DEPTH + 1);
   private fKeptEnd: StaticArray<i32> = new StaticArray<i32>(MAX_DEPTH + 1);
-  /** Which rules match where (json/match.ts). */
+  /** Under a redact.keep path; some keep path can still match below. */
+  private fKept: StaticArray<bool> = new StaticArray<bool>(MAX_DEPTH + 1);
+  private fKeepLive: StaticArray<bool> = new StaticArray<bool>(MAX_DEPTH + 1);
+  /** An array's label bits (detectors.ts labelBits of the member it is the value of), for its elements. */
+  private fLabels: StaticArray<i32> = new StaticArray<i32>(MAX_DEPTH + 1);
+  /** Which rules match where (json/match.ts), and which keep paths. */
   private paths: PathMatcher = new PathMatcher();
-  /** The detectors over the string value being scanned (resumable). */
-  private run: DetectRun = new DetectRun();
-  /** Where the detector scan in progress began (the value's quote), or -1. */
-  private runAt: i32 = -1;
-  private runDecoded: i32 = 0;
+  private keepPaths: PathMatcher = new PathMatcher();
+  private rootLive: bool = false;
+  private keepRootLive: bool = false;
+  private keepOn: bool = false;
+  private hash: bool = false;
+  private sequence: bool = false;
+  /** The detectors and the allow-list masks (json/detect.ts); numbers (json/numbers.ts). */
+  private det: JsonDetect = new JsonDetect();
+  private numbers: NumberReader = new NumberReader();
+  /** The value about to be read is under a keep path; its label bits. */
+  private kept: bool = false;
+  private labels: i32 = 0;
+  /** The member whose name was matched (its quote), so a name scan resumed in a later slice does not match it twice. */
+  private keyAt: i32 = -1;
   /** Strings, validated resumably and decoded into its scratch. */
   private strings: JsonStrings = new JsonStrings();
   private strEscaped: bool = false;
@@ -90,7 +115,6 @@ export class JsonScan {
   private state: i32 = ST_VALUE;
   /** The scan is over (valid or not). */
   done: bool = true;
-  private numInteger: bool = false;
   private zero: ArrayBuffer = utf8("0");
   private falseLit: ArrayBuffer = utf8("false");
   private emptyObject: ArrayBuffer = utf8("{}");
@@ -105,6 +129,7 @@ export class JsonScan {
     this.masked = 0;
     this.hashed = 0;
     this.dropped = 0;
+    this.keepMasked = 0;
     for (let i = 0; i < 6; i++) unchecked((this.detectorHits[i] = 0));
   }
 
@@ -138,34 +163,6 @@ export class JsonScan {
 
   private decode(p: usize, cs: i32, ce: i32): i32 {
     return this.strings.decode(p, cs, ce);
-  }
-
-  private number(p: usize, len: i32, s: i32): i32 {
-    let i = s;
-    if (at(p, i) == 0x2d) i++;
-    if (i >= len) return this.fail("unexpected end of input", i);
-    if (at(p, i) == 0x30) {
-      i++;
-      if (i < len && isDigit(at(p, i))) return this.fail("leading zero in number", s);
-    } else if (isDigit(at(p, i))) {
-      while (i < len && isDigit(at(p, i))) i++;
-    } else return this.fail("expected a digit after '-'", i);
-    let integer = true;
-    if (i < len && at(p, i) == 0x2e) {
-      integer = false;
-      i++;
-      if (i >= len || !isDigit(at(p, i))) return this.fail("expected a digit after '.'", i);
-      while (i < len && isDigit(at(p, i))) i++;
-    }
-    if (i < len && (at(p, i) | 0x20) == 0x65) {
-      integer = false;
-      i++;
-      if (i < len && (at(p, i) == 0x2b || at(p, i) == 0x2d)) i++;
-      if (i >= len || !isDigit(at(p, i))) return this.fail("expected a digit in the exponent", i);
-      while (i < len && isDigit(at(p, i))) i++;
-    }
-    this.numInteger = integer;
-    return i;
   }
 
   private count(action: u8): void {
@@ -230,100 +227,19 @@ export class JsonScan {
     if (replacement != null) this.edits.push(new Edit(s, e, replacement));
   }
 
-  /** Detectors over a string or number no rule rewrote; false when the slice ran out first (the next call with the same s goes on). */
-  private detect(p: usize, s: i32, e: i32, detectors: i32, rewriter: ValueRewriter): bool {
-    const c = at(p, s);
-    const edits = this.edits;
-    const before = edits.length;
-    if (c == 0x22) {
-      const cs = s + 1;
-      const ce = e - 1;
-      if (ce <= cs) return true;
-      const run = this.run;
-      // Findings in decoded text have no byte range in the escaped original: there the whole value goes.
-      const escaped = this.strEscaped;
-      if (this.runAt != s) {
-        this.runAt = s;
-        if (!escaped) run.begin(p + <usize>cs, ce - cs, detectors);
-        else {
-          const n = this.decode(p, cs, ce);
-          WORK.spend(ce - cs);
-          this.runDecoded = n;
-          run.begin(changetype<usize>(this.strings.scratch), n, detectors);
-        }
-      }
-      const finished = run.advance();
-      if (run.overflowed) {
-        this.fail("more than " + MAX_BODY_FINDINGS.toString() + " values to redact", s);
-        this.overflowed = true;
-        return true;
-      }
-      if (!finished) return false;
-      this.runAt = -1;
-      const findings = run.findings;
-      if (findings.length == 0) return true;
-      if (!escaped) {
-        rewriter.editsOf(p + <usize>cs, findings, false, cs, edits, this.detectorHits);
-        if (!this.editsWithin(before, cs, ce, false)) {
-          // Findings that do not fit the string would corrupt the document; mask the value whole instead.
-          edits.length = before;
-          edits.push(new Edit(s, e, quoted(rewriter.maskValue(p + <usize>cs, ce - cs))));
-        }
-        return true;
-      }
-      const hits = this.detectorHits;
-      for (let i = 0; i < findings.length; i++) {
-        const bit = ctz<i32>(unchecked(findings[i]).detector);
-        if (bit < hits.length) unchecked((hits[bit] += 1));
-      }
-      // The scratch still holds this value: nothing decoded another since (a suspended scan resumes here first).
-      edits.push(new Edit(s, e, quoted(rewriter.maskValue(changetype<usize>(this.strings.scratch), this.runDecoded))));
-      return true;
-    }
-    // Numbers: only a bare integer of card length can be a card number.
-    if (c == 0x74 || c == 0x66 || c == 0x6e || !this.numInteger || (detectors & DETECTOR_CARD) == 0) return true;
-    const ds = c == 0x2d ? s + 1 : s;
-    const nd = e - ds;
-    if (nd < 13 || nd > 19) return true;
-    rewriter.scanEdits(p + <usize>ds, nd, DETECTOR_CARD, false, ds, edits, this.detectorHits);
-    if (edits.length == before) return true;
-    if (!this.editsWithin(before, ds, e, true)) {
-      // Keep the leading digit so the replacement is still a number of the same length.
-      edits.length = before;
-      const out = new ArrayBuffer(nd);
-      const o = changetype<usize>(out);
-      store<u8>(o, load<u8>(p + <usize>ds));
-      memory.fill(o + 1, 0x30, <usize>(nd - 1));
-      edits.push(new Edit(ds, e, out));
-    }
-    return true;
-  }
-
-  /**
-   * Whether edits[from..] are sorted, inside [lo, hi) and (for numbers) digits
-   * only with no leading zero. Guards the document against a rewriter whose
-   * output would not fit where it goes.
-   */
-  private editsWithin(from: i32, lo: i32, hi: i32, digits: bool): bool {
-    const edits = this.edits;
-    let prev = lo;
-    for (let i = from; i < edits.length; i++) {
-      const ed = unchecked(edits[i]);
-      if (ed.start < prev || ed.end < ed.start || ed.end > hi) return false;
-      prev = ed.end;
-      if (digits) {
-        const r = changetype<usize>(ed.replacement);
-        const rl = ed.replacement.byteLength;
-        if (rl != ed.end - ed.start) return false;
-        for (let k = 0; k < rl; k++) if (!isDigit(at(r, k))) return false;
-        if (ed.start == lo && rl > 1 && at(r, 0) == 0x30) return false;
-      }
+  /** The detectors over the string token [s, e) (json/detect.ts); false when the slice ran out first (the next call with the same s goes on). */
+  private detected(p: usize, s: i32, e: i32, enabled: i32): bool {
+    const r = this.det.string(p, s, e, this.strEscaped, enabled, this.hash, this.strings, this.rewriter!, this.edits, this.detectorHits);
+    if (r == DETECT_SUSPENDED) return false;
+    if (r == DETECT_OVERFLOW) {
+      this.fail("more than " + MAX_BODY_FINDINGS.toString() + " values to redact", s);
+      this.overflowed = true;
     }
     return true;
   }
 
   /** Begins a scan of one complete JSON document in [p, p+len); advance() runs it. */
-  start(p: usize, len: i32, rules: JsonRule[], detectors: i32, rewriter: ValueRewriter): void {
+  start(p: usize, len: i32, rules: JsonRule[], detectors: i32, rewriter: ValueRewriter, keep: JsonRule[] | null = null, sequence: bool = false, hash: bool = false): void {
     this.reset();
     if (len < 0) len = 0;
     this.p = p;
@@ -331,9 +247,18 @@ export class JsonScan {
     this.rules = rules;
     this.detectors = detectors;
     this.rewriter = rewriter;
+    this.hash = hash;
+    this.sequence = sequence;
     this.paths.prepare(rules);
+    this.rootLive = this.paths.childLive;
+    this.keepOn = keep != null;
+    this.keepPaths.prepare(keep != null ? keep : NO_RULES);
+    this.keepRootLive = this.keepPaths.childLive;
+    this.kept = false;
+    this.labels = 0;
+    this.keyAt = -1;
     this.strings.forget();
-    this.runAt = -1;
+    this.det.forget();
     this.depth = 0;
     this.action = 0;
     this.inert = false;
@@ -345,7 +270,9 @@ export class JsonScan {
       this.done = true;
       return;
     }
-    this.pos = skipWs(p, len, 0);
+    this.pos = sequence ? skipSeq(p, len, 0) : skipWs(p, len, 0);
+    // An empty sequence is a valid one (no text to scan); an empty document is not.
+    if (sequence && this.pos >= len) this.done = true;
   }
 
   /** Scans on while the slice has work left (redact/work.ts); true when the scan is over (see valid). */
@@ -413,6 +340,10 @@ export class JsonScan {
           unchecked((this.fCurDropped[depth] = false));
           unchecked((this.fRunStart[depth] = -1));
           unchecked((this.fKeptEnd[depth] = -1));
+          const kept = this.kept;
+          unchecked((this.fKept[depth] = kept));
+          unchecked((this.fKeepLive[depth] = this.keepOn && !kept && !rewritten && this.keepPaths.childLive));
+          unchecked((this.fLabels[depth] = c == 0x5b ? this.labels : 0));
           pos = skipWs(p, len, pos + 1);
           if (pos < len && at(p, pos) == (c == 0x7b ? 0x7d : 0x5d)) state = ST_CLOSE;
           else state = c == 0x7b ? ST_MEMBER : ST_ELEMENT;
@@ -422,7 +353,10 @@ export class JsonScan {
         if (c == 0x22) {
           end = this.string(p, len, pos);
           if (end == SUSPENDED) continue;
-        } else if (c == 0x2d || isDigit(c)) end = this.number(p, len, pos);
+        } else if (c == 0x2d || isDigit(c)) {
+          end = this.numbers.read(p, len, pos);
+          if (end < 0) this.fail(this.numbers.error, this.numbers.errorAt);
+        }
         else if (c == 0x74 || c == 0x6e) {
           const word: u32 = c == 0x74 ? 0x65757274 : 0x6c6c756e; // "true", "null"
           if (pos + 4 <= len && load<u32>(p + <usize>pos) == word) end = pos + 4;
@@ -433,12 +367,19 @@ export class JsonScan {
         } else end = this.unexpected(p, len, pos);
         if (end < 0) return false;
         if (!inert) {
-          if (action == 0) {
-            if (detectors != 0 && (c == 0x22 || c == 0x2d || isDigit(c))) {
-              if (!this.detect(p, pos, end, detectors, rewriter)) continue;
-              if (!this.valid) return false;
-            }
-          } else if (action != ACTION_DROP) this.rewriteScalar(p, pos, end, action, rewriter);
+          const str = c == 0x22;
+          if (action != 0) {
+            if (action != ACTION_DROP) this.rewriteScalar(p, pos, end, action, rewriter);
+          } else if (!str && c != 0x2d && !isDigit(c)) {
+            // true, false and null stay, in every mode.
+          } else if (this.keepOn && !this.kept) {
+            if (!str) this.det.keepNumber(p, pos, end, rewriter, this.edits);
+            if (!str || this.det.keepString(p, pos, end, this.strEscaped, this.strings, rewriter, this.edits)) this.keepMasked++;
+          } else if (detectors != 0) {
+            if (!str) this.det.number(p, pos, end, this.numbers.integer, detectors, this.labels, rewriter, this.edits, this.detectorHits);
+            else if (worthScanning(p, pos, end) && !this.detected(p, pos, end, detectors | this.labels)) continue;
+            if (!this.valid) return false;
+          }
         }
         this.strings.forget();
         pos = end;
@@ -447,11 +388,25 @@ export class JsonScan {
         continue;
       }
       if (state == ST_AFTER) {
-        pos = skipWs(p, len, pos);
         if (depth == 0) {
-          if (pos < len) this.unexpected(p, len, pos);
-          return false;
+          if (!this.sequence) {
+            pos = skipWs(p, len, pos);
+            if (pos < len) this.unexpected(p, len, pos);
+            return false;
+          }
+          // The next text of a sequence: a document of its own, from the root.
+          pos = skipSeq(p, len, pos);
+          if (pos >= len) return false;
+          this.paths.childLive = this.rootLive;
+          this.keepPaths.childLive = this.keepRootLive;
+          this.kept = false;
+          this.labels = 0;
+          action = 0;
+          inert = false;
+          state = ST_VALUE;
+          continue;
         }
+        pos = skipWs(p, len, pos);
         if (unchecked(this.fCurDropped[depth])) unchecked((this.fRunEnd[depth] = valueEnd));
         else unchecked((this.fKeptEnd[depth] = valueEnd));
         if (pos >= len) {
@@ -496,29 +451,50 @@ export class JsonScan {
         const keyEnd = this.string(p, len, pos);
         if (keyEnd == SUSPENDED) continue;
         if (keyEnd < 0) return false;
-        this.strings.forget();
         const keyEscaped = this.strEscaped;
-        pos = skipWs(p, len, keyEnd);
-        if (pos >= len || at(p, pos) != 0x3a) {
-          if (pos >= len) this.fail("unexpected end of input", pos);
-          else this.fail("expected ':'", pos);
+        let vs = skipWs(p, len, keyEnd);
+        if (vs >= len || at(p, vs) != 0x3a) {
+          if (vs >= len) this.fail("unexpected end of input", vs);
+          else this.fail("expected ':'", vs);
           return false;
         }
-        pos = skipWs(p, len, pos + 1);
-        inert = unchecked(this.fInert[depth]);
-        action = 0;
-        this.paths.childLive = false;
-        if (!inert && unchecked(this.fLive[depth])) {
-          let kp = p + <usize>(keyStart + 1);
-          let kl = keyEnd - keyStart - 2;
-          if (keyEscaped) {
-            kl = this.decode(p, keyStart + 1, keyEnd - 1);
-            kp = changetype<usize>(this.strings.scratch);
+        vs = skipWs(p, len, vs + 1);
+        if (this.keyAt != keyStart) {
+          // Once per member, even when the name's detector scan below takes several slices.
+          this.keyAt = keyStart;
+          inert = unchecked(this.fInert[depth]);
+          action = 0;
+          this.paths.childLive = false;
+          this.keepPaths.childLive = false;
+          const live = unchecked(this.fLive[depth]);
+          const keepLive = unchecked(this.fKeepLive[depth]);
+          let kept = unchecked(this.fKept[depth]);
+          this.labels = 0;
+          if (!inert && (live || keepLive || detectors != 0)) {
+            let kp = p + <usize>(keyStart + 1);
+            let kl = keyEnd - keyStart - 2;
+            if (keyEscaped) {
+              kl = this.decode(p, keyStart + 1, keyEnd - 1);
+              kp = changetype<usize>(this.strings.scratch);
+            }
+            if (live) {
+              action = this.paths.match(depth, kp, kl, -1);
+              this.count(action);
+            }
+            if (keepLive) kept = this.keepPaths.match(depth, kp, kl, -1) != 0;
+            if (detectors != 0) this.labels = labelBits(kp, <usize>kl, detectors);
           }
-          action = this.paths.match(depth, kp, kl, -1);
-          this.count(action);
+          this.kept = kept;
+          if (!inert) this.begin(depth, keyStart, action);
         }
-        if (!inert) this.begin(depth, keyStart, action);
+        // The name stays (unless its member is dropped): the detectors read it too.
+        if (!inert && action != ACTION_DROP && detectors != 0 && worthScanning(p, keyStart, keyEnd)) {
+          if (!this.detected(p, keyStart, keyEnd, detectors)) continue;
+          if (!this.valid) return false;
+        }
+        this.strings.forget();
+        this.keyAt = -1;
+        pos = vs;
         state = ST_VALUE;
         continue;
       }
@@ -528,10 +504,15 @@ export class JsonScan {
       inert = unchecked(this.fInert[depth]);
       action = 0;
       this.paths.childLive = false;
+      this.keepPaths.childLive = false;
+      let kept = unchecked(this.fKept[depth]);
       if (!inert && unchecked(this.fLive[depth])) {
         action = this.paths.match(depth, 0, 0, index);
         this.count(action);
       }
+      if (!inert && unchecked(this.fKeepLive[depth])) kept = this.keepPaths.match(depth, 0, 0, index) != 0;
+      this.kept = kept;
+      this.labels = unchecked(this.fLabels[depth]);
       if (!inert) this.begin(depth, pos, action);
       state = ST_VALUE;
     }
@@ -545,4 +526,13 @@ export function scanJson(ptr: usize, len: i32, rules: JsonRule[], detectors: i32
   out.start(ptr, len, rules, detectors, rewriter);
   out.advance();
   WORK.left = left;
+}
+
+/** Whitespace and RFC 7464's record separators (0x1e) between the texts of a sequence. */
+function skipSeq(p: usize, len: i32, i: i32): i32 {
+  while (true) {
+    i = skipWs(p, len, i);
+    if (i >= len || at(p, i) != 0x1e) return i;
+    i++;
+  }
 }

@@ -16,6 +16,8 @@ export class Tally {
   /** redact.path templates applied. */
   pathMasked: u32 = 0;
   pathHashed: u32 = 0;
+  /** JSON strings and numbers masked by the allow-list mode (not under a redact.keep path). */
+  jsonKeepMasked: u32 = 0;
   /** Hits per detector, indexed by the detector's bit position. */
   detectorHits: StaticArray<u32> = new StaticArray<u32>(6);
 
@@ -34,6 +36,7 @@ export class Tally {
     this.queryNotKept += t.queryNotKept;
     this.pathMasked += t.pathMasked;
     this.pathHashed += t.pathHashed;
+    this.jsonKeepMasked += t.jsonKeepMasked;
     for (let i = 0; i < 6; i++) unchecked((this.detectorHits[i] += unchecked(t.detectorHits[i])));
   }
 
@@ -51,6 +54,7 @@ export class Tally {
     this.queryNotKept = 0;
     this.pathMasked = 0;
     this.pathHashed = 0;
+    this.jsonKeepMasked = 0;
     for (let i = 0; i < 6; i++) unchecked((this.detectorHits[i] = 0));
   }
 }

@@ -180,6 +180,64 @@ describe.each(e2eBackends())("redaction, envoy as %s", (backend) => {
     expect(at("/k/textform").body.toString()).toBe("token=*****&x=1");
     for (const s of got) expect(s.body.toString()).not.toMatch(/hunter2|t0k3n/);
   });
+
+  // #13: JSON names, escapes kept around a hit, numbers by value; HTTP/1.1 chunked and h2c.
+  const SPELLINGS = '{"zq.alice77@mailhost.io": 1, "n": "Zo\\u00eb \\/ 4111\\u00201111 1111 1111 \\/", ' +
+    '"a": [4111111111111111e0, 4111111111111111.0, 4.111111111111111e15, 41111111111111110E-1, -4111111111111111, 4111111111111111.000e+0], "keep": 12.5}';
+  const checkSpellings = (copy: string) => {
+    const v = JSON.parse(copy);
+    expect(copy).not.toContain("alice77");
+    expect(copy).toContain('"n": "Zo\\u00eb \\/ 4000\\u00200000 0006 1111 \\/"');
+    for (const n of v.a) {
+      expect(typeof n).toBe("number");
+      expect(Math.abs(n)).not.toBe(4111111111111111);
+    }
+    expect(copy).toContain('"keep": 12.5}');
+    expect(copy.length).toBe(SPELLINGS.length);
+  };
+
+  it("JSON names, escaped strings and number spellings (HTTP/1.1, chunked)", async () => {
+    const r = rig!;
+    const chunks = [SPELLINGS.slice(0, 9), SPELLINGS.slice(9, 40), SPELLINGS.slice(40, 41), SPELLINGS.slice(41)];
+    await http1(r.url("/spell"), { method: "POST", headers: { "content-type": "application/json" }, chunks });
+    const [s] = await r.shadow.waitFor(1);
+    checkSpellings(s.body.toString());
+    expect(r.primary.requests[0].body.toString()).toBe(SPELLINGS);
+  });
+
+  it("JSON names, escaped strings and number spellings (h2c)", async () => {
+    const r = rig!;
+    await h2c(r.url("/spell2"), { method: "POST", headers: { "content-type": "application/json" }, body: SPELLINGS });
+    const [s] = await r.shadow.waitFor(1);
+    checkSpellings(s.body.toString());
+  });
+});
+
+describe.each(e2eBackends())("allow-list mode, envoy as %s", (backend) => {
+  let rig: Rig | undefined;
+  const policy = { ...POLICY, redact: { ...POLICY.redact, keep: { headers: ["content-type"], json: ["$.order.id", "$.items[*].sku"] } } };
+  beforeAll(async () => {
+    rig = await startRig({ backend, config: policy, env: { MIRRORSHADE_HASH_KEY: KEY }, wasmEnvKeys: ["MIRRORSHADE_HASH_KEY"] });
+  });
+  afterAll(async () => rig?.close());
+  printLogsAfterFailures(() => rig);
+
+  it("every JSON string and number not kept is masked, shape kept; kept values pass", async () => {
+    const r = rig!;
+    const body = '{"order":{"id":"A-17","pan":"4111111111111111","amount":19.99,"paid":true},"items":[{"sku":"K-1","qty":3}],"password":"pw"}';
+    await h2c(r.url("/keep"), { method: "POST", headers: { "content-type": "application/json" }, body });
+    const [s] = await r.shadow.waitFor(1);
+    const copy = s.body.toString();
+    const v = JSON.parse(copy);
+    expect(copy).toContain('"id":"A-17"');
+    expect(copy).toContain('"sku":"K-1"');
+    expect(v.order.paid).toBe(true);
+    expect(typeof v.order.amount).toBe("number");
+    expect(typeof v.items[0].qty).toBe("number");
+    expect(v.password).toBe("**");
+    for (const secret of ["4111111111111111", "19.99", '"qty":3']) expect(copy).not.toContain(secret);
+    await r.waitStat(S("redact.json.keep_masked"), 1);
+  });
 });
 
 // #13, names: query and form names as frameworks bind them, case and Unicode folding,

@@ -1,0 +1,207 @@
+// What the JSON scanner (json/scanner.ts) does to a string or number no rule
+// rewrote: the detectors over it (member names too), resumable in slices, each
+// hit masked or hashed in place; and the allow-list mode's (redact.keep) shape
+// mask of a value not kept. Every replacement keeps the document valid JSON.
+import { Edit } from "../redact/edits";
+import { ValueRewriter } from "../redact/values";
+import { Finding, scanText, DETECTOR_CARD, DETECTOR_SSN, DETECTOR_PHONE } from "../redact/detectors";
+import { DetectRun } from "../redact/detect-run";
+import { WORK } from "../redact/work";
+import { at, isDigit, quoted, utf8Seq } from "./lexer";
+import { JsonStrings } from "./strings";
+import { escapedEdits } from "./escapes";
+import { integerDigits, maskedNumber, isJsonNumber, VALUE_DIGITS } from "./numbers";
+
+/** string(): the slice ran out (call again with the same s); the findings overflowed. */
+export const DETECT_SUSPENDED: i32 = 0;
+export const DETECT_DONE: i32 = 1;
+export const DETECT_OVERFLOW: i32 = -1;
+
+const ZERO: ArrayBuffer = String.UTF8.encode("0");
+
+export class JsonDetect {
+  /** The detectors over the string being scanned (resumable). */
+  private run: DetectRun = new DetectRun();
+  /** Where the scan in progress began (the string's quote), or -1. */
+  private runAt: i32 = -1;
+  private runDecoded: i32 = 0;
+  private numberFindings: Finding[] = [];
+
+  /** A new document or body: no scan in progress. */
+  forget(): void {
+    this.runAt = -1;
+  }
+
+  /**
+   * Detectors over the string token [s, e) (a value or a member name); DETECT_*.
+   * `escaped`: the content has escapes, so the scan reads it decoded into the
+   * strings' scratch, which must hold it until the scan is done.
+   */
+  string(p: usize, s: i32, e: i32, escaped: bool, enabled: i32, hash: bool, strings: JsonStrings, rewriter: ValueRewriter, edits: Edit[], hits: StaticArray<u32>): i32 {
+    const cs = s + 1;
+    const ce = e - 1;
+    if (ce <= cs) return DETECT_DONE;
+    const run = this.run;
+    if (this.runAt != s) {
+      this.runAt = s;
+      if (!escaped) run.begin(p + <usize>cs, ce - cs, enabled);
+      else {
+        const n = strings.decode(p, cs, ce);
+        WORK.spend(ce - cs);
+        this.runDecoded = n;
+        run.begin(changetype<usize>(strings.scratch), n, enabled);
+      }
+    }
+    const finished = run.advance();
+    if (run.overflowed) {
+      this.runAt = -1;
+      return DETECT_OVERFLOW;
+    }
+    if (!finished) return DETECT_SUSPENDED;
+    this.runAt = -1;
+    const findings = run.findings;
+    if (findings.length == 0) return DETECT_DONE;
+    const before = edits.length;
+    if (!escaped) {
+      rewriter.editsOf(p + <usize>cs, findings, hash, cs, edits, hits);
+      if (!editsWithin(edits, before, cs, ce)) {
+        // Findings that do not fit the string would corrupt the document; mask the value whole instead.
+        edits.length = before;
+        edits.push(new Edit(s, e, quoted(rewriter.maskValue(p + <usize>cs, ce - cs))));
+      }
+      return DETECT_DONE;
+    }
+    // The scratch still holds this string: nothing decoded another since (a suspended scan resumes here first).
+    escapedEdits(p, cs, ce, changetype<usize>(strings.scratch), findings, hash, rewriter, edits, hits);
+    if (!editsWithin(edits, before, cs, ce)) {
+      edits.length = before;
+      edits.push(new Edit(s, e, quoted(rewriter.maskValue(changetype<usize>(strings.scratch), this.runDecoded))));
+    }
+    return DETECT_DONE;
+  }
+
+  /**
+   * Detectors over the value of the number token [s, e) (json/numbers.ts): a
+   * card whatever the spelling; SSNs and phone numbers only when the member's
+   * name labels them (label bits in `labels`), since bare numbers of those
+   * lengths are mostly ids and amounts. A hit is masked, never hashed: the
+   * number stays a number (a digit mask, a card's Luhn-valid).
+   */
+  number(p: usize, s: i32, e: i32, plain: bool, detectors: i32, labels: i32, rewriter: ValueRewriter, edits: Edit[], hits: StaticArray<u32>): void {
+    let enabled = detectors & DETECTOR_CARD;
+    if (labels != 0) enabled |= (detectors & (DETECTOR_SSN | DETECTOR_PHONE)) | labels;
+    if (enabled == 0) return;
+    // A bare integer too short or too long for anything enabled costs no more than its length check.
+    if (plain && labels == 0) {
+      const nd = at(p, s) == 0x2d ? e - s - 1 : e - s;
+      if (nd < 13 || nd > 19) return;
+    }
+    const n = integerDigits(p, s, e);
+    if (n == 0) return;
+    const findings = this.numberFindings;
+    findings.length = 0;
+    if (scanText(VALUE_DIGITS, n, enabled, findings) == 0) return;
+    let card = false;
+    for (let i = 0; i < findings.length; i++) {
+      const d = unchecked(findings[i]).detector;
+      if (d == DETECTOR_CARD) card = true;
+      const bit = ctz<i32>(d);
+      if (bit < hits.length) unchecked((hits[bit] += 1));
+    }
+    // The whole value goes (a finding in a run of digits spans it anyway).
+    const masked = card ? rewriter.maskFinding(VALUE_DIGITS, new Finding(0, n, DETECTOR_CARD)) : rewriter.maskShape(VALUE_DIGITS, n, true);
+    let digits = changetype<usize>(masked);
+    if (!digitsOnly(digits, masked.byteLength, n)) {
+      // A rewriter whose output is not a number of n digits: the leading digit and zeros.
+      memory.fill(VALUE_DIGITS + 1, 0x30, <usize>(n - 1));
+      digits = VALUE_DIGITS;
+    }
+    const sign = at(p, s) == 0x2d ? 1 : 0;
+    if (plain) {
+      const out = new ArrayBuffer(n);
+      memory.copy(changetype<usize>(out), digits, <usize>n);
+      edits.push(new Edit(s + sign, e, out));
+    } else edits.push(new Edit(s, e, maskedNumber(p, s, e, digits, n)));
+  }
+
+  /** The allow-list mode's mask of the string token [s, e): its decoded content, shape kept, written back as a JSON string. */
+  keepString(p: usize, s: i32, e: i32, escaped: bool, strings: JsonStrings, rewriter: ValueRewriter, edits: Edit[]): bool {
+    const cs = s + 1;
+    const ce = e - 1;
+    if (ce <= cs) return false;
+    let vp = p + <usize>cs;
+    let vl = ce - cs;
+    if (escaped) {
+      vl = strings.decode(p, cs, ce);
+      vp = changetype<usize>(strings.scratch);
+    }
+    let shape = rewriter.maskShape(vp, vl, false);
+    if (!wellFormed(changetype<usize>(shape), shape.byteLength)) shape = rewriter.maskValue(vp, vl);
+    edits.push(new Edit(s, e, quoted(shape)));
+    return true;
+  }
+
+  /** The allow-list mode's mask of the number token [s, e): a number of the same shape. */
+  keepNumber(p: usize, s: i32, e: i32, rewriter: ValueRewriter, edits: Edit[]): void {
+    const shape = rewriter.maskShape(p + <usize>s, e - s, true);
+    edits.push(new Edit(s, e, isJsonNumber(changetype<usize>(shape), shape.byteLength) ? shape : ZERO));
+  }
+}
+
+/** Strings up to this many bytes are looked over (mayHold) before a detector scan is set up. */
+const SHORT: i32 = 256;
+
+/** Whether the string token [s, e) is worth a detector scan (see mayHold); the same answer every time, so a scan resumed in a later slice is not skipped. */
+export function worthScanning(p: usize, s: i32, e: i32): bool {
+  return e - s - 2 > SHORT || mayHold(p, s + 1, e - 1);
+}
+
+/**
+ * Whether [cs, ce) has a byte some detector's finding needs: a digit (cards,
+ * SSNs, phone numbers, IBANs' check digits), '@' (e-mail), "ey" (a JWT's
+ * header), or anything non-ASCII or escaped (full-width digits, decoded
+ * text). Most member names and many short values have none, and then the
+ * detector scan is not set up at all (one pass over a few bytes instead). A
+ * detector whose findings could lack all of these must be added here.
+ */
+function mayHold(p: usize, cs: i32, ce: i32): bool {
+  for (let i = cs; i < ce; i++) {
+    const c = at(p, i);
+    if (isDigit(c) || c == 0x40 || c >= 0x80 || c == 0x5c) return true;
+    if (c == 0x65 && i + 1 < ce && at(p, i + 1) == 0x79) return true;
+  }
+  return false;
+}
+
+/** n digits, the first not 0 unless it is the only one. */
+function digitsOnly(p: usize, len: i32, n: i32): bool {
+  if (len != n) return false;
+  for (let k = 0; k < len; k++) if (!isDigit(at(p, k))) return false;
+  return n == 1 || at(p, 0) != 0x30;
+}
+
+/** Well-formed UTF-8 (a mask must not leave half a sequence in the document). */
+function wellFormed(p: usize, len: i32): bool {
+  let i = 0;
+  while (i < len) {
+    if (at(p, i) < 0x80) {
+      i++;
+      continue;
+    }
+    const n = utf8Seq(p, len, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+/** Whether edits[from..] are sorted and inside [lo, hi): guards the document against a rewriter whose output would not fit. */
+function editsWithin(edits: Edit[], from: i32, lo: i32, hi: i32): bool {
+  let prev = lo;
+  for (let i = from; i < edits.length; i++) {
+    const ed = unchecked(edits[i]);
+    if (ed.start < prev || ed.end < ed.start || ed.end > hi) return false;
+    prev = ed.end;
+  }
+  return true;
+}
