@@ -332,6 +332,9 @@ describe.each(e2eBackends())("names, envoy as %s", (backend) => {
     }
     await r.waitStat(S("redact.keep.headers_dropped"), 2);
     expect(await r.stat(S("redact.keep.query_masked"))).toBeGreaterThanOrEqual(4);
+  });
+});
+
 describe.each(e2eBackends())("redact.path templates, envoy as %s", (backend) => {
   const policy = { ...POLICY, redact: { ...POLICY.redact, query: PLACES_QUERY_RULES, path: { mask: ["/accounts/{id}/statements/*"], hash: ["/customers/{customer}/**"] }, url_headers: ["x-envoy-original-path", "x-my-url"] } };
   let rig: Rig | undefined;
