@@ -6,7 +6,7 @@
 // rewritten (and percent-encoded so it stays one segment); every other byte
 // stays as it was written, escapes included. Nothing is allocated unless
 // something is found.
-import { NameActions, NameSet } from "./names";
+import { NameActions, NameSet, ACTION_NOT_KEPT } from "./names";
 import { ValueRewriter } from "./values";
 import { Edit, applyEdits, ACTION_DROP, ACTION_HASH, ACTION_MASK } from "./edits";
 import { Tally } from "./tally";
@@ -181,7 +181,8 @@ export class PathRedactor {
       return;
     }
     const keep = this.keep;
-    const masked = action == 0 && keep != null && !keep!.has(np, <usize>nl);
+    // Not kept (redact.keep): the value is masked keeping its shape, as a query value's.
+    const masked = action == ACTION_NOT_KEPT || (action == 0 && keep != null && !keep!.has(np, <usize>nl));
     let enabled = this.detectors;
     if (enabled != 0 && action == 0) enabled |= labelBits(np, <usize>nl, enabled);
     if (this.detectors != 0) this.scan(p, a, eq, this.detectors, tally);
@@ -197,6 +198,7 @@ export class PathRedactor {
         tally.queryHashed++;
       } else if (masked) {
         r = this.rewriter.maskShape(vp, vl, false);
+        tally.queryNotKept++;
       } else {
         r = this.rewriter.maskValue(vp, vl);
         tally.queryMasked++;

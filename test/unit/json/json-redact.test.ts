@@ -572,9 +572,12 @@ function renderPath(segs: Seg[], bracketNames: boolean): string {
   }).join("");
 }
 
+/** Member names compare case-insensitively with Unicode folding (filter/util/fold.ts): lower(upper(c)) per code point. */
+const fold = (s: string) => [...s].map((c) => c.toUpperCase().toLowerCase()).join("");
+
 function pathMatches(segs: Seg[], loc: Step[]): boolean {
   const stepOk = (s: Seg, step: Step) =>
-    s.kind === "any" || (s.kind === "name" && typeof step === "string" && step === s.name) || (s.kind === "index" && step === s.index);
+    s.kind === "any" || (s.kind === "name" && typeof step === "string" && fold(step) === fold(s.name)) || (s.kind === "index" && step === s.index);
   const m = (si: number, li: number): boolean => {
     if (si === segs.length) return li === loc.length;
     const s = segs[si];
