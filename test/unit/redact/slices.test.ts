@@ -28,6 +28,12 @@ function lcg(seed: number) {
   return () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32);
 }
 
+// The detector spellings of #13 (docs/hardening.md "Detectors (#13)"), repeated so every
+// label, separator and multi-byte digit is once where a slice stops.
+const SPELLINGS = Array.from({ length: 12 }, (_, i) =>
+  `ssn: 53622814${i % 10}; tel:202555014${i % 10}; \uff14\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11\uff11\uff11\uff11, ` +
+  `4111\u00a01111\u00a01111\u00a01111, gb82 west 1234 5698 7654 32, "ann lee"@example.com, j${i}%40example.com\n`,
+).join("");
 const escaped = JSON.stringify({ note: "mail \u00e9 bob@example.com \\ \"x\" 4111 1111 1111 1111", k: "a\"b" });
 const BODIES: [string, string, string][] = [
   ["json with rules, detectors, escapes and unicode", "application/json", JSON.stringify({
@@ -45,6 +51,7 @@ const BODIES: [string, string, string][] = [
   ["text whose digits are glued to words (no finding starts inside a word)", "text/plain", "ref x4111111111111111, code Q123-45-6789, id 9a4111111111111111 and 4111111111111111 alone"],
   ["json whose digits are glued to words", "application/json", JSON.stringify({ ref: "x4111111111111111 and 4111111111111111", jwt: "aeyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl" })],
   ["text with a NUL late in the body", "text/plain", "hello ".repeat(50) + "\u0000 end"],
+  ["text with the #13 spellings (labels read back, full-width digits, no-break spaces)", "text/plain", SPELLINGS],
 ];
 
 async function copyOf(contentType: string, body: string, now?: () => bigint, chunkSize = 7) {
@@ -73,6 +80,13 @@ describe("a scan cut into slices yields the copy a scan in one go yields", () =>
     const varying = await copyOf(type, body, jumpingClock(() => BigInt(Math.floor(r() * 600_000))), 3);
     expect(varying.body).toBe(whole.body);
     expect(varying.dropped).toBe(whole.dropped);
+  });
+
+  it("the #13 spellings are masked in a text body", async () => {
+    const copy = (await copyOf("text/plain", SPELLINGS)).body!;
+    for (const secret of ["53622814", "202555014", "\uff14\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11", "1111\u00a01111", "west", "ann lee", "%40example"]) expect(copy).not.toContain(secret);
+    expect(copy).toContain("ssn: *****");
+    expect(Buffer.byteLength(copy)).toBe(Buffer.byteLength(SPELLINGS));
   });
 
   it("the one-byte run really ran in many slices", async () => {
