@@ -108,6 +108,36 @@ function offer(out: Finding[], base: i32, start: i32, end: i32, detector: i32): 
   } else out.push(new Finding(start, end, detector));
 }
 
+/** The matchers that start at a digit at a word boundary (not inlined: the scan loop stays small). */
+function digitStart(ptr: usize, len: i32, i: i32, enabled: i32, out: Finding[], base: i32): void {
+  // Digits in the run from i (up to 18): the labelled bare forms need 9 or more, or a separator after a group.
+  let run = 1;
+  while (run < 18 && isDigit(byteAt(ptr, len, i + run))) run++;
+  const after = byteAt(ptr, len, i + run);
+  const grouped = (after == 0x20 || after == 0x2d || after == 0x2e) && isDigit(byteAt(ptr, len, i + run + 1));
+  // A card's first group has 3 digits or more (some may be full-width); the dashed SSN and the US forms start with 3 (or "1-").
+  if ((enabled & DETECTOR_CARD) && (run >= 3 || after == 0xef)) {
+    const end = cardEnd(ptr, len, i);
+    if (end > 0) offer(out, base, i, end, DETECTOR_CARD);
+  }
+  if (enabled & DETECTOR_SSN) {
+    let end = run == 3 ? ssnEnd(ptr, len, i) : -1;
+    if (end < 0 && (run == 9 || (run == 3 && grouped))) {
+      end = labelledSsnEnd(ptr, len, i);
+      if (end > 0 && !labelled(ptr, len, i, enabled, LABEL_SSN, KIND_SSN)) end = -1;
+    }
+    if (end > 0) offer(out, base, i, end, DETECTOR_SSN);
+  }
+  if (enabled & DETECTOR_PHONE) {
+    let end = run == 3 || run == 1 ? usPhoneEnd(ptr, len, i) : -1;
+    if (end < 0 && (run >= 9 || (run >= 2 && grouped))) {
+      end = labelledPhoneEnd(ptr, len, i);
+      if (end > 0 && !labelled(ptr, len, i, enabled, LABEL_PHONE, KIND_PHONE)) end = -1;
+    }
+    if (end > 0) offer(out, base, i, end, DETECTOR_PHONE);
+  }
+}
+
 /** Where a scan over one range stands between slices (redact/work.ts). */
 export class TextCursor {
   /** The next byte to look at. */
@@ -153,6 +183,8 @@ export function scanTextUntil(ptr: usize, len: i32, enabled: i32, out: Finding[]
     const c = <i32>load<u8>(ptr + <usize>i);
     const boundary = !prevWord;
     prevWord = isAlnum(c);
+    // Inside a word nothing starts (and '@' and '%' are not word bytes): the common byte costs this much.
+    if (prevWord && !boundary) continue;
     if (c == 0x40 || (c == 0x25 && byteAt(ptr, len, i + 1) == 0x34 && byteAt(ptr, len, i + 2) == 0x30)) {
       if (enabled & DETECTOR_EMAIL) {
         const end = emailEnd(ptr, len, i, c == 0x40 ? i + 1 : i + 3);
@@ -161,28 +193,8 @@ export function scanTextUntil(ptr: usize, len: i32, enabled: i32, out: Finding[]
       continue;
     }
     if (!boundary) continue;
-    if (isDigit(c)) {
-      if (enabled & DETECTOR_CARD) {
-        const end = cardEnd(ptr, len, i);
-        if (end > 0) offer(out, base, i, end, DETECTOR_CARD);
-      }
-      if (enabled & DETECTOR_SSN) {
-        let end = ssnEnd(ptr, len, i);
-        if (end < 0) {
-          end = labelledSsnEnd(ptr, len, i);
-          if (end > 0 && !labelled(ptr, len, i, enabled, LABEL_SSN, KIND_SSN)) end = -1;
-        }
-        if (end > 0) offer(out, base, i, end, DETECTOR_SSN);
-      }
-      if (enabled & DETECTOR_PHONE) {
-        let end = usPhoneEnd(ptr, len, i);
-        if (end < 0) {
-          end = labelledPhoneEnd(ptr, len, i);
-          if (end > 0 && !labelled(ptr, len, i, enabled, LABEL_PHONE, KIND_PHONE)) end = -1;
-        }
-        if (end > 0) offer(out, base, i, end, DETECTOR_PHONE);
-      }
-    } else if (c == 0xef) {
+    if (isDigit(c)) digitStart(ptr, len, i, enabled, out, base);
+    else if (c == 0xef) {
       if ((enabled & DETECTOR_CARD) && digitAt(ptr, len, i) >= 0) {
         const end = cardEnd(ptr, len, i);
         if (end > 0) offer(out, base, i, end, DETECTOR_CARD);
@@ -193,7 +205,7 @@ export function scanTextUntil(ptr: usize, len: i32, enabled: i32, out: Finding[]
         if (end > 0) offer(out, base, i, end, DETECTOR_PHONE);
       }
     } else if (isAlpha(c)) {
-      if (enabled & DETECTOR_IBAN) {
+      if ((enabled & DETECTOR_IBAN) && isDigit(byteAt(ptr, len, i + 2)) && isDigit(byteAt(ptr, len, i + 3)) && isAlpha(byteAt(ptr, len, i + 1))) {
         const end = ibanEnd(ptr, len, i);
         if (end > 0) offer(out, base, i, end, DETECTOR_IBAN);
       }
