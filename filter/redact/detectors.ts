@@ -9,7 +9,9 @@
 // UTF-8 sequence: every finding starts and ends next to an ASCII byte or at an
 // end of the input.
 
-import { byteAt, isDigit, isUpper, isAlnum, cardEnd, ssnEnd, e164End, usPhoneEnd, ibanEnd, jwtRun, jwtEnd, emailEnd, emailStart } from "./formats";
+import { byteAt, isDigit, isAlpha, isAlnum, ssnEnd, e164End, usPhoneEnd, ibanEnd, jwtRun, jwtEnd, emailEnd, emailStart } from "./formats";
+import { cardEnd, digitAt } from "./cards";
+import { KIND_SSN, KIND_PHONE, labelKinds, labelBefore, labelledSsnEnd, labelledPhoneEnd } from "./labels";
 
 export const DETECTOR_CARD: i32 = 1;
 export const DETECTOR_EMAIL: i32 = 2;
@@ -27,9 +29,28 @@ export const DETECTOR_ALL: i32 = 63;
 export const LABEL_SSN: i32 = 1 << 8;
 export const LABEL_PHONE: i32 = 1 << 9;
 
-/** The label bits a value's name implies, among the enabled detectors (stub: none yet; see #13). */
+/**
+ * The label bits a value's name implies, among the enabled detectors: names
+ * such as ssn, social_security_number, taxId, phone, tel, mobilePhone, fax
+ * (redact/labels.ts: case, '_', '-', '.' aside, at word boundaries).
+ */
 export function labelBits(namePtr: usize, nameLen: usize, enabled: i32): i32 {
-  return 0;
+  if ((enabled & (DETECTOR_SSN | DETECTOR_PHONE)) == 0 || nameLen == 0) return 0;
+  const kinds = labelKinds(namePtr, <i32>nameLen);
+  let bits = 0;
+  if ((kinds & KIND_SSN) != 0 && (enabled & DETECTOR_SSN) != 0) bits |= LABEL_SSN;
+  if ((kinds & KIND_PHONE) != 0 && (enabled & DETECTOR_PHONE) != 0) bits |= LABEL_PHONE;
+  return bits;
+}
+
+/**
+ * A labelled bare form at i counts: the scan's label bit is set (the value's
+ * name is a label) or a label is written just before it (labels.ts labelBefore).
+ */
+// @ts-ignore: decorator
+@inline
+function labelled(ptr: usize, len: i32, i: i32, enabled: i32, bit: i32, kind: i32): bool {
+  return (enabled & bit) != 0 || (labelBefore(ptr, len, i) & kind) != 0;
 }
 
 /** Index i names bit 1 << i; the names are the config's and the metrics'. */
@@ -87,6 +108,36 @@ function offer(out: Finding[], base: i32, start: i32, end: i32, detector: i32): 
   } else out.push(new Finding(start, end, detector));
 }
 
+/** The matchers that start at a digit at a word boundary (not inlined: the scan loop stays small). */
+function digitStart(ptr: usize, len: i32, i: i32, enabled: i32, out: Finding[], base: i32): void {
+  // Digits in the run from i (up to 18): the labelled bare forms need 9 or more, or a separator after a group.
+  let run = 1;
+  while (run < 18 && isDigit(byteAt(ptr, len, i + run))) run++;
+  const after = byteAt(ptr, len, i + run);
+  const grouped = (after == 0x20 || after == 0x2d || after == 0x2e) && isDigit(byteAt(ptr, len, i + run + 1));
+  // A card's first group has 3 digits or more (some may be full-width); the dashed SSN and the US forms start with 3 (or "1-").
+  if ((enabled & DETECTOR_CARD) && (run >= 3 || after == 0xef)) {
+    const end = cardEnd(ptr, len, i);
+    if (end > 0) offer(out, base, i, end, DETECTOR_CARD);
+  }
+  if (enabled & DETECTOR_SSN) {
+    let end = run == 3 ? ssnEnd(ptr, len, i) : -1;
+    if (end < 0 && (run == 9 || (run == 3 && grouped))) {
+      end = labelledSsnEnd(ptr, len, i);
+      if (end > 0 && !labelled(ptr, len, i, enabled, LABEL_SSN, KIND_SSN)) end = -1;
+    }
+    if (end > 0) offer(out, base, i, end, DETECTOR_SSN);
+  }
+  if (enabled & DETECTOR_PHONE) {
+    let end = run == 3 || run == 1 ? usPhoneEnd(ptr, len, i) : -1;
+    if (end < 0 && (run >= 9 || (run >= 2 && grouped))) {
+      end = labelledPhoneEnd(ptr, len, i);
+      if (end > 0 && !labelled(ptr, len, i, enabled, LABEL_PHONE, KIND_PHONE)) end = -1;
+    }
+    if (end > 0) offer(out, base, i, end, DETECTOR_PHONE);
+  }
+}
+
 /** Where a scan over one range stands between slices (redact/work.ts). */
 export class TextCursor {
   /** The next byte to look at. */
@@ -132,44 +183,40 @@ export function scanTextUntil(ptr: usize, len: i32, enabled: i32, out: Finding[]
     const c = <i32>load<u8>(ptr + <usize>i);
     const boundary = !prevWord;
     prevWord = isAlnum(c);
-    if (c == 0x40) {
+    // Inside a word nothing starts (and '@' and '%' are not word bytes): the common byte costs this much.
+    if (prevWord && !boundary) continue;
+    if (c == 0x40 || (c == 0x25 && byteAt(ptr, len, i + 1) == 0x34 && byteAt(ptr, len, i + 2) == 0x30)) {
       if (enabled & DETECTOR_EMAIL) {
-        const end = emailEnd(ptr, len, i);
+        const end = emailEnd(ptr, len, i, c == 0x40 ? i + 1 : i + 3);
         if (end > 0) offer(out, base, emailStart, end, DETECTOR_EMAIL);
       }
       continue;
     }
     if (!boundary) continue;
-    if (isDigit(c)) {
-      if (enabled & DETECTOR_CARD) {
+    if (isDigit(c)) digitStart(ptr, len, i, enabled, out, base);
+    else if (c == 0xef) {
+      if ((enabled & DETECTOR_CARD) && digitAt(ptr, len, i) >= 0) {
         const end = cardEnd(ptr, len, i);
         if (end > 0) offer(out, base, i, end, DETECTOR_CARD);
-      }
-      if (enabled & DETECTOR_SSN) {
-        const end = ssnEnd(ptr, len, i);
-        if (end > 0) offer(out, base, i, end, DETECTOR_SSN);
-      }
-      if (enabled & DETECTOR_PHONE) {
-        const end = usPhoneEnd(ptr, len, i);
-        if (end > 0) offer(out, base, i, end, DETECTOR_PHONE);
       }
     } else if (c == 0x2b || c == 0x28) {
       if (enabled & DETECTOR_PHONE) {
         const end = c == 0x2b ? e164End(ptr, len, i) : usPhoneEnd(ptr, len, i);
         if (end > 0) offer(out, base, i, end, DETECTOR_PHONE);
       }
-    } else if (isUpper(c)) {
-      if (enabled & DETECTOR_IBAN) {
+    } else if (isAlpha(c)) {
+      if ((enabled & DETECTOR_IBAN) && isDigit(byteAt(ptr, len, i + 2)) && isDigit(byteAt(ptr, len, i + 3)) && isAlpha(byteAt(ptr, len, i + 1))) {
         const end = ibanEnd(ptr, len, i);
         if (end > 0) offer(out, base, i, end, DETECTOR_IBAN);
       }
-    } else if (c == 0x65 && (enabled & DETECTOR_JWT) && i >= jwtFrom) {
-      const before = byteAt(ptr, len, i - 1);
-      if (before != 0x2d && before != 0x5f && before != 0x2e && byteAt(ptr, len, i + 1) == 0x79 && byteAt(ptr, len, i + 2) == 0x4a) {
-        const run = jwtRun(ptr, len, i);
-        jwtFrom = run;
-        const end = jwtEnd(ptr, len, run);
-        if (end > 0) offer(out, base, i, end, DETECTOR_JWT);
+      if (c == 0x65 && (enabled & DETECTOR_JWT) && i >= jwtFrom) {
+        const before = byteAt(ptr, len, i - 1);
+        if (before != 0x2d && before != 0x5f && before != 0x2e && byteAt(ptr, len, i + 1) == 0x79 && byteAt(ptr, len, i + 2) == 0x4a) {
+          const run = jwtRun(ptr, len, i);
+          jwtFrom = run;
+          const end = jwtEnd(ptr, len, run);
+          if (end > 0) offer(out, base, i, end, DETECTOR_JWT);
+        }
       }
     }
   }

@@ -1,6 +1,7 @@
-// The formats the detectors recognize (redact/detectors.ts runs them): card
-// numbers (Luhn), SSNs, phone numbers (E.164 and US), IBANs (mod 97), JWTs and
-// e-mail addresses, each a matcher that reads a bounded window from a position.
+// The formats the detectors recognize (redact/detectors.ts runs them): SSNs,
+// phone numbers (E.164 and US), IBANs (mod 97), JWTs and e-mail addresses, each
+// a matcher that reads a bounded window from a position (cards: redact/cards.ts,
+// labelled bare forms: redact/labels.ts).
 
 // Character classes. Out-of-range reads come back as -1, which is in no class,
 // so matchers can look one or two bytes past either end without checks.
@@ -25,7 +26,7 @@ export function isUpper(c: i32): bool {
 
 // @ts-ignore: decorator
 @inline
-function isAlpha(c: i32): bool {
+export function isAlpha(c: i32): bool {
   return <u32>((c | 0x20) - 0x61) < 26;
 }
 
@@ -52,69 +53,6 @@ function isLocalChar(c: i32): bool {
 @inline
 function isDomainChar(c: i32): bool {
   return isAlnum(c) || c == 0x2d || c >= 0x80;
-}
-
-/** Doubling step of the Luhn check. */
-// @ts-ignore: decorator
-@inline
-function luhnDouble(d: i32): i32 {
-  return d < 5 ? d << 1 : (d << 1) - 9;
-}
-
-/**
- * Card number starting at i: 13-19 digits, bare or in groups of 3-8 joined by a
- * single space or a single dash (the same one throughout). Several group ends
- * can qualify ("4111 1111 1111 1111 2024"); the last Luhn-valid one wins. A
- * bare run longer than 19 digits is some other number and is not cut into one.
- * Neither is a decimal: serialized doubles carry 15-17 digits after the point,
- * and one in ten of those would pass Luhn.
- */
-export function cardEnd(p: usize, len: i32, i: i32): i32 {
-  if (byteAt(p, len, i - 1) == 0x2e && isDigit(byteAt(p, len, i - 2))) return -1;
-  let j = i;
-  let digits = 0;
-  let groups = 0;
-  let sep = 0;
-  // Luhn sums with the even-indexed, resp. odd-indexed digits doubled: which one
-  // applies depends on where the number ends, known only at each group end.
-  let sumEven = 0;
-  let sumOdd = 0;
-  let best = -1;
-  while (true) {
-    let g = 0;
-    let c = byteAt(p, len, j);
-    while (isDigit(c)) {
-      if (digits == 19) return best;
-      const d = c - 0x30;
-      if ((digits & 1) == 0) {
-        sumEven += luhnDouble(d);
-        sumOdd += d;
-      } else {
-        sumEven += d;
-        sumOdd += luhnDouble(d);
-      }
-      digits++;
-      g++;
-      j++;
-      c = byteAt(p, len, j);
-    }
-    if (isAlpha(c) || (c == 0x2e && isDigit(byteAt(p, len, j + 1)))) return best;
-    groups++;
-    if (g < 3 || (groups > 1 && g > 8)) return best;
-    if (digits >= 13) {
-      // The last digit is never doubled, so the doubled ones have the other parity.
-      const sum = ((digits - 1) & 1) == 0 ? sumOdd : sumEven;
-      if (sum % 10 == 0) best = j;
-    }
-    if (groups == 1 && g > 8) return best;
-    if (sep == 0) {
-      if (c != 0x20 && c != 0x2d) return best;
-      sep = c;
-    } else if (c != sep) return best;
-    if (!isDigit(byteAt(p, len, j + 1))) return best;
-    j++;
-  }
-  return best;
 }
 
 /** US SSN at i: ddd-dd-dddd or ddd dd dddd, without the never-issued areas, groups and serials. */
@@ -267,7 +205,7 @@ export function usPhoneEnd(p: usize, len: i32, i: i32): i32 {
 // @ts-ignore: decorator
 @inline
 function mod97Step(r: i32, c: i32): i32 {
-  return isDigit(c) ? (r * 10 + c - 0x30) % 97 : (r * 100 + c - 0x37) % 97;
+  return isDigit(c) ? (r * 10 + c - 0x30) % 97 : (r * 100 + (c & 0xdf) - 0x37) % 97;
 }
 
 /** ISO 13616 check: the BBAN, then country code and check digits, read as a number mod 97. */
@@ -276,41 +214,82 @@ function ibanValid(p: usize, len: i32, i: i32, r: i32): bool {
   return r == 1;
 }
 
+/** The IBAN registry (ISO 13616): country code and IBAN length, four characters an entry. */
+const IBAN_COUNTRIES =
+  "AD24AE23AL28AT20AZ28BA20BE16BG22BH22BI27BR29BY28CH21CR22CY28CZ24DE22DJ27DK18DO28EE20EG29ES24FI18FK18FO18FR27GB22" +
+  "GE22GI23GL18GR27GT28HR21HU28IE22IL23IQ23IS26IT27JO30KW30KZ20LB28LC32LI21LT20LU20LV21LY25MC27MD24ME22MK19MN20MR27" +
+  "MT31MU30NI28NL18NO15OM23PK24PL28PS29PT25QA29RO24RS22RU33SA24SC31SD18SE24SI19SK24SM27SO23ST25SV28TL23TN24TR26UA29" +
+  "VA22VG24XK20YE30";
+
+/** The IBAN length of the country whose code starts at i (either case), 0 for no registered country. */
+function ibanLength(p: usize, len: i32, i: i32): i32 {
+  const a = byteAt(p, len, i) & 0xdf;
+  const b = byteAt(p, len, i + 1) & 0xdf;
+  for (let k = 0; k < IBAN_COUNTRIES.length; k += 4) {
+    if (IBAN_COUNTRIES.charCodeAt(k) == a && IBAN_COUNTRIES.charCodeAt(k + 1) == b) {
+      return (IBAN_COUNTRIES.charCodeAt(k + 2) - 0x30) * 10 + IBAN_COUNTRIES.charCodeAt(k + 3) - 0x30;
+    }
+  }
+  return 0;
+}
+
+/** Byte length of an IBAN group separator at j: space, '-', U+00A0, U+2007, U+202F; 0 if none. */
+function ibanSepLen(p: usize, len: i32, j: i32): i32 {
+  const c = byteAt(p, len, j);
+  if (c == 0x20 || c == 0x2d) return 1;
+  if (c == 0xc2) return byteAt(p, len, j + 1) == 0xa0 ? 2 : 0;
+  if (c == 0xe2 && byteAt(p, len, j + 1) == 0x80) {
+    const d = byteAt(p, len, j + 2);
+    return d == 0x87 || d == 0xaf ? 3 : 0;
+  }
+  return 0;
+}
+
 /**
- * IBAN at i: country letters, check digits 02-98, 11-30 uppercase letters and
- * digits, either compact or in the printed groups of four separated by single
- * spaces (the last group 1-4). Printed, the longest prefix of whole groups that
- * checks wins, so an uppercase word after the number does not spoil it.
+ * IBAN at i: country letters, check digits 02-98, 11-30 letters and digits,
+ * either compact or in the printed groups of four, each after one separator
+ * (ibanSepLen; the last group 1-4). Printed, the longest prefix of whole groups
+ * that checks wins, so an uppercase word after the number does not spoil it.
+ * Upper-case and space-grouped, any country passes (a new one in the registry
+ * too); a lower-case letter or another separator also needs a registered
+ * country and its exact length, which keeps hex ids and slugs out.
  */
 export function ibanEnd(p: usize, len: i32, i: i32): i32 {
-  if (!isUpper(byteAt(p, len, i)) || !isUpper(byteAt(p, len, i + 1))) return -1;
+  const a = byteAt(p, len, i);
+  const b = byteAt(p, len, i + 1);
+  if (!isAlpha(a) || !isAlpha(b)) return -1;
   const c2 = byteAt(p, len, i + 2);
   const c3 = byteAt(p, len, i + 3);
   if (!isDigit(c2) || !isDigit(c3)) return -1;
   const check = (c2 - 0x30) * 10 + c3 - 0x30;
   if (check < 2 || check > 98) return -1;
+  let strict = !isUpper(a) || !isUpper(b);
   let j = i + 4;
   let r = 0;
   let n = 0;
-  if (byteAt(p, len, j) != 0x20) {
+  if (ibanSepLen(p, len, j) == 0) {
     let c = byteAt(p, len, j);
-    while (isUpper(c) || isDigit(c)) {
+    while (isAlnum(c)) {
       if (n == 30) return -1;
+      if (!isDigit(c) && !isUpper(c)) strict = true;
       r = mod97Step(r, c);
       n++;
       j++;
       c = byteAt(p, len, j);
     }
-    if (n < 11 || isAlpha(c)) return -1;
-    return ibanValid(p, len, i, r) ? j : -1;
+    if (n < 11 || !ibanValid(p, len, i, r)) return -1;
+    return !strict || ibanLength(p, len, i) == n + 4 ? j : -1;
   }
   let best = -1;
-  while (byteAt(p, len, j) == 0x20) {
-    j++;
+  let s = ibanSepLen(p, len, j);
+  while (s > 0) {
+    if (s > 1 || byteAt(p, len, j) != 0x20) strict = true;
+    j += s;
     let g = 0;
     let c = byteAt(p, len, j);
-    while (g < 4 && (isUpper(c) || isDigit(c))) {
+    while (g < 4 && isAlnum(c)) {
       if (n == 30) return best;
+      if (!isDigit(c) && !isUpper(c)) strict = true;
       r = mod97Step(r, c);
       n++;
       g++;
@@ -318,8 +297,9 @@ export function ibanEnd(p: usize, len: i32, i: i32): i32 {
       c = byteAt(p, len, j);
     }
     if (g == 0 || isAlnum(c)) return best;
-    if (n >= 11 && ibanValid(p, len, i, r)) best = j;
+    if (n >= 11 && ibanValid(p, len, i, r) && (!strict || ibanLength(p, len, i) == n + 4)) best = j;
     if (g < 4) return best;
+    s = ibanSepLen(p, len, j);
   }
   return best;
 }
@@ -378,26 +358,62 @@ const LOCAL_MAX: i32 = 256;
 /** Bytes read after an '@' at most (RFC 5321's 255 for a domain). */
 const DOMAIN_MAX: i32 = 256;
 
+/** "%40" (a percent-encoded '@') ends at k - 1. */
+// @ts-ignore: decorator
+@inline
+function encodedAtBefore(p: usize, len: i32, k: i32): bool {
+  return byteAt(p, len, k - 1) == 0x30 && byteAt(p, len, k - 2) == 0x34 && byteAt(p, len, k - 3) == 0x25;
+}
+
 /**
- * Email around the '@' at a: the dot-atom local part before it (leading dots and
- * anything before a ".." are left out), then a domain of at least two labels
+ * Where the quoted local part whose closing '"' is at close opens: at its '"',
+ * or at the '\\' of a JSON-escaped one (\"john doe\"@example.com); -1 when
+ * it does not within LOCAL_MAX bytes or a control byte comes first.
+ */
+function quotedStart(p: usize, len: i32, close: i32): i32 {
+  const esc = byteAt(p, len, close - 1) == 0x5c;
+  const from = close - LOCAL_MAX;
+  for (let k = esc ? close - 2 : close - 1; k > from; k--) {
+    const c = byteAt(p, len, k);
+    if (c < 0x20) return -1;
+    if (c != 0x22) continue;
+    const before = byteAt(p, len, k - 1);
+    if (esc) return before == 0x5c ? k - 1 : -1;
+    if (before != 0x5c) return k;
+  }
+  return -1;
+}
+
+/**
+ * Email around the '@' at a (or the "%40" there: percent-encoded, as in a path
+ * or a query value read raw), whose domain starts at d: the dot-atom local
+ * part before it (leading dots and anything before a ".." are left out) or a
+ * quoted one ("john doe"@example.com), then a domain of at least two labels
  * whose last is 2+ letters (or an xn-- label). A longer run of labels counts up
  * to its last label that is a valid top-level domain.
  */
-export function emailEnd(p: usize, len: i32, a: i32): i32 {
+export function emailEnd(p: usize, len: i32, a: i32, d: i32): i32 {
   let k = a - 1;
-  if (!isLocalChar(byteAt(p, len, k))) return -1;
-  // RFC 5321 allows 64 bytes before the '@' and 255 after it; reading further would make
-  // one '@' cost the whole run before it (a slice of redaction must stay short).
-  const from = a - LOCAL_MAX;
-  while (k > from) {
-    const c = byteAt(p, len, k - 1);
-    if (isLocalChar(c)) k--;
-    else if (c == 0x2e && isLocalChar(byteAt(p, len, k - 2))) k -= 2;
-    else break;
+  const last = byteAt(p, len, k);
+  if (last == 0x22) {
+    k = quotedStart(p, len, k);
+    if (k < 0) return -1;
+  } else {
+    if (!isLocalChar(last) || encodedAtBefore(p, len, a)) return -1;
+    // RFC 5321 allows 64 bytes before the '@' and 255 after it; reading further would make
+    // one '@' cost the whole run before it (a slice of redaction must stay short). An
+    // encoded '@' ends the local part too, so "%40%40..." costs each attempt a few bytes.
+    const from = a - LOCAL_MAX;
+    while (k > from) {
+      const c = byteAt(p, len, k - 1);
+      if (encodedAtBefore(p, len, k)) break;
+      if (isLocalChar(c)) k--;
+      else if (c == 0x2e && isLocalChar(byteAt(p, len, k - 2))) k -= 2;
+      else break;
+    }
   }
   emailStart = k;
-  let j = a + 1;
+  let j = d;
   let labels = 0;
   let best = -1;
   while (true) {

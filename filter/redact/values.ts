@@ -5,6 +5,8 @@
 // shadow still work, while the key keeps tokens from being reversed by
 // hashing guesses.
 import { Edit } from "./edits";
+import { digitAt, digitLen, luhnDouble } from "./cards";
+import { shapeInto } from "./shape";
 import { HmacKey } from "../util/sha256";
 import {
   Finding,
@@ -60,50 +62,69 @@ function codePoints(p: usize, len: i32): i32 {
   return n;
 }
 
-/** Card: first digit and last four kept, the rest 0 except the digit that makes the Luhn sum come out right. */
+/** Card: first digit and last four kept, the rest 0 except the digit that makes the Luhn sum come out right; full-width digits stay full-width, separators stay. */
 function maskCard(o: usize, n: i32): void {
   let digits = 0;
-  for (let i = 0; i < n; i++) if (isDigit(load<u8>(o + <usize>i))) digits++;
+  for (let i = 0; i < n; ) {
+    if (digitAt(o, n, i) >= 0) {
+      digits++;
+      i += digitLen;
+    } else i++;
+  }
   let k = 0;
   let fix = -1; // byte offset of the adjusting digit: the last masked one
+  let fixWide = false;
   let sum = 0;
-  for (let i = 0; i < n; i++) {
-    const q = o + <usize>i;
-    const c = load<u8>(q);
-    if (!isDigit(c)) {
-      if (c != 0x20 && c != 0x2d) store<u8>(q, STAR);
+  for (let i = 0; i < n; ) {
+    let d = digitAt(o, n, i);
+    if (d < 0) {
+      i++;
       continue;
     }
-    let d = <i32>c - 0x30;
+    const wide = digitLen == 3;
     if (k > 0 && k < digits - 4) {
       d = 0;
-      store<u8>(q, 0x30);
-      if (k == digits - 5) fix = i;
+      putDigit(o + <usize>i, 0, wide);
+      if (k == digits - 5) {
+        fix = i;
+        fixWide = wide;
+      }
     }
     // Doubled are the digits an odd distance from the last one.
-    if (((digits - 1 - k) & 1) == 1) d = d < 5 ? d << 1 : (d << 1) - 9;
+    if (((digits - 1 - k) & 1) == 1) d = luhnDouble(d);
     sum += d;
     k++;
+    i += wide ? 3 : 1;
   }
   // The fixed digit is four places from the last, so it is not doubled: it adds itself.
-  if (fix >= 0) store<u8>(o + <usize>fix, <u8>(0x30 + (10 - sum % 10) % 10));
+  if (fix >= 0) putDigit(o + <usize>fix, (10 - sum % 10) % 10, fixWide);
 }
 
-/** Email: '@', the domain's dots and the top-level domain kept. */
+/** Writes digit d at q, as ASCII or full-width (EF BC 90+d). */
+// @ts-ignore: decorator
+@inline
+function putDigit(q: usize, d: i32, wide: bool): void {
+  if (wide) store<u8>(q + 2, <u8>(0x90 + d));
+  else store<u8>(q, <u8>(0x30 + d));
+}
+
+/** Email: '@' (or a "%40"), the domain's dots and the top-level domain kept. */
 function maskEmail(o: usize, n: i32): void {
   let at = -1;
+  let atLen = 1;
   let dot = -1;
   for (let i = 0; i < n; i++) {
     const c = load<u8>(o + <usize>i);
-    if (c == 0x40) {
+    if (c == 0x40 || (c == 0x25 && i + 2 < n && load<u8>(o + <usize>(i + 1)) == 0x34 && load<u8>(o + <usize>(i + 2)) == 0x30)) {
       at = i;
+      atLen = c == 0x40 ? 1 : 3;
       dot = -1;
     } else if (c == 0x2e && at >= 0) dot = i;
   }
   const tld = dot >= 0 ? dot : n;
   for (let i = 0; i < tld; i++) {
     const q = o + <usize>i;
-    if (i == at || (at >= 0 && i > at && load<u8>(q) == 0x2e)) continue;
+    if ((at >= 0 && i >= at && i < at + atLen) || (at >= 0 && i > at && load<u8>(q) == 0x2e)) continue;
     store<u8>(q, STAR);
   }
 }
@@ -119,7 +140,7 @@ function maskDigits(o: usize, n: i32, keep: i32, mask: u8, phone: bool): void {
     if (isDigit(c)) {
       if (k < digits - keep) store<u8>(q, mask);
       k++;
-    } else if (c == 0x20 || c == 0x2d) {
+    } else if (c == 0x20 || c == 0x2d || c == 0x2e) {
       // separators stay
     } else if (phone && (c == 0x2b || c == 0x2e || c == 0x28 || c == 0x29)) {
       // a phone number's own punctuation stays
@@ -135,18 +156,18 @@ function maskJwt(o: usize, n: i32): void {
   }
 }
 
-/** IBAN: country code and last four kept, other letters and digits 'X', spaces kept. */
+/** IBAN: country code and last four kept, other letters and digits 'X' (in a lower-case one 'x'), separators kept. */
 function maskIban(o: usize, n: i32): void {
   let chars = 0;
   for (let i = 0; i < n; i++) if (isAlnum(load<u8>(o + <usize>i))) chars++;
+  const x: u8 = n > 0 && load<u8>(o) >= 0x61 ? 0x78 : 0x58;
   let k = 0;
   for (let i = 0; i < n; i++) {
     const q = o + <usize>i;
-    const c = load<u8>(q);
-    if (isAlnum(c)) {
-      if (k >= 2 && k < chars - 4) store<u8>(q, 0x58);
+    if (isAlnum(load<u8>(q))) {
+      if (k >= 2 && k < chars - 4) store<u8>(q, x);
       k++;
-    } else if (c != 0x20) store<u8>(q, 0x58);
+    }
   }
 }
 
@@ -185,24 +206,13 @@ export class ValueRewriter {
    * The allow-list mode's mask of a value not kept (redact.keep): the shape
    * stays (length, digit positions, letter case, punctuation, a card's Luhn
    * validity) so the shadow can parse and validate it; nothing of the content.
-   * `number`: the bytes are a JSON number, and the result is one too.
-   * Always the input's byte length. (Stub: digits '0' with a leading '1', letters 'x'; see #13.)
+   * `number`: the bytes are a JSON number, and the result is one too. Always
+   * the input's byte length, valid UTF-8 (redact/shape.ts).
    */
   maskShape(ptr: usize, len: i32, number: bool): ArrayBuffer {
-    const out = new ArrayBuffer(len);
-    const o = changetype<usize>(out);
-    let first = true;
-    for (let i = 0; i < len; i++) {
-      const c = load<u8>(ptr + <usize>i);
-      let r = c;
-      if (isDigit(c)) {
-        r = first && number && i + 1 < len && isDigit(load<u8>(ptr + <usize>(i + 1))) ? 0x31 : 0x30;
-        first = false;
-      } else if (<u32>((c | 0x20) - 0x61) < 26) r = c < 0x61 ? 0x58 : 0x78;
-      else if (c >= 0x80) r = 0x78;
-      else if (number && (c == 0x2e || c == 0x65 || c == 0x45)) first = false;
-      store<u8>(o + <usize>i, r);
-    }
+    const n = len > 0 ? len : 0;
+    const out = new ArrayBuffer(n);
+    if (n > 0) shapeInto(ptr, n, changetype<usize>(out), number);
     return out;
   }
 

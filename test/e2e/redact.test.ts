@@ -85,6 +85,18 @@ describe.each(e2eBackends())("redaction, envoy as %s", (backend) => {
     expect(r.primary.requests[0].body.toString()).toBe(body);
   });
 
+  it("the detector spellings of #13 are masked on the wire (labels, full-width digits, no-break spaces, lower-case IBANs, quoted and encoded e-mails)", async () => {
+    const r = rig!;
+    const fw = "\uff14\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11";
+    const body = `ssn: 536228147, tel:2025550143, card ${fw} or 4111\u00a01111\u00a01111\u00a01111 or 4111.1111.1111.1111, iban gb82 west 1234 5698 7654 32, mail "ann lee"@example.com or zq.alice77%40mailhost-secret.io`;
+    await http1(r.url("/spellings"), { method: "POST", headers: { "content-type": "text/plain; charset=utf-8" }, body });
+    const [s] = await r.shadow.waitFor(1);
+    const copy = s.body.toString("utf8");
+    for (const secret of ["536228147", "2025550143", fw, "4111\u00a01111", "4111.1111", "west", "ann lee", "zq.alice77"]) expect(copy).not.toContain(secret);
+    expect(s.body.length).toBe(Buffer.byteLength(body));
+    expect(r.primary.requests[0].body.toString("utf8")).toBe(body);
+  });
+
   it("h2c requests are redacted the same way", async () => {
     const r = rig!;
     await h2c(r.url("/h2?session=abc"), { method: "POST", headers: { "content-type": "application/json", cookie: "a=b" }, body: '{"password":"pw"}' });

@@ -165,7 +165,6 @@ describe("card", () => {
     ["x4111111111111111", "letter before"],
     ["4111111111111111abc", "letters after"],
     ["4111  1111 1111 1111", "double space"],
-    ["4111-1111 1111-1111", "mixed separators"],
     ["41 11 11 11 11 11 11 11", "groups of two"],
     ["1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 2", "single digits"],
     ["0.4111111111111111", "the fraction of a decimal"],
@@ -177,6 +176,10 @@ describe("card", () => {
 
   it("a sentence-ending dot is not a decimal point", () => {
     expect(scan("my card is 4111111111111111. Thanks")).toEqual([["card", "4111111111111111"]]);
+  });
+
+  it("mixed separators are one card (#13: a form that strips non-digits takes it)", () => {
+    expect(scan("4111-1111 1111-1111", CARD)).toEqual([["card", "4111-1111 1111-1111"]]);
   });
 
   it("a valid card followed by another number in the same grouping is still found", () => {
@@ -308,6 +311,10 @@ describe("iban", () => {
     },
   );
 
+  it("lower case counts with a registered country and its length (#13)", () => {
+    expect(scan("gb82west12345698765432", IBAN)).toEqual([["iban", "gb82west12345698765432"]]);
+  });
+
   it("stops at the number in printed form, before a following uppercase word", () => {
     expect(scan("IBAN GB82 WEST 1234 5698 7654 32 OK")).toEqual([["iban", "GB82 WEST 1234 5698 7654 32"]]);
   });
@@ -316,7 +323,7 @@ describe("iban", () => {
     ["GB83 WEST 1234 5698 7654 32", "wrong check digits"],
     ["DE89370400440532013001", "wrong last digit"],
     ["DE88370400440532013000", "wrong check digits"],
-    ["gb82west12345698765432", "lower case"],
+    ["gb83west12345698765432", "lower case, wrong check digits"],
     ["GB82WEST1234", "too short"],
     ["XGB82WEST12345698765432", "inside a word"],
     ["GB82WEST12345698765432x", "letters after"],

@@ -28,6 +28,12 @@ function lcg(seed: number) {
   return () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32);
 }
 
+// The detector spellings of #13 (docs/hardening.md "Detectors (#13)"), repeated so every
+// label, separator and multi-byte digit is once where a slice stops.
+const SPELLINGS = Array.from({ length: 12 }, (_, i) =>
+  `ssn: 53622814${i % 10}; tel:202555014${i % 10}; \uff14\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11\uff11\uff11\uff11, ` +
+  `4111\u00a01111\u00a01111\u00a01111, gb82 west 1234 5698 7654 32, "ann lee"@example.com, j${i}%40example.com\n`,
+).join("");
 const escaped = JSON.stringify({ note: "mail \u00e9 bob@example.com \\ \"x\" 4111 1111 1111 1111", k: "a\"b" });
 const BODIES: [string, string, string][] = [
   ["json with rules, detectors, escapes and unicode", "application/json", JSON.stringify({
@@ -48,6 +54,7 @@ const BODIES: [string, string, string][] = [
   ["json with findings in member names, escapes kept around hits", "application/json",
     '{"zq.alice77@mailhost.io":{"' + "k".repeat(90) + ' 4111111111111111":1},"n":"Zo\\u00eb \\/ 4111\\u00201111 1111 1111 \\/ a\\u0040b.io","password":"x"}'],
   ["json numbers read by value", "application/json", "[4111111111111111e0, 4.111111111111111e15, 41111111111111110E-1, -4111111111111111, 1e999999, 12.5]"],
+  ["text with the #13 spellings (labels read back, full-width digits, no-break spaces)", "text/plain", SPELLINGS],
 ];
 
 async function copyOf(contentType: string, body: string, now?: () => bigint, chunkSize = 7) {
@@ -90,6 +97,13 @@ describe("a scan cut into slices yields the copy a scan in one go yields", () =>
     expect(JSON.parse(whole).customer.name).toBe("Zoë");
     expect(whole).not.toContain("hunter2");
     expect(await go(jumpingClock(() => 1_000_000n))).toBe(whole);
+  });
+
+  it("the #13 spellings are masked in a text body", async () => {
+    const copy = (await copyOf("text/plain", SPELLINGS)).body!;
+    for (const secret of ["53622814", "202555014", "\uff14\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11", "1111\u00a01111", "west", "ann lee", "%40example"]) expect(copy).not.toContain(secret);
+    expect(copy).toContain("ssn: *****");
+    expect(Buffer.byteLength(copy)).toBe(Buffer.byteLength(SPELLINGS));
   });
 
   it("the one-byte run really ran in many slices", async () => {

@@ -1,0 +1,120 @@
+// Card numbers (redact/detectors.ts runs cardEnd): 13-19 digits that pass the
+// Luhn check, bare or grouped the ways people and forms print them. Digits are
+// ASCII or full-width (U+FF10-FF19, three bytes each: Java, .NET and Python
+// read them as digits); separators are one space, tab, '-', '.', '/', '_' or
+// no-break / fixed-width space per gap. A match starts and ends on a digit's
+// first, resp. last byte, so it never splits a UTF-8 sequence.
+import { byteAt, isDigit, isAlpha } from "./formats";
+
+/** Byte length of the digit digitAt last read (1 or 3). */
+export let digitLen = 1;
+
+/** The digit at j, ASCII or full-width (EF BC 90-99); -1 if none. */
+// @ts-ignore: decorator
+@inline
+export function digitAt(p: usize, len: i32, j: i32): i32 {
+  const c = byteAt(p, len, j);
+  if (isDigit(c)) {
+    digitLen = 1;
+    return c - 0x30;
+  }
+  if (c == 0xef && byteAt(p, len, j + 1) == 0xbc) {
+    const d = byteAt(p, len, j + 2) - 0x90;
+    if (<u32>d < 10) {
+      digitLen = 3;
+      return d;
+    }
+  }
+  return -1;
+}
+
+/** A full-width digit ends at j - 1. */
+// @ts-ignore: decorator
+@inline
+export function fullWidthBefore(p: usize, len: i32, j: i32): bool {
+  return byteAt(p, len, j - 3) == 0xef && byteAt(p, len, j - 2) == 0xbc && <u32>(byteAt(p, len, j - 1) - 0x90) < 10;
+}
+
+/**
+ * Byte length of the card separator at j, 0 if none: space, tab, '-', '.', '/',
+ * '_', U+00A0, U+2000-U+200A (figure, thin, ... spaces), U+202F, U+3000.
+ */
+export function cardSepLen(p: usize, len: i32, j: i32): i32 {
+  const c = byteAt(p, len, j);
+  if (c == 0x20 || c == 0x09 || c == 0x2d || c == 0x2e || c == 0x2f || c == 0x5f) return 1;
+  if (c == 0xc2) return byteAt(p, len, j + 1) == 0xa0 ? 2 : 0;
+  const c1 = byteAt(p, len, j + 1);
+  const c2 = byteAt(p, len, j + 2);
+  if (c == 0xe2 && c1 == 0x80 && (c2 <= 0x8a || c2 == 0xaf) && c2 >= 0x80) return 3;
+  if (c == 0xe3 && c1 == 0x80 && c2 == 0x80) return 3;
+  return 0;
+}
+
+/** Doubling step of the Luhn check. */
+// @ts-ignore: decorator
+@inline
+export function luhnDouble(d: i32): i32 {
+  return d < 5 ? d << 1 : (d << 1) - 9;
+}
+
+/**
+ * Card number starting at i: 13-19 digits, bare or in groups of 3-8 joined by
+ * one separator each (cardSepLen; they may differ). Several group ends can
+ * qualify ("4111 1111 1111 1111 2024"); the last Luhn-valid one wins. A bare
+ * run longer than 19 digits is some other number and is not cut into one.
+ * Neither is a decimal: serialized doubles carry 15-17 digits after the point,
+ * and one in ten of those would pass Luhn; so a number with a '.' in it needs
+ * three groups or more ("4111.1111.1111.1111", not "12345678.12345678").
+ * ISO/IEC 7812 issues no card starting with 0, and only UATP (15 digits) starts
+ * with 1: epoch timestamps in ms, µs and ns and snowflake ids (all 1...) are not cards.
+ */
+export function cardEnd(p: usize, len: i32, i: i32): i32 {
+  if (byteAt(p, len, i - 1) == 0x2e && isDigit(byteAt(p, len, i - 2))) return -1;
+  if (fullWidthBefore(p, len, i)) return -1;
+  let j = i;
+  let digits = 0;
+  let groups = 0;
+  let dots = 0;
+  let first = -1;
+  // Luhn sums with the even-indexed, resp. odd-indexed digits doubled: which one
+  // applies depends on where the number ends, known only at each group end.
+  let sumEven = 0;
+  let sumOdd = 0;
+  let best = -1;
+  while (true) {
+    let g = 0;
+    let d = digitAt(p, len, j);
+    while (d >= 0) {
+      if (digits == 19) return best;
+      if (digits == 0) first = d;
+      if ((digits & 1) == 0) {
+        sumEven += luhnDouble(d);
+        sumOdd += d;
+      } else {
+        sumEven += d;
+        sumOdd += luhnDouble(d);
+      }
+      digits++;
+      g++;
+      j += digitLen;
+      d = digitAt(p, len, j);
+    }
+    const c = byteAt(p, len, j);
+    if (isAlpha(c)) return best;
+    groups++;
+    if (g > 8 && c == 0x2e && isDigit(byteAt(p, len, j + 1))) return best;
+    if (g < 3 || (groups > 1 && g > 8)) return best;
+    if (digits >= 13 && (dots == 0 || groups >= 3) && first > 0 && (first > 1 || digits == 15)) {
+      // The last digit is never doubled, so the doubled ones have the other parity.
+      const sum = ((digits - 1) & 1) == 0 ? sumOdd : sumEven;
+      if (sum % 10 == 0) best = j;
+    }
+    if (groups == 1 && g > 8) return best;
+    const s = cardSepLen(p, len, j);
+    if (s == 0) return best;
+    if (c == 0x2e) dots++;
+    if (digitAt(p, len, j + s) < 0) return best;
+    j += s;
+  }
+  return best;
+}
