@@ -7,7 +7,8 @@
 // - a JSON string's escapes stay escapes ("\n" is not "\x"; "\u00e9" becomes
 //   "\u11a1", never a surrogate);
 // - a run of digits that is a Luhn-valid card (redact/cards.ts) keeps its first
-//   digit (the brand's industry) and gets the check digit that makes it valid;
+//   digit (the brand's industry), '0' in the middle, and gets the check digit
+//   that makes it valid;
 // - non-ASCII: no-break and fixed-width spaces stay, full-width digits become
 //   '１' (same rules as ASCII ones), any other code point becomes one of the
 //   same byte length ('é', '一', '𠀀'), a byte of an invalid sequence an 'x':
@@ -141,8 +142,12 @@ function luhnFix(p: usize, o: usize, from: i32, end: i32): void {
     }
     const wide = digitLen == 3;
     const q = o + <usize>j + (wide ? 2 : 0);
+    // The first digit as it was, the middle ones '0' (a card is no date: '1' would keep the best-known test card as it is).
     if (k == 0) store<u8>(q, <u8>((wide ? 0x90 : 0x30) + d));
-    else d = 1;
+    else {
+      d = 0;
+      if (k < digits - 1) store<u8>(q, wide ? 0x90 : 0x30);
+    }
     if (k == digits - 1) {
       last = j;
       lastWide = wide;

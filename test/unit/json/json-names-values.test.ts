@@ -139,7 +139,7 @@ describe("numbers are read by value", () => {
 describe("allow-list mode (redact.keep)", () => {
   const KEEP = base({ keep: { json: ["$.order.id", "$.meta", "$.items[*].sku"] }, json: { mask: ["$.meta.secret"] } });
   const body = '{"order":{"id":"A-17","name":"Zoë Müller","total":19.99},"meta":{"v":2,"note":"call 4111 1111 1111 1111","secret":"s3"},' +
-    '"items":[{"sku":"K-1","qty":3},{"sku":"K-2","qty":-1.5e3}],"flags":[true,false,null],"esc":"a\\"b\\u00e9"}';
+    '"items":[{"sku":"K-1","qty":3},{"sku":"K-2","qty":-1.5e3}],"flags":[true,false,null],"esc":"g\\"h\\u00e9"}';
 
   it("masks every string and number not kept, keeping shape; keeps the rest byte for byte", async () => {
     const { copy, host } = await copies(KEEP, body);
@@ -161,8 +161,8 @@ describe("allow-list mode (redact.keep)", () => {
     expect(v.flags).toEqual([true, false, null]);
     expect(Object.keys(v)).toEqual(["order", "meta", "items", "flags", "esc"]);
     expect(typeof v.esc).toBe("string");
-    expect(v.esc).not.toContain("a");
-    expect(v.esc).not.toContain("é");
+    expect(v.esc).not.toContain("g");
+    expect(v.esc).not.toContain("h");
     // Counted as a stat.
     expect(host.metric("mirrorshade.redact.json.keep_masked")).toBeGreaterThan(0n);
   });

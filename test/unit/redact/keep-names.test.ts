@@ -75,7 +75,7 @@ const KEPT = ["page", "PAGE", "Page", "p%61ge", "%50%41%47%45", "Sort"];
 
 describe("query and form values", () => {
   it.each(NOT_KEPT)("the value of %j is masked keeping its shape", (name) => {
-    const qs = `${name}=Ab3-x%2By+9&z`;
+    const qs = `${name}=Gh3-x%2By+9&z`;
     for (const out of [
       header(send(host, { path: "/p?" + qs }).call!.headers, ":path")!.slice(3),
       text(send(host, { body: qs, headers: [FORM], chunkSize: 1 }).call!.body),
@@ -83,16 +83,16 @@ describe("query and form values", () => {
     ]) {
       expect(out.startsWith(`${name}=`)).toBe(true);
       const value = out.slice(name.length + 1, out.indexOf("&"));
-      expect(decode(value)).toHaveLength("Ab3-x+y 9".length);
-      expect(decode(value)).not.toMatch(/[Ab3y9]/);
+      expect(decode(value)).toHaveLength("Gh3-x+y 9".length);
+      expect(decode(value)).not.toMatch(/[Gh3y9]/);
     }
   });
 
   it.each(KEPT)("the value of %j passes", (name) => {
-    const qs = `${name}=Ab3-x%2By+9&a=1`;
+    const qs = `${name}=Gh3-x%2By+9&a=1`;
     const out = header(send(host, { path: "/p?" + qs }).call!.headers, ":path")!.slice(3);
-    expect(out.startsWith(`${name}=Ab3-x%2By+9&a=`)).toBe(true);
-    expect(text(send(host, { body: qs, headers: [FORM], chunkSize: 3 }).call!.body).startsWith(`${name}=Ab3-x%2By+9&a=`)).toBe(true);
+    expect(out.startsWith(`${name}=Gh3-x%2By+9&a=`)).toBe(true);
+    expect(text(send(host, { body: qs, headers: [FORM], chunkSize: 3 }).call!.body).startsWith(`${name}=Gh3-x%2By+9&a=`)).toBe(true);
   });
 
   it.each([
@@ -106,16 +106,17 @@ describe("query and form values", () => {
     expect(text(send(host, { body: qs, headers: [FORM], chunkSize: 2 }).call!.body)).toBe(expected);
   });
 
-  // What the shape mask makes of a value is values.ts's (maskShape): here only that nothing of it is left, at the same length.
+  // What the shape mask makes of a value is values.ts's (maskShape: digits '1', hex letters 'a', others 'x'): here only
+  // that nothing of it is left, at the same length (the secrets avoid the mask's own letters).
   it.each([
     // ';' as a separator: a sub-part not kept is masked too.
-    ["page=2;token=Ab3", /^page=2;token=(...)$/, "Ab3"],
-    ["page=2;TOKEN=Ab3;page=4", /^page=2;TOKEN=(...);page=4$/, "Ab3"],
+    ["page=2;token=Gh3", /^page=2;token=(...)$/, "Gh3"],
+    ["page=2;TOKEN=Gh3;page=4", /^page=2;TOKEN=(...);page=4$/, "Gh3"],
     // A name with no value is the data itself: masked when not kept.
     ["4111111111111111&page=1", /^(\d{16})&page=1$/, "4111111111111111"],
-    ["page&abc", /^page&(...)$/, "abc"],
+    ["page&ghk", /^page&(...)$/, "ghk"],
     // The mask keeps the value's encoding where it did not change a byte ('+', escapes).
-    ["t=a+b%2Fc%20d", /^t=(.)\+(.)%2F(.)%20(.)$/, "abcd"],
+    ["t=g+h%2Fk%20m", /^t=(.)\+(.)%2F(.)%20(.)$/, "ghkm"],
   ])("%s: masked where not kept", (qs, shape, secret) => {
     for (const out of [header(send(host, { path: "/p?" + qs }).call!.headers, ":path")!.slice(3), text(send(host, { body: qs, headers: [FORM], chunkSize: 2 }).call!.body)]) {
       const m = out.match(shape);
