@@ -6,6 +6,8 @@
 //   name keeps one entry per field, in arrival order. Both codecs alike.
 // - HTTP/2 (and HTTP/3) cookie fields are joined with "; " into one cookie header,
 //   placed after the other headers (RFC 9113 8.2.3); HTTP/1.1 cookies stay separate.
+// - Field values lose their leading and trailing whitespace (RFC 9112 5.1 OWS;
+//   h2 alike): "content-encoding:  , br" reaches the filter as ", br".
 // - The connection manager removes the x-envoy-* headers only Envoy may set
 //   (from a client that is not internal) and hop-by-hop headers, and adds
 //   x-forwarded-proto when the client sent none (x-request-id is generated too:
@@ -38,8 +40,9 @@ export function presentRequestHeaders(sent: HeaderList, protocol: Protocol): Hea
   const out: HeaderList = [];
   const at = new Map<string, number>();
   const cookies: string[] = [];
-  for (const [name, value] of sent) {
+  for (const [name, raw] of sent) {
     const k = name.toLowerCase();
+    const value = raw.replace(/^[ \t]+|[ \t]+$/g, "");
     if (REMOVED_REQUEST_HEADERS.has(k)) continue;
     // "te" survives only as "trailers" (RFC 9110 7.6.1; HTTP/2 allows nothing else).
     if (k === "te" && value.trim().toLowerCase() !== "trailers") continue;
