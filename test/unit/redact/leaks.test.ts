@@ -51,3 +51,23 @@ describe("the leak corpus through preview", () => {
     expect(bad.flatMap((x) => x.examples)).toEqual([]);
   }, 300_000);
 });
+
+describe("README's allow-list example (examples/pci-keep.json)", () => {
+  it("sends the copy README shows", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { projectRoot } = await import("../../../harness/paths.js");
+    const readme = readFileSync(join(projectRoot, "README.md"), "utf8");
+    const body = '{"order":{"id":"ord_8f2k","currency":"EUR","items":[{"sku":"SKU-1","qty":2,"note":"gift for Ann"}]},"payment":{"pan":"4556737586899855","holder":"Ann Lee","cvv":"123","exp":"09/28"}}';
+    const [r] = await preview({
+      wasm: FILTER_WASM,
+      policy: readFileSync(join(projectRoot, "examples", "pci-keep.json"), "utf8"),
+      requests: [{ method: "POST", path: "/checkout?page=1&auth=s3cr3t-tok", headers: { "content-type": "application/json" }, body }],
+      chunkSize: 5,
+    });
+    const copy = r.copies[0];
+    expect(readme).toContain("`" + body + "`");
+    expect(readme).toContain("`" + copy.body + "`");
+    expect(readme).toContain("`?page=1&auth=" + copy.path.split("auth=")[1] + "`");
+  });
+});
