@@ -28,8 +28,8 @@ export class BodyCodecs {
     const text = new TextCodec(cfg.detectors, cfg.detectorHash, rewriter);
     const fields = namesFields(cfg);
     // A text or form body may be ndjson: the sequence scanner reads one JSON text as well.
-    this.sniffText = new SniffCodec(SNIFF_TEXT, jsonSeq, formCodec, text, fields);
-    this.sniffForm = new SniffCodec(SNIFF_FORM, jsonSeq, formCodec, text, fields);
+    this.sniffText = new SniffCodec(SNIFF_TEXT, jsonSeq, formCodec, text, fields, keep != null);
+    this.sniffForm = new SniffCodec(SNIFF_FORM, jsonSeq, formCodec, text, fields, keep != null);
     json.detectorHash = cfg.detectorHash;
     jsonSeq.detectorHash = cfg.detectorHash;
     this.json = json;

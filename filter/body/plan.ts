@@ -149,6 +149,16 @@ export function namesFields(cfg: RedactConfig): bool {
   return cfg.json.length > 0 || q.drop.length + q.mask.length + q.hash.length > 0 || cfg.keep != null;
 }
 
+const STRUCTURED_TEXT: string[] = [
+  "text/yaml", "text/x-yaml", "text/vnd.yaml", "text/toml", "text/x-toml", "text/csv", "text/tab-separated-values",
+  "text/x-java-properties", "text/x-properties", "text/properties",
+];
+
+/** A text media type whose content names fields (a YAML key, a CSV column) the filter cannot match rules against. */
+function structuredText(type: string): bool {
+  return STRUCTURED_TEXT.includes(type) || type.endsWith("+yaml") || type.endsWith("+toml");
+}
+
 /**
  * The codec a media type gets (docs/hardening.md "Bodies by what they are"). Text
  * and form bodies are sniffed besides (body/sniff.ts): one that parses as JSON is
@@ -163,6 +173,7 @@ export function kindOf(type: string, fieldRules: bool): u8 {
   const xml = type == "text/xml" || type == "application/xml" || type.endsWith("+xml");
   // No XML scanner: element and attribute names are not matched, so rules that name fields cannot hold.
   if (xml) return fieldRules ? BODY_UNSCANNABLE : BODY_TEXT;
-  if (type.startsWith("text/")) return BODY_TEXT;
+  // Text formats of named fields the filter has no scanner for (YAML, TOML, CSV columns, properties): the same.
+  if (type.startsWith("text/")) return fieldRules && structuredText(type) ? BODY_UNSCANNABLE : BODY_TEXT;
   return BODY_UNSCANNABLE;
 }

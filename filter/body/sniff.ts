@@ -2,9 +2,12 @@
 // json.NewDecoder(r.Body), Flask's get_json(force=True), Express's
 // json({type: "*/*"}) read a body as JSON whatever its content-type: a text or
 // form body that parses as JSON (an object or array, after any whitespace and a
-// UTF-8 BOM) is scanned as JSON, rules and detectors. Otherwise: a text body that
-// or form body that starts with '<' (XML, HTML) while rules name fields is unscannable (no XML
-// scanner: <password>x</password> would pass the detectors); a text body with an
+// UTF-8 BOM) is scanned as JSON, rules and detectors; one that starts with '{' or
+// '[' and does not parse is unscannable while rules name fields (lenient parsers
+// read it as JSON). Otherwise: a text or form body that starts with '<' (XML,
+// HTML) while rules name fields is unscannable (no XML scanner:
+// <password>x</password> would pass the detectors); under redact.keep, so is a
+// text body that is neither JSON nor a form; a text body with an
 // '=' gets the query rules (a handler may parse any body with url.ParseQuery or
 // parse_str), then the text detectors over the result; any other text the
 // detectors. Every stage is sliced (redact/work.ts) and reads the body a bounded
@@ -56,8 +59,9 @@ export class SniffCodec extends BodyCodec {
   /**
    * @param mode SNIFF_TEXT or SNIFF_FORM
    * @param fieldRules the policy names fields (JSON or query rules, redact.keep): markup cannot be scanned for them
+   * @param allowList redact.keep: text that is neither JSON nor a form has nothing to keep by name, and is not sent
    */
-  constructor(private mode: u8, private json: JsonCodec, private form: FormCodec, private text: TextCodec, private fieldRules: bool) {
+  constructor(private mode: u8, private json: JsonCodec, private form: FormCodec, private text: TextCodec, private fieldRules: bool, private allowList: bool = false) {
     super();
   }
 
@@ -91,7 +95,10 @@ export class SniffCodec extends BodyCodec {
         this.stage = ST_DONE;
         return true;
       }
-      if (r.reason != REASON_INVALID_JSON) {
+      // A body that starts like JSON and is not strict JSON is what lenient parsers read as JSON (Go's
+      // Decoder and Jackson stop after the first value, Python takes NaN, Json.NET comments and single
+      // quotes): while rules name fields it is not sent, rather than read as text past them.
+      if (r.reason != REASON_INVALID_JSON || this.fieldRules) {
         this.stage = ST_DONE;
         return true;
       }
@@ -191,6 +198,11 @@ export class SniffCodec extends BodyCodec {
     if (this.hasEquals) {
       this.form.start(this.p, this.len);
       this.stage = ST_FORM;
+      return;
+    }
+    if (this.allowList) {
+      this.result.unscannable(REASON_UNSUPPORTED_TYPE);
+      this.stage = ST_DONE;
       return;
     }
     this.text.start(this.p, this.len);

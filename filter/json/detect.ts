@@ -158,7 +158,7 @@ export function worthScanning(p: usize, s: i32, e: i32): bool {
 
 /**
  * Whether [cs, ce) has a byte some detector's finding needs: a digit (cards,
- * SSNs, phone numbers, IBANs' check digits), '@' (e-mail), "ey" (a JWT's
+ * SSNs, phone numbers, IBANs' check digits), '@' (e-mail), "ey"/"ew" (a JWT's
  * header), or anything non-ASCII or escaped (full-width digits, decoded
  * text). Most member names and many short values have none, and then the
  * detector scan is not set up at all (one pass over a few bytes instead). A
@@ -168,7 +168,7 @@ function mayHold(p: usize, cs: i32, ce: i32): bool {
   for (let i = cs; i < ce; i++) {
     const c = at(p, i);
     if (isDigit(c) || c == 0x40 || c >= 0x80 || c == 0x5c) return true;
-    if (c == 0x65 && i + 1 < ce && at(p, i + 1) == 0x79) return true;
+    if (c == 0x65 && i + 1 < ce && (at(p, i + 1) == 0x79 || at(p, i + 1) == 0x77)) return true;
   }
   return false;
 }

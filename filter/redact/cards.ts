@@ -4,7 +4,7 @@
 // read them as digits); separators are one space, tab, '-', '.', '/', '_' or
 // no-break / fixed-width space per gap. A match starts and ends on a digit's
 // first, resp. last byte, so it never splits a UTF-8 sequence.
-import { byteAt, isDigit, isAlpha } from "./formats";
+import { byteAt, isDigit, isAlpha, isAlnum } from "./formats";
 
 /** Byte length of the digit digitAt last read (1 or 3). */
 export let digitLen = 1;
@@ -57,6 +57,31 @@ export function luhnDouble(d: i32): i32 {
   return d < 5 ? d << 1 : (d << 1) - 9;
 }
 
+/** Bytes looked at on each side of a digit run for a surrounding hex string. */
+const HEX_WINDOW: i32 = 64;
+
+// @ts-ignore: decorator
+@inline
+function isHex(c: i32): bool {
+  return <u32>(c - 0x30) < 10 || <u32>((c | 0x20) - 0x61) < 6;
+}
+
+/**
+ * Whether the digits from i (to j, or on) sit inside a hex string of 20 or more
+ * characters (an MD5, a SHA, a hex id): its letters are no boundary, its digit
+ * runs no card. Reads at most HEX_WINDOW bytes each side and up to 19 digits.
+ */
+function inHex(p: usize, len: i32, i: i32, j: i32): bool {
+  let s = i;
+  while (s > 0 && i - s < HEX_WINDOW && isHex(byteAt(p, len, s - 1))) s--;
+  let e = j > i ? j : i;
+  while (e < len && e - i < HEX_WINDOW && isHex(byteAt(p, len, e))) e++;
+  // A whole token of hex (or longer than the window): a hash. One that goes on with other letters is a word.
+  const startOk = s == 0 || i - s >= HEX_WINDOW || !isAlnum(byteAt(p, len, s - 1));
+  const endOk = e >= len || e - i >= HEX_WINDOW || !isAlnum(byteAt(p, len, e));
+  return e - s >= 20 && startOk && endOk;
+}
+
 /**
  * Card number starting at i: 13-19 digits, bare or in groups of 3-8 joined by
  * one separator each (cardSepLen; they may differ). Several group ends can
@@ -69,6 +94,8 @@ export function luhnDouble(d: i32): i32 {
  * with 1: epoch timestamps in ms, µs and ns and snowflake ids (all 1...) are not cards.
  */
 export function cardEnd(p: usize, len: i32, i: i32): i32 {
+  // Letters right before the digits ("card4111...", "PAN4111...") start it too, unless it sits in a hex string.
+  const glued = isAlpha(byteAt(p, len, i - 1));
   if (byteAt(p, len, i - 1) == 0x2e && isDigit(byteAt(p, len, i - 2))) return -1;
   if (fullWidthBefore(p, len, i)) return -1;
   let j = i;
@@ -100,16 +127,17 @@ export function cardEnd(p: usize, len: i32, i: i32): i32 {
       d = digitAt(p, len, j);
     }
     const c = byteAt(p, len, j);
-    if (isAlpha(c)) return best;
+    // Letters right after the digits end the number ("4111...1111abc"), unless it sits in a hex string (a hash).
+    const alpha = isAlpha(c);
     groups++;
     if (g > 8 && c == 0x2e && isDigit(byteAt(p, len, j + 1))) return best;
     if (g < 3 || (groups > 1 && g > 8)) return best;
-    if (digits >= 13 && (dots == 0 || groups >= 3) && first > 0 && (first > 1 || digits == 15)) {
+    if (digits >= 13 && (dots == 0 || groups >= 3) && first > 0 && (first > 1 || digits == 15) && !((glued || alpha) && inHex(p, len, i, j))) {
       // The last digit is never doubled, so the doubled ones have the other parity.
       const sum = ((digits - 1) & 1) == 0 ? sumOdd : sumEven;
       if (sum % 10 == 0) best = j;
     }
-    if (groups == 1 && g > 8) return best;
+    if (alpha || (groups == 1 && g > 8)) return best;
     const s = cardSepLen(p, len, j);
     if (s == 0) return best;
     if (c == 0x2e) dots++;

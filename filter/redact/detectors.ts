@@ -5,8 +5,10 @@
 // matcher reads again, so a scan is linear in the input whatever the input.
 //
 // A finding never starts or ends inside a run of ASCII letters and digits (for
-// emails, non-ASCII bytes count as letters too), so an edit never splits a
-// UTF-8 sequence: every finding starts and ends next to an ASCII byte or at an
+// emails, non-ASCII bytes count as letters too), except a card, which may follow
+// or precede letters ("card4111...", "PAN4111...1111x"; never inside a hex
+// string) and starts and ends at a digit; so an edit never splits a UTF-8
+// sequence: every finding starts and ends at or next to an ASCII byte or at an
 // end of the input.
 
 import { byteAt, isDigit, isAlpha, isAlnum, ssnEnd, e164End, usPhoneEnd, ibanEnd, jwtRun, jwtEnd, emailEnd, emailStart } from "./formats";
@@ -51,6 +53,22 @@ export function labelBits(namePtr: usize, nameLen: usize, enabled: i32): i32 {
 @inline
 function labelled(ptr: usize, len: i32, i: i32, enabled: i32, bit: i32, kind: i32): bool {
   return (enabled & bit) != 0 || (labelBefore(ptr, len, i) & kind) != 0;
+}
+
+/**
+ * Whether a JOSE header (base64url of a JSON object) may start at i: "{" then '"'
+ * is "eyJ" (or eyI/eyK/eyL), "{ " is "eyA".."eyD", "{\n" "ewo".."ewr", "{\r"
+ * "ew0".."ew3", "{\t" "ewk".."ewn": encoders that pretty-print or space their
+ * JSON write the latter. jwtEnd checks the token's structure after.
+ */
+// @ts-ignore: decorator
+@inline
+function jwtHead(ptr: usize, len: i32, i: i32): bool {
+  const b = byteAt(ptr, len, i + 1);
+  const c = byteAt(ptr, len, i + 2);
+  if (b == 0x79) return (c >= 0x41 && c <= 0x44) || (c >= 0x49 && c <= 0x4c);
+  if (b == 0x77) return (c >= 0x6f && c <= 0x72) || (c >= 0x30 && c <= 0x33) || (c >= 0x6b && c <= 0x6e);
+  return false;
 }
 
 /** Index i names bit 1 << i; the names are the config's and the metrics'. */
@@ -184,7 +202,14 @@ export function scanTextUntil(ptr: usize, len: i32, enabled: i32, out: Finding[]
     const boundary = !prevWord;
     prevWord = isAlnum(c);
     // Inside a word nothing starts (and '@' and '%' are not word bytes): the common byte costs this much.
-    if (prevWord && !boundary) continue;
+    // But a card may follow letters ("card4111...", "PAN4111..."; cardEnd rules out hex strings).
+    if (prevWord && !boundary) {
+      if ((enabled & DETECTOR_CARD) && isDigit(c) && isAlpha(byteAt(ptr, len, i - 1))) {
+        const end = cardEnd(ptr, len, i);
+        if (end > 0) offer(out, base, i, end, DETECTOR_CARD);
+      }
+      continue;
+    }
     if (c == 0x40 || (c == 0x25 && byteAt(ptr, len, i + 1) == 0x34 && byteAt(ptr, len, i + 2) == 0x30)) {
       if (enabled & DETECTOR_EMAIL) {
         const end = emailEnd(ptr, len, i, c == 0x40 ? i + 1 : i + 3);
@@ -211,7 +236,7 @@ export function scanTextUntil(ptr: usize, len: i32, enabled: i32, out: Finding[]
       }
       if (c == 0x65 && (enabled & DETECTOR_JWT) && i >= jwtFrom) {
         const before = byteAt(ptr, len, i - 1);
-        if (before != 0x2d && before != 0x5f && before != 0x2e && byteAt(ptr, len, i + 1) == 0x79 && byteAt(ptr, len, i + 2) == 0x4a) {
+        if (before != 0x2d && before != 0x5f && before != 0x2e && jwtHead(ptr, len, i)) {
           const run = jwtRun(ptr, len, i);
           jwtFrom = run;
           const end = jwtEnd(ptr, len, run);

@@ -8,7 +8,7 @@ import { ValueRewriter } from "./values";
 import { Edit, applyEdits, ACTION_DROP, ACTION_HASH, ACTION_MASK } from "./edits";
 import { Tally } from "./tally";
 import { formDecode, formEncode, formReencode, needsDecoding, DecodedOffsets } from "../util/form";
-import { labelBits } from "./detectors";
+import { labelBits, scanText, Finding } from "./detectors";
 import { isAscii } from "../util/fold";
 
 /** Work units per byte of a non-ASCII name (its fold), against the slice's budget. */
@@ -216,7 +216,9 @@ export class QueryRedactor {
     }
     // A non-ASCII name is case-folded (util/fold.ts), several times the cost of reading it: counted so.
     if (!this.names.empty && !isAscii(np, nl)) WORK.spend(nl * FOLD_WORK);
-    const action: u8 = this.names.empty ? 0 : this.names.action(np, <usize>nl);
+    let action: u8 = this.names.empty ? 0 : this.names.action(np, <usize>nl);
+    // A name that is itself data (?4111111111111111, ?alice@example.com=1): the parameter goes, as a header whose name holds a hit.
+    if (action == 0 && this.detectors != 0 && this.nameHit(np, nl, tally)) action = ACTION_DROP;
     if (action == ACTION_DROP) {
       // Drop the parameter together with one '&' next to it, so no empty pair is left behind.
       let s = start;
@@ -261,6 +263,22 @@ export class QueryRedactor {
     const value = formDecode(p + <usize>vStart, vLen);
     this.decoded = value;
     this.run.begin(changetype<usize>(value), value.byteLength, enabled);
+  }
+
+  private nameFindings: Finding[] = [];
+
+  /** Whether the detectors find something in a parameter's (decoded) name; each hit is counted. */
+  private nameHit(np: usize, nl: i32, tally: Tally): bool {
+    if (nl < 5) return false;
+    const found = this.nameFindings;
+    found.length = 0;
+    if (scanText(np, nl, this.detectors, found) == 0) return false;
+    for (let i = 0; i < found.length; i++) {
+      const bit = ctz<i32>(unchecked(found[i]).detector);
+      if (bit < tally.detectorHits.length) unchecked((tally.detectorHits[bit] += 1));
+    }
+    found.length = 0;
+    return true;
   }
 
   /**

@@ -316,6 +316,24 @@ export function leakCorpus(perClass = 12, seed = 13): LeakCase[] {
     add({ cls: "keep-markers", what: "'+' around an email in a query value", path: `/s?q=write+to+${encodeURIComponent(qe)}+now&lang=en`, secrets: [{ kind: "text", value: qe.split("@")[0] }], markers: ["q=write+to+", "+now&lang=en"] });
     add({ cls: "keep-markers", what: "h2 request ending with an empty DATA frame", only: "h2", method: "POST", path: "/empty", headers: [JSON_TYPE], body: json({ ok: v }), emptyDataEnd: true, secrets: [], markers: [`{"ok":${v}}`], bodyKept: true });
 
+    // ---- what the hostile review found (#13): lenient JSON, structured text, spaced JOSE headers, glued cards, names as data
+    const lj = g.token("lj");
+    const lenient = [`{"password":"${lj}"} x`, `{"password":"${lj}","n":NaN}`, `{"password":"${lj}",}`, `{"password":"${lj}"/*c*/}`, `{'password':'${lj}'}`, `\uFEFF{"password":"${lj}"}]`];
+    add({ cls: "review", what: `lenient JSON as text/plain (${v % lenient.length})`, method: "POST", path: "/r", headers: [["content-type", "text/plain"]], body: Buffer.from(lenient[v % lenient.length].replace("\\uFEFF", "\uFEFF")), secrets: [{ kind: "text", value: lj }] });
+    const yt = g.token("ym");
+    add({ cls: "review", what: "YAML with a password key", method: "POST", path: "/r", headers: [["content-type", g.pick(["text/yaml", "text/x-yaml", "text/csv"])]], body: Buffer.from(`user: bob\npassword: ${yt}\n`), secrets: [{ kind: "text", value: yt }] });
+    const b64 = (o: string) => Buffer.from(o).toString("base64url");
+    const sig = b64(g.alnum(24));
+    const spaced = `${b64(g.pick(['{ "alg": "HS256" }', '{\n  "alg": "HS256"\n}', '{\r\n"alg":"HS256"}', '{\t"alg":"HS256"}']))}.${b64('{ "sub": "' + g.alnum(6) + '" }')}.${sig}`;
+    add({ cls: "review", what: "JWT with a spaced or pretty-printed JOSE header", path: "/r", headers: [["x-id-token", spaced]], secrets: [{ kind: "text", value: sig }] });
+    const gc = g.card();
+    add({ cls: "review", what: "card glued to letters", path: `/cards/${g.pick(["card", "pan", "PAN", "cc"])}${gc}${g.pick(["", "x", "abc"])}`, secrets: [{ kind: "digits", value: gc }] });
+    const qn = g.pick([g.card(), g.email()]);
+    add({ cls: "review", what: "a query name that is data", path: `/a?${encodeURIComponent(qn)}${v % 2 ? "=1" : ""}`, secrets: [qn.includes("@") ? { kind: "text", value: qn.split("@")[0] } : { kind: "digits", value: qn }] });
+    const kt = g.token("kx");
+    add({ cls: "review", policy: "keep", what: "plain text under the allow-list", method: "POST", path: "/k", headers: [["content-type", g.pick(["text/plain", "text/csv", "text/yaml"])]], body: Buffer.from(`customer note: my password is ${kt} please`), secrets: [{ kind: "text", value: kt }] });
+    add({ cls: "review", policy: "keep", what: "lenient JSON under the allow-list", method: "POST", path: "/k", headers: [["content-type", "text/plain"]], body: Buffer.from(`{"name":"${kt}x"} x`), secrets: [{ kind: "text", value: kt + "x" }] });
+
     // ---- the allow-list mode: only the named paths pass, whatever the other fields are called
     const kc = g.card();
     const kname = g.token("nm");

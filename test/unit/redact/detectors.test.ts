@@ -157,13 +157,23 @@ describe("card", () => {
   });
 
   it.each([
+    ["card4539578763621486", "4539578763621486"],
+    ["PAN4539578763621486", "4539578763621486"],
+    ["x4111111111111111", "4111111111111111"],
+    ["4111111111111111abc", "4111111111111111"],
+    ["/cards/card4539578763621486/x", "4539578763621486"],
+  ])("finds the card glued to letters in %s", (text, card) => {
+    expect(scan(text, CARD)).toEqual([["card", card]]);
+  });
+
+  it.each([
     ["4111111111111112", "Luhn-invalid 16 digits"],
     ["4111 1111 1111 1112", "Luhn-invalid, grouped"],
     ["411111111111", "12 digits"],
     ["41111111111111111111", "20 digits (no 13-19 digit window is cut out of a longer run)"],
     ["99994111111111111111", "a valid card at the end of a longer digit run"],
-    ["x4111111111111111", "letter before"],
-    ["4111111111111111abc", "letters after"],
+    ["a4111111111111111b2c3d4e5f6a7b8c9", "digits inside a hex string of 20 or more (a hash)"],
+    ["deadbeef4111111111111111cafe", "a card-like run inside a hex token"],
     ["4111  1111 1111 1111", "double space"],
     ["41 11 11 11 11 11 11 11", "groups of two"],
     ["1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 2", "single digits"],

@@ -39,7 +39,7 @@ async function runPreview(cases: LeakCase[], chunkSize: number): Promise<{ c: Le
 describe("the leak corpus through preview", () => {
   it("is large and covers every class", () => {
     const classes = new Set(corpus.map((c) => c.cls));
-    expect(classes.size).toBeGreaterThanOrEqual(13);
+    expect(classes.size).toBeGreaterThanOrEqual(14);
     expect(corpus.length).toBeGreaterThan(500);
   });
 
