@@ -7,7 +7,6 @@ import { JSON } from "json-as";
 import { JsonPathSegment, SEGMENT_NAME, SEGMENT_INDEX } from "../json/path";
 import { JsonScan, scanJson } from "../json/scanner";
 import { ValueRewriter } from "../redact/values";
-import { sha256 } from "../util/sha256";
 import { ByteSink } from "../util/bytes";
 import { numberOf } from "../policy/fields";
 import { CompareConfig } from "../policy/types";
@@ -91,6 +90,12 @@ export class Comparer {
       s += st.index >= 0 ? "[" + st.index.toString() + "]" : "." + st.name;
     }
     return s;
+  }
+
+  /** A body as it may appear in a record: a keyed hash (hmac:...), never an unkeyed digest a guess could match. */
+  private bodyHash(b: ByteSink | null): string {
+    if (b == null || b.length == 0) return "empty";
+    return String.UTF8.decode(this.rewriter.hashToken(b.ptr(), b.length));
   }
 
   /** A value as it may appear in a record: a keyed hash, never the value. */
@@ -182,7 +187,7 @@ export class Comparer {
     if (ja != null && jb != null) {
       this.diff(ja, jb, out, 0);
     } else if (!bodiesEqual(a.body, b.body)) {
-      out.differences.push(new Difference("body", "hash", bodyHash(a.body), bodyHash(b.body)));
+      out.differences.push(new Difference("body", "hash", this.bodyHash(a.body), this.bodyHash(b.body)));
     }
   }
 
@@ -260,17 +265,6 @@ function bodiesEqual(a: ByteSink | null, b: ByteSink | null): bool {
   if (la != lb) return false;
   if (la == 0) return true;
   return memory.compare(a!.ptr(), b!.ptr(), <usize>la) == 0;
-}
-
-function bodyHash(b: ByteSink | null): string {
-  if (b == null || b.length == 0) return "empty";
-  const h = sha256(b.ptr(), b.length);
-  let s = "sha256:";
-  for (let i = 0; i < 8; i++) {
-    const x = load<u8>(changetype<usize>(h) + <usize>i);
-    s += (x < 16 ? "0" : "") + (<u32>x).toString(16);
-  }
-  return s;
 }
 
 const KIND_NULL: i32 = 0;

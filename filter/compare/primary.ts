@@ -27,12 +27,29 @@ export class PrimarySide {
   /** When the request ended: the primary's latency counts from here. */
   private startedNs: u64 = nowNs();
 
-  /** Takes method, route (the path without its query) and request id from the request's header map. */
+  /** Takes the method from the request's header map; route and request id come from the first copy (open). */
   constructor(private comparison: Comparison, raw: ArrayBuffer) {
     const c = new HeaderCursor(raw);
     while (c.next()) {
-      if (c.keyIs(H_METHOD)) this.method = String.UTF8.decodeUnsafe(c.valuePtr, c.valueLen);
-      else if (c.keyIs(H_PATH)) {
+      if (c.keyIs(H_METHOD)) {
+        this.method = String.UTF8.decodeUnsafe(c.valuePtr, c.valueLen);
+        break;
+      }
+    }
+  }
+
+  private described: bool = false;
+
+  /**
+   * Route (the path without its query) and request id as the copy carries them:
+   * redacted, so a record never holds what the copy did not (a card in the path,
+   * a client's x-request-id spelling an e-mail).
+   */
+  private describe(copyHeaders: ArrayBuffer): void {
+    this.described = true;
+    const c = new HeaderCursor(copyHeaders);
+    while (c.next()) {
+      if (c.keyIs(H_PATH)) {
         let q: usize = 0;
         while (q < c.valueLen && load<u8>(c.valuePtr + q) != 0x3f) q++;
         this.route = String.UTF8.decodeUnsafe(c.valuePtr, q);
@@ -40,8 +57,9 @@ export class PrimarySide {
     }
   }
 
-  /** A pair for the copy just sent with this token. */
-  open(token: u32, shadowName: string): void {
+  /** A pair for the copy just sent with this token (its header map as sent: the record's route and request id). */
+  open(token: u32, shadowName: string, copyHeaders: ArrayBuffer): void {
+    if (!this.described) this.describe(copyHeaders);
     const pair = this.comparison.open(token, shadowName, this.answer, this.startedNs, this.method, this.route, this.requestId);
     this.pairs.push(pair);
     if (this.done) this.comparison.settle(pair);

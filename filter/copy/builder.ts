@@ -12,7 +12,8 @@
 //   4. :authority without userinfo, detector hits in its host rewritten as host
 //      characters, then by the role's rule (the shadow's, "-shadow" appended,
 //      or the suffix removed);
-//   5. the baggage member is added to baggage when configured.
+//   5. the baggage member is added to baggage when configured (a client's
+//      members under its key go: the copy carries one, the filter's).
 // Then the tag, the rule label and the body-dropped reason are appended. The
 // part every shadow shares is built once per request (prepare); finish() adds
 // what differs per shadow and lays out the map.
@@ -126,11 +127,12 @@ export class CopyHeaders {
         }
       }
       if (addBaggage && cur.keyIs(H_BAGGAGE)) {
+        // Exactly one member under our key, the filter's, in the first baggage field: a client's go.
+        const rest = tag.withoutKey(cur.valuePtr, cur.valueLen);
+        if (!baggageDone) b.addOwned(H_BAGGAGE, tag.withMember(changetype<usize>(rest), <usize>rest.byteLength));
+        else if (rest.byteLength > 0) b.addOwned(H_BAGGAGE, rest);
         baggageDone = true;
-        if (!tag.inBaggage(cur.valuePtr, cur.valueLen)) {
-          b.addOwned(H_BAGGAGE, tag.withMember(cur.valuePtr, cur.valueLen));
-          continue;
-        }
+        continue;
       }
       b.add(kp, kl, cur.valuePtr, cur.valueLen);
     }

@@ -67,7 +67,7 @@ export class ShadowTag {
    * Keys compare as written (W3C keys are case-sensitive tokens); the value is
    * percent-decoded first, as OpenTelemetry's parser does ("tru%65" is "true").
    */
-  private isOurs(p: usize, s: usize, e: usize): bool {
+  private isOurs(p: usize, s: usize, e: usize, anyValue: bool = false): bool {
     while (s < e && isOws(load<u8>(p + s))) s++;
     let eq = s;
     while (eq < e && load<u8>(p + eq) != 0x3d) eq++;
@@ -75,6 +75,7 @@ export class ShadowTag {
     let ke = eq;
     while (ke > s && isOws(load<u8>(p + ke - 1))) ke--;
     if (!bytesEqual(p + s, ke - s, this.baggageKey)) return false;
+    if (anyValue) return true;
     let vs = eq + 1;
     while (vs < e && isOws(load<u8>(p + vs))) vs++;
     let ve = vs;
@@ -97,6 +98,19 @@ export class ShadowTag {
 
   /** The baggage value without any of our members (every other member as it was written); empty when nothing else is left. */
   withoutOurs(p: usize, len: usize): ArrayBuffer {
+    return this.without(p, len, false);
+  }
+
+  /**
+   * The baggage value without any member under our key, whatever its value (a
+   * copy carries exactly one, the filter's: a client's "mirrorshade.shadow=false"
+   * first in line would win with a first-wins propagator).
+   */
+  withoutKey(p: usize, len: usize): ArrayBuffer {
+    return this.without(p, len, true);
+  }
+
+  private without(p: usize, len: usize, anyValue: bool): ArrayBuffer {
     const out = new ArrayBuffer(<i32>len);
     const o = changetype<usize>(out);
     let n: usize = 0;
@@ -104,7 +118,7 @@ export class ShadowTag {
     while (start <= len) {
       let end = start;
       while (end < len && load<u8>(p + end) != 0x2c) end++;
-      if (!this.isOurs(p, start, end)) {
+      if (!this.isOurs(p, start, end, anyValue)) {
         let s = start;
         let e = end;
         // Members are joined by one comma; the whitespace around the list goes.

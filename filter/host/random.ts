@@ -23,3 +23,13 @@ export function random(): f64 {
   state = x;
   return <f64>((x * 0x2545f4914f6cdd1d) >> 11) / 9007199254740992.0;
 }
+
+/** A key of n bytes from the host's entropy (WASI random_get), for hashes that must not be reversible by guessing. */
+export function randomKey(n: i32): ArrayBuffer {
+  const out = new ArrayBuffer(n);
+  if (random_get(changetype<usize>(out), <usize>n) != 0) {
+    // No entropy from the host: the draws above (seeded as well as the host allows) fill it.
+    for (let i = 0; i < n; i++) store<u8>(changetype<usize>(out) + <usize>i, <u8>(random() * 256));
+  }
+  return out;
+}

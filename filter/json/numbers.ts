@@ -65,9 +65,11 @@ export function isJsonNumber(p: usize, len: i32): bool {
 const SCRATCH_READER = new NumberReader();
 
 /**
- * The integer the valid number token [s, e) denotes, as decimal digits (no sign,
- * no leading zero) into VALUE_DIGITS; returns their count, or 0 when the value
- * is zero, not an integer, or longer than MAX_VALUE_DIGITS digits.
+ * The integer part of the valid number token [s, e), as decimal digits (no sign,
+ * no leading zero) into VALUE_DIGITS; returns their count, or 0 when it is zero
+ * or longer than MAX_VALUE_DIGITS digits. A fraction is dropped, as a float64
+ * parser or Jackson binding a long drops it (4111111111111111.2 and
+ * 4111111111111111.000000000000000001 both bind 4111111111111111).
  */
 export function integerDigits(p: usize, s: i32, e: i32): i32 {
   let i = s;
@@ -105,21 +107,18 @@ export function integerDigits(p: usize, s: i32, e: i32): i32 {
   let last = -1;
   for (let k = fracEnd - 1; k >= fracStart && last < 0; k--) if (at(p, k) != 0x30) last = k;
   for (let k = intEnd - 1; k >= intStart && last < 0; k--) if (at(p, k) != 0x30) last = k;
-  const split = first < intEnd && last >= fracStart;
-  const sig = last - first + 1 - (split ? fracStart - intEnd : 0);
-  if (sig > MAX_VALUE_DIGITS) return 0;
-  // The power of ten of the last significant digit's place, then of the value's.
-  const place: i64 = last < intEnd ? <i64>(intEnd - 1 - last) : -<i64>(last - fracStart + 1);
-  const scale = place + exp;
-  if (scale < 0 || <i64>sig + scale > <i64>MAX_VALUE_DIGITS) return 0;
+  // How many of the significant digits stand before the decimal point once the exponent is applied:
+  // the value's integer part (what a parser that binds a long, or a float64, keeps) is those digits.
+  const before: i64 = (first < intEnd ? <i64>(intEnd - first) : -<i64>(first - fracStart)) + exp;
+  if (before <= 0 || before > <i64>MAX_VALUE_DIGITS) return 0;
   let n = 0;
-  for (let k = first; k <= last; k++) {
+  for (let k = first; k <= last && <i64>n < before; k++) {
     const c = at(p, k);
     if (!isDigit(c)) continue;
     store<u8>(VALUE_DIGITS + <usize>n, <u8>c);
     n++;
   }
-  for (let k: i64 = 0; k < scale; k++) {
+  while (<i64>n < before) {
     store<u8>(VALUE_DIGITS + <usize>n, 0x30);
     n++;
   }

@@ -67,8 +67,8 @@ function isHex(c: i32): bool {
 }
 
 /**
- * Whether the digits from i (to j, or on) sit inside a hex string of 20 or more
- * characters (an MD5, a SHA, a hex id): its letters are no boundary, its digit
+ * Whether the digits from i (to j, or on) sit inside a hex string of 24 or more
+ * characters (a MongoDB ObjectId, an MD5, a SHA): its letters are no boundary, its digit
  * runs no card. Reads at most HEX_WINDOW bytes each side and up to 19 digits.
  */
 function inHex(p: usize, len: i32, i: i32, j: i32): bool {
@@ -79,7 +79,7 @@ function inHex(p: usize, len: i32, i: i32, j: i32): bool {
   // A whole token of hex (or longer than the window): a hash. One that goes on with other letters is a word.
   const startOk = s == 0 || i - s >= HEX_WINDOW || !isAlnum(byteAt(p, len, s - 1));
   const endOk = e >= len || e - i >= HEX_WINDOW || !isAlnum(byteAt(p, len, e));
-  return e - s >= 20 && startOk && endOk;
+  return e - s >= 24 && startOk && endOk;
 }
 
 /**

@@ -71,6 +71,16 @@ function jwtHead(ptr: usize, len: i32, i: i32): bool {
   return false;
 }
 
+/** A percent escape ("%20", "%3D") ends right before i. */
+// @ts-ignore: decorator
+@inline
+function afterEscape(ptr: usize, len: i32, i: i32): bool {
+  if (byteAt(ptr, len, i - 3) != 0x25) return false;
+  const a = byteAt(ptr, len, i - 2);
+  const b = byteAt(ptr, len, i - 1);
+  return (isDigit(a) || <u32>((a | 0x20) - 0x61) < 6) && (isDigit(b) || <u32>((b | 0x20) - 0x61) < 6);
+}
+
 /** Index i names bit 1 << i; the names are the config's and the metrics'. */
 export const DETECTOR_NAMES: string[] = ["card", "email", "ssn", "jwt", "iban", "phone"];
 
@@ -199,16 +209,20 @@ export function scanTextUntil(ptr: usize, len: i32, enabled: i32, out: Finding[]
   let i = cur.pos;
   for (; i < stop; i++) {
     const c = <i32>load<u8>(ptr + <usize>i);
-    const boundary = !prevWord;
+    let boundary = !prevWord;
     prevWord = isAlnum(c);
     // Inside a word nothing starts (and '@' and '%' are not word bytes): the common byte costs this much.
-    // But a card may follow letters ("card4111...", "PAN4111..."; cardEnd rules out hex strings).
+    // But a card may follow letters ("card4111...", "PAN4111..."; cardEnd rules out hex strings), and a
+    // percent escape ends a word ("Bearer%20eyJ...", "pan%3D4111...": text that is a URL, kept encoded).
     if (prevWord && !boundary) {
-      if ((enabled & DETECTOR_CARD) && isDigit(c) && isAlpha(byteAt(ptr, len, i - 1))) {
-        const end = cardEnd(ptr, len, i);
-        if (end > 0) offer(out, base, i, end, DETECTOR_CARD);
+      if ((isDigit(c) || c == 0x65) && afterEscape(ptr, len, i)) boundary = true;
+      else {
+        if ((enabled & DETECTOR_CARD) && isDigit(c) && isAlpha(byteAt(ptr, len, i - 1))) {
+          const end = cardEnd(ptr, len, i);
+          if (end > 0) offer(out, base, i, end, DETECTOR_CARD);
+        }
+        continue;
       }
-      continue;
     }
     if (c == 0x40 || (c == 0x25 && byteAt(ptr, len, i + 1) == 0x34 && byteAt(ptr, len, i + 2) == 0x30)) {
       if (enabled & DETECTOR_EMAIL) {

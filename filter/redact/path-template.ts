@@ -109,8 +109,21 @@ export function segmentIs(p: usize, len: usize, literal: ArrayBuffer): bool {
       c = <u32>e;
       i += 2;
     }
+    // A format suffix after the whole literal ("profile.json"): Rails routes it as "profile" (.:format).
+    if (j == n && c == 0x2e) return formatSuffix(p, i + 1, len);
     if (j >= n || lower(c) != <u32>load<u8>(l + j)) return false;
     j++;
   }
   return j == n;
+}
+
+/** Whether [i, len) up to a ';' is one or more ASCII letters and digits (a format extension). */
+function formatSuffix(p: usize, i: usize, len: usize): bool {
+  let k = i;
+  while (k < len && load<u8>(p + k) != 0x3b) {
+    const c = load<u8>(p + k) | 0x20;
+    if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39))) return false;
+    k++;
+  }
+  return k > i;
 }

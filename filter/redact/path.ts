@@ -37,6 +37,19 @@ function dotSegment(p: usize, len: usize): i32 {
   return dots;
 }
 
+/**
+ * Bytes of the segment separator at i: 1 for '/', 3 for "%2F" when encoded
+ * slashes separate too, else 0.
+ */
+// @ts-ignore: decorator
+@inline
+function separatorAt(p: usize, i: i32, len: i32, encodedSlash: bool): i32 {
+  const c = load<u8>(p + <usize>i);
+  if (c == SLASH) return 1;
+  if (!encodedSlash || c != 0x25 || i + 2 >= len) return 0;
+  return load<u8>(p + <usize>(i + 1)) == 0x32 && (load<u8>(p + <usize>(i + 2)) | 0x20) == 0x66 ? 3 : 0;
+}
+
 export class PathRedactor {
   private edits: Edit[] = [];
   private found: Edit[] = [];
@@ -69,7 +82,7 @@ export class PathRedactor {
     return this.detectors == 0 && this.templates.length == 0 && this.names.empty && this.keep == null;
   }
 
-  /** The path [p, p+len) redacted, or null when nothing changes (the caller keeps the original). */
+    /** The path [p, p+len) redacted, or null when nothing changes (the caller keeps the original). */
   redact(p: usize, len: i32, tally: Tally): ArrayBuffer | null {
     if (len == 0 || this.inert) return null;
     const edits = this.edits;
@@ -80,14 +93,17 @@ export class PathRedactor {
     ends.length = 0;
     const norm = this.norm;
     norm.length = 0;
+    // With templates, "%2F" separates segments too: WSGI and ASGI servers hand the application a decoded path.
+    const encodedSlash = this.templates.length > 0;
     let i = 0;
     while (i < len) {
-      if (load<u8>(p + <usize>i) == SLASH) {
-        i++;
+      const sep = separatorAt(p, i, len, encodedSlash);
+      if (sep > 0) {
+        i += sep;
         continue;
       }
       const s = i;
-      while (i < len && load<u8>(p + <usize>i) != SLASH) i++;
+      while (i < len && separatorAt(p, i, len, encodedSlash) == 0) i++;
       // Templates see the path as the application resolves it: "." goes, ".." takes the segment before it.
       const dots = dotSegment(p + <usize>s, <usize>(i - s));
       if (dots == 1) {
@@ -227,7 +243,7 @@ export class PathRedactor {
       this.rewriter.scanEdits(p + <usize>s, e - s, enabled, hash, s, found, counts);
       for (let k = 0; k < found.length; k++) {
         const f = unchecked(found[k]);
-        this.edits.push(new Edit(f.start, f.end, formEncode(f.replacement)));
+        this.edits.push(new Edit(f.start, f.end, formEncode(f.replacement, true)));
       }
     } else {
       const n = this.decode(p, s, e);
@@ -235,7 +251,7 @@ export class PathRedactor {
       const map = this.map;
       for (let k = 0; k < found.length; k++) {
         const f = unchecked(found[k]);
-        this.edits.push(new Edit(unchecked(map[f.start]), unchecked(map[f.end]), formEncode(f.replacement)));
+        this.edits.push(new Edit(unchecked(map[f.start]), unchecked(map[f.end]), formEncode(f.replacement, true)));
       }
     }
     found.length = 0;

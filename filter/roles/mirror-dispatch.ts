@@ -128,7 +128,7 @@ export class MirrorDispatch {
       this.calls.set(<u32>token, new MirrorCall(i, copy.takeSlot(i), hold));
       shadow.sent(m, reason.byteLength > 0);
       if (comparison != null) {
-        primary!.open(<u32>token, cfg.name);
+        primary!.open(<u32>token, cfg.name, headers);
         if (first == null) {
           first = headers;
           firstBody = cb;

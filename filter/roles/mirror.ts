@@ -29,6 +29,8 @@ import { random } from "../host/random";
 import { RedactionQueue, QueuedCopy } from "./mirror-queue";
 import { MirrorDispatch, settle } from "./mirror-dispatch";
 import { getHeaderPairs, getBuffer, httpCall, logAt, logEnabled, nowNs, setTickPeriod, HEADERS_REQUEST, TRAILERS_REQUEST, BUFFER_REQUEST_BODY, LOG_DEBUG, LOG_WARN } from "../host/hostcalls";
+import { ValueRewriter } from "../redact/values";
+import { randomKey } from "../host/random";
 
 const H_CONTENT_LENGTH = utf8("content-length");
 const DEFAULT_BODY_DROPPED = utf8(D.SHADOW_BODY_DROPPED_HEADER);
@@ -84,7 +86,9 @@ export class MirrorRole extends Role {
     const metrics = this.metrics;
     let comparison: Comparison | null = null;
     if (policy.compare.enabled) {
-      comparison = new Comparison(policy.compare, redaction.rewriter);
+      // Records show values as keyed hashes: the policy's key, else one of this VM's own (never an unkeyed hash).
+      const recordKey = policy.redact.hashKey.byteLength > 0 ? redaction.rewriter : new ValueRewriter(randomKey(32));
+      comparison = new Comparison(policy.compare, recordKey);
       this.comparison = comparison;
       // Pairs whose other half does not come are dropped on the tick.
       const idle = comparison!.expireEveryMs;

@@ -48,17 +48,17 @@ export function needsDecoding(p: usize, len: i32): bool {
 const HEX = "0123456789ABCDEF";
 
 /** Percent-encodes everything outside RFC 3986 unreserved characters and '*' / ':' (which masks and tokens use). */
-export function formEncode(src: ArrayBuffer): ArrayBuffer {
+export function formEncode(src: ArrayBuffer, segment: bool = false): ArrayBuffer {
   const p = changetype<usize>(src);
   const len = src.byteLength;
   let size = 0;
-  for (let i = 0; i < len; i++) size += keepRaw(load<u8>(p + <usize>i)) ? 1 : 3;
+  for (let i = 0; i < len; i++) size += keepRaw(load<u8>(p + <usize>i), segment) ? 1 : 3;
   const out = new ArrayBuffer(size);
   const o = changetype<usize>(out);
   let n: usize = 0;
   for (let i = 0; i < len; i++) {
     const c = load<u8>(p + <usize>i);
-    if (keepRaw(c)) {
+    if (keepRaw(c, segment)) {
       store<u8>(o + n++, c);
     } else {
       store<u8>(o + n++, 0x25);
@@ -69,9 +69,11 @@ export function formEncode(src: ArrayBuffer): ArrayBuffer {
   return out;
 }
 
-function keepRaw(c: u8): bool {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) ||
-    c == 0x2d || c == 0x2e || c == 0x5f || c == 0x7e || c == 0x2a || c == 0x3a;
+/** Bytes written as they are: unreserved, '*' and ':'; in a path segment also '@', '!', '$', '\'', '(', ')', ',' and '+' (RFC 3986 pchar; ';', '=' and '&' stay escaped: they shape matrix parameters). */
+function keepRaw(c: u8, segment: bool): bool {
+  if ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) ||
+    c == 0x2d || c == 0x2e || c == 0x5f || c == 0x7e || c == 0x2a || c == 0x3a) return true;
+  return segment && (c == 0x40 || c == 0x21 || c == 0x24 || c == 0x27 || c == 0x28 || c == 0x29 || c == 0x2c || c == 0x2b);
 }
 
 
@@ -124,7 +126,7 @@ export function formReencode(p: usize, len: i32, decoded: ArrayBuffer): ArrayBuf
     if (now == was) {
       memory.copy(o + n, p + <usize>i, <usize>unit);
       n += <usize>unit;
-    } else if (keepRaw(now)) {
+    } else if (keepRaw(now, false)) {
       store<u8>(o + n++, now);
     } else {
       store<u8>(o + n++, 0x25);

@@ -330,6 +330,10 @@ export function leakCorpus(perClass = 12, seed = 13): LeakCase[] {
     add({ cls: "review", what: "card glued to letters", path: `/cards/${g.pick(["card", "pan", "PAN", "cc"])}${gc}${g.pick(["", "x", "abc"])}`, secrets: [{ kind: "digits", value: gc }] });
     const qn = g.pick([g.card(), g.email()]);
     add({ cls: "review", what: "a query name that is data", path: `/a?${encodeURIComponent(qn)}${v % 2 ? "=1" : ""}`, secrets: [qn.includes("@") ? { kind: "text", value: qn.split("@")[0] } : { kind: "digits", value: qn }] });
+    const pj = g.jwt();
+    add({ cls: "review", what: "a JWT and a card after percent escapes in a JSON string", method: "POST", path: "/r", headers: [JSON_TYPE], body: json({ next: `https://x.example/cb?auth=Bearer%20${pj}&pan%3D${gc}` }), secrets: [{ kind: "text", value: pj.split(".")[2] }, { kind: "digits", value: gc }] });
+    const fc2 = g.card();
+    add({ cls: "review", what: "a card as a JSON number with a fraction", method: "POST", path: "/r", headers: [JSON_TYPE], body: Buffer.from(`{"n":${fc2}.${g.pick(["2", "000000000000000000001", "5e0"])}}`), secrets: [{ kind: "digits", value: fc2 }] });
     const kt = g.token("kx");
     add({ cls: "review", policy: "keep", what: "plain text under the allow-list", method: "POST", path: "/k", headers: [["content-type", g.pick(["text/plain", "text/csv", "text/yaml"])]], body: Buffer.from(`customer note: my password is ${kt} please`), secrets: [{ kind: "text", value: kt }] });
     add({ cls: "review", policy: "keep", what: "lenient JSON under the allow-list", method: "POST", path: "/k", headers: [["content-type", "text/plain"]], body: Buffer.from(`{"name":"${kt}x"} x`), secrets: [{ kind: "text", value: kt + "x" }] });

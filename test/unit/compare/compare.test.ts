@@ -62,6 +62,28 @@ describe("compare", () => {
     expect(host.metric("mirrorshade.compare.mismatched.body")).toBe(1n);
   });
 
+  it("a record holds only what the copy holds: the redacted route and request id, bodies as keyed hashes", async () => {
+    for (const policy of [POLICY, { ...POLICY, redact: { detectors: ["card", "email"] } }]) {
+      const { host } = await loadFilter(policy);
+      const stream = host.newStream();
+      stream.requestHeaders([[":method", "GET"], [":path", "/users/hank@example.com/cards/4539578763621486?token=t"], [":authority", "pay"], ["x-request-id", "4539578763621486-hank@example.com"]], true);
+      const call = host.calls.at(-1)!;
+      stream.responseHeaders([[":status", "200"], ["content-type", "text/plain"]], false);
+      stream.responseBody("primary ok", true);
+      stream.complete();
+      host.respondToCall(call.token, { headers: [[":status", "200"], ["content-type", "text/plain"]], body: "shadow ok" });
+      const [d] = diffs(host);
+      const record = JSON.stringify(d);
+      const detecting = "detectors" in policy.redact;
+      if (detecting) for (const secret of ["hank", "4539578763621486", "539578763621"]) expect(record).not.toContain(secret);
+      expect(d.route).toBe(detecting ? "/users/****@*******.com/cards/4000000000031486" : "/users/hank@example.com/cards/4539578763621486");
+      // Keyed (hmac:, with the policy's key or the VM's own), never a plain digest of the body a guess could match.
+      const body = d.differences.find((x: { path: string }) => x.path === "body");
+      expect(body.primary).toMatch(/^hmac:[0-9a-f]{32}$/);
+      expect(body.primary).not.toBe(body.shadow);
+    }
+  });
+
   it("a shadow that times out or resets leaves the pair unmatched, not mismatched", async () => {
     const { host } = await loadFilter(POLICY);
     exchange(host, { body: "{}" }, "timeout");

@@ -100,6 +100,8 @@ describe("numbers are read by value", () => {
   it.each([
     "4111111111111111e0", "4111111111111111.0", "4.111111111111111e15", "41111111111111110E-1", "-4111111111111111",
     "4111111111111111.000e+0", "0.4111111111111111e16", "411111111111111100e-2", "4111111111111111E+00",
+    // A fraction is dropped by a float64 parser or Jackson binding a long: the integer part is the card.
+    "4111111111111111.5", "4111111111111111.000000000000000000001", "41111111111111.112e2",
   ])("%s is the card and is masked, still a number", async (n) => {
     const body = `{"a":${n},"b":"keep"}`;
     const { copy } = await copies(MASK, body);
@@ -114,7 +116,7 @@ describe("numbers are read by value", () => {
   });
 
   it.each([
-    "4111111111111111.5", "4111111111111111e-3", "4111111111111111e9", "1e999999", "-1e-999999", "4111111111111112e0", "0.0e5", "123.45",
+    "4111111111111112.5", "4111111111111111e-3", "4111111111111111e9", "1e999999", "-1e-999999", "4111111111111112e0", "0.0e5", "123.45",
   ])("%s stays as written", async (n) => {
     const body = `[${n}]`;
     expect((await copies(MASK, body)).copy).toBe(body);

@@ -172,7 +172,7 @@ describe("card", () => {
     ["411111111111", "12 digits"],
     ["41111111111111111111", "20 digits (no 13-19 digit window is cut out of a longer run)"],
     ["99994111111111111111", "a valid card at the end of a longer digit run"],
-    ["a4111111111111111b2c3d4e5f6a7b8c9", "digits inside a hex string of 20 or more (a hash)"],
+    ["a4111111111111111b2c3d4e5f6a7b8c9", "digits inside a hex string of 24 or more (a hash)"],
     ["deadbeef4111111111111111cafe", "a card-like run inside a hex token"],
     ["4111  1111 1111 1111", "double space"],
     ["41 11 11 11 11 11 11 11", "groups of two"],

@@ -54,6 +54,16 @@ describe("baggage mark in the mirror role", () => {
     expect(header(send(host, { headers: [["baggage", "userId=alice"]] }).call!.headers, "baggage")).toBe("userId=alice,mirrorshade.shadow=true");
   });
 
+  it.each([
+    ["a client's member under the key, another value", [["baggage", "mirrorshade.shadow=false"]], ["mirrorshade.shadow=true"]],
+    ["a client's member first in line", [["baggage", "mirrorshade.shadow=false, userId=alice"]], ["userId=alice,mirrorshade.shadow=true"]],
+    ["the key in three fields", [["baggage", "e=5"], ["baggage", "mirrorshade.shadow=true"], ["baggage", "f=6,mirrorshade.shadow=no"]], ["e=5,mirrorshade.shadow=true", "f=6"]],
+  ] as [string, [string, string][], string[]][])("the copy carries exactly one member under the key, the filter's: %s", async (_name, headers, expected) => {
+    const { host } = await loadFilter(MIRROR);
+    const h = send(host, { headers }).call!.headers;
+    expect(h.filter(([k]) => k === "baggage").map(([, v]) => v)).toEqual(expected);
+  });
+
   it("strips a forged member from the primary's baggage, keeping the rest", async () => {
     const { host } = await loadFilter(MIRROR);
     const a = send(host, { headers: [["baggage", "userId=alice, mirrorshade.shadow=true, k=v"]] });
