@@ -11,7 +11,7 @@ import { ValueRewriter } from "./values";
 import { Edit, applyEdits, ACTION_DROP, ACTION_HASH, ACTION_MASK } from "./edits";
 import { Tally } from "./tally";
 import { labelBits } from "./detectors";
-import { escapeAt, formEncode } from "../util/form";
+import { escapeAt, formEncode, formReencode } from "../util/form";
 import { PathTemplate, SEG_LITERAL, SEG_CAPTURE, segmentIs } from "./path-template";
 
 const SLASH: u8 = 0x2f;
@@ -243,7 +243,7 @@ export class PathRedactor {
       this.rewriter.scanEdits(p + <usize>s, e - s, enabled, hash, s, found, counts);
       for (let k = 0; k < found.length; k++) {
         const f = unchecked(found[k]);
-        this.edits.push(new Edit(f.start, f.end, formEncode(f.replacement, true)));
+        this.edits.push(new Edit(f.start, f.end, hash ? formEncode(f.replacement, true) : formReencode(p + <usize>f.start, f.end - f.start, f.replacement, true)));
       }
     } else {
       const n = this.decode(p, s, e);
@@ -251,7 +251,10 @@ export class PathRedactor {
       const map = this.map;
       for (let k = 0; k < found.length; k++) {
         const f = unchecked(found[k]);
-        this.edits.push(new Edit(unchecked(map[f.start]), unchecked(map[f.end]), formEncode(f.replacement, true)));
+        const rs = unchecked(map[f.start]);
+        const re = unchecked(map[f.end]);
+        // A mask keeps the hit's length: bytes it left alone keep their spelling (%40 stays %40).
+        this.edits.push(new Edit(rs, re, hash ? formEncode(f.replacement, true) : formReencode(p + <usize>rs, re - rs, f.replacement, true)));
       }
     }
     found.length = 0;

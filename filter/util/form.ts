@@ -109,8 +109,9 @@ export class DecodedOffsets {
  * The raw bytes [p, p+len) with their decoded bytes replaced by `decoded` (as
  * long as the decoded value): a unit whose byte is unchanged keeps its spelling
  * ('+', "%2F", a literal), a changed byte is encoded as formEncode would.
+ * `segment`: the bytes are a path segment ('+' is '+', pchar stays raw).
  */
-export function formReencode(p: usize, len: i32, decoded: ArrayBuffer): ArrayBuffer {
+export function formReencode(p: usize, len: i32, decoded: ArrayBuffer, segment: bool = false): ArrayBuffer {
   const out = new ArrayBuffer(len * 3);
   const o = changetype<usize>(out);
   const q = changetype<usize>(decoded);
@@ -121,12 +122,13 @@ export function formReencode(p: usize, len: i32, decoded: ArrayBuffer): ArrayBuf
   while (i < len) {
     const c = load<u8>(p + <usize>i);
     const unit = unitAt(p, i, len);
-    const was = unit == 3 ? <u8>escapeAt(p, <usize>i, <usize>len) : c == 0x2b ? <u8>0x20 : c;
+    // In a path segment '+' is itself; in a form it is a space.
+    const was = unit == 3 ? <u8>escapeAt(p, <usize>i, <usize>len) : c == 0x2b && !segment ? <u8>0x20 : c;
     const now = k < dl ? load<u8>(q + <usize>k) : was;
     if (now == was) {
       memory.copy(o + n, p + <usize>i, <usize>unit);
       n += <usize>unit;
-    } else if (keepRaw(now, false)) {
+    } else if (keepRaw(now, segment)) {
       store<u8>(o + n++, now);
     } else {
       store<u8>(o + n++, 0x25);
