@@ -75,8 +75,30 @@ function matchBackward(p: usize, len: i32, e: i32, w: string): i32 {
   return j + 1;
 }
 
+/** Per word, the set of its letters (bit k: 'a' + k): a name without all of some word's letters holds no label. */
+const WORD_LETTERS: i32[] = WORDS.map<i32>((w: string) => {
+  let m = 0;
+  for (let i = 0; i < w.length; i++) m |= 1 << (w.charCodeAt(i) - 0x61);
+  return m;
+});
+
+/** Whether the letters of [p, p+len) include all of some label word's: one pass over a name, before the word matching. */
+function mayLabel(p: usize, len: i32): bool {
+  let m = 0;
+  for (let i = 0; i < len; i++) {
+    const c = <i32>(load<u8>(p + <usize>i) | 0x20) - 0x61;
+    if (<u32>c < 26) m |= 1 << c;
+  }
+  for (let w = 0; w < WORD_LETTERS.length; w++) {
+    const need = unchecked(WORD_LETTERS[w]);
+    if ((m & need) == need) return true;
+  }
+  return false;
+}
+
 /** The KIND_* bits of the names in [p, p+len): every word-bounded label in it. */
 export function labelKinds(p: usize, len: i32): i32 {
+  if (!mayLabel(p, len)) return 0;
   let kinds = 0;
   for (let s = 0; s < len; s++) {
     const c = byteAt(p, len, s);
