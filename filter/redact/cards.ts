@@ -5,6 +5,7 @@
 // no-break / fixed-width space per gap. A match starts and ends on a digit's
 // first, resp. last byte, so it never splits a UTF-8 sequence.
 import { byteAt, isDigit, isAlpha, isAlnum } from "./formats";
+import { hexVal } from "../util/form";
 
 /** Byte length of the digit digitAt last read (1 or 3). */
 export let digitLen = 1;
@@ -63,7 +64,7 @@ const HEX_WINDOW: i32 = 64;
 // @ts-ignore: decorator
 @inline
 function isHex(c: i32): bool {
-  return <u32>(c - 0x30) < 10 || <u32>((c | 0x20) - 0x61) < 6;
+  return c >= 0 && hexVal(<u8>c) >= 0;
 }
 
 /**

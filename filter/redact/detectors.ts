@@ -13,6 +13,7 @@
 
 import { byteAt, isDigit, isAlpha, isAlnum, ssnEnd, e164End, usPhoneEnd, ibanEnd, jwtRun, jwtEnd, emailEnd, emailStart } from "./formats";
 import { cardEnd, digitAt } from "./cards";
+import { escapeAt } from "../util/form";
 import { KIND_SSN, KIND_PHONE, labelKinds, labelBefore, labelledSsnEnd, labelledPhoneEnd } from "./labels";
 
 export const DETECTOR_CARD: i32 = 1;
@@ -75,10 +76,7 @@ function jwtHead(ptr: usize, len: i32, i: i32): bool {
 // @ts-ignore: decorator
 @inline
 function afterEscape(ptr: usize, len: i32, i: i32): bool {
-  if (byteAt(ptr, len, i - 3) != 0x25) return false;
-  const a = byteAt(ptr, len, i - 2);
-  const b = byteAt(ptr, len, i - 1);
-  return (isDigit(a) || <u32>((a | 0x20) - 0x61) < 6) && (isDigit(b) || <u32>((b | 0x20) - 0x61) < 6);
+  return i >= 3 && escapeAt(ptr, <usize>(i - 3), <usize>len) >= 0;
 }
 
 /** Index i names bit 1 << i; the names are the config's and the metrics'. */
@@ -185,6 +183,24 @@ export class TextCursor {
 }
 
 const WHOLE = new TextCursor();
+
+const COUNTED: Finding[] = [];
+
+/**
+ * Whether the detectors find something in [ptr, ptr+len) (a name that is itself
+ * data: a header's, a parameter's); counts[bit position] is incremented per hit.
+ */
+export function countFindings(ptr: usize, len: i32, enabled: i32, counts: StaticArray<u32>): bool {
+  const found = COUNTED;
+  found.length = 0;
+  if (scanText(ptr, len, enabled, found) == 0) return false;
+  for (let i = 0; i < found.length; i++) {
+    const bit = ctz<i32>(unchecked(found[i]).detector);
+    if (bit < counts.length) unchecked((counts[bit] += 1));
+  }
+  found.length = 0;
+  return true;
+}
 
 /** Scans [ptr, ptr+len) whole; returns how many findings it appended to out. */
 export function scanText(ptr: usize, len: i32, enabled: i32, out: Finding[]): i32 {

@@ -5,7 +5,7 @@
 // never touched.
 import { NameActions, NameSet } from "./names";
 import { UrlRedactor } from "./url";
-import { Finding, scanText, labelBits } from "./detectors";
+import { countFindings, labelBits } from "./detectors";
 import { ValueRewriter } from "./values";
 import { Edit, applyEdits, ACTION_DROP, ACTION_HASH, ACTION_MASK } from "./edits";
 import { Tally } from "./tally";
@@ -37,7 +37,6 @@ export class HeaderRedactor {
   /** The new value after redact() answered HEADER_REPLACE. */
   replacement: ArrayBuffer = new ArrayBuffer(0);
   private findings: Edit[] = [];
-  private nameFindings: Finding[] = [];
   private urlNames: NameSet = new NameSet([]);
   private urls: UrlRedactor | null = null;
 
@@ -51,16 +50,7 @@ export class HeaderRedactor {
 
   /** Whether the detectors find something in a header's name (each hit counted). */
   private nameHit(kp: usize, kl: usize, tally: Tally): bool {
-    if (!mayHold(kp, kl)) return false;
-    const found = this.nameFindings;
-    found.length = 0;
-    if (scanText(kp, <i32>kl, this.detectors, found) == 0) return false;
-    for (let i = 0; i < found.length; i++) {
-      const bit = ctz<i32>(unchecked(found[i]).detector);
-      if (bit < tally.detectorHits.length) unchecked((tally.detectorHits[bit] += 1));
-    }
-    found.length = 0;
-    return true;
+    return mayHold(kp, kl) && countFindings(kp, <i32>kl, this.detectors, tally.detectorHits);
   }
 
   redact(kp: usize, kl: usize, vp: usize, vl: usize, tally: Tally): u8 {

@@ -6,7 +6,7 @@
 // rewritten (and percent-encoded so it stays one segment); every other byte
 // stays as it was written, escapes included. Nothing is allocated unless
 // something is found.
-import { NameActions, NameSet, ACTION_NOT_KEPT } from "./names";
+import { NameActions, ACTION_NOT_KEPT } from "./names";
 import { ValueRewriter } from "./values";
 import { Edit, applyEdits, ACTION_DROP, ACTION_HASH, ACTION_MASK } from "./edits";
 import { Tally } from "./tally";
@@ -65,12 +65,10 @@ export class PathRedactor {
   private map: Int32Array = new Int32Array(257);
 
   /**
-   * @param names the query rules (matrix parameters are named like query parameters)
-   * @param keep redact.keep's query names (null: not the allow-list mode): other matrix values are masked keeping their shape
+   * @param names the query rules and redact.keep's query names (matrix parameters are named like query parameters; one not kept is masked keeping its shape)
    */
   constructor(
     private names: NameActions,
-    private keep: NameSet | null,
     private templates: PathTemplate[],
     private rewriter: ValueRewriter,
     private detectors: i32,
@@ -79,7 +77,7 @@ export class PathRedactor {
 
   /** True when nothing could ever change. */
   get inert(): bool {
-    return this.detectors == 0 && this.templates.length == 0 && this.names.empty && this.keep == null;
+    return this.detectors == 0 && this.templates.length == 0 && this.names.empty;
   }
 
     /** The path [p, p+len) redacted, or null when nothing changes (the caller keeps the original). */
@@ -196,9 +194,8 @@ export class PathRedactor {
       tally.queryDropped++;
       return;
     }
-    const keep = this.keep;
     // Not kept (redact.keep): the value is masked keeping its shape, as a query value's.
-    const masked = action == ACTION_NOT_KEPT || (action == 0 && keep != null && !keep!.has(np, <usize>nl));
+    const masked = action == ACTION_NOT_KEPT;
     let enabled = this.detectors;
     if (enabled != 0 && action == 0) enabled |= labelBits(np, <usize>nl, enabled);
     if (this.detectors != 0) this.scan(p, a, eq, this.detectors, tally);

@@ -8,7 +8,7 @@ import { ValueRewriter } from "./values";
 import { Edit, applyEdits, ACTION_DROP, ACTION_HASH, ACTION_MASK } from "./edits";
 import { Tally } from "./tally";
 import { formDecode, formEncode, formReencode, needsDecoding, DecodedOffsets } from "../util/form";
-import { labelBits, scanText, Finding } from "./detectors";
+import { labelBits, countFindings } from "./detectors";
 import { isAscii } from "../util/fold";
 
 /** Work units per byte of a non-ASCII name (its fold), against the slice's budget. */
@@ -265,20 +265,9 @@ export class QueryRedactor {
     this.run.begin(changetype<usize>(value), value.byteLength, enabled);
   }
 
-  private nameFindings: Finding[] = [];
-
   /** Whether the detectors find something in a parameter's (decoded) name; each hit is counted. */
   private nameHit(np: usize, nl: i32, tally: Tally): bool {
-    if (nl < 5) return false;
-    const found = this.nameFindings;
-    found.length = 0;
-    if (scanText(np, nl, this.detectors, found) == 0) return false;
-    for (let i = 0; i < found.length; i++) {
-      const bit = ctz<i32>(unchecked(found[i]).detector);
-      if (bit < tally.detectorHits.length) unchecked((tally.detectorHits[bit] += 1));
-    }
-    found.length = 0;
-    return true;
+    return nl >= 5 && countFindings(np, nl, this.detectors, tally.detectorHits);
   }
 
   /**

@@ -2,7 +2,7 @@
 // the hash key, the body codecs and their scratch state, prepared once per
 // configuration and reused by every request of that worker.
 import { RedactConfig } from "../policy/types";
-import { NameActions, NameSet, MODE_HEADER, MODE_WHOLE } from "./names";
+import { NameActions, NameSet, MODE_HEADER } from "./names";
 import { ValueRewriter } from "./values";
 import { HeaderRedactor } from "./headers";
 import { QueryRedactor } from "./query";
@@ -39,7 +39,7 @@ export class Redaction {
     this.codecs = new BodyCodecs(cfg, rewriter, form);
     this.rewriter = rewriter;
     // Matrix parameters are named like query parameters: the same rules, matched the same way.
-    this.paths = new PathRedactor(queryNames, keep != null ? new NameSet(keep.query, MODE_WHOLE, keep.queryMatchCase) : null, cfg.path, rewriter, cfg.detectors, cfg.detectorHash);
+    this.paths = new PathRedactor(queryNames, cfg.path, rewriter, cfg.detectors, cfg.detectorHash);
     this.hosts = new HostRedactor(rewriter, cfg.detectors, cfg.detectorHash);
     this.headers.scanUrls(new NameSet(cfg.urlHeaders, MODE_HEADER), new UrlRedactor(this.paths, this.query, this.hosts));
   }

@@ -1,7 +1,8 @@
 // application/x-www-form-urlencoded and query-string coding: percent-decoding
 // (with '+' as space) for matching names and values, and the encoding of
 // replacement values put back into a query.
-function hexVal(c: u8): i32 {
+/** The value of a hex digit, or -1. */
+export function hexVal(c: u8): i32 {
   if (c >= 0x30 && c <= 0x39) return <i32>c - 0x30;
   if (c >= 0x41 && c <= 0x46) return <i32>c - 0x37;
   if (c >= 0x61 && c <= 0x66) return <i32>c - 0x57;

@@ -11,7 +11,7 @@ import { e2eBackends } from "./backends.js";
 import { preview } from "../../harness/preview.js";
 import { FILTER_WASM } from "../../harness/paths.js";
 import type { RecordedRequest } from "../../harness/net/upstreams.js";
-import { leakCorpus, tally, formatTally, STRICT_POLICY, KEEP_POLICY, type LeakCase, type ReceivedCopy } from "../support/leak-corpus.js";
+import { leakCorpus, tally, formatTally, previewRequestOf, receivedOf, STRICT_POLICY, KEEP_POLICY, type LeakCase, type ReceivedCopy } from "../support/leak-corpus.js";
 
 const corpus = leakCorpus();
 type Transport = "h1" | "h1-chunked" | "h2c";
@@ -146,12 +146,7 @@ describe.each(e2eBackends())("the leak corpus through envoy as %s", (backend) =>
         wasm: FILTER_WASM,
         policy: JSON.stringify(policy),
         protocol: t === "h1" ? "http1" : "h2",
-        requests: cases.map((c) => ({
-          method: c.method,
-          path: c.path,
-          headers: [...c.headers, [ID, `${t}-${c.id}`] as [string, string]],
-          ...(c.body ? { bodyBase64: c.body.toString("base64") } : {}),
-        })),
+        requests: cases.map((c) => previewRequestOf(c, [[ID, `${t}-${c.id}`]])),
       });
       results.forEach((r, i) => {
         const c = cases[i];
@@ -161,7 +156,7 @@ describe.each(e2eBackends())("the leak corpus through envoy as %s", (backend) =>
           if (Boolean(sent) !== Boolean(copy)) diffs.push(`#${c.id} ${c.what}: envoy ${sent ? "sent" : "did not send"} a copy, preview ${copy ? "did" : "did not"}`);
           return;
         }
-        const body = copy.bodyBase64 !== undefined ? Buffer.from(copy.bodyBase64, "base64") : Buffer.from(copy.body ?? "");
+        const { body } = receivedOf(copy);
         if (copy.path !== sent.path) diffs.push(`#${c.id} ${c.what}: path ${JSON.stringify(sent.path)} in envoy, ${JSON.stringify(copy.path)} in preview`);
         if (!body.equals(sent.body)) diffs.push(`#${c.id} ${c.what}: body ${JSON.stringify(sent.body.toString())} in envoy, ${JSON.stringify(body.toString())} in preview`);
         const a = headerSet(sent.headers);

@@ -5,6 +5,7 @@
 // requests go through `preview` (test/unit/redact/leaks.test.ts) and real Envoy
 // (test/e2e/leaks.test.ts); both count leaks per class and altered keep-markers.
 import { gzipSync, brotliCompressSync, deflateSync, gunzipSync, brotliDecompressSync, inflateSync } from "node:zlib";
+import type { PreviewRequest, PreviewCopy } from "../../harness/preview.js";
 
 /** Something that must not reach the copy. `digits`: its digits must not appear in a row; `alnum`: its letters and digits (any case); `text`: the string, any case, after decoding. */
 export interface Secret {
@@ -383,6 +384,16 @@ export interface ReceivedCopy {
   headers: [string, string][];
   body: Buffer;
   trailers?: [string, string][];
+}
+
+/** A case as a `preview` request, with more headers after its own (an id to find its copy by). */
+export function previewRequestOf(c: LeakCase, more: [string, string][] = []): PreviewRequest {
+  return { method: c.method, path: c.path, headers: [...c.headers, ...more], ...(c.body ? { bodyBase64: c.body.toString("base64") } : {}) };
+}
+
+/** A `preview` copy as the shadow would have received it. */
+export function receivedOf(copy: PreviewCopy): ReceivedCopy {
+  return { path: copy.path, headers: copy.headers, body: copy.bodyBase64 !== undefined ? Buffer.from(copy.bodyBase64, "base64") : Buffer.from(copy.body ?? "") };
 }
 
 function pctDecode(s: string): string {

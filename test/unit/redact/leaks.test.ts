@@ -3,15 +3,13 @@
 // and every keep-marker arrives byte for byte. Bodies go whole and in chunks of
 // 1 to 7 bytes. The same corpus runs through real Envoy in test/e2e/leaks.test.ts.
 import { describe, it, expect } from "vitest";
-import { preview, type PreviewRequest } from "../../../harness/preview.js";
-import { FILTER_WASM } from "../../../harness/paths.js";
-import { leakCorpus, tally, formatTally, STRICT_POLICY, KEEP_POLICY, type LeakCase, type ReceivedCopy } from "../../support/leak-corpus.js";
+import { preview } from "../../../harness/preview.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { FILTER_WASM, projectRoot } from "../../../harness/paths.js";
+import { leakCorpus, tally, formatTally, previewRequestOf, receivedOf, STRICT_POLICY, KEEP_POLICY, type LeakCase, type ReceivedCopy } from "../../support/leak-corpus.js";
 
 const corpus = leakCorpus();
-
-export function asPreviewRequest(c: LeakCase): PreviewRequest {
-  return { method: c.method, path: c.path, headers: c.headers, ...(c.body ? { bodyBase64: c.body.toString("base64") } : {}) };
-}
 
 async function runPreview(cases: LeakCase[], chunkSize: number): Promise<{ c: LeakCase; copy: ReceivedCopy | null }[]> {
   const out: { c: LeakCase; copy: ReceivedCopy | null }[] = [];
@@ -20,17 +18,11 @@ async function runPreview(cases: LeakCase[], chunkSize: number): Promise<{ c: Le
     const results = await preview({
       wasm: FILTER_WASM,
       policy: JSON.stringify(policy === "strict" ? STRICT_POLICY : KEEP_POLICY),
-      requests: mine.map(asPreviewRequest),
+      requests: mine.map((c) => previewRequestOf(c)),
       chunkSize,
     });
     results.forEach((r, i) => {
-      const copy = r.copies[0];
-      out.push({
-        c: mine[i],
-        copy: copy
-          ? { path: copy.path, headers: copy.headers, body: copy.bodyBase64 !== undefined ? Buffer.from(copy.bodyBase64, "base64") : Buffer.from(copy.body ?? "") }
-          : null,
-      });
+      out.push({ c: mine[i], copy: r.copies[0] ? receivedOf(r.copies[0]) : null });
     });
   }
   return out;
@@ -54,9 +46,6 @@ describe("the leak corpus through preview", () => {
 
 describe("README's allow-list example (examples/pci-keep.json)", () => {
   it("sends the copy README shows", async () => {
-    const { readFileSync } = await import("node:fs");
-    const { join } = await import("node:path");
-    const { projectRoot } = await import("../../../harness/paths.js");
     const readme = readFileSync(join(projectRoot, "README.md"), "utf8");
     const body = '{"order":{"id":"ord_8f2k","currency":"EUR","items":[{"sku":"SKU-1","qty":2,"note":"gift for Ann"}]},"payment":{"pan":"4556737586899855","holder":"Ann Lee","cvv":"123","exp":"09/28"}}';
     const [r] = await preview({
