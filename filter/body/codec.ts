@@ -6,6 +6,7 @@
 // one scan at a time: the queue scans one copy after another.
 import { Tally } from "../redact/tally";
 import { WORK, UNLIMITED } from "../redact/work";
+import { ProtoMessage } from "../proto/schema";
 
 export class CodecResult {
   /** The body to send; null: the original bytes, unchanged. */
@@ -30,6 +31,8 @@ export class CodecResult {
 export abstract class BodyCodec {
   /** A new body begins. */
   begin(): void {}
+  /** The type of the body's messages (gRPC: the method's input type, null: unknown); set before start(). Other codecs ignore it. */
+  setMessageType(_type: ProtoMessage | null): void {}
   /** One chunk of the body, in order. Codecs that need the whole body ignore it. */
   consume(_p: usize, _len: i32): void {}
   /** The whole body [p, p+len) is in (and stays where it is until finish()): its scan begins. */

@@ -15,6 +15,8 @@ export const BODY_PASS_THROUGH: u8 = 4;
 export const BODY_UNSCANNABLE: u8 = 5;
 /** A sequence of JSON texts (application/x-ndjson, application/jsonl, application/json-seq). */
 export const BODY_JSON_SEQ: u8 = 6;
+/** gRPC messages (application/grpc, application/grpc+proto): framed protobuf (body/grpc.ts). */
+export const BODY_GRPC: u8 = 7;
 
 export const REASON_COMPRESSED: u8 = 0;
 export const REASON_UNSUPPORTED_TYPE: u8 = 1;
@@ -23,7 +25,16 @@ export const REASON_BINARY: u8 = 3;
 export const REASON_TOO_LARGE: u8 = 4;
 /** More values to redact than one body may have (policy/defaults.ts MAX_BODY_FINDINGS). */
 export const REASON_TOO_MANY_FINDINGS: u8 = 5;
-export const REASON_NAMES: string[] = ["compressed", "unsupported_type", "invalid_json", "binary", "too_large", "too_many_findings"];
+/** A gRPC body whose 5-byte message prefixes do not frame it (truncated, a length past the end). */
+export const REASON_INVALID_GRPC_FRAME: u8 = 6;
+/** A gRPC message that is not protobuf as its type (or, without one, as any message) reads it. */
+export const REASON_INVALID_PROTOBUF: u8 = 7;
+/** Rules name fields but no descriptor (redact.grpc) knows the call's method. */
+export const REASON_UNKNOWN_GRPC_METHOD: u8 = 8;
+export const REASON_NAMES: string[] = [
+  "compressed", "unsupported_type", "invalid_json", "binary", "too_large", "too_many_findings",
+  "invalid_grpc_frame", "invalid_protobuf", "unknown_grpc_method",
+];
 /** The names as the bytes of the body-dropped header's value. */
 export const REASON_BYTES: ArrayBuffer[] = REASON_NAMES.map<ArrayBuffer>((n: string) => String.UTF8.encode(n));
 

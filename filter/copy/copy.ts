@@ -6,6 +6,7 @@
 import { BodyBuffer } from "./body";
 import { BodyCodec } from "../body/codec";
 import { SharedCounter } from "../select/budget";
+import { ProtoMethod } from "../proto/schema";
 
 /** What a copy still expects for one shadow. */
 export const TARGET_NONE: u8 = 0; // not selected, or already settled (skipped)
@@ -43,6 +44,10 @@ export class Copy {
   choices: ShadowChoices | null = null;
   /** Why the body was dropped for every shadow (a REASON_* index), or -1. */
   dropReason: i32 = -1;
+  /** A gRPC call (content-type application/grpc*): its answers are counted by grpc-status. */
+  grpc: bool = false;
+  /** The gRPC method the :path calls, when the policy's descriptor knows it (its input type types the body's messages). */
+  method: ProtoMethod | null = null;
 
   constructor(shadows: i32) {
     this.targets = new StaticArray<u8>(shadows);

@@ -9,6 +9,7 @@ import { JsonPath, JsonRule } from "../json/path";
 import { ShadowTag } from "../copy/tag";
 import { PathTemplate } from "../redact/path-template";
 import * as D from "./defaults";
+import { ProtoSchema } from "../proto/schema";
 
 export const ROLE_MIRROR: i32 = 0;
 export const ROLE_UPSTREAM: i32 = 1;
@@ -143,6 +144,8 @@ export class RedactConfig {
   path: PathTemplate[] = [];
   /** redact.url_headers: headers whose values are URLs (lower-case). */
   urlHeaders: string[] = D.REDACT_URL_HEADERS.split(",");
+  /** redact.grpc.descriptor_set, compiled (null: no schema; gRPC messages are walked without one). */
+  grpcSchema: ProtoSchema | null = null;
 }
 
 /**
