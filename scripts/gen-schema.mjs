@@ -347,7 +347,10 @@ const redact = object(
 const compare = object(
   {
     headers: list(str("response header name (case-insensitive), or :status", { pattern: "^(?::[Ss][Tt][Aa][Tt][Uu][Ss]|[A-Za-z0-9!#$%&'*+.^_`|~-]+)$" }), "response headers compared besides the status and the body"),
-    ignore_paths: list(jsonPath("JSONPath (the redaction subset)"), "JSON paths whose differences are not regressions (timestamps, ids)"),
+    ignore_paths: list(
+      { type: "string", pattern: "^(?::grpc-message|\\$" + SEGMENT + "{1,63})$", description: "JSONPath (the redaction subset; gRPC messages by field name), or :grpc-message" },
+      "JSON paths whose differences are not regressions (timestamps, ids); \":grpc-message\": gRPC answers' grpc-message is not compared",
+    ),
     numeric_tolerance: num(bounds("compare.numeric_tolerance", "COMPARE_NUMERIC_TOLERANCE"), "numbers within this absolute difference are equal"),
     max_body_bytes: int(bounds("compare.max_body_bytes", "COMPARE_MAX_BODY_BYTES"), "bodies compared up to this size; larger ones are not compared"),
     pair_timeout_ms: int(bounds("compare.pair_timeout_ms", "COMPARE_PAIR_TIMEOUT_MS"), "how long a pair waits for its other half before it counts as compare.unmatched"),

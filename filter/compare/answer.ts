@@ -1,6 +1,12 @@
 // The two (or three) sides of a comparison: the primary's answer, a shadow's,
 // and optionally a second primary instance's (noise), and the verdict.
 import { ByteSink } from "../util/bytes";
+import { ProtoMethod } from "../proto/schema";
+
+/** A gRPC answer without grpc-status (neither in its trailers nor, trailers-only, in its headers). */
+export const GRPC_STATUS_NONE: i32 = -1;
+/** A grpc-status that is no code 0..16. */
+export const GRPC_STATUS_INVALID: i32 = -2;
 
 /** One side's answer. */
 export class Answer {
@@ -12,6 +18,9 @@ export class Answer {
   body: ByteSink | null = null;
   truncated: bool = false;
   atNs: u64 = 0;
+  /** gRPC: grpc-status (a code 0..16, or GRPC_STATUS_*) and grpc-message as received (null: none). */
+  grpcStatus: i32 = GRPC_STATUS_NONE;
+  grpcMessage: ArrayBuffer | null = null;
 
   append(p: usize, len: i32, max: u32): void {
     if (this.truncated) return;
@@ -38,6 +47,9 @@ export class Pair {
   method: string = "";
   route: string = "";
   requestId: string = "";
+  /** A gRPC call: answers are compared by grpc-status and grpc-message too, and their messages by the method's output type when known. */
+  grpc: bool = false;
+  grpcMethod: ProtoMethod | null = null;
   /** When the copy went to the shadow (the shadow's latency counts from here). */
   startedNs: u64 = 0;
   /** When the request ended (the primary's latency counts from here; redaction may delay the copy). */
@@ -53,6 +65,8 @@ export class Difference {
 export const MISMATCH_STATUS: i32 = 1;
 export const MISMATCH_HEADER: i32 = 2;
 export const MISMATCH_BODY: i32 = 4;
+/** grpc-status or grpc-message (a status mismatch too). */
+export const MISMATCH_GRPC_STATUS: i32 = 8;
 
 export class Verdict {
   mismatch: i32 = 0;

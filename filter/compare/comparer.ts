@@ -10,7 +10,9 @@ import { ValueRewriter } from "../redact/values";
 import { ByteSink } from "../util/bytes";
 import { numberOf } from "../policy/fields";
 import { CompareConfig } from "../policy/types";
-import { Answer, Pair, Verdict, Difference, MISMATCH_STATUS, MISMATCH_HEADER, MISMATCH_BODY } from "./answer";
+import { ProtoMethod } from "../proto/schema";
+import { Answer, Pair, Verdict, Difference, MISMATCH_STATUS, MISMATCH_HEADER, MISMATCH_BODY, MISMATCH_GRPC_STATUS } from "./answer";
+import { grpcStatusName, sameMessage, messagesJson } from "./grpc";
 
 
 /** Learned noise paths kept per worker; beyond this, no more are learned. */
@@ -98,6 +100,12 @@ export class Comparer {
     return String.UTF8.decode(this.rewriter.hashToken(b.ptr(), b.length));
   }
 
+  /** A header's bytes as they may appear in a record: a keyed hash ("" when absent). */
+  private bytesToken(v: ArrayBuffer | null): string {
+    if (v == null) return "";
+    return String.UTF8.decode(this.rewriter.hashToken(changetype<usize>(v), v.byteLength));
+  }
+
   /** A value as it may appear in a record: a keyed hash, never the value. */
   private token(v: JSON.Value | null): string {
     if (v == null) return "";
@@ -157,16 +165,49 @@ export class Comparer {
 
   private parse(sink: ByteSink | null): JSON.Value | null {
     if (sink == null || sink.length == 0) return null;
+    return this.parseAt(sink.ptr(), sink.length);
+  }
+
+  private parseAt(p: usize, len: i32): JSON.Value | null {
     // Validate with the depth-limited scanner first: the dynamic parser aborts on bad input.
     const scan = this.scan;
     scan.reset();
-    scanJson(sink.ptr(), sink.length, [], 0, this.rewriter, scan);
+    scanJson(p, len, [], 0, this.rewriter, scan);
     if (!scan.valid) return null;
-    return JSON.parse<JSON.Value>(String.UTF8.decodeUnsafe(sink.ptr(), <usize>sink.length));
+    return JSON.parse<JSON.Value>(String.UTF8.decodeUnsafe(p, <usize>len));
   }
 
-  /** Differences between two answers: status, chosen headers, body. */
-  private diffAnswers(a: Answer, b: Answer, out: Verdict): void {
+  /** A message's JSON text ("": no message) parsed; false when it does not parse. */
+  private parsed: JSON.Value | null = null;
+  private parseText(text: string): bool {
+    this.parsed = null;
+    if (text.length == 0) return true;
+    const b = String.UTF8.encode(text);
+    this.parsed = this.parseAt(changetype<usize>(b), b.byteLength);
+    return this.parsed != null;
+  }
+
+  /**
+   * A gRPC answer's messages: structurally by the method's output type when the
+   * descriptor knows it and both sides decode, else by hash of their bytes.
+   */
+  private diffMessages(method: ProtoMethod | null, a: Answer, b: Answer, out: Verdict): void {
+    if (method != null) {
+      const ta = messagesJson(a.body, method);
+      const tb = messagesJson(b.body, method);
+      if (ta != null && tb != null && this.parseText(ta)) {
+        const va = this.parsed;
+        if (this.parseText(tb)) {
+          this.diff(va, this.parsed, out, 0);
+          return;
+        }
+      }
+    }
+    if (!bodiesEqual(a.body, b.body)) out.differences.push(new Difference("body", "hash", this.bodyHash(a.body), this.bodyHash(b.body)));
+  }
+
+  /** Differences between two answers: status, chosen headers, gRPC status, body. */
+  private diffAnswers(p: Pair, a: Answer, b: Answer, out: Verdict): void {
     out.differences.length = 0;
     this.steps.length = 0;
     if (a.status != b.status) out.differences.push(new Difference(":status", "value", a.status.toString(), b.status.toString()));
@@ -181,7 +222,17 @@ export class Comparer {
           String.UTF8.decode(this.rewriter.hashToken(changetype<usize>(by), by.byteLength))));
       }
     }
+    if (p.grpc) {
+      if (a.grpcStatus != b.grpcStatus) out.differences.push(new Difference(":grpc-status", "value", grpcStatusName(a.grpcStatus), grpcStatusName(b.grpcStatus)));
+      if (!this.cfg.ignoreGrpcMessage && !sameMessage(a.grpcMessage, b.grpcMessage)) {
+        out.differences.push(new Difference(":grpc-message", "value", this.bytesToken(a.grpcMessage), this.bytesToken(b.grpcMessage)));
+      }
+    }
     if (a.truncated || b.truncated) return; // bodies over the limit are not compared
+    if (p.grpc) {
+      this.diffMessages(p.grpcMethod, a, b, out);
+      return;
+    }
     const ja = a.json ? this.parse(a.body) : null;
     const jb = b.json ? this.parse(b.body) : null;
     if (ja != null && jb != null) {
@@ -198,10 +249,10 @@ export class Comparer {
   compare(p: Pair, out: Verdict): void {
     if (p.hasSecondary && !p.secondary.failed) {
       const scratch = this.scratch;
-      this.diffAnswers(p.primary, p.secondary, scratch);
+      this.diffAnswers(p, p.primary, p.secondary, scratch);
       for (let i = 0; i < scratch.differences.length; i++) this.learn(noiseKey(scratch.differences[i].path));
     }
-    this.diffAnswers(p.primary, p.shadow, out);
+    this.diffAnswers(p, p.primary, p.shadow, out);
     out.mismatch = 0;
     out.suppressed = 0;
     const kept: Difference[] = [];
@@ -213,6 +264,7 @@ export class Comparer {
       }
       kept.push(d);
       if (d.path == ":status") out.mismatch |= MISMATCH_STATUS;
+      else if (d.path == ":grpc-status" || d.path == ":grpc-message") out.mismatch |= MISMATCH_STATUS | MISMATCH_GRPC_STATUS;
       else if (d.path.startsWith("header:")) out.mismatch |= MISMATCH_HEADER;
       else out.mismatch |= MISMATCH_BODY;
     }
@@ -239,10 +291,12 @@ export class Comparer {
     let s = "{\"type\":\"mirrorshade.diff\",\"shadow\":" + jsonString(p.shadowName) + ",\"request_id\":" + jsonString(p.requestId) +
       ",\"method\":" + jsonString(p.method) + ",\"route\":" + jsonString(p.route) +
       ",\"status\":[" + p.primary.status.toString() + "," + p.shadow.status.toString() + "]" +
+      (p.grpc ? ",\"grpc_status\":[\"" + grpcStatusName(p.primary.grpcStatus) + "\",\"" + grpcStatusName(p.shadow.grpcStatus) + "\"]" : "") +
       ",\"latency_ms\":[" + ms(p.primary.atNs, p.primaryStartedNs) + "," + ms(p.shadow.atNs, p.startedNs) + "]" +
       ",\"mismatch\":[";
     let first = true;
     if (v.mismatch & MISMATCH_STATUS) { s += "\"status\""; first = false; }
+    if (v.mismatch & MISMATCH_GRPC_STATUS) { s += (first ? "" : ",") + "\"grpc_status\""; first = false; }
     if (v.mismatch & MISMATCH_HEADER) { s += (first ? "" : ",") + "\"header\""; first = false; }
     if (v.mismatch & MISMATCH_BODY) { s += (first ? "" : ",") + "\"body\""; }
     s += "],\"differences\":[";

@@ -4,14 +4,15 @@
 // after pair_timeout_ms. Mismatches are logged and optionally POSTed to a sink.
 import { CompareConfig } from "../policy/types";
 import { Comparer } from "./comparer";
-import { Answer, Pair, Verdict, MISMATCH_STATUS, MISMATCH_HEADER, MISMATCH_BODY } from "./answer";
+import { Answer, Pair, Verdict, MISMATCH_STATUS, MISMATCH_HEADER, MISMATCH_BODY, MISMATCH_GRPC_STATUS } from "./answer";
+import { readGrpcStatus } from "./grpc";
 import { CompareMetrics } from "../host/metrics";
 import { ValueRewriter } from "../redact/values";
 import { HeaderMapBuilder, utf8, parseDecimal } from "../util/bytes";
 import { mediaType } from "../body/plan";
 import {
   getHeader, getBuffer, httpCall, logAt, logEnabled, nowNs,
-  HEADERS_HTTP_CALL_RESPONSE, BUFFER_HTTP_CALL_RESPONSE_BODY, LOG_INFO,
+  HEADERS_HTTP_CALL_RESPONSE, TRAILERS_HTTP_CALL_RESPONSE, BUFFER_HTTP_CALL_RESPONSE_BODY, LOG_INFO,
 } from "../host/hostcalls";
 
 const H_STATUS = utf8(":status");
@@ -103,14 +104,18 @@ export class Comparison {
     a.atNs = nowNs();
   }
 
-  /** One side of a pair from a call's answer (shadow, or the second primary). */
-  private fillAnswer(a: Answer, headers: u32, bodySize: u32): void {
+  /** One side of a pair from a call's answer (shadow, or the second primary); a gRPC answer's status from its trailers, or its headers when trailers-only. */
+  private fillAnswer(a: Answer, headers: u32, bodySize: u32, grpc: bool): void {
     a.done = true;
     if (headers == 0 || getHeader(HEADERS_HTTP_CALL_RESPONSE, H_UPSTREAM_TIME) == null) {
       a.failed = true;
       return;
     }
     this.answerHeaders(a, HEADERS_HTTP_CALL_RESPONSE);
+    if (grpc) {
+      readGrpcStatus(a, HEADERS_HTTP_CALL_RESPONSE);
+      readGrpcStatus(a, TRAILERS_HTTP_CALL_RESPONSE);
+    }
     if (bodySize > 0) {
       const body = getBuffer(BUFFER_HTTP_CALL_RESPONSE_BODY, 0, bodySize);
       a.append(changetype<usize>(body), body.byteLength, this.cfg.maxBodyBytes);
@@ -126,13 +131,13 @@ export class Comparison {
     if (this.secondaries.has(token)) {
       const pairs = this.secondaries.get(token);
       this.secondaries.delete(token);
-      if (pairs.length > 0) this.fillAnswer(pairs[0].secondary, headers, bodySize);
+      if (pairs.length > 0) this.fillAnswer(pairs[0].secondary, headers, bodySize, pairs[0].grpc);
       for (let i = 0; i < pairs.length; i++) this.settle(pairs[i]);
       return true;
     }
     if (this.pairs.has(token)) {
       const p = this.pairs.get(token);
-      this.fillAnswer(p.shadow, headers, bodySize);
+      this.fillAnswer(p.shadow, headers, bodySize, p.grpc);
       this.settle(p);
     }
     return false;
@@ -171,6 +176,7 @@ export class Comparison {
     if (v.mismatch & MISMATCH_STATUS) cm.mismatchedStatus.inc();
     if (v.mismatch & MISMATCH_HEADER) cm.mismatchedHeader.inc();
     if (v.mismatch & MISMATCH_BODY) cm.mismatchedBody.inc();
+    if (v.mismatch & MISMATCH_GRPC_STATUS) cm.mismatchedGrpcStatus.inc();
     const level = this.cfg.logLevel;
     const sinking = this.cfg.sinkCluster.byteLength > 0;
     if (!sinking && !logEnabled(level)) return;

@@ -3,8 +3,11 @@
 // copy went to, and what a diff record says about the request.
 import { Comparison } from "./pairs";
 import { Answer, Pair } from "./answer";
+import { readGrpcStatus } from "./grpc";
+import { Copy } from "../copy/copy";
+import { ProtoMethod } from "../proto/schema";
 import { HeaderCursor, utf8 } from "../util/bytes";
-import { getBuffer, nowNs, HEADERS_RESPONSE, BUFFER_RESPONSE_BODY } from "../host/hostcalls";
+import { getBuffer, nowNs, HEADERS_RESPONSE, TRAILERS_RESPONSE, BUFFER_RESPONSE_BODY } from "../host/hostcalls";
 
 const H_METHOD = utf8(":method");
 const H_PATH = utf8(":path");
@@ -18,6 +21,9 @@ export class PrimarySide {
   private method: string = "";
   private route: string = "";
   private requestId: string = "";
+  /** A gRPC call (Copy.grpc) and its method when the descriptor knows it (Copy.method). */
+  private grpc: bool;
+  private grpcMethod: ProtoMethod | null;
   /**
    * Copies are still to be sent (their body is being redacted, off the primary's
    * path): the answer is read meanwhile, and pairs opened later settle at once
@@ -27,9 +33,11 @@ export class PrimarySide {
   /** When the request ended: the primary's latency counts from here. */
   private startedNs: u64 = nowNs();
 
-  /** Takes the method from the request's header map; route and request id come from the first copy (open). */
-  constructor(private comparison: Comparison, raw: ArrayBuffer) {
-    const c = new HeaderCursor(raw);
+  /** Takes the method from the copy's request header map; route and request id come from the first copy (open). */
+  constructor(private comparison: Comparison, copy: Copy) {
+    this.grpc = copy.grpc;
+    this.grpcMethod = copy.method;
+    const c = new HeaderCursor(copy.headers);
     while (c.next()) {
       if (c.keyIs(H_METHOD)) {
         this.method = String.UTF8.decodeUnsafe(c.valuePtr, c.valueLen);
@@ -61,6 +69,8 @@ export class PrimarySide {
   open(token: u32, shadowName: string, copyHeaders: ArrayBuffer): void {
     if (!this.described) this.describe(copyHeaders);
     const pair = this.comparison.open(token, shadowName, this.answer, this.startedNs, this.method, this.route, this.requestId);
+    pair.grpc = this.grpc;
+    pair.grpcMethod = this.grpcMethod;
     this.pairs.push(pair);
     if (this.done) this.comparison.settle(pair);
   }
@@ -72,6 +82,8 @@ export class PrimarySide {
   onHeaders(end: bool): void {
     if (!this.waiting) return;
     this.comparison.answerHeaders(this.answer, HEADERS_RESPONSE);
+    // A trailers-only answer (an error, no messages) has its status in the headers.
+    if (this.grpc) readGrpcStatus(this.answer, HEADERS_RESPONSE);
     if (end) this.finish(false);
   }
 
@@ -84,6 +96,13 @@ export class PrimarySide {
       a.append(changetype<usize>(chunk), chunk.byteLength, this.comparison.cfg.maxBodyBytes);
     }
     if (end) this.finish(false);
+  }
+
+  /** The response trailers end the answer: a gRPC answer's grpc-status and grpc-message are there. */
+  onTrailers(): void {
+    if (!this.waiting) return;
+    if (this.grpc) readGrpcStatus(this.answer, TRAILERS_RESPONSE);
+    this.finish(false);
   }
 
   /** The answer is complete (failed: it never ended, the stream was reset); every pair settles. */

@@ -201,6 +201,8 @@ export class CompareMetrics {
   mismatchedStatus: Metric = counter("compare.mismatched.status");
   mismatchedHeader: Metric = counter("compare.mismatched.header");
   mismatchedBody: Metric = counter("compare.mismatched.body");
+  /** gRPC: grpc-status or grpc-message differed (counted in mismatched.status too). */
+  mismatchedGrpcStatus: Metric = counter("compare.mismatched.grpc_status");
   /** Pairs whose other half never came (timeout, primary reset, shadow failure). */
   unmatched: Metric = counter("compare.unmatched");
   /** Shadow minus primary latency, in ms, split by sign (histograms take non-negative values). */

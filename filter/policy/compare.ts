@@ -23,6 +23,10 @@ export function parseCompare(obj: JSON.Obj, c: CompareConfig): string {
   if (f.error.length > 0) return f.error;
   if (paths != null) {
     for (let i = 0; i < paths.length; i++) {
+      if (paths[i] == ":grpc-message") {
+        c.ignoreGrpcMessage = true;
+        continue;
+      }
       const parsed = compileJsonPath(paths[i]);
       if (parsed.path == null) return "compare.ignore_paths[" + i.toString() + "]: \"" + paths[i] + "\": " + parsed.error;
       c.ignorePaths.push(parsed.path!);

@@ -174,6 +174,8 @@ export class CompareConfig {
   headerBytes: ArrayBuffer[] = [];
   /** JSON paths whose differences are not regressions (timestamps, ids). */
   ignorePaths: JsonPath[] = [];
+  /** ignore_paths lists ":grpc-message": gRPC answers' grpc-message is not compared. */
+  ignoreGrpcMessage: bool = false;
   /** Numbers are equal when |a - b| <= tolerance. */
   tolerance: f64 = D.COMPARE_NUMERIC_TOLERANCE;
   maxBodyBytes: u32 = D.COMPARE_MAX_BODY_BYTES;

@@ -24,6 +24,7 @@ import { Draw } from "../select/sampling";
 import { Comparison } from "../compare/pairs";
 import { Answer } from "../compare/answer";
 import { PrimarySide } from "../compare/primary";
+import { markGrpcCall } from "../compare/grpc";
 import { HeaderCursor, HeaderMapBuilder, utf8, parseDecimal, sliceOf } from "../util/bytes";
 import { random } from "../host/random";
 import { RedactionQueue, QueuedCopy } from "./mirror-queue";
@@ -155,7 +156,7 @@ export class MirrorRole extends Role {
   complete(copy: Copy, trailers: ArrayBuffer, stream: MirrorStream): void {
     const comparison = this.comparison;
     // The primary's answer is read from now on, whenever the copies go.
-    const primary = comparison != null ? new PrimarySide(comparison, copy.headers) : null;
+    const primary = comparison != null ? new PrimarySide(comparison, copy) : null;
     stream.primary = primary;
     const hold = stream.hold;
     stream.hold = null;
@@ -303,6 +304,7 @@ export class MirrorStream extends Context {
       return FilterHeadersStatusValues.Continue;
     }
     copy.headers = raw;
+    markGrpcCall(copy, policy.redact.grpcSchema); // compare's stand-in until the roles set Copy.grpc/method
     this.copy = copy;
     if (end_of_stream) {
       this.complete(NO_TRAILERS);
@@ -522,7 +524,7 @@ export class MirrorStream extends Context {
 
   onResponseTrailers(_n: u32): FilterTrailersStatusValues {
     const p = this.primary;
-    if (p != null) p.finish(false);
+    if (p != null) p.onTrailers();
     return FilterTrailersStatusValues.Continue;
   }
 

@@ -274,6 +274,7 @@ export const moreInvalidPolicies: [string, object | string, string][] = [
   ["compare header not a header name", compare({ headers: ["x y"] }), 'compare.headers[0]: "x y" is not an HTTP header name'],
   ["compare pseudo-header other than :status", compare({ headers: [":path"] }), 'compare.headers[0]: ":path" is not an HTTP header name'],
   ["ignore path not a JSONPath", compare({ ignore_paths: ["timestamp"] }), 'compare.ignore_paths[0]: "timestamp"'],
+  ["ignore path :grpc-status (only :grpc-message may be ignored)", compare({ ignore_paths: ["$.a", ":grpc-status"] }), 'compare.ignore_paths[1]: ":grpc-status"'],
   ["negative tolerance", compare({ numeric_tolerance: -1 }), "compare.numeric_tolerance: must be a number from 0"],
   ["tolerance over 1e300", compare({ numeric_tolerance: 1e301 }), "compare.numeric_tolerance: must be a number from 0 to 1e+300"],
   ["compare body limit over 16 MiB", compare({ max_body_bytes: 16777217 }), "compare.max_body_bytes: must be a whole number from 0 to 16777216"],
@@ -352,7 +353,7 @@ export const validPolicies: [string, object | string][] = [
       },
       compare: {
         headers: ["content-type", ":status", "X-Api-Version"],
-        ignore_paths: ["$.timestamp", "$..id"],
+        ignore_paths: ["$.timestamp", "$..id", ":grpc-message"],
         numeric_tolerance: 0.1,
         max_body_bytes: 16777216,
         pair_timeout_ms: 100,

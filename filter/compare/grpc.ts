@@ -1,0 +1,81 @@
+// gRPC answers for the comparison: grpc-status and grpc-message from a header
+// map (the trailers, or the headers of a trailers-only answer), and the answer's
+// messages as one JSON text by the method's output type (proto/json.ts).
+import { Answer, GRPC_STATUS_NONE, GRPC_STATUS_INVALID } from "./answer";
+import { GRPC_STATUS_NAMES, parseGrpcStatus } from "../grpc/status";
+import { ProtoMethod, ProtoSchema } from "../proto/schema";
+import { messageToJson } from "../proto/json";
+import { Copy } from "../copy/copy";
+import { mediaType } from "../body/plan";
+import { ByteSink, utf8 } from "../util/bytes";
+import { getHeader, HEADERS_REQUEST } from "../host/hostcalls";
+
+const H_GRPC_STATUS = utf8("grpc-status");
+const H_GRPC_MESSAGE = utf8("grpc-message");
+const H_CONTENT_TYPE = utf8("content-type");
+const H_PATH = utf8(":path");
+
+/** A grpc-status as a diff record spells it: the code's name, "none" or "invalid". */
+export function grpcStatusName(code: i32): string {
+  if (code >= 0 && code < GRPC_STATUS_NAMES.length) return GRPC_STATUS_NAMES[code];
+  return code == GRPC_STATUS_NONE ? "none" : "invalid";
+}
+
+/** grpc-status and grpc-message from a header map, when it has a grpc-status (a later map, the trailers, overrides the headers). */
+export function readGrpcStatus(a: Answer, mapType: i32): void {
+  const s = getHeader(mapType, H_GRPC_STATUS);
+  if (s == null) return;
+  const code = parseGrpcStatus(changetype<usize>(s), <usize>s.byteLength);
+  a.grpcStatus = code < 0 ? GRPC_STATUS_INVALID : code;
+  a.grpcMessage = getHeader(mapType, H_GRPC_MESSAGE);
+}
+
+/** Whether two grpc-message values (null: absent) are the same bytes. */
+export function sameMessage(a: ArrayBuffer | null, b: ArrayBuffer | null): bool {
+  const la = a == null ? -1 : a.byteLength;
+  const lb = b == null ? -1 : b.byteLength;
+  if (la != lb) return false;
+  return la <= 0 || memory.compare(changetype<usize>(a), changetype<usize>(b), <usize>la) == 0;
+}
+
+/**
+ * The answer's messages (1-byte flag, 4-byte big-endian length, message) as JSON
+ * text by the method's output type: a server-streaming answer is an array of its
+ * messages ($[0], $[1], ...), a unary one its message ($), "" when it has none
+ * (a trailers-only answer). Null when it cannot be decoded (a frame cut short, a
+ * compressed message, one the type does not parse, a unary answer with several):
+ * the answer is then compared by hash.
+ */
+export function messagesJson(body: ByteSink | null, method: ProtoMethod): string | null {
+  const len: u64 = body == null ? 0 : <u64>body.length;
+  const p: usize = body == null ? 0 : body.ptr();
+  const parts: string[] = [];
+  let off: u64 = 0;
+  while (off < len) {
+    if (len - off < 5) return null;
+    const at = p + <usize>off;
+    if (load<u8>(at) != 0) return null; // compressed (or a flag gRPC does not define)
+    const n = (<u64>load<u8>(at + 1) << 24) | (<u64>load<u8>(at + 2) << 16) | (<u64>load<u8>(at + 3) << 8) | <u64>load<u8>(at + 4);
+    if (n > len - off - 5) return null;
+    const json = messageToJson(at + 5, <i32>n, method.output);
+    if (json == null) return null;
+    parts.push(json);
+    off += 5 + n;
+  }
+  if (method.serverStreaming) return "[" + parts.join(",") + "]";
+  if (parts.length > 1) return null;
+  return parts.length == 1 ? parts[0] : "";
+}
+
+/**
+ * Stand-in until the roles set them: a gRPC call (content-type application/grpc*)
+ * and the method its :path calls when the descriptor knows it.
+ */
+export function markGrpcCall(copy: Copy, schema: ProtoSchema | null): void {
+  if (copy.grpc) return;
+  const type = getHeader(HEADERS_REQUEST, H_CONTENT_TYPE);
+  if (type == null || !mediaType(type).startsWith("application/grpc")) return;
+  copy.grpc = true;
+  const path = getHeader(HEADERS_REQUEST, H_PATH);
+  if (schema != null && path != null) copy.method = schema.method(changetype<usize>(path), <usize>path.byteLength);
+}
