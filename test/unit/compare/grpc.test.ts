@@ -71,7 +71,7 @@ describe("compare gRPC: status", () => {
     expect(diffs(host)).toEqual([]);
   });
 
-  it.each([
+  it.each<[string, GrpcAnswer]>([
     ["from the trailers", { body: MSG, status: "3", message: "bad address" }],
     ["from a trailers-only answer", { trailersOnly: true, status: "3", message: "bad address" }],
   ])("a different grpc-status is a status mismatch at :grpc-status, by code name (shadow's %s)", async (_, shadow) => {
