@@ -4,61 +4,9 @@
 // descriptor. Bodies reach the filter in 1..7-byte chunks.
 import { describe, it, expect } from "vitest";
 import { loadFilter } from "../../support/filter.js";
-import type { ProxyWasmHost, HeaderList } from "../../../harness/emulator/index.js";
+import { GRPC, frame, call, diffs, paths, metric, type GrpcAnswer } from "../../support/grpc-compare.js";
 
 const POLICY = { role: "mirror", shadow: { cluster: "shadow" }, compare: {} };
-const GRPC = [["content-type", "application/grpc"]] as HeaderList;
-
-/** gRPC framing: each message behind a flag byte and a 4-byte big-endian length. */
-function frame(messages: Uint8Array[], compressed = false): Uint8Array {
-  const out = new Uint8Array(messages.reduce((n, m) => n + 5 + m.length, 0));
-  let at = 0;
-  for (const m of messages) {
-    out[at] = compressed ? 1 : 0;
-    new DataView(out.buffer).setUint32(at + 1, m.length);
-    out.set(m, at + 5);
-    at += 5 + m.length;
-  }
-  return out;
-}
-
-/** One side's answer: messages then trailers, or trailers-only (the status in the headers, nothing else). */
-interface GrpcAnswer {
-  body?: Uint8Array;
-  status?: string;
-  message?: string;
-  trailersOnly?: boolean;
-}
-
-const statusPairs = (a: GrpcAnswer): HeaderList => [
-  ...(a.status === undefined ? [] : ([["grpc-status", a.status]] as HeaderList)),
-  ...(a.message === undefined ? [] : ([["grpc-message", a.message]] as HeaderList)),
-];
-
-/** A gRPC call through the filter; the primary's answer in `chunk`-byte pieces, then the shadow's. */
-function call(host: ProxyWasmHost, primary: GrpcAnswer, shadow: GrpcAnswer, chunk = 5, path = "/pay.Payments/Authorize") {
-  const stream = host.newStream();
-  const request = frame([new Uint8Array([0x0a, 0x02, 0x68, 0x69])]);
-  stream.requestHeaders([[":method", "POST"], [":path", path], [":authority", "pay"], ["x-request-id", "g-1"], ["te", "trailers"], ...GRPC], false);
-  stream.requestBody(request, true);
-  const toShadow = host.calls.at(-1)!;
-  if (primary.trailersOnly) {
-    stream.responseHeaders([[":status", "200"], ...GRPC, ...statusPairs(primary)], true);
-  } else {
-    stream.responseHeaders([[":status", "200"], ...GRPC], false);
-    const b = primary.body ?? new Uint8Array(0);
-    for (let i = 0; i < b.length; i += chunk) stream.responseBody(b.subarray(i, i + chunk), false);
-    stream.responseTrailers(statusPairs(primary));
-  }
-  stream.complete();
-  if (shadow.trailersOnly) host.respondToCall(toShadow.token, { headers: [[":status", "200"], ...GRPC, ...statusPairs(shadow)] });
-  else host.respondToCall(toShadow.token, { headers: [[":status", "200"], ...GRPC], body: shadow.body, trailers: statusPairs(shadow) });
-}
-
-const diffs = (host: ProxyWasmHost) => host.logs.filter((l) => l.message.startsWith("mirrorshade.diff ")).map((l) => JSON.parse(l.message.slice("mirrorshade.diff ".length)));
-const paths = (d: { differences: { path: string; kind: string }[] }) => d.differences.map((x) => `${x.path}:${x.kind}`);
-const metric = (host: ProxyWasmHost, name: string) => host.metric(`mirrorshade.compare.${name}`) ?? 0n;
-
 const MSG = frame([new Uint8Array([0x0a, 0x08, ...new TextEncoder().encode("accepted"), 0x10, 0x0a])]);
 const OTHER = frame([new Uint8Array([0x0a, 0x08, ...new TextEncoder().encode("rejected"), 0x10, 0x0a])]);
 
@@ -136,6 +84,25 @@ describe("compare gRPC: status", () => {
     stream.complete();
     host.respondToCall(toShadow.token, { headers: [[":status", "200"], ["content-type", "text/plain"]], body: "ok", trailers: [["grpc-status", "3"]] });
     expect(metric(host, "matched")).toBe(1n);
+  });
+});
+
+describe("compare gRPC: noise cancellation", () => {
+  it("the second primary's status is read from its trailers too: a status both primaries agree on is no noise", async () => {
+    const { host } = await loadFilter({ role: "mirror", shadow: { cluster: "shadow" }, compare: { noise: { cluster: "primary-2", percent: 100 } } });
+    const stream = host.newStream();
+    stream.requestHeaders([[":method", "POST"], [":path", "/pay.Payments/Authorize"], [":authority", "pay"], ["te", "trailers"], ...GRPC], false);
+    stream.requestBody(MSG, true);
+    const [toShadow, toSecond] = host.calls.slice(-2);
+    expect(toSecond.cluster).toBe("primary-2");
+    stream.responseHeaders([[":status", "200"], ...GRPC], false);
+    stream.responseBody(MSG, false);
+    stream.responseTrailers([["grpc-status", "0"]]);
+    stream.complete();
+    host.respondToCall(toSecond.token, { headers: [[":status", "200"], ...GRPC], body: MSG, trailers: [["grpc-status", "0"]] });
+    host.respondToCall(toShadow.token, { headers: [[":status", "200"], ...GRPC], body: MSG, trailers: [["grpc-status", "3"]] });
+    expect(metric(host, "noise_suppressed")).toBe(0n);
+    expect(paths(diffs(host)[0])).toEqual([":grpc-status:value"]);
   });
 });
 
