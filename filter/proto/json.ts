@@ -249,7 +249,12 @@ function writePacked(p: usize, s: i32, e: i32, t: u8, first: bool): bool {
 function writeFloat(x: f64): void {
   if (isNaN(x)) OUT.ascii("\"NaN\"");
   else if (!isFinite(x)) OUT.ascii(x > 0 ? "\"Infinity\"" : "\"-Infinity\"");
-  else OUT.ascii(x.toString());
+  else if (x == 0) OUT.ascii((reinterpret<u64>(x) >> 63) != 0 ? "-0" : "0");
+  else {
+    // AssemblyScript writes whole numbers as "100.0": JSON's (and protobuf's) "100".
+    const s = x.toString();
+    OUT.ascii(s.endsWith(".0") ? s.substring(0, s.length - 2) : s);
+  }
 }
 
 /** A scalar of type t from its wire value (varint, or fixed zero-extended). */
