@@ -5,7 +5,6 @@
 // set refused, random damage never a trap.
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
-// @ts-expect-error: protobufjs's descriptor extension ships without an ES module type entry
 import descriptor from "protobufjs/ext/descriptor/index.js";
 import { protoFixture, shopSet, legacySet, type Schema } from "../../support/proto-fixture.js";
 

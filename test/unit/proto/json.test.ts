@@ -236,7 +236,7 @@ describe("malformed messages are null", () => {
     ["a map key of the wrong wire type", bytes(L(32, L(1, "x")))],
     ["a map value of the wrong wire type", bytes(L(32, V(2, 1)))],
     ["an end group without its start", bytes(tag(103, 4))],
-    ["a group left open", bytes(tag(103, 3), ...V(1, 1))],
+    ["a group left open", bytes(tag(103, 3), V(1, 1))],
     ["wire type 6", bytes([0x36])],
   ])("%s", (_name, m) => {
     expect(toJson(S, m)).toBeNull();
