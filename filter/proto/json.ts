@@ -62,11 +62,18 @@ class Out {
   u64(v: u64): void {
     const q = this.room(20);
     let k = 0;
-    do {
+    while (v > <u64>u32.MAX_VALUE) {
       store<u8>(q + <usize>k, <u8>(0x30 + v % 10));
       v /= 10;
       k++;
-    } while (v > 0);
+    }
+    // The rest in 32 bits (cheaper divisions): most values never need 64.
+    let w = <u32>v;
+    do {
+      store<u8>(q + <usize>k, <u8>(0x30 + w % 10));
+      w /= 10;
+      k++;
+    } while (w > 0);
     for (let a = 0, b = k - 1; a < b; a++, b--) {
       const t = load<u8>(q + <usize>a);
       store<u8>(q + <usize>a, load<u8>(q + <usize>b));
@@ -91,6 +98,7 @@ const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 export function messageToJson(p: usize, len: i32, type: ProtoMessage): string | null {
   if (len < 0) return null;
   OUT.n = 0;
+  TOP = 0;
   if (!writeMessage(p, 0, len, type, 1)) return null;
   return String.UTF8.decodeUnsafe(changetype<usize>(OUT.buf), <usize>OUT.n);
 }
@@ -117,11 +125,35 @@ function fits(f: ProtoField, w: u8): bool {
   return w == own || (f.repeated && w == WIRE_LEN && own != WIRE_LEN && own != WIRE_SGROUP);
 }
 
+// The records of every message being written, by (field number, offset): one
+// segment per level of nesting, on a stack kept between calls (no allocation per
+// message); and one WireRecord per level.
+let KEYS = new StaticArray<u64>(256);
+let TOP = 0;
+const RECORDS = new StaticArray<WireRecord>(MAX_JSON_DEPTH + 3);
+for (let i = 0; i < RECORDS.length; i++) RECORDS[i] = new WireRecord();
+
+function pushKey(key: u64): void {
+  if (TOP == KEYS.length) {
+    const grown = new StaticArray<u64>(TOP << 1);
+    memory.copy(changetype<usize>(grown), changetype<usize>(KEYS), <usize>TOP << 3);
+    KEYS = grown;
+  }
+  unchecked((KEYS[TOP++] = key));
+}
+
+/** Sorts KEYS[a, b) (out of order only when the wire order is not the field order). */
+function sortKeys(a: i32, b: i32): void {
+  const tmp = new Array<u64>(b - a);
+  for (let i = a; i < b; i++) unchecked((tmp[i - a] = KEYS[i]));
+  tmp.sort();
+  for (let i = a; i < b; i++) unchecked((KEYS[i] = tmp[i - a]));
+}
+
 function writeMessage(p: usize, start: i32, end: i32, type: ProtoMessage, depth: i32): bool {
   if (depth > MAX_JSON_DEPTH) return false;
-  // Records by (field number, offset): field-number order, wire order within a number.
-  const r = new WireRecord();
-  const keys = new Array<u64>();
+  const r = unchecked(RECORDS[depth]);
+  const base = TOP;
   let sorted = true;
   let last: u64 = 0;
   let at = start;
@@ -132,46 +164,50 @@ function writeMessage(p: usize, start: i32, end: i32, type: ProtoMessage, depth:
     const key = (<u64>r.number << 32) | <u64>at;
     if (key < last) sorted = false;
     last = key;
-    keys.push(key);
+    pushKey(key);
     at = r.next;
   }
-  if (!sorted) keys.sort();
+  const top = TOP;
+  if (!sorted) sortKeys(base, top);
   OUT.byte(0x7b);
-  let i = 0;
-  while (i < keys.length) {
-    const number = <i32>(unchecked(keys[i]) >> 32);
+  let i = base;
+  while (i < top) {
+    const number = <i32>(unchecked(KEYS[i]) >> 32);
     let j = i + 1;
-    while (j < keys.length && <i32>(unchecked(keys[j]) >> 32) == number) j++;
-    if (i > 0) OUT.byte(0x2c);
+    while (j < top && <i32>(unchecked(KEYS[j]) >> 32) == number) j++;
+    if (i > base) OUT.byte(0x2c);
     const f = type.field(number);
-    if (f == null) writeUnknown(p, end, keys, i, j, number, r);
+    if (f == null) writeUnknown(p, end, i, j, number, r);
     else {
       OUT.byte(0x22);
       OUT.bytes(changetype<usize>(f.name), f.name.byteLength);
       OUT.byte(0x22);
       OUT.byte(0x3a);
-      if (!writeField(p, end, keys, i, j, f, r, depth)) return false;
+      if (!writeField(p, end, i, j, f, r, depth)) return false;
     }
     i = j;
   }
+  TOP = base;
   OUT.byte(0x7d);
   return true;
 }
 
+/** The offset of the record KEYS[k] stands for. */
 // @ts-ignore: decorator
 @inline
-function offsetOf(key: u64): i32 {
-  return <i32>(key & 0xffffffff);
+function offsetAt(k: i32): i32 {
+  return <i32>(unchecked(KEYS[k]) & 0xffffffff);
 }
 
-function writeField(p: usize, end: i32, keys: Array<u64>, i: i32, j: i32, f: ProtoField, r: WireRecord, depth: i32): bool {
+
+function writeField(p: usize, end: i32, i: i32, j: i32, f: ProtoField, r: WireRecord, depth: i32): bool {
   const sub = f.message;
-  if (f.repeated && sub != null && sub.mapEntry) return writeMap(p, end, keys, i, j, sub, r, depth);
+  if (f.repeated && sub != null && sub.mapEntry) return writeMap(p, end, i, j, sub, r, depth);
   if (f.repeated) {
     OUT.byte(0x5b);
     let first = true;
     for (let k = i; k < j; k++) {
-      readRecord(p, offsetOf(unchecked(keys[k])), end, r);
+      readRecord(p, offsetAt(k), end, r);
       if (r.wire == WIRE_LEN && wireOf(f.type) != WIRE_LEN) {
         if (!writePacked(p, r.start, r.end, f.type, first)) return false;
         if (r.end > r.start) first = false;
@@ -184,19 +220,19 @@ function writeField(p: usize, end: i32, keys: Array<u64>, i: i32, j: i32, f: Pro
     OUT.byte(0x5d);
     return true;
   }
-  readRecord(p, offsetOf(unchecked(keys[j - 1])), end, r);
+  readRecord(p, offsetAt(j - 1), end, r);
   if (sub == null || j - i == 1) return writeValue(p, r, f, depth);
   // A message given several times is their merge: the message of their bytes one after the other.
   let size = 0;
   for (let k = i; k < j; k++) {
-    readRecord(p, offsetOf(unchecked(keys[k])), end, r);
+    readRecord(p, offsetAt(k), end, r);
     size += r.end - r.start;
   }
   const merged = new ArrayBuffer(size);
   const q = changetype<usize>(merged);
   let n = 0;
   for (let k = i; k < j; k++) {
-    readRecord(p, offsetOf(unchecked(keys[k])), end, r);
+    readRecord(p, offsetAt(k), end, r);
     memory.copy(q + <usize>n, p + <usize>r.start, <usize>(r.end - r.start));
     n += r.end - r.start;
   }
@@ -361,7 +397,7 @@ function writeBase64(p: usize, s: i32, e: i32): void {
 }
 
 /** A field the type does not know, by its number: the raw value, an array when it comes more than once. */
-function writeUnknown(p: usize, end: i32, keys: Array<u64>, i: i32, j: i32, number: i32, r: WireRecord): void {
+function writeUnknown(p: usize, end: i32, i: i32, j: i32, number: i32, r: WireRecord): void {
   OUT.byte(0x22);
   OUT.u64(<u64>number);
   OUT.byte(0x22);
@@ -369,7 +405,7 @@ function writeUnknown(p: usize, end: i32, keys: Array<u64>, i: i32, j: i32, numb
   if (j - i > 1) OUT.byte(0x5b);
   for (let k = i; k < j; k++) {
     if (k > i) OUT.byte(0x2c);
-    readRecord(p, offsetOf(unchecked(keys[k])), end, r);
+    readRecord(p, offsetAt(k), end, r);
     if (r.wire == WIRE_LEN || r.wire == WIRE_SGROUP) writeBase64(p, r.start, r.end);
     else OUT.u64(r.value);
   }
@@ -377,7 +413,7 @@ function writeUnknown(p: usize, end: i32, keys: Array<u64>, i: i32, j: i32, numb
 }
 
 /** A map field: entries as an object keyed by the key's text; the last entry of a key wins, in the place of the first. */
-function writeMap(p: usize, end: i32, keys: Array<u64>, i: i32, j: i32, entry: ProtoMessage, r: WireRecord, depth: i32): bool {
+function writeMap(p: usize, end: i32, i: i32, j: i32, entry: ProtoMessage, r: WireRecord, depth: i32): bool {
   if (depth + 1 > MAX_JSON_DEPTH) return false;
   const kf = unchecked(entry.fields[0]);
   const vf = unchecked(entry.fields[1]);
@@ -385,9 +421,9 @@ function writeMap(p: usize, end: i32, keys: Array<u64>, i: i32, j: i32, entry: P
   const texts: ArrayBuffer[] = [];
   const values: i32[] = [];
   const ends: i32[] = [];
-  const e = new WireRecord();
+  const e = unchecked(RECORDS[depth + 1]);
   for (let k = i; k < j; k++) {
-    readRecord(p, offsetOf(unchecked(keys[k])), end, r);
+    readRecord(p, offsetAt(k), end, r);
     const s = r.start;
     const stop = r.end;
     let keyAt = -1;
