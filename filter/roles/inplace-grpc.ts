@@ -44,23 +44,29 @@ export class GrpcStream {
     const len = data.byteLength;
     // The complete frames end at `cut`; a prefix is judged as soon as its flag (and then its length) is in.
     let cut = 0;
+    let bad: i32 = -1;
     while (cut < len) {
-      const bad = prefixFailure(p + <usize>cut);
-      if (bad >= 0) return this.fail(bad);
+      bad = prefixFailure(p + <usize>cut);
+      if (bad >= 0) break;
       if (len - cut < GRPC_PREFIX) break;
       const n = frameLength(p + <usize>cut);
-      if (n > this.max) return this.fail(REASON_TOO_LARGE);
+      if (n > this.max) {
+        bad = REASON_TOO_LARGE;
+        break;
+      }
       if (<u64>n > <u64>(len - cut - GRPC_PREFIX)) break;
       cut += GRPC_PREFIX + <i32>n;
     }
-    this.held = cut < len ? data.slice(cut) : EMPTY;
-    if (cut == 0) return EMPTY;
+    // The messages before a bad frame still go (redacted); nothing from it on does.
+    this.held = bad < 0 && cut < len ? data.slice(cut) : EMPTY;
+    if (cut == 0) return bad >= 0 ? this.fail(bad) : EMPTY;
     const codec = this.codec;
     r.reset();
     codec.begin();
     codec.setMessageType(this.type);
     scanWhole(codec, p, cut, tally, r);
     if (r.failed) return this.fail(r.reason);
+    if (bad >= 0) this.failure = bad;
     const out = r.body;
     if (out != null) return out;
     // Unchanged: as it is when it is exactly the chunk.
