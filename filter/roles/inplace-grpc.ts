@@ -11,12 +11,20 @@ import { CodecResult, scanWhole } from "../body/codec";
 import { REASON_TOO_LARGE, REASON_INVALID_GRPC_FRAME } from "../body/plan";
 import { ProtoMessage } from "../proto/schema";
 import { Tally } from "../redact/tally";
+import { BodyBuffer } from "../copy/body";
 
 const EMPTY = new ArrayBuffer(0);
+/** A held buffer grown past this is freed once it empties (a long message's room is not kept for the stream's life). */
+const KEEP_CAPACITY: i32 = 65536;
 
 export class GrpcStream {
-  /** The stream's incomplete tail so far (part of a prefix, or a prefix and part of its message). */
-  private held: ArrayBuffer = EMPTY;
+  /**
+   * The stream's incomplete tail so far (part of a prefix, or a prefix and part
+   * of its message), in memory the filter frees itself (release()). Chunks are
+   * appended as they come (amortized growth) and a message's prefix is read
+   * once per chunk: linear in the stream however it is chunked.
+   */
+  private held: BodyBuffer = new BodyBuffer();
   /** After chunk() returned: -1, or the REASON_* why the rest of the stream is not sent. */
   failure: i32 = -1;
 
@@ -34,14 +42,14 @@ export class GrpcStream {
    */
   chunk(chunk: ArrayBuffer, tally: Tally, r: CodecResult): ArrayBuffer | null {
     const held = this.held;
-    let data = chunk;
-    if (held.byteLength > 0) {
-      data = new ArrayBuffer(held.byteLength + chunk.byteLength);
-      memory.copy(changetype<usize>(data), changetype<usize>(held), <usize>held.byteLength);
-      memory.copy(changetype<usize>(data) + <usize>held.byteLength, changetype<usize>(chunk), <usize>chunk.byteLength);
+    const had = held.length;
+    let p = changetype<usize>(chunk);
+    let len = chunk.byteLength;
+    if (had > 0) {
+      held.append(p, len, held.capacityFor(len, U64.MAX_VALUE));
+      p = held.ptr;
+      len = held.length;
     }
-    const p = changetype<usize>(data);
-    const len = data.byteLength;
     // The complete frames end at `cut`; a prefix is judged as soon as its flag (and then its length) is in.
     let cut = 0;
     let bad: i32 = -1;
@@ -58,31 +66,57 @@ export class GrpcStream {
       cut += GRPC_PREFIX + <i32>n;
     }
     // The messages before a bad frame still go (redacted); nothing from it on does.
-    this.held = bad < 0 && cut < len ? data.slice(cut) : EMPTY;
-    if (cut == 0) return bad >= 0 ? this.fail(bad) : EMPTY;
+    if (cut == 0) {
+      if (bad >= 0) return this.fail(bad);
+      if (had == 0) held.append(p, len, held.capacityFor(len, U64.MAX_VALUE));
+      return EMPTY;
+    }
     const codec = this.codec;
     r.reset();
     codec.begin();
     codec.setMessageType(this.type);
     scanWhole(codec, p, cut, tally, r);
     if (r.failed) return this.fail(r.reason);
-    if (bad >= 0) this.failure = bad;
-    const out = r.body;
-    if (out != null) return out;
-    // Unchanged: as it is when it is exactly the chunk.
-    return held.byteLength == 0 && cut == len ? null : data.slice(0, cut);
+    let out = r.body;
+    if (out == null && (had > 0 || cut < len)) {
+      // Unchanged but not exactly the chunk: the complete messages' bytes.
+      out = new ArrayBuffer(cut);
+      memory.copy(changetype<usize>(out), p, <usize>cut);
+    }
+    if (bad >= 0) {
+      this.failure = bad;
+      this.release();
+    } else if (cut < len) {
+      // The tail (at most this chunk's bytes) is what is held now.
+      if (had > 0) {
+        memory.copy(held.ptr, held.ptr + <usize>cut, <usize>(len - cut));
+        held.length = len - cut;
+      } else held.append(p + <usize>cut, len - cut, held.capacityFor(len - cut, U64.MAX_VALUE));
+    } else this.emptied();
+    return out;
   }
 
   /** The stream ended: a message still held was cut short (REASON_INVALID_GRPC_FRAME, never sent), else -1. */
   end(): i32 {
-    const partial = this.held.byteLength > 0;
-    this.held = EMPTY;
+    const partial = this.held.length > 0;
+    this.release();
     return partial ? <i32>REASON_INVALID_GRPC_FRAME : -1;
+  }
+
+  /** Frees what is held (the stream ended, failed or went away). */
+  release(): void {
+    this.held.free();
+  }
+
+  private emptied(): void {
+    const held = this.held;
+    if (held.capacity > KEEP_CAPACITY) held.free();
+    else held.length = 0;
   }
 
   private fail(reason: i32): ArrayBuffer {
     this.failure = reason;
-    this.held = EMPTY;
+    this.release();
     return EMPTY;
   }
 }

@@ -195,6 +195,14 @@ export class InPlaceStream extends Context {
     return FilterTrailersStatusValues.Continue;
   }
 
+  onDone(): bool {
+    // A stream reset mid-message: what it held is freed (not garbage the collector sees).
+    const g = this.grpc;
+    if (g != null) g.release();
+    this.grpc = null;
+    return true;
+  }
+
   /** A gRPC chunk (Continue: each arrives once, size is its own): its complete messages go on redacted, in its place. */
   private stream(size: usize, end: bool): void {
     const role = this.role;

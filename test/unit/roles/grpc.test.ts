@@ -7,6 +7,7 @@ import { describe, it, expect } from "vitest";
 import { loadFilter, drainRedaction, header } from "../../support/filter.js";
 import { frame, concat, message, chunks, GRPC_HEADERS } from "../../support/grpc-frames.js";
 import type { HeaderList, ProxyWasmHost } from "../../../harness/emulator/index.js";
+import { presentRequestHeaders } from "../../../harness/emulator/request-headers.js";
 
 const PATH = "/shop.v1.Orders/Create";
 // Detectors only: messages are walked without a schema (no rule names a field).
@@ -139,6 +140,14 @@ describe("gRPC copy headers", () => {
       expect(header(call!.headers, "grpc-accept-encoding")).toBe("identity,gzip");
       expect(header(call!.headers, "content-type")).toBe("application/grpc");
     }
+  });
+
+  it("what Envoy hands the filter from a gRPC client (h2): te trailers reaches the copy", async () => {
+    const { host } = await loadFilter(DETECT);
+    const sent: HeaderList = [["content-type", "application/grpc"], ["TE", "  trailers "], ["grpc-timeout", "100m"], ["user-agent", "grpc-node-js/1.14.7"]];
+    const { call } = grpcCall(host, { headers: presentRequestHeaders(sent, "h2"), parts: [frame(message("a", 1, "b"))] });
+    expect(header(call!.headers, "te")).toBe("trailers");
+    expect(header(call!.headers, "grpc-timeout")).toBe("100m");
   });
 
   it.each(["gzip", "trailers, deflate", "trailersx"])("te %j is dropped (hop-by-hop)", async (te) => {
