@@ -4,7 +4,8 @@
 //   1. headers the filter itself sets on copies (the tag, x-shadow-rule, the
 //      body-dropped header), in any spelling an application reads as them
 //      ('_' for '-'), are removed: a client cannot forge them;
-//   2. hop-by-hop headers go when the copy is a new hop (the mirror role's call);
+//   2. hop-by-hop headers go when the copy is a new hop (the mirror role's call;
+//      te stays when it is "trailers": gRPC requires it);
 //      content-length goes when the body will change (Envoy computes it);
 //   3. redaction: :path by redact.path, the detectors (segments, matrix
 //      parameters) and the query rules; other headers by name rules, detectors

@@ -92,6 +92,14 @@ describe("gRPC in place (upstream role)", () => {
     expect(s.upstreamRequest.headers.find(([k]) => k === "x-mirrorshade-body-dropped")?.[1]).toBe("compressed");
   });
 
+  it("rules by field name without a descriptor for the method: emptied and flagged unknown_grpc_method", async () => {
+    const { host } = await loadFilter({ role: "upstream", redact: { json: { mask: ["$.card.number"] } } });
+    const { s } = stream(host, chunks(BODY, [3]));
+    expect(s.upstreamRequest.body.length).toBe(0);
+    expect(s.upstreamRequest.headers.find(([k]) => k === "x-mirrorshade-body-dropped")?.[1]).toBe("unknown_grpc_method");
+    expect(host.metric("mirrorshade.redact.body_unscannable.unknown_grpc_method")).toBe(1n);
+  });
+
   it("te: trailers and gRPC's metadata stay on the copy", async () => {
     const { host } = await loadFilter(UPSTREAM);
     const { s } = stream(host, [BODY], { headers: [...GRPC_HEADERS, ["grpc-timeout", "1S"]] });
