@@ -19,13 +19,23 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** A protobuf message by hand: field 1 a string, field 2 a varint (small), field 3 a nested message holding a string. */
+export function varint(n: number): number[] {
+  const out: number[] = [];
+  while (n >= 0x80) {
+    out.push((n & 0x7f) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return out;
+}
+
+/** A protobuf message by hand: field 1 a string, field 2 a varint, field 3 a nested message holding a string in its field 1. */
 export function message(name: string, n: number, inner: string): Uint8Array {
   const enc = new TextEncoder();
   const s = enc.encode(name);
   const i = enc.encode(inner);
-  const nested = new Uint8Array([0x0a, i.length, ...i]);
-  return new Uint8Array([0x0a, s.length, ...s, 0x10, n, 0x1a, nested.length, ...nested]);
+  const nested = [0x0a, ...varint(i.length), ...i];
+  return new Uint8Array([0x0a, ...varint(s.length), ...s, 0x10, ...varint(n), 0x1a, ...varint(nested.length), ...nested]);
 }
 
 /** The same framed messages split into chunks of the given sizes, cycling. */

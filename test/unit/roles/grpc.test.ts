@@ -75,7 +75,7 @@ describe("gRPC framing (mirror role)", () => {
     ["a flag byte other than 0 or 1", concat(frame(message("a", 1, "b")), frame("zz", 2)), "invalid_grpc_frame"],
     ["a prefix cut short", concat(frame(message("a", 1, "b")), new Uint8Array([0, 0, 0])), "invalid_grpc_frame"],
     ["a message cut short", frame(message("abc", 1, "def")).subarray(0, 12), "invalid_grpc_frame"],
-    ["a length past the end", concat(frame("ab"), new Uint8Array([0, 0xff, 0xff, 0xff, 0xff, 1])), "invalid_grpc_frame"],
+    ["a length past the end", concat(frame(message("ab", 1, "c")), new Uint8Array([0, 0xff, 0xff, 0xff, 0xff, 1])), "invalid_grpc_frame"],
   ])("%s: the copy goes without its body, flagged and counted", async (_n, body, reason) => {
     for (const policy of [DETECT, QUEUED]) {
       const { host } = await loadFilter(policy);
