@@ -106,4 +106,31 @@ describe("gRPC in place (upstream role)", () => {
     expect(s.upstreamRequest.headers.find(([k]) => k === "te")?.[1]).toBe("trailers");
     expect(s.upstreamRequest.headers.find(([k]) => k === "grpc-timeout")?.[1]).toBe("1S");
   });
+
+  it("whatever the frames and the chunking, what passes is whole frames of the stream's start, never a partial one", async () => {
+    const { host } = await loadFilter({ ...UPSTREAM, upstream: { max_body_bytes: 64 } });
+    let x = 99;
+    const rnd = (n: number) => Math.floor(((x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32) * n);
+    for (let k = 0; k < 60; k++) {
+      const frames = Array.from({ length: 1 + rnd(5) }, () => {
+        const f = frame(message("m".repeat(rnd(70)), rnd(200), "i"));
+        const kind = rnd(12);
+        if (kind === 0) f[0] = 1; // compressed
+        if (kind === 1) f[0] = 2 + rnd(250); // not a flag
+        return f;
+      });
+      let body = concat(...frames);
+      if (rnd(4) === 0) body = body.subarray(0, rnd(body.length + 1)); // cut anywhere
+      const sizes = Array.from({ length: 4 }, () => 1 + rnd(9));
+      const { s } = stream(host, body.length > 0 ? chunks(body, sizes) : [new Uint8Array(0)]);
+      const out = s.upstreamRequest.body;
+      // The longest run of good frames at the start (flag 0, at most 64 bytes, complete).
+      let good = 0;
+      for (const f of frames) {
+        if (f[0] !== 0 || f.length - 5 > 64 || good + f.length > body.length) break;
+        good += f.length;
+      }
+      expect(Buffer.from(out).equals(Buffer.from(body.subarray(0, good)))).toBe(true);
+    }
+  });
 });
