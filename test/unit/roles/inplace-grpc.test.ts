@@ -47,6 +47,14 @@ describe("gRPC in place (upstream role)", () => {
     }
   });
 
+  it("the shadow role streams a recognized copy's messages the same way, bounded by inbound.max_body_bytes", async () => {
+    const { host } = await loadFilter({ role: "shadow", redact: { detectors: ["card"] }, inbound: { max_body_bytes: 16 } });
+    const big = frame(message("w".repeat(30), 1, ""));
+    const { s } = stream(host, chunks(concat(MESSAGES[0], big), [6]));
+    expect(same(s.upstreamRequest.body, MESSAGES[0])).toBe(true);
+    expect(host.metric("mirrorshade.redact.body_unscannable.too_large")).toBe(1n);
+  });
+
   it("a body split at every byte passes whole", async () => {
     const { host } = await loadFilter(UPSTREAM);
     for (let at = 0; at <= BODY.length; at++) {
