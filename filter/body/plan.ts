@@ -102,6 +102,8 @@ export class BodyHeaders {
   grpcEncoded: bool = false;
   /** The header map observed (its :path names a gRPC call's method). */
   raw: ArrayBuffer = EMPTY;
+  private looked: bool = false;
+  private found: ProtoMethod | null = null;
 
   reset(): void {
     this.type = null;
@@ -109,6 +111,17 @@ export class BodyHeaders {
     this.encoded = false;
     this.grpcEncoded = false;
     this.raw = EMPTY;
+    this.looked = false;
+    this.found = null;
+  }
+
+  /** The method the request's :path calls in the policy's descriptor, or null (no descriptor, an unknown method); looked up once per request. */
+  grpcMethod(cfg: RedactConfig): ProtoMethod | null {
+    if (!this.looked) {
+      this.looked = true;
+      this.found = methodOf(cfg, this.raw);
+    }
+    return this.found;
   }
 
   /** Looks at one header of the map raw; true when it was content-type or content-encoding. */
@@ -159,8 +172,7 @@ export function isGrpcType(v: ArrayBuffer | null): bool {
   return c == 0x2b || c == 0x3b || isOws(c);
 }
 const GRPC_TYPE = utf8("application/grpc");
-/** The method a request's :path calls in the policy's descriptor, or null (no descriptor, an unknown method). */
-function grpcMethod(cfg: RedactConfig, raw: ArrayBuffer): ProtoMethod | null {
+function methodOf(cfg: RedactConfig, raw: ArrayBuffer): ProtoMethod | null {
   const schema = cfg.grpcSchema;
   if (schema == null) return null;
   const cur = new HeaderCursor(raw);
@@ -187,7 +199,7 @@ function planGrpc(cfg: RedactConfig, type: string, headers: BodyHeaders, out: Bo
     out.reason = REASON_UNSUPPORTED_TYPE;
     return;
   }
-  const method = grpcMethod(cfg, headers.raw);
+  const method = headers.grpcMethod(cfg);
   out.method = method;
   if (method == null && (cfg.json.length > 0 || cfg.keep != null)) {
     out.reason = REASON_UNKNOWN_GRPC_METHOD;

@@ -277,7 +277,10 @@ export class MirrorStream extends Context {
     copy.headers = raw;
     // A gRPC call, whether redacting or not: its answers are counted by grpc-status, its stream's length and duration bounded.
     copy.grpc = isGrpcType(bodyHeaders.type);
-    if (copy.grpc) copy.startedNs = nowNs();
+    if (copy.grpc) {
+      copy.startedNs = nowNs();
+      copy.method = bodyHeaders.grpcMethod(policy.redact);
+    }
     this.copy = copy;
     if (end_of_stream) {
       this.complete(NO_TRAILERS);
@@ -291,7 +294,6 @@ export class MirrorStream extends Context {
     const plan = role.plan;
     planBody(policy.redact, bodyHeaders, plan);
     copy.planKind = plan.kind;
-    copy.method = plan.method;
     if (plan.kind == BODY_UNSCANNABLE) {
       // Known before a byte of the body arrives: nothing is collected, never sent as it is.
       // Without a content-length (HTTP/2) the body may yet be empty (headers, then an empty
