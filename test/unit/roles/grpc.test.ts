@@ -213,6 +213,16 @@ describe("gRPC streams too long to copy whole", () => {
     expect(host.metric("mirrorshade.mirrored_without_body")).toBe(0n);
   });
 
+  it("announced by content-length: skipped at headers time, nothing collected", async () => {
+    const { host } = await loadFilter(TWO({ max_body_bytes: 16 }, { max_body_bytes: 16 }));
+    const body = frame(message("abcdefghijklmnop", 1, "q"));
+    grpcCall(host, { headers: [...GRPC_HEADERS, ["content-length", String(body.length)]], parts: chunks(body, [3]) });
+    expect(host.calls.length).toBe(0);
+    expect(host.metric("mirrorshade.skipped.stream_too_long")).toBe(2n);
+    expect(host.metric("mirrorshade.skipped.body_too_large")).toBe(0n);
+    expect(host.metric("mirrorshade.buffered_bytes")).toBe(0n);
+  });
+
   it("without a redact section too", async () => {
     const { host } = await loadFilter({ role: "mirror", shadow: { cluster: "s", max_body_bytes: 8 } });
     grpcCall(host, { parts: [frame(message("abcdefgh", 1, "ijkl"))] });
