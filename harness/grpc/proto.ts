@@ -40,7 +40,8 @@ export function paymentsSchema(): Schema {
   const pkg: PackageDefinition = loadSync(PAYMENTS_PROTO, { keepCase: true, longs: String, enums: String, defaults: false });
   const service = pkg[PAYMENTS_SERVICE] as unknown as Record<MethodName, MethodDefinition<object, object>>;
   if (!service || !service.Charge) throw new Error(`${PAYMENTS_PROTO}: no service ${PAYMENTS_SERVICE}`);
-  const root = protobuf.loadSync(PAYMENTS_PROTO);
+  // Field names as written in the .proto (billing_address), as the filter's rules and proto-loader (keepCase) name them.
+  const root = new protobuf.Root().loadSync(PAYMENTS_PROTO, { keepCase: true });
   root.resolveAll();
   const type = (name: string) => root.lookupType(name.replace(/^\./, ""));
   const svc = root.lookupService(PAYMENTS_SERVICE);
@@ -54,6 +55,7 @@ export function paymentsSchema(): Schema {
     responseType: (m) => type(method(m).responseType),
     encode(typeName, value) {
       const t = type(typeName);
+      for (const k of Object.keys(value)) if (!t.fields[k]) throw new Error(`${typeName} has no field ${k}`);
       const msg = t.fromObject(value);
       const err = t.verify(msg);
       if (err) throw new Error(`${typeName}: ${err}`);
