@@ -75,8 +75,9 @@ export function descriptorPolicy(extra: Record<string, unknown> = {}, shadow: Re
 }
 
 /** Detectors only, no descriptor: messages walked as `protoc --decode_raw` reads them. */
-export function detectorsPolicy(shadow: Record<string, unknown> = {}): Record<string, unknown> {
+export function detectorsPolicy(shadow: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
+    ...extra,
     role: "mirror",
     shadow: { cluster: "shadow", timeout_ms: 5000, ...shadow },
     redact: { hash_key: `inline:${HASH_KEY}`, detectors: ["card", "email"] },

@@ -10,7 +10,7 @@ import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { e2eBackends } from "./backends.js";
 import { S } from "./fixture.js";
 import { startGrpcRig, printGrpcLogsAfterFailures, primaryView, answerView, type GrpcRig, type GrpcRigOptions } from "./grpc-fixture.js";
-import { rawGrpcCall, gzipFrame, unframe, type PaymentsClient, type CallResult, type ReceivedCall } from "../../harness/grpc/index.js";
+import { rawGrpcCall, gzipFrame, unframe, rawField, type PaymentsClient, type CallResult, type ReceivedCall } from "../../harness/grpc/index.js";
 import {
   encodeCharge, encodeChunk, encodeWatch, bigCharge, bigChunk, descriptorPolicy, detectorsPolicy,
   expectRedactedCharge, expectRedactedChunk, expectWatchRedacted, EMAIL, TEXT_EMAIL,
@@ -18,6 +18,8 @@ import {
 
 type Mode = "descriptor" | "detectors";
 const BIG = 4 * 1000 * 1000;
+/** Room for one 4 MB message, not for two. */
+const MAX_BODY = 6 * 1048576;
 const LIMITS = { limits: { redaction_bytes_per_second: 64 * 1048576 } };
 
 describe.each(e2eBackends())("gRPC mirroring, envoy as %s", (backend) => {
@@ -26,9 +28,10 @@ describe.each(e2eBackends())("gRPC mirroring, envoy as %s", (backend) => {
   const starting = new Map<string, Promise<GrpcRig>>();
   const setups: Record<string, Omit<GrpcRigOptions, "backend">> = {
     plain: { config: { role: "mirror", shadow: { cluster: "shadow" } } },
-    descriptor: { config: descriptorPolicy(LIMITS, { max_body_bytes: 8 * 1048576 }) },
-    detectors: { config: detectorsPolicy() },
-    down: { config: descriptorPolicy(), shadowDown: true },
+    descriptor: { config: descriptorPolicy(LIMITS, { max_body_bytes: MAX_BODY }) },
+    detectors: { config: detectorsPolicy({ max_body_bytes: MAX_BODY }, LIMITS) },
+    "down-descriptor": { config: descriptorPolicy(), shadowDown: true },
+    "down-detectors": { config: detectorsPolicy(), shadowDown: true },
   };
   beforeAll(async () => {
     baseline = await startGrpcRig({ backend, config: null });
@@ -170,63 +173,66 @@ describe.each(e2eBackends())("gRPC mirroring, envoy as %s", (backend) => {
         expect(r.shadow.header(s, "x-mirrorshade-body-dropped")).toBe("compressed");
       }
     });
-  });
 
-  it("a 4 MB message under max_body_bytes is copied and redacted", async () => {
-    const r = await rig("descriptor");
-    const msg = bigCharge(4, BIG);
-    const c = await counters(r);
-    const { answer, primary } = await samePrimary(r, (cl) => cl.unary("Charge", msg, { deadlineMs: 20_000, metadata: { "x-request-id": "grpc-big" } }));
-    expect(answer.codeName).toBe("OK");
-    expect(primary.messages[0].equals(msg)).toBe(true);
-    const [s] = await r.shadow.waitFor(1, 20_000);
-    expect(s.messages.length).toBe(1);
-    const got = s.messages[0];
-    expect(got.includes(Buffer.from(TEXT_EMAIL))).toBe(false);
-    expect(got.includes(Buffer.from(EMAIL))).toBe(false);
-    expect(got.length).toBeGreaterThan(BIG);
-    expect(await c.grew("shadow.grpc.ok")).toBe(1);
-  });
-
-  it("a 4 MB client stream over max_body_bytes is not mirrored (skipped.stream_too_long)", async () => {
-    const r = await rig("detectors");
-    const msgs = [bigChunk(5, BIG)];
-    const c = await counters(r);
-    const { answer } = await samePrimary(r, (cl) => cl.clientStream("Upload", msgs, { deadlineMs: 20_000, metadata: { "x-request-id": "grpc-too-long" } }));
-    expect(answer.codeName).toBe("OK");
-    expect(await c.grew("skipped.stream_too_long")).toBe(1);
-    await c.same("mirrored");
-    expect(r.shadow.calls).toEqual([]);
-  });
-
-  it("a shadow answering UNAVAILABLE trailers-only is counted; the primary is unaffected", async () => {
-    const r = await rig("descriptor");
-    r.shadow.behaviour.unavailable = true;
-    try {
-      const msg = encodeCharge(6);
+    it("a 4 MB message under max_body_bytes is copied and redacted", async () => {
+      const r = await rig(mode);
+      const msg = bigCharge(4, BIG);
       const c = await counters(r);
-      const { answer } = await samePrimary(r, (cl) => cl.unary("Charge", msg, { deadlineMs: 10_000, metadata: { "x-request-id": "grpc-unavailable" } }));
+      const { answer, primary } = await samePrimary(r, (cl) => cl.unary("Charge", msg, { deadlineMs: 20_000, metadata: { "x-request-id": `grpc-big-${mode}` } }));
       expect(answer.codeName).toBe("OK");
-      const [s] = await r.shadow.waitFor(1);
-      expect(s.answered?.code).toBe(14);
-      expectRedactedCharge(msg, s.messages[0], "descriptor");
-      expect(await c.grew("shadow.grpc.unavailable")).toBe(1);
-      await c.same("shadow.grpc.ok");
-    } finally {
-      r.shadow.behaviour.unavailable = false;
-    }
+      expect(primary.messages[0].equals(msg)).toBe(true);
+      const [s] = await r.shadow.waitFor(1, 20_000);
+      expect(s.messages.length).toBe(1);
+      const got = s.messages[0];
+      expect(got.includes(Buffer.from(TEXT_EMAIL))).toBe(false);
+      expect(got.includes(Buffer.from(EMAIL))).toBe(false);
+      expect(got.length).toBeGreaterThan(BIG);
+      // order_id, amount_minor, amount, currency, billing_address, idempotency_key, risk_scores: the client's bytes.
+      for (const no of [1, 4, 5, 6, 7, 10, 12]) expect(rawField(got, no).equals(rawField(msg, no)), `field ${no}`).toBe(true);
+      expect(await c.grew("shadow.grpc.ok")).toBe(1);
+    });
+
+    it("a client stream of two 4 MB messages, over max_body_bytes, is not mirrored (skipped.stream_too_long)", async () => {
+      const r = await rig(mode);
+      const msgs = [bigChunk(5, BIG), bigChunk(6, BIG)];
+      const c = await counters(r);
+      const { answer } = await samePrimary(r, (cl) => cl.clientStream("Upload", msgs, { deadlineMs: 20_000, metadata: { "x-request-id": `grpc-too-long-${mode}` } }));
+      expect(answer.codeName).toBe("OK");
+      expect(await c.grew("skipped.stream_too_long")).toBe(1);
+      await c.same("mirrored");
+      expect(r.shadow.calls).toEqual([]);
+    });
+
+    it("a shadow answering UNAVAILABLE trailers-only is counted; the primary is unaffected", async () => {
+      const r = await rig(mode);
+      r.shadow.behaviour.unavailable = true;
+      try {
+        const msg = encodeCharge(6);
+        const c = await counters(r);
+        const { answer } = await samePrimary(r, (cl) => cl.unary("Charge", msg, { deadlineMs: 10_000, metadata: { "x-request-id": `grpc-unavailable-${mode}` } }));
+        expect(answer.codeName).toBe("OK");
+        const [s] = await r.shadow.waitFor(1);
+        expect(s.answered?.code).toBe(14);
+        expectRedactedCharge(msg, s.messages[0], mode);
+        expect(await c.grew("shadow.grpc.unavailable")).toBe(1);
+        await c.same("shadow.grpc.ok");
+      } finally {
+        r.shadow.behaviour.unavailable = false;
+      }
+    });
+
+    it("a shadow that is down: failures counted, every primary call as without the filter", async () => {
+      const r = await rig(`down-${mode}`);
+      const c = await counters(r);
+      const unary = await samePrimary(r, (cl) => cl.unary("Charge", encodeCharge(7), { deadlineMs: 10_000, metadata: { "x-request-id": "grpc-down-1" } }));
+      expect(unary.answer.codeName).toBe("OK");
+      baseline!.clear();
+      r.clear();
+      const stream = await samePrimary(r, (cl) => cl.clientStream("Upload", [1, 2, 3].map((i) => encodeChunk("down", i, i)), { deadlineMs: 10_000, metadata: { "x-request-id": "grpc-down-2" } }));
+      expect(stream.answer.codeName).toBe("OK");
+      expect(await c.grew("shadow.failures", 2)).toBe(2);
+      expect(r.shadow.calls).toEqual([]);
+    });
   });
 
-  it("a shadow that is down: failures counted, every primary call as without the filter", async () => {
-    const r = await rig("down");
-    const c = await counters(r);
-    const unary = await samePrimary(r, (cl) => cl.unary("Charge", encodeCharge(7), { deadlineMs: 10_000, metadata: { "x-request-id": "grpc-down-1" } }));
-    expect(unary.answer.codeName).toBe("OK");
-    baseline!.clear();
-    r.clear();
-    const stream = await samePrimary(r, (cl) => cl.clientStream("Upload", [1, 2, 3].map((i) => encodeChunk("down", i, i)), { deadlineMs: 10_000, metadata: { "x-request-id": "grpc-down-2" } }));
-    expect(stream.answer.codeName).toBe("OK");
-    expect(await c.grew("shadow.failures", 2)).toBe(2);
-    expect(r.shadow.calls).toEqual([]);
-  });
 });
