@@ -49,6 +49,7 @@ describe.each(e2eBackends())("gRPC migration and placement, envoy as %s", (backe
     const stats = await rig.envoy.stats();
     expect(stats.get(S("compare.matched"))).toBe(3);
     expect(stats.get(S("compare.mismatched"))).toBe(2);
+    expect(stats.get(S("compare.mismatched.grpc_status"))).toBe(2);
     expect(stats.get(S("shadow.grpc.invalid_argument"))).toBe(2);
     expect(stats.get(S("shadow.grpc.ok"))).toBe(3);
 

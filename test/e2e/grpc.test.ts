@@ -63,6 +63,8 @@ describe.each(e2eBackends())("gRPC mirroring, envoy as %s", (backend) => {
     const [p0] = await baseline!.primary.waitFor(1);
     const [p1] = await r.primary.waitFor(1);
     expect(primaryView(p1)).toEqual(primaryView(p0));
+    expect(r.primary.header(p1, "te")).toBe("trailers");
+    expect(r.primary.header(p1, "grpc-timeout")).toBeDefined();
     return { answer, primary: p1 };
   }
 
