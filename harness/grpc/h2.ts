@@ -26,8 +26,19 @@ function toPairs(h: Record<string, unknown>): [string, string][] {
   return out;
 }
 
-/** POSTs `body` to `path` on 127.0.0.1:`port` over h2c with the gRPC request headers plus `headers`. */
-export function rawGrpcCall(port: number, path: string, body: Buffer, headers: Record<string, string> = {}, timeoutMs = 15_000): Promise<RawAnswer> {
+/**
+ * POSTs `body` to `path` on 127.0.0.1:`port` over h2c with the gRPC request
+ * headers plus `headers`. An array body is written piece by piece, `pauseMs`
+ * apart, each piece its own DATA frame (a frame prefix can be split anywhere).
+ */
+export function rawGrpcCall(
+  port: number,
+  path: string,
+  body: Buffer | Buffer[],
+  headers: Record<string, string> = {},
+  opts: { timeoutMs?: number; pauseMs?: number } = {},
+): Promise<RawAnswer> {
+  const timeoutMs = opts.timeoutMs ?? 15_000;
   return new Promise((resolve, reject) => {
     const session = connect(`http://127.0.0.1:${port}`);
     const timer = setTimeout(() => {
@@ -65,7 +76,14 @@ export function rawGrpcCall(port: number, path: string, body: Buffer, headers: R
       session.close();
       resolve(answer);
     });
-    stream.end(body);
+    if (Buffer.isBuffer(body)) return void stream.end(body);
+    const rest = [...body];
+    const next = () => {
+      const piece = rest.shift();
+      if (piece === undefined) return void stream.end();
+      stream.write(piece, () => setTimeout(next, opts.pauseMs ?? 20));
+    };
+    next();
   });
 }
 
