@@ -24,6 +24,12 @@ export interface CallOptions {
   metadata?: Record<string, string>;
   /** Deadline from now, in ms: grpc-js sends it as grpc-timeout. */
   deadlineMs?: number;
+  /**
+   * Client streams: awaited after each message was written, before the next one
+   * (and before the end), with the count written so far; e.g. to wait until the
+   * shadow has seen that message while the stream is still open.
+   */
+  afterWrite?: (written: number) => Promise<void>;
 }
 
 export interface PaymentsClient {
@@ -104,10 +110,18 @@ export function paymentsClient(port: number, opts: { authority?: string; maxMess
           done(err);
         });
         const rest = [...messages];
+        let written = 0;
         const next = () => {
           const m = rest.shift();
           if (m === undefined) return call.end();
-          call.write(m, () => setTimeout(next, 5));
+          call.write(m, () => {
+            written++;
+            if (!o?.afterWrite) return setTimeout(next, 5);
+            o.afterWrite(written).then(next, (e: Error) => {
+              console.error(`clientStream ${method}: afterWrite(${written}) failed, call cancelled: ${e.message}`);
+              call.cancel();
+            });
+          });
         };
         next();
         return call;

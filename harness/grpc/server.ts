@@ -40,6 +40,8 @@ export interface PaymentsServer {
   header(call: ReceivedCall, name: string): string | undefined;
   /** Resolves once `count` calls were over: answered and closed, or reset (rejects after timeoutMs). */
   waitFor(count: number, timeoutMs?: number): Promise<ReceivedCall[]>;
+  /** Resolves once some call has delivered `count` messages to the handler, while it may still be open (rejects after timeoutMs). */
+  waitForMessages(count: number, timeoutMs?: number): Promise<ReceivedCall>;
   clear(): void;
   stop(): Promise<void>;
 }
@@ -203,6 +205,15 @@ export async function startPaymentsServer(opts: ServerOptions = {}): Promise<Pay
         const t = setTimeout(() => reject(new Error(`${name}: ${answeredCount()} of ${count} calls over after ${timeoutMs} ms\n${log.join("\n")}`)), timeoutMs);
         waiters.push({ count, resolve: () => (clearTimeout(t), resolve(calls.slice())) });
       });
+    },
+    async waitForMessages(count, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const c = calls.find((x) => x.messages.length >= count);
+        if (c) return c;
+        if (Date.now() > deadline) throw new Error(`${name}: no call with ${count} messages after ${timeoutMs} ms\n${log.join("\n")}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
     },
     clear() {
       calls.length = 0;

@@ -80,7 +80,9 @@ describe.each(e2eBackends())("gRPC migration and placement, envoy as %s", (backe
     const msgs = [1, 2, 3].map((i) => encodeChunk("inplace", i, 200 + i));
     const opts = { deadlineMs: 10_000, metadata: { "x-request-id": `grpc-inplace-${mode}` } };
     const want = await baseline!.client.clientStream("Upload", msgs, opts);
-    const got = await rig.client.clientStream("Upload", msgs, opts);
+    // Each message reaches the shadow before the client sends the next: redacted as it streams, not held to the end.
+    const live = rig;
+    const got = await rig.client.clientStream("Upload", msgs, { ...opts, afterWrite: async (n) => void (await live.shadow.waitForMessages(n)) });
     expect(got.codeName).toBe("OK");
     expect(answerView(got)).toEqual(answerView(want));
     const [p0] = await baseline!.primary.waitFor(1);

@@ -18,6 +18,7 @@ import {
 
 type Mode = "descriptor" | "detectors";
 const BIG = 4 * 1000 * 1000;
+const SHORT_TIMEOUT_MS = 300;
 /** Room for one 4 MB message, not for two. */
 const MAX_BODY = 6 * 1048576;
 const LIMITS = { limits: { redaction_bytes_per_second: 64 * 1048576 } };
@@ -32,6 +33,7 @@ describe.each(e2eBackends())("gRPC mirroring, envoy as %s", (backend) => {
     detectors: { config: detectorsPolicy({ max_body_bytes: MAX_BODY }, LIMITS) },
     "down-descriptor": { config: descriptorPolicy(), shadowDown: true },
     "down-detectors": { config: detectorsPolicy(), shadowDown: true },
+    "short-timeout": { config: detectorsPolicy({ timeout_ms: SHORT_TIMEOUT_MS }) },
   };
   beforeAll(async () => {
     baseline = await startGrpcRig({ backend, config: null });
@@ -236,4 +238,18 @@ describe.each(e2eBackends())("gRPC mirroring, envoy as %s", (backend) => {
     });
   });
 
+
+  it("a client stream still open after shadow.timeout_ms is not mirrored (skipped.stream_too_long)", async () => {
+    const r = await rig("short-timeout");
+    const msgs = [1, 2, 3].map((i) => encodeChunk("slow", i, 400 + i));
+    const c = await counters(r);
+    const pause = (n: number) => (n === 1 ? new Promise<void>((res) => setTimeout(res, SHORT_TIMEOUT_MS * 2)) : Promise.resolve());
+    const opts = { deadlineMs: 10_000, metadata: { "x-request-id": "grpc-slow" }, afterWrite: pause };
+    const { answer, primary } = await samePrimary(r, (cl) => cl.clientStream("Upload", msgs, opts));
+    expect(answer.codeName).toBe("OK");
+    expect(primary.messages).toEqual(msgs);
+    expect(await c.grew("skipped.stream_too_long")).toBe(1);
+    await c.same("mirrored");
+    expect(r.shadow.calls).toEqual([]);
+  });
 });
