@@ -34,6 +34,8 @@ export interface GrpcRigOptions {
   /** The filter's configuration; null: an Envoy without the filter. */
   config: object | null;
   shadowDown?: boolean;
+  /** Point the shadow cluster at this port instead of the rig's shadow server (e.g. a shadow-side Envoy). */
+  shadowPort?: number;
   shadowBehaviour?: Partial<PaymentsBehaviour>;
   /** Envoy's native mirroring to the shadow cluster (placements with the in-place roles). */
   nativeMirror?: boolean;
@@ -45,7 +47,7 @@ export interface GrpcRigOptions {
 export async function startGrpcRig(opts: GrpcRigOptions): Promise<GrpcRig> {
   const primary = await startPaymentsServer({ version: 1, name: "primary-v1" });
   const shadow = await startPaymentsServer({ version: 2, name: "shadow-v2", behaviour: opts.shadowBehaviour });
-  const shadowPort = opts.shadowDown ? await freePort() : shadow.port;
+  const shadowPort = opts.shadowPort ?? (opts.shadowDown ? await freePort() : shadow.port);
   const bootstrap = (adminPort: number, listenerPort: number) =>
     buildBootstrap({
       adminPort,

@@ -8,11 +8,20 @@ import { describe, it, expect, beforeAll, afterAll, afterEach } from "vitest";
 import { e2eBackends } from "./backends.js";
 import { S, WASM } from "./fixture.js";
 import { startGrpcRig, printGrpcLogsAfterFailures, primaryView, answerView, type GrpcRig } from "./grpc-fixture.js";
-import { wasmHttpFilter } from "../../harness/envoy/bootstrap.js";
+import { wasmHttpFilter, buildBootstrap } from "../../harness/envoy/bootstrap.js";
+import { startEnvoyOnFreePorts } from "../../harness/envoy/index.js";
+import { BUILD_DIR } from "../../harness/paths.js";
 import { parseRecords } from "../../harness/report.js";
-import { paymentsDescriptorBase64 } from "../../harness/grpc/index.js";
+import { paymentsDescriptorBase64, startPaymentsServer } from "../../harness/grpc/index.js";
 import { ADDRESSES, CARD, EMAIL, encodeCharge, encodeChunk, descriptorPolicy, expectRedactedChunk } from "./grpc-data.js";
 import { HASH_KEY } from "./grpc-fixture.js";
+
+const REDACT = {
+  hash_key: `inline:${HASH_KEY}`,
+  grpc: { descriptor_set: paymentsDescriptorBase64() },
+  json: { mask: ["$..card.number"], drop: ["$..cvv"], hash: ["$..email"] },
+  detectors: ["card", "email"],
+};
 
 describe.each(e2eBackends())("gRPC migration and placement, envoy as %s", (backend) => {
   let baseline: GrpcRig | undefined;
@@ -97,5 +106,44 @@ describe.each(e2eBackends())("gRPC migration and placement, envoy as %s", (backe
     expect(rig.shadow.header(s, ":authority")).toBe("payments.shop.svc:50051");
     expect(rig.shadow.header(s, "x-shadow-request")).toBe("true");
     expect(await rig.waitStat(S("inplace.copies"), 1)).toBe(1);
+  });
+
+  it("shadow placement: Envoy mirrors natively, the shadow's own Envoy (role shadow, HTTP/2 both ways) redacts the client stream", async () => {
+    const shadowApp = await startPaymentsServer({ version: 2, name: "shadow-app-v2" });
+    const shadowSide = await startEnvoyOnFreePorts(
+      (adminPort, listenerPort) =>
+        buildBootstrap({
+          adminPort,
+          listenerPort,
+          primary: { name: "shadow-app", port: shadowApp.port, http2: true },
+          wasm: { wasmPath: WASM, configuration: { role: "shadow", inbound: { restore_host: true }, redact: REDACT } },
+        }),
+      { backend, mounts: [BUILD_DIR] },
+    );
+    try {
+      rig = await startGrpcRig({ backend, config: null, nativeMirror: true, shadowPort: shadowSide.listenerPort });
+      baseline!.clear();
+      const msgs = [1, 2, 3].map((i) => encodeChunk("shadow-role", i, 500 + i));
+      const opts = { deadlineMs: 10_000, metadata: { "x-request-id": "grpc-shadow-role" } };
+      const want = await baseline!.client.clientStream("Upload", msgs, opts);
+      const got = await rig.client.clientStream("Upload", msgs, opts);
+      expect(got.codeName).toBe("OK");
+      expect(answerView(got)).toEqual(answerView(want));
+      const [p0] = await baseline!.primary.waitFor(1);
+      const [p1] = await rig.primary.waitFor(1);
+      expect(primaryView(p1)).toEqual(primaryView(p0));
+      const [s] = await shadowApp.waitFor(1);
+      expect(s.messages.length).toBe(3);
+      msgs.forEach((m, i) => expectRedactedChunk(m, s.messages[i], "descriptor"));
+      expect(shadowApp.header(s, "te")).toBe("trailers");
+      expect(shadowApp.header(s, ":authority")).toBe("payments.shop.svc:50051");
+      expect((await shadowSide.envoy.stats()).get(S("inplace.copies"))).toBe(1);
+    } catch (e) {
+      console.error(`--- shadow-side envoy ---\n${shadowSide.envoy.logs()}\n--- shadow app ---\n${shadowApp.log.join("\n")}`);
+      throw e;
+    } finally {
+      await shadowSide.envoy.stop();
+      await shadowApp.stop();
+    }
   });
 });
