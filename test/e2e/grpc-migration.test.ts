@@ -75,14 +75,10 @@ describe.each(e2eBackends())("gRPC migration and placement, envoy as %s", (backe
   });
 
   it.each<"descriptor" | "detectors">(["descriptor", "detectors"])("upstream placement (%s): native mirroring to an HTTP/2 shadow cluster, a client stream redacted message by message", async (mode) => {
-    const rules = { grpc: { descriptor_set: paymentsDescriptorBase64() }, json: { mask: ["$..card.number"], drop: ["$..cvv"], hash: ["$..email"] } };
+    const detectorsOnly = { hash_key: REDACT.hash_key, detectors: REDACT.detectors };
     const filter = wasmHttpFilter({
       wasmPath: WASM,
-      configuration: {
-        role: "upstream",
-        upstream: { restore_host: true },
-        redact: { hash_key: `inline:${HASH_KEY}`, detectors: ["card", "email"], ...(mode === "descriptor" ? rules : {}) },
-      },
+      configuration: { role: "upstream", upstream: { restore_host: true }, redact: mode === "descriptor" ? REDACT : detectorsOnly },
     });
     rig = await startGrpcRig({ backend, config: null, nativeMirror: true, shadowCluster: { upstreamFilters: [filter] } });
     baseline!.clear();
