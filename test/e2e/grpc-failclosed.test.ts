@@ -79,6 +79,19 @@ describe.each(e2eBackends())("gRPC bodies frame by frame, envoy as %s", (backend
       expect(await grew("shadow.grpc.ok")).toBe(1);
     });
 
+    it("an empty message between two others stays an empty message", async () => {
+      const msgs = [encodeChunk(`empty-${mode}`, 1, 601), Buffer.alloc(0), encodeChunk(`empty-${mode}`, 3, 603)];
+      const body = Buffer.concat(msgs.map((m) => frame(m)));
+      const second = 5 + msgs[0].length;
+      const { r, got } = await both(mode, UPLOAD, cut(body, [second + 2, second + 5]), { "x-request-id": `empty-${mode}` });
+      expect(got.grpcStatus).toBe(0);
+      const [s] = await r.shadow.waitFor(1);
+      expect(s.messages.length).toBe(3);
+      expect(s.messages[1].length).toBe(0);
+      expectRedactedChunk(msgs[0], s.messages[0], mode);
+      expectRedactedChunk(msgs[2], s.messages[2], mode);
+    });
+
     const charge = encodeCharge(9);
     const cases: [string, string, Buffer, Record<string, string>, string][] = [
       ["the compressed flag without grpc-encoding", CHARGE, frame(gzipSync(charge), true), {}, "compressed"],
