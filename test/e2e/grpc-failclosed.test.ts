@@ -92,6 +92,16 @@ describe.each(e2eBackends())("gRPC bodies frame by frame, envoy as %s", (backend
       expectRedactedChunk(msgs[2], s.messages[2], mode);
     });
 
+    it("grpc-encoding: identity is no compression: the message is redacted and sent", async () => {
+      const msg = encodeChunk(`identity-${mode}`, 1, 701);
+      const { r, got } = await both(mode, UPLOAD, frame(msg), { "grpc-encoding": "identity", "x-request-id": `identity-${mode}` });
+      expect(got.grpcStatus).toBe(0);
+      const [s] = await r.shadow.waitFor(1);
+      expect(s.messages.length).toBe(1);
+      expectRedactedChunk(msg, s.messages[0], mode);
+      expect(r.shadow.header(s, "grpc-encoding")).toBe("identity");
+    });
+
     const charge = encodeCharge(9);
     // [what, the reason counted, :path, body]
     const cases: [string, string, string, Buffer][] = [
