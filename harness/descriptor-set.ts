@@ -29,7 +29,8 @@ export function loadDescriptorSet(bytes: Uint8Array): protobuf.Root {
     throw new DescriptorSetError("not a FileDescriptorSet (no file descriptors in it); write one with protoc --include_imports --descriptor_set_out=FILE your.proto");
   }
   try {
-    const root = protobuf.Root.fromDescriptor(set as never);
+    // protobufjs/ext/descriptor adds Root.fromDescriptor at run time; its typings do not declare it.
+    const root = (protobuf.Root as unknown as { fromDescriptor(set: unknown): protobuf.Root }).fromDescriptor(set);
     root.resolveAll();
     return root;
   } catch (e) {
