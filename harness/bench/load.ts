@@ -28,8 +28,9 @@ export interface LoadSpec {
   url: string;
   protocol: "h1" | "h2c";
   headers: Record<string, string>;
-  /** Request body file (sent as POST, content-type application/json); none: GET. */
+  /** Request body file (sent as POST, content-type application/json unless contentType says otherwise); none: GET. */
   bodyFile?: string;
+  contentType?: string;
   /** CPU list the generator is pinned to (default "0"). */
   cpus?: string;
 }
@@ -44,7 +45,7 @@ async function h2load(spec: LoadSpec, args: string[], timeoutS: number): Promise
   const all = ["taskset", "-c", spec.cpus ?? "0", "h2load", "-t", "1", "-m", spec.protocol === "h2c" ? "10" : "1", ...args];
   if (spec.protocol === "h1") all.push("--h1");
   for (const [k, v] of Object.entries(spec.headers)) all.push("-H", `${k}: ${v}`);
-  if (spec.bodyFile) all.push("-d", spec.bodyFile, "-H", "content-type: application/json");
+  if (spec.bodyFile) all.push("-d", spec.bodyFile, "-H", `content-type: ${spec.contentType ?? "application/json"}`);
   all.push(spec.url);
   // h2load dies with the shell and the shell with this process (harness/tied.ts): a killed bench leaves no load running.
   const [cmd, ...rest] = all;
