@@ -24,6 +24,8 @@ export interface PreviewSide {
   bodyBase64?: string;
   /** gRPC, with redact.grpc.descriptor_set knowing the :path's method: the messages as JSON, one per message. */
   decoded?: unknown[];
+  /** The primary's request trailers, when the request had some. */
+  trailers?: [string, string][];
 }
 
 /** One copy: a call the filter dispatched to a shadow's cluster. Text bodies as body (null when empty), others as bodyBase64. */
@@ -208,6 +210,7 @@ export async function preview(opts: {
       if (host.pendingCalls.has(c.token)) host.respondToCall(c.token, grpc.isCall(c.headers) ? grpc.okAnswer : { headers: [[":status", "200"]] });
     }
     const primary = side(stream.upstreamRequest.headers, stream.upstreamRequest.body, grpc);
+    if (stream.upstreamRequest.trailers.length) primary.trailers = stream.upstreamRequest.trailers.map(([k, v]) => [k, v]);
     const copies = copyCalls.map((c): PreviewCopy => {
       const { body: copyBody, bodyBase64, decoded, ...rest } = side(c.headers, c.body, grpc);
       // Against the body the filter saw (the primary's), as the client sent it.
