@@ -260,8 +260,8 @@ export async function benchCommand(args: string[]): Promise<number> {
 
 /** The compact JSON of `bench --quick --json FILE`: latency from the first fixed-rate load, throughput from the first saturation load. */
 export function quickJson(r: BenchReport) {
-  const open = r.loads.find((l) => l.kind === "open")!.name;
-  const closed = r.loads.find((l) => l.kind === "closed")!.name;
+  const open = (r.loads.find((l) => l.kind === "open" && !l.grpc) ?? r.loads.find((l) => l.kind === "open"))!.name;
+  const closed = (r.loads.find((l) => l.kind === "closed" && !l.grpc) ?? r.loads.find((l) => l.kind === "closed"))!.name;
   const scenarios: Record<string, { p50_ms: number; p99_ms: number; rps: number; cpu_s_per_1k: number; rss_mb: number }> = {};
   for (const s of r.scenarios) {
     const o = r.stats[open][s];
@@ -277,5 +277,26 @@ export function quickJson(r: BenchReport) {
   return {
     scenarios,
     ratios: { "mirrorshade/native": ratio("mirrorshade/native"), "mirrorshade/native_lua": ratio("mirrorshade/native_lua"), "mirrorshade_empty/floor": ratio("mirrorshade_empty/floor") },
+    ...grpcJson(r),
   };
+}
+
+/** With --grpc: the same figures for the gRPC family, from its fixed-rate and saturation loads. */
+function grpcJson(r: BenchReport) {
+  const open = r.loads.find((l) => l.grpc && l.kind === "open")?.name;
+  const closed = r.loads.find((l) => l.grpc && l.kind === "closed")?.name;
+  if (!open && !closed) return {};
+  const scenarios: Record<string, { p50_ms: number; p99_ms: number; rps: number; cpu_s_per_1k: number }> = {};
+  for (const s of GRPC_SCENARIOS) {
+    const o = open ? r.stats[open]?.[s] : undefined;
+    const c = closed ? r.stats[closed]?.[s] : undefined;
+    if (o || c) scenarios[s] = { p50_ms: o?.p50_ms ?? NaN, p99_ms: o?.p99_ms ?? NaN, rps: c?.rps ?? NaN, cpu_s_per_1k: c?.cpu_s_per_1k ?? NaN };
+  }
+  const ratios: Record<string, { p50: number; p99: number; rps: number; cpu: number }> = {};
+  for (const k of ["grpc_native/grpc_floor", "grpc_mirrorshade/grpc_native", "grpc_mirrorshade_detectors/grpc_native", "grpc_mirrorshade/grpc_floor"]) {
+    const lat = open ? r.ratios[open]?.[k] : undefined;
+    const thr = closed ? r.ratios[closed]?.[k] : undefined;
+    if (lat || thr) ratios[k] = { p50: lat?.p50 ?? NaN, p99: lat?.p99 ?? NaN, rps: thr?.rps ?? NaN, cpu: thr?.cpu ?? NaN };
+  }
+  return { grpc: { scenarios, ratios } };
 }
