@@ -257,15 +257,28 @@ describe("gRPC (render --grpc, --descriptor-set)", () => {
   });
 
   it("render --descriptor-set payments.pb writes it into the policy as base64; the clusters are HTTP/2; Envoy validates it", () => {
-    const r = cli(["--target", "envoy", "--policy", "examples/mirror.json", "--descriptor-set", "examples/grpc/payments.pb"]);
+    // examples/grpc-redact.json without its descriptor set, as a user writes the policy before rendering.
+    const { grpc: _set, ...redact } = example("grpc-redact").redact;
+    const given = { ...example("grpc-redact"), redact };
+    const file = join(dir, "grpc-policy.json");
+    writeFileSync(file, JSON.stringify(given));
+    const r = cli(["--target", "envoy", "--policy", file, "--descriptor-set", "examples/grpc/payments.pb"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const b = parse(r.stdout);
     const wasm = b.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.http_filters[0];
     const policy = JSON.parse(wasm.typed_config.config.configuration.value);
+    expect(policy).toEqual(example("grpc-redact"));
     expect(policy.redact.grpc.descriptor_set).toBe(readFileSync(pb).toString("base64"));
-    expect({ ...policy, redact: { ...policy.redact, grpc: undefined } }).toEqual({ ...example("mirror"), redact: { ...example("mirror").redact, grpc: undefined } });
     expect(http2Of(r.stdout)).toEqual([["primary", true], ["shadow", true]]);
     expect(envoyValidates(r.stdout)).toContain("OK");
+  });
+
+  it("render --descriptor-set checks the policy's rules against the set: a path no request type has is refused by name", () => {
+    // examples/mirror.json is an HTTP policy: its $..password names no field of shop.v1.
+    const r = cli(["--target", "envoy", "--policy", "examples/mirror.json", "--descriptor-set", "examples/grpc/payments.pb"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim()).toMatch(/^mirrorshade render: examples\/mirror\.json: invalid configuration: redact\.json\.mask\[2\]: "\$\.\.password"/);
   });
 });
