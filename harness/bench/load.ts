@@ -65,7 +65,9 @@ function summary(stdout: string) {
   const done = /requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored/.exec(stdout);
   const codes = /status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/.exec(stdout);
   const total = Number(done?.[1] ?? 0);
-  const answered = Number(codes?.[1] ?? 0) + Number(codes?.[2] ?? 0) + Number(codes?.[3] ?? 0);
+  // Status codes count answers whose headers came before the end of a timed run, even when the stream had not
+  // ended (a gRPC answer ends with its trailers): never more answered than requests.
+  const answered = Math.min(total, Number(codes?.[1] ?? 0) + Number(codes?.[2] ?? 0) + Number(codes?.[3] ?? 0));
   return { total, done: Number(done?.[3] ?? 0), answered, rps: Number(/finished in [\d.]+\w*, ([\d.]+) req\/s/.exec(stdout)?.[1] ?? NaN) };
 }
 
