@@ -274,6 +274,30 @@ describe("gRPC (render --grpc, --descriptor-set)", () => {
     expect(envoyValidates(r.stdout)).toContain("OK");
   });
 
+  it("a descriptor set from env:NAME renders where the variable is not set (it reaches the VM from Envoy's environment), and is checked where it is", () => {
+    const p = { ...example("grpc-redact"), redact: { ...example("grpc-redact").redact, grpc: { descriptor_set: "env:MIRRORSHADE_DESCRIPTOR_SET" } } };
+    const file = join(dir, "grpc-env-policy.json");
+    writeFileSync(file, JSON.stringify(p));
+    const { MIRRORSHADE_DESCRIPTOR_SET: _unset, ...env } = process.env;
+    const run = (extra: Record<string, string>) => {
+      try {
+        const out = execFileSync("node", [join(projectRoot, "bin", "mirrorshade.mjs"), "render", "--target", "envoy", "--policy", file], { cwd: projectRoot, stdio: "pipe", env: { ...env, ...extra } });
+        return { code: 0, stdout: out.toString(), stderr: "" };
+      } catch (e) {
+        const err = e as { status: number; stdout: Buffer; stderr: Buffer };
+        return { code: err.status, stdout: err.stdout.toString(), stderr: err.stderr.toString() };
+      }
+    };
+    const r = run({});
+    expect(r.stderr).toBe("");
+    expect(http2Of(r.stdout)).toEqual([["primary", true], ["shadow", true]]);
+    const vm = parse(r.stdout).static_resources.listeners[0].filter_chains[0].filters[0].typed_config.http_filters[0].typed_config.config.vm_config;
+    expect(vm.environment_variables.host_env_keys).toContain("MIRRORSHADE_DESCRIPTOR_SET");
+    const bad = run({ MIRRORSHADE_DESCRIPTOR_SET: Buffer.from("not a descriptor set").toString("base64") });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("redact.grpc.descriptor_set");
+  });
+
   it("render --descriptor-set checks the policy's rules against the set: a path no request type has is refused by name", () => {
     // examples/mirror.json is an HTTP policy: its $..password names no field of shop.v1.
     const r = cli(["--target", "envoy", "--policy", "examples/mirror.json", "--descriptor-set", "examples/grpc/payments.pb"]);
