@@ -10,6 +10,7 @@ export const HEADERS_REQUEST: i32 = 0;
 export const TRAILERS_REQUEST: i32 = 1;
 export const HEADERS_RESPONSE: i32 = 2;
 export const HEADERS_HTTP_CALL_RESPONSE: i32 = 6;
+export const TRAILERS_HTTP_CALL_RESPONSE: i32 = 7;
 export const BUFFER_REQUEST_BODY: i32 = 0;
 export const BUFFER_RESPONSE_BODY: i32 = 1;
 export const BUFFER_HTTP_CALL_RESPONSE_BODY: i32 = 4;
