@@ -1,17 +1,132 @@
 // Redacts one protobuf message: redact.json rules by field names (the .proto's
 // or the JSON name), detectors over strings, map keys and values; without a
-// schema (or for unknown fields) a length-delimited field is walked as a message
-// when it parses as one completely, else scanned as text. Resumable: its state
+// schema (or for unknown fields and bytes) a length-delimited field is walked as
+// a message when it parses as one completely (proto/check.ts) and its bytes as
+// text show no detector hit, else scanned as text: hits in a payload that
+// parses as a message are masked in place, never hashed, so its inner lengths
+// stay true. Changes are edits (redact/edits.ts); length prefixes of changed
+// payloads and of every enclosing message are re-encoded (proto/rewrite.ts);
+// every other byte stays as the client wrote it.
+//
+// The walk is a loop over an explicit stack of frames (messages and groups,
+// MAX_PROTO_DEPTH deep at most: deeper is invalid_protobuf), so no input can
+// exhaust the wasm stack; each level is checked once before it is walked, so a
+// schemaless walk costs O(depth * size) at worst with depth bounded. Its state
 // lives in fields and it stops when the slice's work budget (redact/work.ts) is
-// spent. STUB: the proto-redact helper implements it.
-import { ProtoMessage } from "./schema";
+// spent, inside a check, a detector scan or a packed array too.
+import { ProtoMessage, ProtoField, TYPE_STRING, TYPE_BYTES, TYPE_MESSAGE, TYPE_GROUP, TYPE_BOOL, WIRE_VARINT, WIRE_I32, WIRE_LEN, WIRE_SGROUP, WIRE_EGROUP } from "./schema";
+import { readVarint, Varint } from "./wire";
+import { FieldAt, MessageCheck, readField, MAX_PROTO_DEPTH } from "./check";
+import { ZERO_VARINT, nothing, zeros, stars, prefixed, allZero, zeroOf, reencode, keyName, scalarWire } from "./rewrite";
 import { JsonRule, JsonPath } from "../json/path";
+import { PathMatcher } from "../json/match";
 import { ValueRewriter } from "../redact/values";
 import { Tally } from "../redact/tally";
+import { Edit, ACTION_MASK, ACTION_HASH, ACTION_DROP, applyEdits } from "../redact/edits";
+import { labelBits } from "../redact/detectors";
+import { DetectRun } from "../redact/detect-run";
+import { WORK } from "../redact/work";
+import { MAX_BODY_FINDINGS } from "../policy/defaults";
+import { REASON_INVALID_PROTOBUF, REASON_TOO_MANY_FINDINGS } from "../body/plan";
+
+const ST_FIELD: i32 = 0;
+const ST_CHECK: i32 = 1;
+const ST_TEXT: i32 = 2;
+const ST_PACKED: i32 = 3;
+const ST_DONE: i32 = 4;
+
+/** A frame's mode: as selected; a masked message (every scalar masked); not under a kept path (shape-masked); a dropped group (read to its end). */
+const MODE_NORMAL: u8 = 0;
+const MODE_MASK: u8 = 1;
+const MODE_KEEP: u8 = 2;
+const MODE_INERT: u8 = 3;
+
+/** What a pending payload's check or scan is for. */
+const PEND_RAW: i32 = 0;
+const PEND_PROBE: i32 = 1;
+const PEND_STRING: i32 = 2;
+const PEND_MASKED: i32 = 3;
+
+const NO_RULES: JsonRule[] = [];
+const S = MAX_PROTO_DEPTH + 1;
 
 export class ProtoRedactor {
   /** After advance() returned true: -1 when the message was walked, else the body/plan.ts REASON_* why not. */
   failure: i32 = -1;
+
+  private paths: PathMatcher = new PathMatcher();
+  private keepPaths: PathMatcher = new PathMatcher();
+  private keepRules: JsonRule[];
+  private keepOn: bool;
+  private edits: Edit[] = [];
+  /** Edits made by rules, the allow-list and detectors (length prefixes aside): MAX_BODY_FINDINGS bounds them. */
+  private found: i32 = 0;
+  private masked: u32 = 0;
+  private hashed: u32 = 0;
+  private dropped: u32 = 0;
+  private keepMasked: u32 = 0;
+  private hits: StaticArray<u32> = new StaticArray<u32>(6);
+  private check: MessageCheck = new MessageCheck();
+  private run: DetectRun = new DetectRun();
+  private f: FieldAt = new FieldAt();
+  private key: FieldAt = new FieldAt();
+  private v: Varint = new Varint();
+
+  private p: usize = 0;
+  private len: i32 = 0;
+  private pos: i32 = 0;
+  private depth: i32 = 0;
+  private state: i32 = ST_DONE;
+
+  // One frame per open message or group, index = depth (0: the message itself).
+  private fType: Array<ProtoMessage | null> = new Array<ProtoMessage | null>(S);
+  private fStart: StaticArray<i32> = new StaticArray<i32>(S);
+  private fEnd: StaticArray<i32> = new StaticArray<i32>(S);
+  /** A group's field number (it ends at its end-group tag), 0 for a length-delimited message. */
+  private fGroup: StaticArray<i32> = new StaticArray<i32>(S);
+  private fPrefix: StaticArray<i32> = new StaticArray<i32>(S);
+  private fEditFrom: StaticArray<i32> = new StaticArray<i32>(S);
+  private fMode: StaticArray<u8> = new StaticArray<u8>(S);
+  /** The matcher depth of the message's fields; some rule / keep path can still match below; under a kept path. */
+  private fMatch: StaticArray<i32> = new StaticArray<i32>(S);
+  private fLive: StaticArray<bool> = new StaticArray<bool>(S);
+  private fKeepLive: StaticArray<bool> = new StaticArray<bool>(S);
+  private fKept: StaticArray<bool> = new StaticArray<bool>(S);
+  /** A dropped group's tag (removed with it when it ends), else -1. */
+  private fDrop: StaticArray<i32> = new StaticArray<i32>(S);
+  /** A map entry: what its key selects for its value (action, live, kept, keep-live), and the value's label bits. */
+  private fEntry: StaticArray<bool> = new StaticArray<bool>(S);
+  private fValAction: StaticArray<u8> = new StaticArray<u8>(S);
+  private fValLive: StaticArray<bool> = new StaticArray<bool>(S);
+  private fValKept: StaticArray<bool> = new StaticArray<bool>(S);
+  private fValKeepLive: StaticArray<bool> = new StaticArray<bool>(S);
+  private fLabels: StaticArray<i32> = new StaticArray<i32>(S);
+  /** Occurrences of each field of the frame's type (a repeated field's index): counters [base, base + fields), valid when stamped with the frame's serial. */
+  private fBase: StaticArray<i32> = new StaticArray<i32>(S);
+  private fSerial: StaticArray<i32> = new StaticArray<i32>(S);
+  private serial: i32 = 0;
+  private cStamp: StaticArray<i32> = new StaticArray<i32>(64);
+  private cCount: StaticArray<i32> = new StaticArray<i32>(64);
+
+  // The payload a check or text scan is about (ST_CHECK, ST_TEXT).
+  private pKind: i32 = 0;
+  private pPrefix: i32 = 0;
+  private pStart: i32 = 0;
+  private pEnd: i32 = 0;
+  private pMode: u8 = 0;
+  private pKept: bool = false;
+  // A packed array in progress (ST_PACKED).
+  private kWire: u8 = 0;
+  private kWhole: bool = false;
+  private kKeep: bool = false;
+  private kLive: bool = false;
+  private kKeepLive: bool = false;
+  private kKept: bool = false;
+  private kMatch: i32 = 0;
+  private kCounter: i32 = -1;
+  private kCount: i32 = 0;
+  private kFrom: i32 = 0;
+  private kField: ProtoField | null = null;
 
   /**
    * @param rules redact.json's rules (their paths select fields)
@@ -19,20 +134,532 @@ export class ProtoRedactor {
    * @param detectorHash redact.detector_action "hash"
    * @param keep redact.keep's JSON paths, or null
    */
-  constructor(rules: JsonRule[], detectors: i32, detectorHash: bool, rewriter: ValueRewriter, keep: JsonPath[] | null) {}
+  constructor(private rules: JsonRule[], private detectors: i32, private detectorHash: bool, private rewriter: ValueRewriter, keep: JsonPath[] | null) {
+    const k: JsonRule[] = [];
+    if (keep != null) for (let i = 0; i < keep.length; i++) k.push(new JsonRule(keep[i], ACTION_MASK));
+    this.keepRules = k;
+    this.keepOn = keep != null;
+  }
 
   /** Begins one message [p, p+len) of `type` (null: no schema). The bytes stay put until the scan ends. */
   start(p: usize, len: i32, type: ProtoMessage | null): void {
     this.failure = -1;
+    this.p = p;
+    this.len = len < 0 ? 0 : len;
+    this.edits.length = 0;
+    this.found = 0;
+    this.masked = this.hashed = this.dropped = this.keepMasked = 0;
+    for (let i = 0; i < 6; i++) unchecked((this.hits[i] = 0));
+    this.paths.prepare(type != null ? this.rules : NO_RULES);
+    this.keepPaths.prepare(type != null ? this.keepRules : NO_RULES);
+    this.pos = 0;
+    this.depth = -1;
+    this.serial = 0;
+    // The matcher's depth 1 is the root container's (json/match.ts).
+    this.push(type, 0, this.len, 0, 0, MODE_NORMAL, 1, this.paths.childLive, this.keepOn && this.keepPaths.childLive, !this.keepOn);
+    this.state = ST_FIELD;
   }
 
   /** Scans on while the slice has work left; true when the message is done. */
   advance(): bool {
+    while (this.state != ST_DONE) {
+      if (this.found > MAX_BODY_FINDINGS) {
+        this.fail(REASON_TOO_MANY_FINDINGS);
+        break;
+      }
+      if (WORK.spent) return false;
+      const st = this.state;
+      if (st == ST_FIELD) this.field();
+      else if (st == ST_CHECK) this.checked();
+      else if (st == ST_TEXT) this.scanned();
+      else this.packed();
+    }
     return true;
   }
 
   /** After advance() returned true and failure < 0: the message as redacted, or null when nothing changed. Counts go into tally. */
   finish(tally: Tally): ArrayBuffer | null {
-    return null;
+    const edits = this.edits;
+    this.run.findings.length = 0;
+    if (this.failure >= 0) {
+      edits.length = 0;
+      return null;
+    }
+    tally.jsonMasked += this.masked;
+    tally.jsonHashed += this.hashed;
+    tally.jsonDropped += this.dropped;
+    tally.jsonKeepMasked += this.keepMasked;
+    for (let i = 0; i < 6; i++) unchecked((tally.detectorHits[i] += unchecked(this.hits[i])));
+    const out = edits.length > 0 ? applyEdits(this.p, this.len, edits) : null;
+    edits.length = 0;
+    return out;
   }
+
+  private fail(reason: i32): void {
+    if (this.failure < 0) this.failure = reason;
+    this.state = ST_DONE;
+    this.edits.length = 0;
+  }
+
+  private edit(s: i32, e: i32, r: ArrayBuffer): void {
+    this.edits.push(new Edit(s, e, r));
+    this.found++;
+  }
+
+  private count(action: u8): void {
+    if (action == ACTION_MASK) this.masked++;
+    else if (action == ACTION_HASH) this.hashed++;
+    else if (action == ACTION_DROP) this.dropped++;
+  }
+
+  /** Opens a frame for the message [start, end) (group > 0: a group from start, ending at its end-group tag); false when too deep. */
+  private push(type: ProtoMessage | null, start: i32, end: i32, prefix: i32, group: i32, mode: u8, match: i32, live: bool, keepLive: bool, kept: bool): bool {
+    const d = this.depth + 1;
+    if (d > MAX_PROTO_DEPTH) {
+      this.fail(REASON_INVALID_PROTOBUF);
+      return false;
+    }
+    this.depth = d;
+    unchecked((this.fType[d] = type));
+    unchecked((this.fStart[d] = start));
+    unchecked((this.fEnd[d] = end));
+    unchecked((this.fGroup[d] = group));
+    unchecked((this.fPrefix[d] = prefix));
+    unchecked((this.fEditFrom[d] = this.edits.length));
+    unchecked((this.fMode[d] = mode));
+    const normal = mode == MODE_NORMAL && type != null;
+    unchecked((this.fMatch[d] = match));
+    unchecked((this.fLive[d] = normal && live));
+    unchecked((this.fKeepLive[d] = normal && keepLive && !kept));
+    unchecked((this.fKept[d] = kept));
+    unchecked((this.fDrop[d] = -1));
+    unchecked((this.fEntry[d] = false));
+    unchecked((this.fLabels[d] = 0));
+    const base = d == 0 ? 0 : unchecked(this.fBase[d - 1]) + this.fieldCount(d - 1);
+    unchecked((this.fBase[d] = base));
+    unchecked((this.fSerial[d] = ++this.serial));
+    const need = base + (type != null ? type.fields.length : 0);
+    if (need > this.cStamp.length) {
+      const n = need * 2;
+      const stamps = new StaticArray<i32>(n);
+      const counts = new StaticArray<i32>(n);
+      memory.copy(changetype<usize>(stamps), changetype<usize>(this.cStamp), <usize>this.cStamp.length << 2);
+      memory.copy(changetype<usize>(counts), changetype<usize>(this.cCount), <usize>this.cCount.length << 2);
+      this.cStamp = stamps;
+      this.cCount = counts;
+    }
+    this.pos = start;
+    return true;
+  }
+
+  private fieldCount(d: i32): i32 {
+    const t = unchecked(this.fType[d]);
+    return t != null ? t.fields.length : 0;
+  }
+
+  /** The next occurrence index of field pf in the frame at d. */
+  private occurrence(d: i32, pf: ProtoField): i32 {
+    const fields = unchecked(this.fType[d])!.fields;
+    let lo = 0;
+    let hi = fields.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (unchecked(fields[mid]).number < pf.number) lo = mid + 1;
+      else hi = mid;
+    }
+    const c = unchecked(this.fBase[d]) + lo;
+    const serial = unchecked(this.fSerial[d]);
+    if (unchecked(this.cStamp[c]) != serial) {
+      unchecked((this.cStamp[c] = serial));
+      unchecked((this.cCount[c] = 0));
+    }
+    const n = unchecked(this.cCount[c]);
+    unchecked((this.cCount[c] = n + 1));
+    return n;
+  }
+
+  /** The frame at the top ends here: its length prefix re-encoded, or the message done. */
+  private close(): void {
+    const d = this.depth;
+    if (unchecked(this.fGroup[d]) != 0) return this.fail(REASON_INVALID_PROTOBUF);
+    if (d == 0) {
+      this.state = ST_DONE;
+      return;
+    }
+    const start = unchecked(this.fStart[d]);
+    WORK.spend(reencode(this.edits, unchecked(this.fEditFrom[d]), unchecked(this.fPrefix[d]), start, unchecked(this.fEnd[d]) - start));
+    this.pos = unchecked(this.fEnd[d]);
+    this.depth = d - 1;
+  }
+
+  /** One field of the frame at the top, or its end. */
+  private field(): void {
+    const d = this.depth;
+    const p = this.p;
+    const pos = this.pos;
+    const end = unchecked(this.fEnd[d]);
+    if (pos >= end) return this.close();
+    const f = this.f;
+    if (!readField(p, pos, end, f)) return this.fail(REASON_INVALID_PROTOBUF);
+    WORK.spend((f.wire == WIRE_LEN ? f.start : f.end) - pos);
+    const wire = f.wire;
+    if (wire == WIRE_EGROUP) {
+      if (unchecked(this.fGroup[d]) != f.number) return this.fail(REASON_INVALID_PROTOBUF);
+      const drop = unchecked(this.fDrop[d]);
+      if (drop >= 0) this.edit(drop, f.end, nothing());
+      this.pos = f.end;
+      this.depth = d - 1;
+      return;
+    }
+    const mode = unchecked(this.fMode[d]);
+    if (mode == MODE_INERT) {
+      if (wire == WIRE_SGROUP) this.push(null, f.end, end, 0, f.number, MODE_INERT, 0, false, false, true);
+      else this.pos = f.end;
+      return;
+    }
+    const type = unchecked(this.fType[d]);
+    const pf = type != null ? type.field(f.number) : null;
+    if (pf != null && !wireFits(pf, wire)) return this.fail(REASON_INVALID_PROTOBUF);
+    if (mode != MODE_NORMAL) return this.masking(pf, mode, pos);
+    // What the rules and the allow-list say about this field.
+    let action: u8 = 0;
+    let live = false;
+    let keepLive = false;
+    let kept = unchecked(this.fKept[d]);
+    let labels = 0;
+    const m = unchecked(this.fMatch[d]);
+    let childMatch = m + 1;
+    const entry = unchecked(this.fEntry[d]);
+    const packed = pf != null && wire == WIRE_LEN && scalarWire(pf.type) != 255;
+    if (pf != null && entry) {
+      if (f.number == 2) {
+        action = unchecked(this.fValAction[d]);
+        live = unchecked(this.fValLive[d]);
+        kept = unchecked(this.fValKept[d]);
+        keepLive = unchecked(this.fValKeepLive[d]);
+        labels = unchecked(this.fLabels[d]);
+        // The key's match left the value's states one level down, where the entry's fields are matched.
+        childMatch = m;
+      } else kept = true; // a key is a name: the allow-list keeps it, the detectors read it
+    } else if (pf != null) {
+      const map = isMap(pf);
+      if (unchecked(this.fLive[d])) {
+        action = this.paths.matchEither(m, changetype<usize>(pf.name), pf.name.byteLength, changetype<usize>(pf.jsonName), pf.jsonName.byteLength);
+        live = this.paths.childLive;
+      }
+      if (unchecked(this.fKeepLive[d])) {
+        kept = this.keepPaths.matchEither(m, changetype<usize>(pf.name), pf.name.byteLength, changetype<usize>(pf.jsonName), pf.jsonName.byteLength) != 0;
+        keepLive = this.keepPaths.childLive;
+      }
+      if (pf.repeated && !map) {
+        childMatch = m + 2;
+        if (!packed && ((action == 0 && live) || (!kept && keepLive))) {
+          const occ = this.occurrence(d, pf);
+          if (action == 0 && live) {
+            action = this.paths.match(m + 1, 0, 0, occ);
+            live = this.paths.childLive;
+          }
+          if (!kept && keepLive) {
+            kept = this.keepPaths.match(m + 1, 0, 0, occ) != 0;
+            keepLive = this.keepPaths.childLive;
+          }
+        }
+      }
+      if (this.detectors != 0) labels = labelBits(changetype<usize>(pf.name), <usize>pf.name.byteLength, this.detectors);
+    }
+    if (action != 0) live = false;
+    if (packed) return this.packedStart(d, pf!, action, live, keepLive, kept, m + 1);
+    this.count(action);
+    if (action == ACTION_DROP) {
+      if (wire == WIRE_SGROUP) {
+        if (this.push(null, f.end, end, 0, f.number, MODE_INERT, 0, false, false, true)) unchecked((this.fDrop[this.depth] = pos));
+      } else {
+        this.edit(pos, f.end, nothing());
+        this.pos = f.end;
+      }
+      return;
+    }
+    if (action != 0) return this.rewrite(pf!, action, pos);
+    if (this.keepOn && !kept) {
+      this.keepMasked++;
+      return this.masking(pf, MODE_KEEP, pos);
+    }
+    this.pos = f.end;
+    if (wire == WIRE_SGROUP) {
+      this.push(pf != null ? pf.message : null, f.end, end, 0, f.number, MODE_NORMAL, childMatch, live, keepLive, kept);
+      return;
+    }
+    if (wire != WIRE_LEN) return;
+    if (pf != null && pf.type == TYPE_MESSAGE) {
+      const msg = pf.message;
+      if (msg == null) return this.fail(REASON_INVALID_PROTOBUF);
+      const fend = f.end;
+      if (!this.push(msg, f.start, fend, f.prefix, 0, MODE_NORMAL, childMatch, live, keepLive, kept)) return;
+      if (msg.mapEntry && this.entry(pf, msg, live, keepLive, kept, childMatch) == ACTION_DROP) {
+        // A map entry dropped by its key: the whole entry goes.
+        this.depth--;
+        this.edit(pos, fend, nothing());
+        this.pos = fend;
+      }
+      return;
+    }
+    if (this.detectors == 0) return;
+    this.pend(pf != null && pf.type == TYPE_STRING ? PEND_STRING : PEND_RAW, MODE_NORMAL, kept, labels);
+  }
+
+  /** A check (PEND_RAW, PEND_MASKED) or a text scan (PEND_STRING) of the current field's payload. */
+  private pend(kind: i32, mode: u8, kept: bool, labels: i32): void {
+    const f = this.f;
+    this.pKind = kind;
+    this.pPrefix = f.prefix;
+    this.pStart = f.start;
+    this.pEnd = f.end;
+    this.pMode = mode;
+    this.pKept = kept;
+    this.pos = f.end;
+    if (kind == PEND_STRING) {
+      this.run.begin(this.p + <usize>f.start, f.end - f.start, this.detectors | labels);
+      this.state = ST_TEXT;
+    } else {
+      this.check.begin(this.p, f.start, f.end);
+      this.state = ST_CHECK;
+    }
+  }
+
+  /** A map entry just opened: its key (the last one, as parsers keep) selects what the rules do to its value. */
+  private entry(pf: ProtoField, msg: ProtoMessage, live: bool, keepLive: bool, kept: bool, match: i32): u8 {
+    const d = this.depth;
+    const p = this.p;
+    const end = unchecked(this.fEnd[d]);
+    const kf = msg.field(1);
+    const key = this.key;
+    const f = this.f;
+    let found = false;
+    let at = this.pos;
+    while (at < end && readField(p, at, end, f)) {
+      WORK.spend(f.start - at);
+      if (f.number == 1 && kf != null && f.wire != WIRE_SGROUP && wireFits(kf, f.wire)) {
+        key.wire = f.wire;
+        key.start = f.start;
+        key.end = f.end;
+        key.value = f.value;
+        found = true;
+      }
+      at = f.end;
+    }
+    const keyType = kf != null ? kf.type : TYPE_STRING;
+    unchecked((this.fEntry[d] = true));
+    let labels = this.detectors != 0 ? labelBits(changetype<usize>(pf.name), <usize>pf.name.byteLength, this.detectors) : 0;
+    if (found && keyType == TYPE_STRING && this.detectors != 0) labels |= labelBits(p + <usize>key.start, <usize>(key.end - key.start), this.detectors);
+    unchecked((this.fLabels[d] = labels));
+    let action: u8 = 0;
+    let valLive = false;
+    let valKept = kept;
+    let valKeepLive = false;
+    if ((live || (keepLive && !kept))) {
+      const name = found ? keyName(p, key, keyType) : String.UTF8.encode(keyType == TYPE_STRING ? "" : keyType == TYPE_BOOL ? "false" : "0");
+      const np = changetype<usize>(name);
+      if (live) {
+        action = this.paths.match(match, np, name.byteLength, -1);
+        valLive = action == 0 && this.paths.childLive;
+      }
+      if (keepLive && !kept) {
+        valKept = this.keepPaths.match(match, np, name.byteLength, -1) != 0;
+        valKeepLive = this.keepPaths.childLive;
+      }
+    }
+    unchecked((this.fValAction[d] = action));
+    unchecked((this.fValLive[d] = valLive));
+    unchecked((this.fValKept[d] = valKept));
+    unchecked((this.fValKeepLive[d] = valKeepLive));
+    unchecked((this.fMatch[d] = match + 1));
+    if (action == ACTION_DROP) this.count(action);
+    return action;
+  }
+
+  /** A rule's mask or hash of the field just read: strings '*' or the hash token, bytes zeros or the token, numbers 0, messages and groups masked throughout. */
+  private rewrite(pf: ProtoField, action: u8, pos: i32): void {
+    const f = this.f;
+    const p = this.p;
+    if (f.wire == WIRE_LEN && (pf.type == TYPE_STRING || pf.type == TYPE_BYTES)) {
+      this.pos = f.end;
+      const n = f.end - f.start;
+      if (action == ACTION_HASH) this.edit(f.prefix, f.end, prefixed(this.rewriter.hashToken(p + <usize>f.start, n)));
+      else if (n > 0) this.edit(f.start, f.end, pf.type == TYPE_STRING ? stars(n) : zeros(n));
+      return;
+    }
+    this.masking(pf, MODE_MASK, pos);
+  }
+
+  /** The field just read, in a masked message (MODE_MASK) or not under a kept path (MODE_KEEP): every scalar in it masked. */
+  private masking(pf: ProtoField | null, mode: u8, pos: i32): void {
+    const f = this.f;
+    const p = this.p;
+    const d = this.depth;
+    const wire = f.wire;
+    this.pos = f.end;
+    if (wire == WIRE_SGROUP) {
+      this.push(pf != null ? pf.message : null, f.end, unchecked(this.fEnd[d]), 0, f.number, mode, 0, false, false, false);
+      return;
+    }
+    if (wire != WIRE_LEN) {
+      const z = zeroOf(p, f);
+      if (z != null) this.edit(f.start, f.end, z);
+      return;
+    }
+    const n = f.end - f.start;
+    if (pf != null && pf.type == TYPE_MESSAGE) {
+      if (pf.message == null) return this.fail(REASON_INVALID_PROTOBUF);
+      this.push(pf.message, f.start, f.end, f.prefix, 0, mode, 0, false, false, false);
+      return;
+    }
+    if (pf != null && scalarWire(pf.type) != 255) {
+      this.packedStart(d, pf, ACTION_MASK, false, false, false, 0);
+      return;
+    }
+    if (pf != null && pf.type == TYPE_STRING) {
+      if (n > 0) this.edit(f.start, f.end, mode == MODE_KEEP ? this.rewriter.maskShape(p + <usize>f.start, n, false) : stars(n));
+      return;
+    }
+    if (pf != null && pf.type == TYPE_BYTES) {
+      if (n > 0 && !allZero(p, f.start, f.end)) this.edit(f.start, f.end, zeros(n));
+      return;
+    }
+    // Unknown: walked masked when it is a message, else masked as bytes.
+    this.pend(PEND_MASKED, mode, false, 0);
+  }
+
+  /** ST_CHECK: the check of the pending payload goes on; its answer decides. */
+  private checked(): void {
+    if (!this.check.advance()) return;
+    const ok = this.check.ok;
+    const s = this.pStart;
+    const e = this.pEnd;
+    this.state = ST_FIELD;
+    if (this.pKind == PEND_MASKED) {
+      if (ok) {
+        this.push(null, s, e, this.pPrefix, 0, this.pMode, 0, false, false, false);
+        return;
+      }
+      const n = e - s;
+      if (n > 0) this.edit(s, e, this.pMode == MODE_KEEP ? this.rewriter.maskShape(this.p + <usize>s, n, false) : zeros(n));
+      return;
+    }
+    // PEND_RAW: a message is probed as text first; anything else is text.
+    this.pKind = ok ? PEND_PROBE : PEND_STRING;
+    this.run.begin(this.p + <usize>s, e - s, this.detectors);
+    this.state = ST_TEXT;
+  }
+
+  /** ST_TEXT: the detectors over the pending payload go on; their hits become edits. */
+  private scanned(): void {
+    const run = this.run;
+    if (!run.advance()) return;
+    if (run.overflowed) return this.fail(REASON_TOO_MANY_FINDINGS);
+    this.state = ST_FIELD;
+    const s = this.pStart;
+    const e = this.pEnd;
+    const findings = run.findings;
+    if (this.pKind == PEND_PROBE && findings.length == 0) {
+      this.push(null, s, e, this.pPrefix, 0, MODE_NORMAL, 0, false, false, this.pKept);
+      return;
+    }
+    if (findings.length == 0) return;
+    const from = this.edits.length;
+    // In a payload that parses as a message, hits are masked in place: a token of another length would break its inner lengths.
+    const hash = this.detectorHash && this.pKind == PEND_STRING;
+    this.rewriter.editsOf(this.p + <usize>s, findings, hash, s, this.edits, this.hits);
+    this.found += findings.length;
+    WORK.spend(reencode(this.edits, from, this.pPrefix, s, e - s));
+  }
+
+  /** A packed repeated scalar [f.start, f.end): read element by element (ST_PACKED), its elements masked or dropped as selected. */
+  private packedStart(d: i32, pf: ProtoField, action: u8, live: bool, keepLive: bool, kept: bool, match: i32): void {
+    const f = this.f;
+    this.kWire = scalarWire(pf.type);
+    const mode = unchecked(this.fMode[d]);
+    this.kKeep = mode == MODE_KEEP || (mode == MODE_NORMAL && action == 0 && this.keepOn && !kept && !keepLive);
+    this.kWhole = action == ACTION_MASK || action == ACTION_HASH || mode != MODE_NORMAL || this.kKeep;
+    if (mode == MODE_NORMAL) {
+      this.count(action);
+      if (this.kKeep) this.keepMasked++;
+    }
+    if (action == ACTION_DROP) {
+      this.edit(this.pos, f.end, nothing());
+      this.pos = f.end;
+      return;
+    }
+    this.kLive = live;
+    this.kKeepLive = this.keepOn && !kept && keepLive;
+    this.kKept = kept;
+    this.kMatch = match;
+    this.kCounter = -1;
+    this.kCount = 0;
+    this.kFrom = this.edits.length;
+    this.pPrefix = f.prefix;
+    this.pStart = f.start;
+    this.pEnd = f.end;
+    this.pos = f.start;
+    if (!this.kWhole && (live || this.kKeepLive)) this.kCounter = d;
+    this.kField = pf;
+    this.state = ST_PACKED;
+  }
+
+  /** ST_PACKED: the elements from pos on. */
+  private packed(): void {
+    const p = this.p;
+    const end = this.pEnd;
+    const wire = this.kWire;
+    const size = wire == WIRE_VARINT ? 0 : wire == WIRE_I32 ? 4 : 8;
+    let pos = this.pos;
+    if (size > 0 && (end - this.pStart) % size != 0) return this.fail(REASON_INVALID_PROTOBUF);
+    const select = this.kCounter >= 0;
+    if (size > 0 && !select) pos = end;
+    const v = this.v;
+    while (pos < end) {
+      if (WORK.spent) {
+        this.pos = pos;
+        return;
+      }
+      let next = pos + size;
+      if (size == 0) {
+        if (!readVarint(p, pos, end, v)) return this.fail(REASON_INVALID_PROTOBUF);
+        next = v.next;
+      }
+      this.kCount++;
+      if (select) {
+        const occ = this.occurrence(this.kCounter, this.kField!);
+        const action = this.kLive ? this.paths.match(this.kMatch, 0, 0, occ) : 0;
+        const kept = this.kKept || !this.kKeepLive || this.keepPaths.match(this.kMatch, 0, 0, occ) != 0;
+        this.count(action);
+        if (action == ACTION_DROP) this.edit(pos, next, nothing());
+        else if (action != 0 || !kept) {
+          if (action == 0) this.keepMasked++;
+          if (size > 0 && !allZero(p, pos, next)) this.edit(pos, next, zeros(size));
+          else if (size == 0 && !(next - pos == 1 && load<u8>(p + <usize>pos) == 0)) this.edit(pos, next, ZERO_VARINT);
+        }
+      }
+      WORK.spend(next - pos);
+      pos = next;
+    }
+    this.pos = end;
+    this.state = ST_FIELD;
+    const s = this.pStart;
+    if (this.kWhole && !allZero(p, s, end)) this.edit(s, end, zeros(size > 0 ? end - s : this.kCount));
+    WORK.spend(reencode(this.edits, this.kFrom, this.pPrefix, s, end - s));
+  }
+}
+
+/** A map field: repeated entries of a map-entry message. */
+function isMap(pf: ProtoField): bool {
+  const m = pf.message;
+  return pf.repeated && pf.type == TYPE_MESSAGE && m != null && m.mapEntry;
+}
+
+/** Whether a known field may come with this wire type (a repeated scalar packed too). */
+function wireFits(pf: ProtoField, wire: u8): bool {
+  if (pf.type == TYPE_GROUP) return wire == WIRE_SGROUP;
+  const w = scalarWire(pf.type);
+  if (w == 255) return wire == WIRE_LEN;
+  return wire == w || (pf.repeated && wire == WIRE_LEN);
 }
