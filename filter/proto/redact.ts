@@ -1,12 +1,13 @@
 // Redacts one protobuf message: redact.json rules by field names (the .proto's
-// or the JSON name), detectors over strings, map keys and values; without a
-// schema (or for unknown fields and bytes) a length-delimited field is walked as
-// a message when it parses as one completely (proto/check.ts) and its bytes as
-// text show no detector hit, else scanned as text: hits in a payload that
-// parses as a message are masked in place, never hashed, so its inner lengths
-// stay true. Changes are edits (redact/edits.ts); length prefixes of changed
-// payloads and of every enclosing message are re-encoded (proto/rewrite.ts);
-// every other byte stays as the client wrote it.
+// or the JSON name), detectors over strings, map keys and values. Without a
+// schema (and for unknown fields and bytes) a length-delimited field is walked
+// as a message when it parses as one completely (proto/check.ts) and its bytes,
+// read as text, have no detector hit outside its own length-delimited fields
+// (a hit across its tags, lengths or numbers: no plausible message, a secret
+// that happens to parse); anything else is scanned as text. Changes are edits
+// (redact/edits.ts); length prefixes of changed payloads and of every enclosing
+// message are re-encoded (proto/rewrite.ts); every other byte stays as the
+// client wrote it.
 //
 // The walk is a loop over an explicit stack of frames (messages and groups,
 // MAX_PROTO_DEPTH deep at most: deeper is invalid_protobuf), so no input can
@@ -33,7 +34,8 @@ const ST_FIELD: i32 = 0;
 const ST_CHECK: i32 = 1;
 const ST_TEXT: i32 = 2;
 const ST_PACKED: i32 = 3;
-const ST_DONE: i32 = 4;
+const ST_PLACE: i32 = 4;
+const ST_DONE: i32 = 5;
 
 /** A frame's mode: as selected; a masked message (every scalar masked); not under a kept path (shape-masked); a dropped group (read to its end). */
 const MODE_NORMAL: u8 = 0;
@@ -127,6 +129,9 @@ export class ProtoRedactor {
   private kCount: i32 = 0;
   private kFrom: i32 = 0;
   private kField: ProtoField | null = null;
+  // Where placed() stands: the field it reads next, the finding it places next.
+  private cPos: i32 = 0;
+  private cNext: i32 = 0;
 
   /**
    * @param rules redact.json's rules (their paths select fields)
@@ -172,6 +177,7 @@ export class ProtoRedactor {
       if (st == ST_FIELD) this.field();
       else if (st == ST_CHECK) this.checked();
       else if (st == ST_TEXT) this.scanned();
+      else if (st == ST_PLACE) this.placed();
       else this.packed();
     }
     return true;
@@ -380,7 +386,8 @@ export class ProtoRedactor {
       return;
     }
     if (action != 0) return this.rewrite(pf!, action, pos);
-    if (this.keepOn && !kept) {
+    // Not kept, and no kept path below (a message some keep path goes into is walked on).
+    if (this.keepOn && !kept && !(keepLive && (wire == WIRE_SGROUP || (pf != null && pf.type == TYPE_MESSAGE)))) {
       this.keepMasked++;
       return this.masking(pf, MODE_KEEP, pos);
     }
@@ -560,17 +567,76 @@ export class ProtoRedactor {
     const s = this.pStart;
     const e = this.pEnd;
     const findings = run.findings;
-    if (this.pKind == PEND_PROBE && findings.length == 0) {
-      this.push(null, s, e, this.pPrefix, 0, MODE_NORMAL, 0, false, false, this.pKept);
+    if (this.pKind == PEND_PROBE) {
+      if (findings.length == 0) this.push(null, s, e, this.pPrefix, 0, MODE_NORMAL, 0, false, false, this.pKept);
+      else {
+        // Where are the hits: each inside one payload of the message (the walk finds it there), or not?
+        this.cPos = s;
+        this.cNext = 0;
+        this.state = ST_PLACE;
+      }
       return;
     }
+    this.asText();
+  }
+
+  /** The pending payload's findings (run.findings) become edits: a text, its length re-encoded. */
+  private asText(): void {
+    const findings = this.run.findings;
     if (findings.length == 0) return;
+    const s = this.pStart;
     const from = this.edits.length;
-    // In a payload that parses as a message, hits are masked in place: a token of another length would break its inner lengths.
-    const hash = this.detectorHash && this.pKind == PEND_STRING;
-    this.rewriter.editsOf(this.p + <usize>s, findings, hash, s, this.edits, this.hits);
+    this.rewriter.editsOf(this.p + <usize>s, findings, this.detectorHash, s, this.edits, this.hits);
     this.found += findings.length;
-    WORK.spend(reencode(this.edits, from, this.pPrefix, s, e - s));
+    WORK.spend(reencode(this.edits, from, this.pPrefix, s, this.pEnd - s));
+  }
+
+  /**
+   * ST_PLACE: a payload that parses as a message has detector hits as text.
+   * When every hit lies inside a length-delimited field of it, it is walked as
+   * a message (those fields are scanned on their own); a hit that touches its
+   * tags, lengths or numbers means it is no plausible message: a text.
+   */
+  private placed(): void {
+    const p = this.p;
+    const s = this.pStart;
+    const e = this.pEnd;
+    const findings = this.run.findings;
+    const n = findings.length;
+    const f = this.f;
+    let pos = this.cPos;
+    let i = this.cNext;
+    let plausible = true;
+    while (i < n) {
+      if (WORK.spent) {
+        this.cPos = pos;
+        this.cNext = i;
+        return;
+      }
+      if (pos >= e || !readField(p, pos, e, f)) {
+        plausible = false;
+        break;
+      }
+      WORK.spend((f.wire == WIRE_LEN ? f.start : f.end) - pos);
+      const inside = f.wire == WIRE_LEN ? f.start : f.end;
+      const fd = unchecked(findings[i]);
+      if (s + fd.start < inside) {
+        plausible = false;
+        break;
+      }
+      while (i < n && s + unchecked(findings[i]).start < f.end) {
+        if (s + unchecked(findings[i]).end > f.end) break;
+        i++;
+      }
+      if (i < n && s + unchecked(findings[i]).start < f.end) {
+        plausible = false;
+        break;
+      }
+      pos = f.end;
+    }
+    this.state = ST_FIELD;
+    if (plausible) this.push(null, s, e, this.pPrefix, 0, MODE_NORMAL, 0, false, false, this.pKept);
+    else this.asText();
   }
 
   /** A packed repeated scalar [f.start, f.end): read element by element (ST_PACKED), its elements masked or dropped as selected. */
