@@ -6,8 +6,9 @@
 // length-delimited payload is only bounds-checked, not parsed) and resumable in
 // slices (redact/work.ts), so checking a level costs its bytes once.
 import { Varint, readVarint } from "./wire";
-import { WIRE_VARINT, WIRE_I64, WIRE_LEN, WIRE_SGROUP, WIRE_EGROUP, WIRE_I32 } from "./schema";
+import { ProtoField, TYPE_GROUP, TYPE_MESSAGE, TYPE_STRING, TYPE_BYTES, TYPE_DOUBLE, TYPE_FLOAT, TYPE_FIXED32, TYPE_FIXED64, TYPE_SFIXED32, TYPE_SFIXED64, WIRE_VARINT, WIRE_I64, WIRE_LEN, WIRE_SGROUP, WIRE_EGROUP, WIRE_I32 } from "./schema";
 import { WORK } from "../redact/work";
+import { Finding } from "../redact/detectors";
 
 /** Nesting bound for messages and groups: deeper is not walked (the message is invalid_protobuf). */
 export const MAX_PROTO_DEPTH: i32 = 64;
@@ -118,4 +119,83 @@ export class MessageCheck {
     this.ok = ok;
     return true;
   }
+}
+
+/**
+ * Where the detector hits of a payload that parses as a message lie, read as
+ * text: plausible when each lies inside one length-delimited field of it (the
+ * walk scans that field on its own and finds it there); a hit that touches its
+ * tags, lengths or numbers means it is no plausible message but a text that
+ * happens to parse (a secret that would otherwise hide in "numbers").
+ * Resumable.
+ */
+export class HitPlace {
+  plausible: bool = false;
+  private p: usize = 0;
+  private s: i32 = 0;
+  private e: i32 = 0;
+  private pos: i32 = 0;
+  private next: i32 = 0;
+  private f: FieldAt = new FieldAt();
+
+  begin(p: usize, s: i32, e: i32): void {
+    this.p = p;
+    this.s = this.pos = s;
+    this.e = e;
+    this.next = 0;
+  }
+
+  /** Places the findings (offsets from the payload's start) on while the slice has work left; true when `plausible` holds the answer. */
+  advance(findings: Finding[]): bool {
+    const s = this.s;
+    const e = this.e;
+    const n = findings.length;
+    const f = this.f;
+    let pos = this.pos;
+    let i = this.next;
+    while (i < n) {
+      if (WORK.spent) {
+        this.pos = pos;
+        this.next = i;
+        return false;
+      }
+      if (pos >= e || !readField(this.p, pos, e, f)) return this.answer(false);
+      WORK.spend((f.wire == WIRE_LEN ? f.start : f.end) - pos);
+      // A hit before this field's payload (or in a number) is outside every payload.
+      if (s + unchecked(findings[i]).start < (f.wire == WIRE_LEN ? f.start : f.end)) return this.answer(false);
+      while (i < n && s + unchecked(findings[i]).start < f.end) {
+        if (s + unchecked(findings[i]).end > f.end) return this.answer(false);
+        i++;
+      }
+      pos = f.end;
+    }
+    return this.answer(true);
+  }
+
+  private answer(plausible: bool): bool {
+    this.plausible = plausible;
+    return true;
+  }
+}
+
+/** A map field: repeated entries of a map-entry message. */
+export function isMap(pf: ProtoField): bool {
+  const m = pf.message;
+  return pf.repeated && pf.type == TYPE_MESSAGE && m != null && m.mapEntry;
+}
+
+/** Whether a known field may come with this wire type (a repeated scalar packed too). */
+export function wireFits(pf: ProtoField, wire: u8): bool {
+  if (pf.type == TYPE_GROUP) return wire == WIRE_SGROUP;
+  const w = scalarWire(pf.type);
+  if (w == 255) return wire == WIRE_LEN;
+  return wire == w || (pf.repeated && wire == WIRE_LEN);
+}
+
+/** The wire type a scalar of `type` is written with (packed aside); 255 for strings, bytes, messages and groups. */
+export function scalarWire(type: u8): u8 {
+  if (type == TYPE_FIXED64 || type == TYPE_SFIXED64 || type == TYPE_DOUBLE) return WIRE_I64;
+  if (type == TYPE_FIXED32 || type == TYPE_SFIXED32 || type == TYPE_FLOAT) return WIRE_I32;
+  if (type == TYPE_STRING || type == TYPE_GROUP || type == TYPE_MESSAGE || type == TYPE_BYTES) return 255;
+  return WIRE_VARINT;
 }

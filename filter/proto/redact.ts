@@ -17,98 +17,39 @@
 // spent, inside a check, a detector scan or a packed array too.
 import { ProtoMessage, ProtoField, TYPE_STRING, TYPE_BYTES, TYPE_MESSAGE, TYPE_GROUP, TYPE_BOOL, WIRE_VARINT, WIRE_I32, WIRE_LEN, WIRE_SGROUP, WIRE_EGROUP } from "./schema";
 import { readVarint, Varint } from "./wire";
-import { FieldAt, MessageCheck, readField, MAX_PROTO_DEPTH } from "./check";
-import { ZERO_VARINT, nothing, zeros, stars, prefixed, allZero, zeroOf, reencode, keyName, scalarWire } from "./rewrite";
+import { FieldAt, MessageCheck, HitPlace, readField, isMap, wireFits, scalarWire } from "./check";
+import { ProtoWalk, ST_FIELD, ST_CHECK, ST_TEXT, ST_PACKED, ST_PLACE, ST_DONE, MODE_NORMAL, MODE_MASK, MODE_KEEP, MODE_INERT } from "./walk";
+import { ZERO_VARINT, nothing, zeros, stars, prefixed, allZero, zeroOf, reencode, keyName } from "./rewrite";
 import { JsonRule, JsonPath } from "../json/path";
 import { PathMatcher } from "../json/match";
 import { ValueRewriter } from "../redact/values";
 import { Tally } from "../redact/tally";
-import { Edit, ACTION_MASK, ACTION_HASH, ACTION_DROP, applyEdits } from "../redact/edits";
+import { ACTION_MASK, ACTION_HASH, ACTION_DROP, applyEdits } from "../redact/edits";
 import { labelBits } from "../redact/detectors";
 import { DetectRun } from "../redact/detect-run";
 import { WORK } from "../redact/work";
 import { MAX_BODY_FINDINGS } from "../policy/defaults";
 import { REASON_INVALID_PROTOBUF, REASON_TOO_MANY_FINDINGS } from "../body/plan";
 
-const ST_FIELD: i32 = 0;
-const ST_CHECK: i32 = 1;
-const ST_TEXT: i32 = 2;
-const ST_PACKED: i32 = 3;
-const ST_PLACE: i32 = 4;
-const ST_DONE: i32 = 5;
-
-/** A frame's mode: as selected; a masked message (every scalar masked); not under a kept path (shape-masked); a dropped group (read to its end). */
-const MODE_NORMAL: u8 = 0;
-const MODE_MASK: u8 = 1;
-const MODE_KEEP: u8 = 2;
-const MODE_INERT: u8 = 3;
-
 /** What a pending payload's check or scan is for. */
 const PEND_RAW: i32 = 0;
 const PEND_PROBE: i32 = 1;
 const PEND_STRING: i32 = 2;
 const PEND_MASKED: i32 = 3;
+const PEND_NUMBERS: i32 = 4;
 
 const NO_RULES: JsonRule[] = [];
-const S = MAX_PROTO_DEPTH + 1;
 
-export class ProtoRedactor {
-  /** After advance() returned true: -1 when the message was walked, else the body/plan.ts REASON_* why not. */
-  failure: i32 = -1;
-
+export class ProtoRedactor extends ProtoWalk {
   private paths: PathMatcher = new PathMatcher();
   private keepPaths: PathMatcher = new PathMatcher();
   private keepRules: JsonRule[];
   private keepOn: bool;
-  private edits: Edit[] = [];
-  /** Edits made by rules, the allow-list and detectors (length prefixes aside): MAX_BODY_FINDINGS bounds them. */
-  private found: i32 = 0;
-  private masked: u32 = 0;
-  private hashed: u32 = 0;
-  private dropped: u32 = 0;
-  private keepMasked: u32 = 0;
-  private hits: StaticArray<u32> = new StaticArray<u32>(6);
   private check: MessageCheck = new MessageCheck();
   private run: DetectRun = new DetectRun();
   private f: FieldAt = new FieldAt();
   private key: FieldAt = new FieldAt();
   private v: Varint = new Varint();
-
-  private p: usize = 0;
-  private len: i32 = 0;
-  private pos: i32 = 0;
-  private depth: i32 = 0;
-  private state: i32 = ST_DONE;
-
-  // One frame per open message or group, index = depth (0: the message itself).
-  private fType: Array<ProtoMessage | null> = new Array<ProtoMessage | null>(S);
-  private fStart: StaticArray<i32> = new StaticArray<i32>(S);
-  private fEnd: StaticArray<i32> = new StaticArray<i32>(S);
-  /** A group's field number (it ends at its end-group tag), 0 for a length-delimited message. */
-  private fGroup: StaticArray<i32> = new StaticArray<i32>(S);
-  private fPrefix: StaticArray<i32> = new StaticArray<i32>(S);
-  private fEditFrom: StaticArray<i32> = new StaticArray<i32>(S);
-  private fMode: StaticArray<u8> = new StaticArray<u8>(S);
-  /** The matcher depth of the message's fields; some rule / keep path can still match below; under a kept path. */
-  private fMatch: StaticArray<i32> = new StaticArray<i32>(S);
-  private fLive: StaticArray<bool> = new StaticArray<bool>(S);
-  private fKeepLive: StaticArray<bool> = new StaticArray<bool>(S);
-  private fKept: StaticArray<bool> = new StaticArray<bool>(S);
-  /** A dropped group's tag (removed with it when it ends), else -1. */
-  private fDrop: StaticArray<i32> = new StaticArray<i32>(S);
-  /** A map entry: what its key selects for its value (action, live, kept, keep-live), and the value's label bits. */
-  private fEntry: StaticArray<bool> = new StaticArray<bool>(S);
-  private fValAction: StaticArray<u8> = new StaticArray<u8>(S);
-  private fValLive: StaticArray<bool> = new StaticArray<bool>(S);
-  private fValKept: StaticArray<bool> = new StaticArray<bool>(S);
-  private fValKeepLive: StaticArray<bool> = new StaticArray<bool>(S);
-  private fLabels: StaticArray<i32> = new StaticArray<i32>(S);
-  /** Occurrences of each field of the frame's type (a repeated field's index): counters [base, base + fields), valid when stamped with the frame's serial. */
-  private fBase: StaticArray<i32> = new StaticArray<i32>(S);
-  private fSerial: StaticArray<i32> = new StaticArray<i32>(S);
-  private serial: i32 = 0;
-  private cStamp: StaticArray<i32> = new StaticArray<i32>(64);
-  private cCount: StaticArray<i32> = new StaticArray<i32>(64);
 
   // The payload a check or text scan is about (ST_CHECK, ST_TEXT).
   private pKind: i32 = 0;
@@ -129,9 +70,7 @@ export class ProtoRedactor {
   private kCount: i32 = 0;
   private kFrom: i32 = 0;
   private kField: ProtoField | null = null;
-  // Where placed() stands: the field it reads next, the finding it places next.
-  private cPos: i32 = 0;
-  private cNext: i32 = 0;
+  private place: HitPlace = new HitPlace();
 
   /**
    * @param rules redact.json's rules (their paths select fields)
@@ -140,6 +79,7 @@ export class ProtoRedactor {
    * @param keep redact.keep's JSON paths, or null
    */
   constructor(private rules: JsonRule[], private detectors: i32, private detectorHash: bool, private rewriter: ValueRewriter, keep: JsonPath[] | null) {
+    super();
     const k: JsonRule[] = [];
     if (keep != null) for (let i = 0; i < keep.length; i++) k.push(new JsonRule(keep[i], ACTION_MASK));
     this.keepRules = k;
@@ -199,103 +139,6 @@ export class ProtoRedactor {
     const out = edits.length > 0 ? applyEdits(this.p, this.len, edits) : null;
     edits.length = 0;
     return out;
-  }
-
-  private fail(reason: i32): void {
-    if (this.failure < 0) this.failure = reason;
-    this.state = ST_DONE;
-    this.edits.length = 0;
-  }
-
-  private edit(s: i32, e: i32, r: ArrayBuffer): void {
-    this.edits.push(new Edit(s, e, r));
-    this.found++;
-  }
-
-  private count(action: u8): void {
-    if (action == ACTION_MASK) this.masked++;
-    else if (action == ACTION_HASH) this.hashed++;
-    else if (action == ACTION_DROP) this.dropped++;
-  }
-
-  /** Opens a frame for the message [start, end) (group > 0: a group from start, ending at its end-group tag); false when too deep. */
-  private push(type: ProtoMessage | null, start: i32, end: i32, prefix: i32, group: i32, mode: u8, match: i32, live: bool, keepLive: bool, kept: bool): bool {
-    const d = this.depth + 1;
-    if (d > MAX_PROTO_DEPTH) {
-      this.fail(REASON_INVALID_PROTOBUF);
-      return false;
-    }
-    this.depth = d;
-    unchecked((this.fType[d] = type));
-    unchecked((this.fStart[d] = start));
-    unchecked((this.fEnd[d] = end));
-    unchecked((this.fGroup[d] = group));
-    unchecked((this.fPrefix[d] = prefix));
-    unchecked((this.fEditFrom[d] = this.edits.length));
-    unchecked((this.fMode[d] = mode));
-    const normal = mode == MODE_NORMAL && type != null;
-    unchecked((this.fMatch[d] = match));
-    unchecked((this.fLive[d] = normal && live));
-    unchecked((this.fKeepLive[d] = normal && keepLive && !kept));
-    unchecked((this.fKept[d] = kept));
-    unchecked((this.fDrop[d] = -1));
-    unchecked((this.fEntry[d] = false));
-    unchecked((this.fLabels[d] = 0));
-    const base = d == 0 ? 0 : unchecked(this.fBase[d - 1]) + this.fieldCount(d - 1);
-    unchecked((this.fBase[d] = base));
-    unchecked((this.fSerial[d] = ++this.serial));
-    const need = base + (type != null ? type.fields.length : 0);
-    if (need > this.cStamp.length) {
-      const n = need * 2;
-      const stamps = new StaticArray<i32>(n);
-      const counts = new StaticArray<i32>(n);
-      memory.copy(changetype<usize>(stamps), changetype<usize>(this.cStamp), <usize>this.cStamp.length << 2);
-      memory.copy(changetype<usize>(counts), changetype<usize>(this.cCount), <usize>this.cCount.length << 2);
-      this.cStamp = stamps;
-      this.cCount = counts;
-    }
-    this.pos = start;
-    return true;
-  }
-
-  private fieldCount(d: i32): i32 {
-    const t = unchecked(this.fType[d]);
-    return t != null ? t.fields.length : 0;
-  }
-
-  /** The next occurrence index of field pf in the frame at d. */
-  private occurrence(d: i32, pf: ProtoField): i32 {
-    const fields = unchecked(this.fType[d])!.fields;
-    let lo = 0;
-    let hi = fields.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (unchecked(fields[mid]).number < pf.number) lo = mid + 1;
-      else hi = mid;
-    }
-    const c = unchecked(this.fBase[d]) + lo;
-    const serial = unchecked(this.fSerial[d]);
-    if (unchecked(this.cStamp[c]) != serial) {
-      unchecked((this.cStamp[c] = serial));
-      unchecked((this.cCount[c] = 0));
-    }
-    const n = unchecked(this.cCount[c]);
-    unchecked((this.cCount[c] = n + 1));
-    return n;
-  }
-
-  /** The frame at the top ends here: its length prefix re-encoded, or the message done. */
-  private close(): void {
-    const d = this.depth;
-    if (unchecked(this.fGroup[d]) != 0) return this.fail(REASON_INVALID_PROTOBUF);
-    if (d == 0) {
-      this.state = ST_DONE;
-      return;
-    }
-    const start = unchecked(this.fStart[d]);
-    WORK.spend(reencode(this.edits, unchecked(this.fEditFrom[d]), unchecked(this.fPrefix[d]), start, unchecked(this.fEnd[d]) - start));
-    this.pos = unchecked(this.fEnd[d]);
-    this.depth = d - 1;
   }
 
   /** One field of the frame at the top, or its end. */
@@ -571,72 +414,32 @@ export class ProtoRedactor {
       if (findings.length == 0) this.push(null, s, e, this.pPrefix, 0, MODE_NORMAL, 0, false, false, this.pKept);
       else {
         // Where are the hits: each inside one payload of the message (the walk finds it there), or not?
-        this.cPos = s;
-        this.cNext = 0;
+        this.place.begin(this.p, s, e);
         this.state = ST_PLACE;
       }
       return;
     }
-    this.asText();
+    this.asText(this.detectorHash && this.pKind != PEND_NUMBERS);
   }
 
   /** The pending payload's findings (run.findings) become edits: a text, its length re-encoded. */
-  private asText(): void {
+  private asText(hash: bool): void {
     const findings = this.run.findings;
     if (findings.length == 0) return;
     const s = this.pStart;
     const from = this.edits.length;
-    this.rewriter.editsOf(this.p + <usize>s, findings, this.detectorHash, s, this.edits, this.hits);
+    this.rewriter.editsOf(this.p + <usize>s, findings, hash, s, this.edits, this.hits);
     this.found += findings.length;
     WORK.spend(reencode(this.edits, from, this.pPrefix, s, this.pEnd - s));
   }
 
-  /**
-   * ST_PLACE: a payload that parses as a message has detector hits as text.
-   * When every hit lies inside a length-delimited field of it, it is walked as
-   * a message (those fields are scanned on their own); a hit that touches its
-   * tags, lengths or numbers means it is no plausible message: a text.
-   */
+  /** ST_PLACE: where the hits of a payload that parses as a message lie (proto/check.ts HitPlace) decides: walked, or text. */
   private placed(): void {
-    const p = this.p;
-    const s = this.pStart;
-    const e = this.pEnd;
-    const findings = this.run.findings;
-    const n = findings.length;
-    const f = this.f;
-    let pos = this.cPos;
-    let i = this.cNext;
-    let plausible = true;
-    while (i < n) {
-      if (WORK.spent) {
-        this.cPos = pos;
-        this.cNext = i;
-        return;
-      }
-      if (pos >= e || !readField(p, pos, e, f)) {
-        plausible = false;
-        break;
-      }
-      WORK.spend((f.wire == WIRE_LEN ? f.start : f.end) - pos);
-      const inside = f.wire == WIRE_LEN ? f.start : f.end;
-      const fd = unchecked(findings[i]);
-      if (s + fd.start < inside) {
-        plausible = false;
-        break;
-      }
-      while (i < n && s + unchecked(findings[i]).start < f.end) {
-        if (s + unchecked(findings[i]).end > f.end) break;
-        i++;
-      }
-      if (i < n && s + unchecked(findings[i]).start < f.end) {
-        plausible = false;
-        break;
-      }
-      pos = f.end;
-    }
+    const place = this.place;
+    if (!place.advance(this.run.findings)) return;
     this.state = ST_FIELD;
-    if (plausible) this.push(null, s, e, this.pPrefix, 0, MODE_NORMAL, 0, false, false, this.pKept);
-    else this.asText();
+    if (place.plausible) this.push(null, this.pStart, this.pEnd, this.pPrefix, 0, MODE_NORMAL, 0, false, false, this.pKept);
+    else this.asText(this.detectorHash);
   }
 
   /** A packed repeated scalar [f.start, f.end): read element by element (ST_PACKED), its elements masked or dropped as selected. */
@@ -713,19 +516,11 @@ export class ProtoRedactor {
     const s = this.pStart;
     if (this.kWhole && !allZero(p, s, end)) this.edit(s, end, zeros(size > 0 ? end - s : this.kCount));
     WORK.spend(reencode(this.edits, this.kFrom, this.pPrefix, s, end - s));
+    if (!this.kWhole && !select && this.detectors != 0 && end > s) {
+      // Numbers that are text as bytes (ASCII bytes are one-byte varints): hits masked in place, the elements stay elements.
+      this.pKind = PEND_NUMBERS;
+      this.run.begin(p + <usize>s, end - s, this.detectors);
+      this.state = ST_TEXT;
+    }
   }
-}
-
-/** A map field: repeated entries of a map-entry message. */
-function isMap(pf: ProtoField): bool {
-  const m = pf.message;
-  return pf.repeated && pf.type == TYPE_MESSAGE && m != null && m.mapEntry;
-}
-
-/** Whether a known field may come with this wire type (a repeated scalar packed too). */
-function wireFits(pf: ProtoField, wire: u8): bool {
-  if (pf.type == TYPE_GROUP) return wire == WIRE_SGROUP;
-  const w = scalarWire(pf.type);
-  if (w == 255) return wire == WIRE_LEN;
-  return wire == w || (pf.repeated && wire == WIRE_LEN);
 }

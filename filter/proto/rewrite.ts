@@ -6,8 +6,8 @@
 import { Edit } from "../redact/edits";
 import { varintSize, writeVarint } from "./wire";
 import {
-  TYPE_INT32, TYPE_INT64, TYPE_UINT32, TYPE_DOUBLE, TYPE_FLOAT, TYPE_GROUP, TYPE_MESSAGE, TYPE_BYTES, TYPE_SINT32, TYPE_SINT64, TYPE_BOOL,
-  TYPE_FIXED32, TYPE_FIXED64, TYPE_SFIXED32, TYPE_SFIXED64, TYPE_STRING, WIRE_VARINT, WIRE_I32, WIRE_I64,
+  TYPE_INT32, TYPE_INT64, TYPE_UINT32, TYPE_SINT32, TYPE_SINT64, TYPE_BOOL,
+  TYPE_SFIXED32, TYPE_SFIXED64, TYPE_STRING, WIRE_VARINT, WIRE_I32, WIRE_I64,
 } from "./schema";
 import { FieldAt } from "./check";
 
@@ -114,12 +114,4 @@ export function keyName(p: usize, f: FieldAt, type: u8): ArrayBuffer {
     s = type == TYPE_SFIXED64 ? (<i64>x).toString() : x.toString();
   }
   return String.UTF8.encode(s);
-}
-
-/** The wire type a scalar of `type` is written with (packed aside); 255 for strings, bytes, messages and groups. */
-export function scalarWire(type: u8): u8 {
-  if (type == TYPE_FIXED64 || type == TYPE_SFIXED64 || type == TYPE_DOUBLE) return WIRE_I64;
-  if (type == TYPE_FIXED32 || type == TYPE_SFIXED32 || type == TYPE_FLOAT) return WIRE_I32;
-  if (type == TYPE_STRING || type == TYPE_GROUP || type == TYPE_MESSAGE || type == TYPE_BYTES) return 255;
-  return WIRE_VARINT;
 }

@@ -110,7 +110,7 @@ export class ProtoFixture {
       for (const f of [...t.fieldsArray].sort((a, b) => a.id - b.id)) {
         if (f.map) {
           const e = this.index.get(`${full(t)}.${entryName(f.name)}`)!;
-          field(e, 1, "key", TYPES[(f as protobuf.MapField).keyType], false, -1);
+          field(e, 1, "key", TYPES[(f as unknown as protobuf.MapField).keyType], false, -1);
           const [vt, vm] = typeOf(f);
           field(e, 2, "value", vt, false, vm);
           field(m, f.id, f.name, 11, true, e);
@@ -176,7 +176,7 @@ export function varint(v: number | bigint): number[] {
   return out;
 }
 
-export const tag = (n: number, wire: number) => varint((n << 3) | wire);
+export const tag = (n: number, wire: number) => varint(n * 8 + wire);
 export const fVarint = (n: number, v: number | bigint) => [...tag(n, 0), ...varint(v)];
 export const fLen = (n: number, payload: Uint8Array | number[] | string) => {
   const b = typeof payload === "string" ? [...Buffer.from(payload)] : [...payload];
