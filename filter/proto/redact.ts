@@ -58,6 +58,7 @@ export class ProtoRedactor extends ProtoWalk {
   private pEnd: i32 = 0;
   private pMode: u8 = 0;
   private pKept: bool = false;
+  private pLabels: i32 = 0;
   // A packed array in progress (ST_PACKED).
   private kWire: u8 = 0;
   private kWhole: bool = false;
@@ -266,6 +267,7 @@ export class ProtoRedactor extends ProtoWalk {
     this.pEnd = f.end;
     this.pMode = mode;
     this.pKept = kept;
+    this.pLabels = labels;
     this.pos = f.end;
     if (kind == PEND_STRING) {
       this.run.begin(this.p + <usize>f.start, f.end - f.start, this.detectors | labels);
@@ -397,7 +399,7 @@ export class ProtoRedactor extends ProtoWalk {
     }
     // PEND_RAW: a message is probed as text first; anything else is text.
     this.pKind = ok ? PEND_PROBE : PEND_STRING;
-    this.run.begin(this.p + <usize>s, e - s, this.detectors);
+    this.run.begin(this.p + <usize>s, e - s, this.detectors | this.pLabels);
     this.state = ST_TEXT;
   }
 

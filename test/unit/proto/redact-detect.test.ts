@@ -121,6 +121,18 @@ describe("detectors over a message", () => {
     expect(outer.uint32()).toBe(5 << 3);
   });
 
+  it("packed numbers whose bytes are text: hits masked in place, every element still an element", () => {
+    const msg = raw(fLen(5, " 4111111111111111 "), fLen(14, "ann@example.com!"));
+    for (const hash of [false, true]) {
+      const r = fx.redact(msg, "rc.Order", "", ALL, hash);
+      expect(r.bytes.length).toBe(msg.length);
+      expect(absent(r.bytes)).toEqual([]);
+      const out = decode(r.bytes);
+      expect(out.nums.length).toBe(18);
+      expect(out.codes.length).toBe(4);
+    }
+  });
+
   it("with no schema the top level must parse", () => {
     expect(fx.redact(Buffer.from("ann@example.com"), null, "", ALL).status).toBe(INVALID_PROTOBUF);
     expect(fx.redact(Buffer.alloc(0), null, "", ALL).status).toBe(1);

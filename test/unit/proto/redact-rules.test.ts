@@ -5,7 +5,7 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import { createHmac } from "node:crypto";
 import protobuf from "protobufjs";
-import { ProtoFixture, loadProtoFixture, loadProto, INVALID_PROTOBUF, raw, fLen, fVarint, fFixed64, tag, varint } from "../../support/proto-redact.js";
+import { ProtoFixture, loadProtoFixture, loadProto, INVALID_PROTOBUF, TOO_MANY_FINDINGS, ALL, raw, fLen, fVarint, fFixed64, fGroup, tag, varint } from "../../support/proto-redact.js";
 
 let fx: ProtoFixture;
 let Order: protobuf.Type;
@@ -165,5 +165,28 @@ describe("messages a schema does not accept are invalid_protobuf", () => {
 
   it("varint and length values are read as they are written", () => {
     expect(varint(300)).toEqual([0xac, 0x02]);
+  });
+});
+
+describe("bounds", () => {
+  it("more edits than a body may have: too_many_findings", () => {
+    const nums = Buffer.alloc(70000, 1);
+    const r = fx.redact(raw(fLen(5, [...nums])), "rc.Order", "keep $.nums[0]");
+    expect(r.status).toBe(TOO_MANY_FINDINGS);
+    // The whole array masked is one edit.
+    expect(fx.redact(raw(fLen(5, [...nums])), "rc.Order", "mask $.nums").status).toBe(0);
+  });
+
+  it("groups nested deeper than 64: invalid_protobuf at the top, text inside a payload", () => {
+    const deep = (n: number) => {
+      let m: number[] = fLen(1, "ann@example.com");
+      for (let i = 0; i < n; i++) m = fGroup(30, m);
+      return m;
+    };
+    expect(fx.redact(raw(deep(70)), null, "", ALL).status).toBe(INVALID_PROTOBUF);
+    expect(fx.redact(raw(deep(64)), null, "", ALL).status).toBe(0);
+    const r = fx.redact(raw(fLen(99, deep(70))), null, "", ALL);
+    expect(r.status).toBe(0);
+    expect(r.bytes.includes("ann@example.com")).toBe(false);
   });
 });
