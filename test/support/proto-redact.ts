@@ -122,10 +122,27 @@ export class ProtoFixture {
     }
   }
 
+  /** Uses the schema of a FileDescriptorSet (filter/proto/descriptor.ts); throws its error. */
+  loadDescriptorSet(set: Uint8Array): void {
+    this.index.clear();
+    const status = this.withBytes([set], ([p]) => this.x.loadDescriptorSet(p, set.length));
+    if (status !== 0) throw new Error(Buffer.from(new Uint8Array(this.memory.buffer, this.x.outPtr(), this.x.outLen())).toString());
+  }
+
+  private typeIndex(type: string): number {
+    let t = this.index.get(type);
+    if (t === undefined) {
+      const b = Buffer.from(type);
+      t = this.withBytes([b], ([p]) => this.x.messageIndex(p, b.length) as number);
+      if (t < 0) throw new Error(`unknown type ${type}`);
+      this.index.set(type, t);
+    }
+    return t;
+  }
+
   /** Redacts `msg` as `type` (null: no schema); budget: bytes of work per slice (0: one go). */
   redact(msg: Uint8Array, type: string | null, rules = "", detectors = 0, hash = false, budget = 0): Redacted {
-    const t = type === null ? -1 : this.index.get(type);
-    if (t === undefined) throw new Error(`unknown type ${type}`);
+    const t = type === null ? -1 : this.typeIndex(type);
     const r = Buffer.from(rules);
     return this.withBytes([msg, r], ([mp, rp]) => {
       const status = this.x.redact(mp, msg.length, t, rp, r.length, detectors, hash ? 1 : 0, budget);
@@ -156,6 +173,14 @@ export function loadProtoFixture(): ProtoFixture {
     built = true;
   }
   return new ProtoFixture(out);
+}
+
+/** The FileDescriptorSet protoc writes for a .proto of test/fixtures/proto (protoc is installed by .ci/run). */
+export function descriptorSet(file: string): Buffer {
+  const out = join(projectRoot, "build", "fixtures", file.replace(/\.proto$/, ".pb"));
+  mkdirSync(join(projectRoot, "build", "fixtures"), { recursive: true });
+  execFileSync("protoc", ["--include_imports", `--descriptor_set_out=${out}`, `-I${join(projectRoot, "test", "fixtures", "proto")}`, file], { stdio: "pipe" });
+  return readFileSync(out);
 }
 
 export function loadProto(file: string): protobuf.Root {
