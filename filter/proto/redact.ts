@@ -26,6 +26,7 @@ import { ValueRewriter } from "../redact/values";
 import { Tally } from "../redact/tally";
 import { ACTION_MASK, ACTION_HASH, ACTION_DROP, applyEdits } from "../redact/edits";
 import { labelBits } from "../redact/detectors";
+import { worthScanning } from "../json/detect";
 import { DetectRun } from "../redact/detect-run";
 import { WORK } from "../redact/work";
 import { MAX_BODY_FINDINGS } from "../policy/defaults";
@@ -39,6 +40,7 @@ const PEND_MASKED: i32 = 3;
 const PEND_NUMBERS: i32 = 4;
 
 const NO_RULES: JsonRule[] = [];
+const LABEL_SLOTS: i32 = 64;
 
 export class ProtoRedactor extends ProtoWalk {
   private paths: PathMatcher = new PathMatcher();
@@ -72,6 +74,9 @@ export class ProtoRedactor extends ProtoWalk {
   private kFrom: i32 = 0;
   private kField: ProtoField | null = null;
   private place: HitPlace = new HitPlace();
+  /** labelBits of field names, cached by the field (a message's fields repeat): key, value + 1 (0: empty). */
+  private labelField: StaticArray<usize> = new StaticArray<usize>(LABEL_SLOTS);
+  private labelValue: StaticArray<i32> = new StaticArray<i32>(LABEL_SLOTS);
 
   /**
    * @param rules redact.json's rules (their paths select fields)
@@ -96,6 +101,7 @@ export class ProtoRedactor extends ProtoWalk {
     this.found = 0;
     this.masked = this.hashed = this.dropped = this.keepMasked = 0;
     for (let i = 0; i < 6; i++) unchecked((this.hits[i] = 0));
+    for (let i = 0; i < LABEL_SLOTS; i++) unchecked((this.labelValue[i] = 0));
     this.paths.prepare(type != null ? this.rules : NO_RULES);
     this.keepPaths.prepare(type != null ? this.keepRules : NO_RULES);
     this.pos = 0;
@@ -215,7 +221,7 @@ export class ProtoRedactor extends ProtoWalk {
           }
         }
       }
-      if (this.detectors != 0) labels = labelBits(changetype<usize>(pf.name), <usize>pf.name.byteLength, this.detectors);
+      if (this.detectors != 0) labels = this.labelsOf(pf);
     }
     if (action != 0) live = false;
     if (packed) return this.packedStart(d, pf!, action, live, keepLive, kept, m + 1);
@@ -258,6 +264,17 @@ export class ProtoRedactor extends ProtoWalk {
     this.pend(pf != null && pf.type == TYPE_STRING ? PEND_STRING : PEND_RAW, MODE_NORMAL, kept, labels);
   }
 
+  /** The label bits of a field's name (detectors.ts labelBits). */
+  private labelsOf(pf: ProtoField): i32 {
+    const key = changetype<usize>(pf);
+    const slot = <i32>((key >>> 4) & <usize>(LABEL_SLOTS - 1));
+    if (unchecked(this.labelValue[slot]) != 0 && unchecked(this.labelField[slot]) == key) return unchecked(this.labelValue[slot]) - 1;
+    const bits = labelBits(changetype<usize>(pf.name), <usize>pf.name.byteLength, this.detectors);
+    unchecked((this.labelField[slot] = key));
+    unchecked((this.labelValue[slot] = bits + 1));
+    return bits;
+  }
+
   /** A check (PEND_RAW, PEND_MASKED) or a text scan (PEND_STRING) of the current field's payload. */
   private pend(kind: i32, mode: u8, kept: bool, labels: i32): void {
     const f = this.f;
@@ -270,6 +287,8 @@ export class ProtoRedactor extends ProtoWalk {
     this.pLabels = labels;
     this.pos = f.end;
     if (kind == PEND_STRING) {
+      // Most short strings hold no byte a finding needs (json/detect.ts worthScanning): no scan set up.
+      if (!worthScanning(this.p, f.start - 1, f.end + 1)) return;
       this.run.begin(this.p + <usize>f.start, f.end - f.start, this.detectors | labels);
       this.state = ST_TEXT;
     } else {
@@ -301,7 +320,7 @@ export class ProtoRedactor extends ProtoWalk {
     }
     const keyType = kf != null ? kf.type : TYPE_STRING;
     unchecked((this.fEntry[d] = true));
-    let labels = this.detectors != 0 ? labelBits(changetype<usize>(pf.name), <usize>pf.name.byteLength, this.detectors) : 0;
+    let labels = this.detectors != 0 ? this.labelsOf(pf) : 0;
     if (found && keyType == TYPE_STRING && this.detectors != 0) labels |= labelBits(p + <usize>key.start, <usize>(key.end - key.start), this.detectors);
     unchecked((this.fLabels[d] = labels));
     let action: u8 = 0;
@@ -398,6 +417,10 @@ export class ProtoRedactor extends ProtoWalk {
       return;
     }
     // PEND_RAW: a message is probed as text first; anything else is text.
+    if (!worthScanning(this.p, s - 1, e + 1)) {
+      if (ok) this.push(null, s, e, this.pPrefix, 0, MODE_NORMAL, 0, false, false, this.pKept);
+      return;
+    }
     this.pKind = ok ? PEND_PROBE : PEND_STRING;
     this.run.begin(this.p + <usize>s, e - s, this.detectors | this.pLabels);
     this.state = ST_TEXT;
