@@ -178,6 +178,23 @@ export class HitPlace {
   }
 }
 
+/** A map entry's key in [at, end): the last field 1 of the key's type (as parsers keep the last) into key; false when there is none. */
+export function findKey(p: usize, at: i32, end: i32, kf: ProtoField, key: FieldAt, f: FieldAt): bool {
+  let found = false;
+  while (at < end && readField(p, at, end, f)) {
+    WORK.spend(f.start - at);
+    if (f.number == 1 && f.wire != WIRE_SGROUP && wireFits(kf, f.wire)) {
+      key.wire = f.wire;
+      key.start = f.start;
+      key.end = f.end;
+      key.value = f.value;
+      found = true;
+    }
+    at = f.end;
+  }
+  return found;
+}
+
 /** A map field: repeated entries of a map-entry message. */
 export function isMap(pf: ProtoField): bool {
   const m = pf.message;

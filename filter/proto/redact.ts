@@ -17,7 +17,7 @@
 // spent, inside a check, a detector scan or a packed array too.
 import { ProtoMessage, ProtoField, TYPE_STRING, TYPE_BYTES, TYPE_MESSAGE, TYPE_GROUP, TYPE_BOOL, WIRE_VARINT, WIRE_I32, WIRE_LEN, WIRE_SGROUP, WIRE_EGROUP } from "./schema";
 import { readVarint, Varint } from "./wire";
-import { FieldAt, MessageCheck, HitPlace, readField, isMap, wireFits, scalarWire } from "./check";
+import { FieldAt, MessageCheck, HitPlace, readField, findKey, isMap, wireFits, scalarWire } from "./check";
 import { ProtoWalk, ST_FIELD, ST_CHECK, ST_TEXT, ST_PACKED, ST_PLACE, ST_DONE, MODE_NORMAL, MODE_MASK, MODE_KEEP, MODE_INERT } from "./walk";
 import { ZERO_VARINT, nothing, zeros, stars, prefixed, allZero, zeroOf, reencode, keyName } from "./rewrite";
 import { JsonRule, JsonPath } from "../json/path";
@@ -304,20 +304,7 @@ export class ProtoRedactor extends ProtoWalk {
     const end = unchecked(this.fEnd[d]);
     const kf = msg.field(1);
     const key = this.key;
-    const f = this.f;
-    let found = false;
-    let at = this.pos;
-    while (at < end && readField(p, at, end, f)) {
-      WORK.spend(f.start - at);
-      if (f.number == 1 && kf != null && f.wire != WIRE_SGROUP && wireFits(kf, f.wire)) {
-        key.wire = f.wire;
-        key.start = f.start;
-        key.end = f.end;
-        key.value = f.value;
-        found = true;
-      }
-      at = f.end;
-    }
+    const found = kf != null && findKey(p, this.pos, end, kf, key, this.f);
     const keyType = kf != null ? kf.type : TYPE_STRING;
     unchecked((this.fEntry[d] = true));
     let labels = this.detectors != 0 ? this.labelsOf(pf) : 0;
