@@ -27,6 +27,7 @@ import { Tally } from "../redact/tally";
 import { ACTION_MASK, ACTION_HASH, ACTION_DROP, applyEdits } from "../redact/edits";
 import { labelBits } from "../redact/detectors";
 import { worthScanning } from "../json/detect";
+import { numberHit } from "./numbers";
 import { DetectRun } from "../redact/detect-run";
 import { WORK } from "../redact/work";
 import { MAX_BODY_FINDINGS } from "../policy/defaults";
@@ -246,7 +247,12 @@ export class ProtoRedactor extends ProtoWalk {
       this.push(pf != null ? pf.message : null, f.end, end, 0, f.number, MODE_NORMAL, childMatch, live, keepLive, kept);
       return;
     }
-    if (wire != WIRE_LEN) return;
+    if (wire != WIRE_LEN) {
+      if (this.detectors == 0) return;
+      const r = numberHit(p, f, pf != null ? pf.type : 0, this.detectors, labels, this.rewriter, this.hits);
+      if (r != null) this.edit(f.start, f.end, r);
+      return;
+    }
     if (pf != null && pf.type == TYPE_MESSAGE) {
       const msg = pf.message;
       if (msg == null) return this.fail(REASON_INVALID_PROTOBUF);

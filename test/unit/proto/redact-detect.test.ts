@@ -7,7 +7,7 @@ import { describe, it, expect, beforeAll } from "vitest";
 import { createHmac } from "node:crypto";
 import protobuf from "protobufjs";
 import {
-  ProtoFixture, loadProtoFixture, loadProto, ALL, EMAIL, CARD, INVALID_PROTOBUF, raw, fLen, fVarint, fGroup, fFixed64,
+  ProtoFixture, loadProtoFixture, loadProto, ALL, EMAIL, CARD, INVALID_PROTOBUF, raw, fLen, fVarint, fGroup, fFixed64, varint,
 } from "../../support/proto-redact.js";
 
 let fx: ProtoFixture;
@@ -131,6 +131,30 @@ describe("detectors over a message", () => {
       expect(out.nums.length).toBe(18);
       expect(out.codes.length).toBe(4);
     }
+  });
+
+  it("integers: a card whatever the field, SSNs and phones where the name says so; masked as numbers", () => {
+    const le64 = (v: bigint) => [...Array(8).keys()].map((k) => Number((v >> BigInt(8 * k)) & 0xffn));
+    const card = 4111111111111111n;
+    const msg = raw(fLen(1, fFixed64(4, le64(card))), fVarint(10, 2n * 5500000000000004n), fVarint(99, card), fVarint(8, 1));
+    const hidden = (b: Buffer) => b.includes(Buffer.from(varint(card)));
+    const r = fx.redact(msg, "rc.Order", "", ALL);
+    expect(r.hits[0]).toBe(3);
+    const d = decode(r.bytes);
+    // fixed64 and sint64 (zigzag) read as the numbers they decode to; the unknown varint as an int64; the bool stays.
+    expect(d.card.token).toMatch(/^4\d{11}1111$/);
+    expect(d.card.token).not.toBe(String(card));
+    expect(d.delta).toMatch(/^5\d{11}0004$/);
+    expect(d.delta).not.toBe("5500000000000004");
+    expect(d.flag).toBe(true);
+    expect(hidden(r.bytes)).toBe(false);
+    expect(r.bytes.length).toBe(msg.length);
+    // Without a schema: an unknown fixed64 is as often a double (not read), the zigzag varint is no card as an int64.
+    const n = fx.redact(msg, null, "", ALL);
+    expect(n.hits[0]).toBe(1);
+    expect(hidden(n.bytes)).toBe(false);
+    // A bare 9-digit integer is no SSN unless labelled.
+    expect(fx.redact(raw(fVarint(99, 536228147)), null, "", ALL).status).toBe(1);
   });
 
   it("with no schema the top level must parse", () => {
