@@ -121,13 +121,16 @@ export class MessageCheck {
   }
 }
 
+/** Bytes of a hit that may lie outside a message's length-delimited fields and still be the glue of a hit inside one (a tag or length byte that is a letter or digit). */
+const GLUE: i32 = 4;
+
 /**
  * Where the detector hits of a payload that parses as a message lie, read as
- * text: plausible when each lies inside one length-delimited field of it (the
- * walk scans that field on its own and finds it there); a hit that touches its
- * tags, lengths or numbers means it is no plausible message but a text that
- * happens to parse (a secret that would otherwise hide in "numbers").
- * Resumable.
+ * text: plausible when each lies in its length-delimited fields (the walk
+ * scans each of them on its own and finds it there) but for a few bytes of
+ * glue at its ends; a hit with more of its bytes in the tags, lengths or
+ * numbers means a text that happens to parse (a secret that would otherwise
+ * hide in "numbers"). Resumable.
  */
 export class HitPlace {
   plausible: bool = false;
@@ -136,6 +139,8 @@ export class HitPlace {
   private e: i32 = 0;
   private pos: i32 = 0;
   private next: i32 = 0;
+  /** The bytes of findings[next] inside payloads so far. */
+  private inside: i32 = 0;
   private f: FieldAt = new FieldAt();
 
   begin(p: usize, s: i32, e: i32): void {
@@ -143,9 +148,10 @@ export class HitPlace {
     this.s = this.pos = s;
     this.e = e;
     this.next = 0;
+    this.inside = 0;
   }
 
-  /** Places the findings (offsets from the payload's start) on while the slice has work left; true when `plausible` holds the answer. */
+  /** Places the findings (sorted, offsets from the payload's start) on while the slice has work left; true when `plausible` holds the answer. */
   advance(findings: Finding[]): bool {
     const s = this.s;
     const e = this.e;
@@ -153,19 +159,30 @@ export class HitPlace {
     const f = this.f;
     let pos = this.pos;
     let i = this.next;
+    let inside = this.inside;
     while (i < n) {
       if (WORK.spent) {
         this.pos = pos;
         this.next = i;
+        this.inside = inside;
         return false;
       }
       if (pos >= e || !readField(this.p, pos, e, f)) return this.answer(false);
       WORK.spend((f.wire == WIRE_LEN ? f.start : f.end) - pos);
-      // A hit before this field's payload (or in a number) is outside every payload.
-      if (s + unchecked(findings[i]).start < (f.wire == WIRE_LEN ? f.start : f.end)) return this.answer(false);
-      while (i < n && s + unchecked(findings[i]).start < f.end) {
-        if (s + unchecked(findings[i]).end > f.end) return this.answer(false);
+      const len = f.wire == WIRE_LEN;
+      while (i < n) {
+        const fs = s + unchecked(findings[i]).start;
+        const fe = s + unchecked(findings[i]).end;
+        if (fs >= f.end) break;
+        if (len) {
+          const lo = fs > f.start ? fs : f.start;
+          const hi = fe < f.end ? fe : f.end;
+          if (hi > lo) inside += hi - lo;
+        }
+        if (fe > f.end) break; // it goes on in the next field
+        if (fe - fs - inside > GLUE) return this.answer(false);
         i++;
+        inside = 0;
       }
       pos = f.end;
     }

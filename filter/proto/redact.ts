@@ -15,20 +15,18 @@
 // schemaless walk costs O(depth * size) at worst with depth bounded. Its state
 // lives in fields and it stops when the slice's work budget (redact/work.ts) is
 // spent, inside a check, a detector scan or a packed array too.
-import { ProtoMessage, ProtoField, TYPE_STRING, TYPE_BYTES, TYPE_MESSAGE, TYPE_GROUP, TYPE_BOOL, WIRE_VARINT, WIRE_I32, WIRE_LEN, WIRE_SGROUP, WIRE_EGROUP } from "./schema";
-import { readVarint, Varint } from "./wire";
+import { ProtoMessage, ProtoField, TYPE_STRING, TYPE_BYTES, TYPE_MESSAGE, TYPE_BOOL, WIRE_LEN, WIRE_SGROUP, WIRE_EGROUP } from "./schema";
 import { FieldAt, MessageCheck, HitPlace, readField, findKey, isMap, wireFits, scalarWire } from "./check";
-import { ProtoWalk, ST_FIELD, ST_CHECK, ST_TEXT, ST_PACKED, ST_PLACE, ST_DONE, MODE_NORMAL, MODE_MASK, MODE_KEEP, MODE_INERT } from "./walk";
-import { ZERO_VARINT, nothing, zeros, stars, prefixed, allZero, zeroOf, reencode, keyName } from "./rewrite";
+import { ProtoPacked, PEND_NUMBERS } from "./packed";
+import { ST_FIELD, ST_CHECK, ST_TEXT, ST_PACKED, ST_PLACE, ST_DONE, MODE_NORMAL, MODE_MASK, MODE_KEEP, MODE_INERT } from "./walk";
+import { nothing, zeros, stars, prefixed, allZero, zeroOf, reencode, keyName } from "./rewrite";
 import { JsonRule, JsonPath } from "../json/path";
-import { PathMatcher } from "../json/match";
 import { ValueRewriter } from "../redact/values";
 import { Tally } from "../redact/tally";
 import { ACTION_MASK, ACTION_HASH, ACTION_DROP, applyEdits } from "../redact/edits";
 import { labelBits } from "../redact/detectors";
 import { worthScanning } from "../json/detect";
 import { numberHit } from "./numbers";
-import { DetectRun } from "../redact/detect-run";
 import { WORK } from "../redact/work";
 import { MAX_BODY_FINDINGS } from "../policy/defaults";
 import { REASON_INVALID_PROTOBUF, REASON_TOO_MANY_FINDINGS } from "../body/plan";
@@ -38,46 +36,20 @@ const PEND_RAW: i32 = 0;
 const PEND_PROBE: i32 = 1;
 const PEND_STRING: i32 = 2;
 const PEND_MASKED: i32 = 3;
-const PEND_NUMBERS: i32 = 4;
+const PEND_FRAME: i32 = 5;
 
 const NO_RULES: JsonRule[] = [];
-const LABEL_SLOTS: i32 = 64;
 
-export class ProtoRedactor extends ProtoWalk {
-  private paths: PathMatcher = new PathMatcher();
-  private keepPaths: PathMatcher = new PathMatcher();
+export class ProtoRedactor extends ProtoPacked {
   private keepRules: JsonRule[];
-  private keepOn: bool;
   private check: MessageCheck = new MessageCheck();
-  private run: DetectRun = new DetectRun();
-  private f: FieldAt = new FieldAt();
   private key: FieldAt = new FieldAt();
-  private v: Varint = new Varint();
 
   // The payload a check or text scan is about (ST_CHECK, ST_TEXT).
-  private pKind: i32 = 0;
-  private pPrefix: i32 = 0;
-  private pStart: i32 = 0;
-  private pEnd: i32 = 0;
   private pMode: u8 = 0;
   private pKept: bool = false;
   private pLabels: i32 = 0;
-  // A packed array in progress (ST_PACKED).
-  private kWire: u8 = 0;
-  private kWhole: bool = false;
-  private kKeep: bool = false;
-  private kLive: bool = false;
-  private kKeepLive: bool = false;
-  private kKept: bool = false;
-  private kMatch: i32 = 0;
-  private kCounter: i32 = -1;
-  private kCount: i32 = 0;
-  private kFrom: i32 = 0;
-  private kField: ProtoField | null = null;
   private place: HitPlace = new HitPlace();
-  /** labelBits of field names, cached by the field (a message's fields repeat): key, value + 1 (0: empty). */
-  private labelField: StaticArray<usize> = new StaticArray<usize>(LABEL_SLOTS);
-  private labelValue: StaticArray<i32> = new StaticArray<i32>(LABEL_SLOTS);
 
   /**
    * @param rules redact.json's rules (their paths select fields)
@@ -85,8 +57,8 @@ export class ProtoRedactor extends ProtoWalk {
    * @param detectorHash redact.detector_action "hash"
    * @param keep redact.keep's JSON paths, or null
    */
-  constructor(private rules: JsonRule[], private detectors: i32, private detectorHash: bool, private rewriter: ValueRewriter, keep: JsonPath[] | null) {
-    super();
+  constructor(private rules: JsonRule[], detectors: i32, private detectorHash: bool, private rewriter: ValueRewriter, keep: JsonPath[] | null) {
+    super(detectors);
     const k: JsonRule[] = [];
     if (keep != null) for (let i = 0; i < keep.length; i++) k.push(new JsonRule(keep[i], ACTION_MASK));
     this.keepRules = k;
@@ -102,7 +74,7 @@ export class ProtoRedactor extends ProtoWalk {
     this.found = 0;
     this.masked = this.hashed = this.dropped = this.keepMasked = 0;
     for (let i = 0; i < 6; i++) unchecked((this.hits[i] = 0));
-    for (let i = 0; i < LABEL_SLOTS; i++) unchecked((this.labelValue[i] = 0));
+    this.forgetLabels();
     this.paths.prepare(type != null ? this.rules : NO_RULES);
     this.keepPaths.prepare(type != null ? this.keepRules : NO_RULES);
     this.pos = 0;
@@ -177,6 +149,19 @@ export class ProtoRedactor extends ProtoWalk {
     const type = unchecked(this.fType[d]);
     const pf = type != null ? type.field(f.number) : null;
     if (pf != null && !wireFits(pf, wire)) return this.fail(REASON_INVALID_PROTOBUF);
+    if (pf == null && mode == MODE_NORMAL && this.detectors != 0) {
+      if (!unchecked(this.fProbed[d]) && wire != WIRE_LEN && wire != WIRE_SGROUP) return this.probeFrame(d);
+      if (unchecked(this.fSuspicious[d])) {
+        // A message whose bytes as text hide a hit in its unknown fields' tags and numbers: those fields go.
+        if (wire == WIRE_SGROUP) {
+          if (this.push(null, f.end, end, 0, f.number, MODE_INERT, 0, false, false, true)) unchecked((this.fDrop[this.depth] = pos));
+        } else {
+          this.edit(pos, f.end, nothing());
+          this.pos = f.end;
+        }
+        return;
+      }
+    }
     if (mode != MODE_NORMAL) return this.masking(pf, mode, pos);
     // What the rules and the allow-list say about this field.
     let action: u8 = 0;
@@ -222,7 +207,7 @@ export class ProtoRedactor extends ProtoWalk {
           }
         }
       }
-      if (this.detectors != 0) labels = this.labelsOf(pf);
+      if (this.detectors != 0) labels = this.labelsOf(pf, this.detectors);
     }
     if (action != 0) live = false;
     if (packed) return this.packedStart(d, pf!, action, live, keepLive, kept, m + 1);
@@ -270,15 +255,22 @@ export class ProtoRedactor extends ProtoWalk {
     this.pend(pf != null && pf.type == TYPE_STRING ? PEND_STRING : PEND_RAW, MODE_NORMAL, kept, labels);
   }
 
-  /** The label bits of a field's name (detectors.ts labelBits). */
-  private labelsOf(pf: ProtoField): i32 {
-    const key = changetype<usize>(pf);
-    const slot = <i32>((key >>> 4) & <usize>(LABEL_SLOTS - 1));
-    if (unchecked(this.labelValue[slot]) != 0 && unchecked(this.labelField[slot]) == key) return unchecked(this.labelValue[slot]) - 1;
-    const bits = labelBits(changetype<usize>(pf.name), <usize>pf.name.byteLength, this.detectors);
-    unchecked((this.labelField[slot] = key));
-    unchecked((this.labelValue[slot] = bits + 1));
-    return bits;
+  /**
+   * A message with unknown numbers (every message without a schema, a typed one
+   * with unknown fields) is read as text once, at its first unknown number: a
+   * hit outside its length-delimited fields (HitPlace) makes it suspicious, and
+   * its unknown fields are dropped from there on (the walk resumes at pos).
+   */
+  private probeFrame(d: i32): void {
+    unchecked((this.fProbed[d] = true));
+    const s = unchecked(this.fStart[d]);
+    const e = unchecked(this.fEnd[d]);
+    if (!worthScanning(this.p, s - 1, e + 1)) return;
+    this.pKind = PEND_FRAME;
+    this.pStart = s;
+    this.pEnd = e;
+    this.run.begin(this.p + <usize>s, e - s, this.detectors);
+    this.state = ST_TEXT;
   }
 
   /** A check (PEND_RAW, PEND_MASKED) or a text scan (PEND_STRING) of the current field's payload. */
@@ -313,7 +305,7 @@ export class ProtoRedactor extends ProtoWalk {
     const found = kf != null && findKey(p, this.pos, end, kf, key, this.f);
     const keyType = kf != null ? kf.type : TYPE_STRING;
     unchecked((this.fEntry[d] = true));
-    let labels = this.detectors != 0 ? this.labelsOf(pf) : 0;
+    let labels = this.detectors != 0 ? this.labelsOf(pf, this.detectors) : 0;
     if (found && keyType == TYPE_STRING && this.detectors != 0) labels |= labelBits(p + <usize>key.start, <usize>(key.end - key.start), this.detectors);
     unchecked((this.fLabels[d] = labels));
     let action: u8 = 0;
@@ -428,6 +420,13 @@ export class ProtoRedactor extends ProtoWalk {
     const s = this.pStart;
     const e = this.pEnd;
     const findings = run.findings;
+    if (this.pKind == PEND_FRAME) {
+      if (findings.length > 0) {
+        this.place.begin(this.p, s, e);
+        this.state = ST_PLACE;
+      }
+      return;
+    }
     if (this.pKind == PEND_PROBE) {
       if (findings.length == 0) this.push(null, s, e, this.pPrefix, 0, MODE_NORMAL, 0, false, false, this.pKept);
       else {
@@ -456,89 +455,11 @@ export class ProtoRedactor extends ProtoWalk {
     const place = this.place;
     if (!place.advance(this.run.findings)) return;
     this.state = ST_FIELD;
-    if (place.plausible) this.push(null, this.pStart, this.pEnd, this.pPrefix, 0, MODE_NORMAL, 0, false, false, this.pKept);
-    else this.asText(this.detectorHash);
-  }
-
-  /** A packed repeated scalar [f.start, f.end): read element by element (ST_PACKED), its elements masked or dropped as selected. */
-  private packedStart(d: i32, pf: ProtoField, action: u8, live: bool, keepLive: bool, kept: bool, match: i32): void {
-    const f = this.f;
-    this.kWire = scalarWire(pf.type);
-    const mode = unchecked(this.fMode[d]);
-    this.kKeep = mode == MODE_KEEP || (mode == MODE_NORMAL && action == 0 && this.keepOn && !kept && !keepLive);
-    this.kWhole = action == ACTION_MASK || action == ACTION_HASH || mode != MODE_NORMAL || this.kKeep;
-    if (mode == MODE_NORMAL) {
-      this.count(action);
-      if (this.kKeep) this.keepMasked++;
-    }
-    if (action == ACTION_DROP) {
-      this.edit(this.pos, f.end, nothing());
-      this.pos = f.end;
+    if (this.pKind == PEND_FRAME) {
+      if (!place.plausible) this.suspect(this.run.findings);
       return;
     }
-    this.kLive = live;
-    this.kKeepLive = this.keepOn && !kept && keepLive;
-    this.kKept = kept;
-    this.kMatch = match;
-    this.kCounter = -1;
-    this.kCount = 0;
-    this.kFrom = this.edits.length;
-    this.pPrefix = f.prefix;
-    this.pStart = f.start;
-    this.pEnd = f.end;
-    this.pos = f.start;
-    if (!this.kWhole && (live || this.kKeepLive)) this.kCounter = d;
-    this.kField = pf;
-    this.state = ST_PACKED;
-  }
-
-  /** ST_PACKED: the elements from pos on. */
-  private packed(): void {
-    const p = this.p;
-    const end = this.pEnd;
-    const wire = this.kWire;
-    const size = wire == WIRE_VARINT ? 0 : wire == WIRE_I32 ? 4 : 8;
-    let pos = this.pos;
-    if (size > 0 && (end - this.pStart) % size != 0) return this.fail(REASON_INVALID_PROTOBUF);
-    const select = this.kCounter >= 0;
-    if (size > 0 && !select) pos = end;
-    const v = this.v;
-    while (pos < end) {
-      if (WORK.spent) {
-        this.pos = pos;
-        return;
-      }
-      let next = pos + size;
-      if (size == 0) {
-        if (!readVarint(p, pos, end, v)) return this.fail(REASON_INVALID_PROTOBUF);
-        next = v.next;
-      }
-      this.kCount++;
-      if (select) {
-        const occ = this.occurrence(this.kCounter, this.kField!);
-        const action = this.kLive ? this.paths.match(this.kMatch, 0, 0, occ) : 0;
-        const kept = this.kKept || !this.kKeepLive || this.keepPaths.match(this.kMatch, 0, 0, occ) != 0;
-        this.count(action);
-        if (action == ACTION_DROP) this.edit(pos, next, nothing());
-        else if (action != 0 || !kept) {
-          if (action == 0) this.keepMasked++;
-          if (size > 0 && !allZero(p, pos, next)) this.edit(pos, next, zeros(size));
-          else if (size == 0 && !(next - pos == 1 && load<u8>(p + <usize>pos) == 0)) this.edit(pos, next, ZERO_VARINT);
-        }
-      }
-      WORK.spend(next - pos);
-      pos = next;
-    }
-    this.pos = end;
-    this.state = ST_FIELD;
-    const s = this.pStart;
-    if (this.kWhole && !allZero(p, s, end)) this.edit(s, end, zeros(size > 0 ? end - s : this.kCount));
-    WORK.spend(reencode(this.edits, this.kFrom, this.pPrefix, s, end - s));
-    if (!this.kWhole && !select && this.detectors != 0 && end > s) {
-      // Numbers that are text as bytes (ASCII bytes are one-byte varints): hits masked in place, the elements stay elements.
-      this.pKind = PEND_NUMBERS;
-      this.run.begin(p + <usize>s, end - s, this.detectors);
-      this.state = ST_TEXT;
-    }
+    if (place.plausible) this.push(null, this.pStart, this.pEnd, this.pPrefix, 0, MODE_NORMAL, 0, false, false, this.pKept);
+    else this.asText(this.detectorHash);
   }
 }

@@ -9,6 +9,7 @@ import { FieldAt, MAX_PROTO_DEPTH } from "./check";
 import { reencode } from "./rewrite";
 import { Edit, ACTION_MASK, ACTION_HASH, ACTION_DROP } from "../redact/edits";
 import { WORK } from "../redact/work";
+import { Finding, labelBits } from "../redact/detectors";
 import { REASON_INVALID_PROTOBUF } from "../body/plan";
 
 export const ST_FIELD: i32 = 0;
@@ -25,6 +26,7 @@ export const MODE_KEEP: u8 = 2;
 export const MODE_INERT: u8 = 3;
 
 const S = MAX_PROTO_DEPTH + 1;
+const LABEL_SLOTS: i32 = 64;
 
 export class ProtoWalk {
   /** After advance() returned true: -1 when the message was walked, else the body/plan.ts REASON_* why not. */
@@ -60,6 +62,12 @@ export class ProtoWalk {
   protected fKept: StaticArray<bool> = new StaticArray<bool>(S);
   /** A dropped group's tag (removed with it when it ends), else -1. */
   protected fDrop: StaticArray<i32> = new StaticArray<i32>(S);
+  /** Read as text already (redact.ts probeFrame); and found hiding a hit in its unknown fields: they are dropped. */
+  protected fProbed: StaticArray<bool> = new StaticArray<bool>(S);
+  protected fSuspicious: StaticArray<bool> = new StaticArray<bool>(S);
+  /** labelBits of field names, cached by the field (a message's fields repeat): key, value + 1 (0: empty). */
+  protected labelField: StaticArray<usize> = new StaticArray<usize>(LABEL_SLOTS);
+  protected labelValue: StaticArray<i32> = new StaticArray<i32>(LABEL_SLOTS);
   /** A map entry: what its key selects for its value (action, live, kept, keep-live), and the value's label bits. */
   protected fEntry: StaticArray<bool> = new StaticArray<bool>(S);
   protected fValAction: StaticArray<u8> = new StaticArray<u8>(S);
@@ -113,6 +121,10 @@ export class ProtoWalk {
     unchecked((this.fKeepLive[d] = normal && keepLive && !kept));
     unchecked((this.fKept[d] = kept));
     unchecked((this.fDrop[d] = -1));
+    // A group is read with its message; a payload walked without a schema was read as text before (PEND_PROBE).
+    const inherit = group != 0 && d > 0;
+    unchecked((this.fProbed[d] = inherit ? unchecked(this.fProbed[d - 1]) : type == null && d > 0));
+    unchecked((this.fSuspicious[d] = inherit && unchecked(this.fSuspicious[d - 1])));
     unchecked((this.fEntry[d] = false));
     unchecked((this.fLabels[d] = 0));
     const base = d == 0 ? 0 : unchecked(this.fBase[d - 1]) + this.fieldCount(d - 1);
@@ -170,5 +182,29 @@ export class ProtoWalk {
     WORK.spend(reencode(this.edits, unchecked(this.fEditFrom[d]), unchecked(this.fPrefix[d]), start, unchecked(this.fEnd[d]) - start));
     this.pos = unchecked(this.fEnd[d]);
     this.depth = d - 1;
+  }
+
+  /** The label bits of a field's name (detectors.ts labelBits). */
+  protected labelsOf(pf: ProtoField, detectors: i32): i32 {
+    const key = changetype<usize>(pf);
+    const slot = <i32>((key >>> 4) & <usize>(LABEL_SLOTS - 1));
+    if (unchecked(this.labelValue[slot]) != 0 && unchecked(this.labelField[slot]) == key) return unchecked(this.labelValue[slot]) - 1;
+    const bits = labelBits(changetype<usize>(pf.name), <usize>pf.name.byteLength, detectors);
+    unchecked((this.labelField[slot] = key));
+    unchecked((this.labelValue[slot] = bits + 1));
+    return bits;
+  }
+
+  protected forgetLabels(): void {
+    for (let i = 0; i < LABEL_SLOTS; i++) unchecked((this.labelValue[i] = 0));
+  }
+
+  /** The frame at the top hides detector hits in its unknown fields (findings: their hits, counted). */
+  protected suspect(findings: Finding[]): void {
+    unchecked((this.fSuspicious[this.depth] = true));
+    for (let i = 0; i < findings.length; i++) {
+      const bit = ctz<i32>(unchecked(findings[i]).detector);
+      if (bit < this.hits.length) unchecked((this.hits[bit] += 1));
+    }
   }
 }

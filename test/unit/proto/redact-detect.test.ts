@@ -157,6 +157,25 @@ describe("detectors over a message", () => {
     expect(fx.redact(raw(fVarint(99, 536228147)), null, "", ALL).status).toBe(1);
   });
 
+  it("a message whose unknown numbers hide a hit as text: its unknown fields are dropped", () => {
+    // "aa 4111…" as a Card: fields 12 and 6 as fixed64, unknown to Card, the card's digits in their bytes.
+    const hidden = raw(fLen(1, "aa 4111111111111111 aaaaaaa"), fLen(4, "x"));
+    const r = fx.redact(hidden, "rc.Order", "", ALL);
+    expect(r.status).toBe(0);
+    expect(r.bytes).toEqual(raw(fLen(1, []), fLen(4, "x")));
+    expect(r.hits[0]).toBe(1);
+    // Without a schema the top level is read so too: 'A' is field 8 as fixed64.
+    expect(fx.redact(raw(fLen(4, "x"), [...Buffer.from("Aab@cd.ef")]), null, "", ALL).bytes).toEqual(raw(fLen(4, "x")));
+    for (const budget of [1, 3]) expect(fx.redact(hidden, "rc.Order", "", ALL, false, budget).bytes.equals(r.bytes)).toBe(true);
+  });
+
+  it("a hit that only glues to the next tag (a letter) is the walk's: the nested message is walked", () => {
+    // Field 12's tag is 'b': "ann@example.comb" as text, the e-mail inside field 2 as a message.
+    const msg = raw(fLen(99, [...fLen(2, "ann@example.com"), ...fLen(12, "zz")]));
+    const r = fx.redact(msg, null, "", EMAIL, true);
+    expect(r.bytes).toEqual(raw(fLen(99, [...fLen(2, hmac("ann@example.com")), ...fLen(12, "zz")])));
+  });
+
   it("with no schema the top level must parse", () => {
     expect(fx.redact(Buffer.from("ann@example.com"), null, "", ALL).status).toBe(INVALID_PROTOBUF);
     expect(fx.redact(Buffer.alloc(0), null, "", ALL).status).toBe(1);
