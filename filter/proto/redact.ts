@@ -3,8 +3,10 @@
 // schema (and for unknown fields and bytes) a length-delimited field is walked
 // as a message when it parses as one completely (proto/check.ts) and its bytes,
 // read as text, have no detector hit outside its own length-delimited fields
-// (a hit across its tags, lengths or numbers: no plausible message, a secret
-// that happens to parse); anything else is scanned as text. Changes are edits
+// (a hit across its tags, lengths or numbers, glue aside: no plausible
+// message, a secret that happens to parse); anything else is scanned as text.
+// A message with unknown numbers is read as text once too, and loses its
+// unknown fields when a hit hides in them (see probeFrame). Changes are edits
 // (redact/edits.ts); length prefixes of changed payloads and of every enclosing
 // message are re-encoded (proto/rewrite.ts); every other byte stays as the
 // client wrote it.
