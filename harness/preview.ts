@@ -4,6 +4,7 @@
 import { drainRedaction } from "./drain.js";
 import { keptPaths, usesKeep } from "./kept-paths.js";
 import { ProxyWasmHost, presentRequestHeaders, type HeaderList, type DispatchedCall, type Protocol } from "./emulator/index.js";
+import { grpcView, type GrpcView } from "./preview-grpc.js";
 
 export interface PreviewRequest {
   method?: string;
@@ -11,6 +12,8 @@ export interface PreviewRequest {
   headers?: Record<string, string> | [string, string][];
   body?: string;
   bodyBase64?: string;
+  /** Request trailers (HTTP/2: the body then ends with them, as a gRPC client's can). */
+  trailers?: Record<string, string> | [string, string][];
 }
 
 export interface PreviewSide {
@@ -19,6 +22,10 @@ export interface PreviewSide {
   headers: [string, string][];
   body: string | null;
   bodyBase64?: string;
+  /** gRPC, with redact.grpc.descriptor_set knowing the :path's method: the messages as JSON, one per message. */
+  decoded?: unknown[];
+  /** The primary's request trailers, when the request had some. */
+  trailers?: [string, string][];
 }
 
 /** One copy: a call the filter dispatched to a shadow's cluster. Text bodies as body (null when empty), others as bodyBase64. */
@@ -31,6 +38,8 @@ export interface PreviewCopy {
   headers: [string, string][];
   body?: string | null;
   bodyBase64?: string;
+  /** gRPC, with redact.grpc.descriptor_set knowing the :path's method: the copy's messages as JSON, one per message. */
+  decoded?: unknown[];
   /** With redact.keep and a JSON body: the paths of the strings and numbers the copy carries unchanged. */
   keptPaths?: string[];
 }
@@ -82,9 +91,12 @@ function bodyFields(bytes: Uint8Array): { body: string | null; bodyBase64?: stri
   }
 }
 
-function side(headers: HeaderList, body: Uint8Array): PreviewSide {
+function side(headers: HeaderList, body: Uint8Array, grpc?: GrpcView | null): PreviewSide {
   const get = (k: string) => headers.find(([n]) => n === k)?.[1] ?? "";
-  return { method: get(":method"), path: get(":path"), headers: headers.map(([k, v]) => [k, v]), ...bodyFields(body) };
+  const view = grpc?.of(headers, body);
+  // A gRPC body is framed binary even when its bytes happen to be UTF-8: always base64.
+  const shown = view ? { body: null, ...(body.length ? { bodyBase64: Buffer.from(body).toString("base64") } : {}) } : bodyFields(body);
+  return { method: get(":method"), path: get(":path"), headers: headers.map(([k, v]) => [k, v]), ...shown, ...(view?.decoded ? { decoded: view.decoded } : {}) };
 }
 
 /** Validates one request of the input file; errors name the request and the field. */
@@ -93,7 +105,7 @@ export function checkRequest(r: unknown, i: number): PreviewRequest {
   if (typeof r !== "object" || r === null || Array.isArray(r)) throw new PreviewInputError(`${where}: must be an object`);
   const o = r as Record<string, unknown>;
   for (const k of Object.keys(o)) {
-    if (!["method", "path", "headers", "body", "bodyBase64"].includes(k)) throw new PreviewInputError(`${where}.${k}: unknown field`);
+    if (!["method", "path", "headers", "body", "bodyBase64", "trailers"].includes(k)) throw new PreviewInputError(`${where}.${k}: unknown field`);
   }
   if (o.method !== undefined && (typeof o.method !== "string" || !/^[A-Z]+$/.test(o.method))) throw new PreviewInputError(`${where}.method: must be an HTTP method such as "POST"`);
   if (o.path !== undefined && (typeof o.path !== "string" || !o.path.startsWith("/"))) throw new PreviewInputError(`${where}.path: must be a string starting with "/"`);
@@ -102,13 +114,14 @@ export function checkRequest(r: unknown, i: number): PreviewRequest {
     if (typeof o.bodyBase64 !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(o.bodyBase64)) throw new PreviewInputError(`${where}.bodyBase64: must be base64`);
     if (o.body !== undefined) throw new PreviewInputError(`${where}: give body or bodyBase64, not both`);
   }
-  if (o.headers !== undefined) {
-    const h = o.headers;
+  for (const field of ["headers", "trailers"] as const) {
+    const h = o[field];
+    if (h === undefined) continue;
     const pairs = Array.isArray(h) ? h : typeof h === "object" && h !== null ? Object.entries(h) : null;
-    if (!pairs) throw new PreviewInputError(`${where}.headers: must be an object or a list of [name, value] pairs`);
+    if (!pairs) throw new PreviewInputError(`${where}.${field}: must be an object or a list of [name, value] pairs`);
     pairs.forEach((p, j) => {
       if (!Array.isArray(p) || p.length !== 2 || typeof p[0] !== "string" || typeof p[1] !== "string" || p[0] === "") {
-        throw new PreviewInputError(`${where}.headers[${j}]: must be a [name, value] pair of strings`);
+        throw new PreviewInputError(`${where}.${field}[${j}]: must be a [name, value] pair of strings`);
       }
     });
   }
@@ -151,8 +164,9 @@ export async function preview(opts: {
   }
   const shadowNames = shadowClusters(opts.policy);
   const keep = usesKeep(opts.policy);
+  const grpc = grpcView(opts.policy, opts.env ?? {});
   const results: PreviewResult[] = [];
-  for (const req of opts.requests) {
+  for (const [n, req] of opts.requests.entries()) {
     const body = req.bodyBase64 !== undefined ? new Uint8Array(Buffer.from(req.bodyBase64, "base64")) : new TextEncoder().encode(req.body ?? "");
     const given: HeaderList = Array.isArray(req.headers) ? req.headers : Object.entries(req.headers ?? {});
     const headers: HeaderList = [
@@ -163,17 +177,26 @@ export async function preview(opts: {
       // As Envoy's codec and connection manager hand them to the filter (emulator/request-headers.ts).
       ...presentRequestHeaders(given.filter(([k]) => k.toLowerCase() !== "host"), protocol),
     ];
+    const trailers: HeaderList = Array.isArray(req.trailers) ? req.trailers : Object.entries(req.trailers ?? {});
+    const isGrpc = grpc.isCall(given);
+    // gRPC is HTTP/2 only; so are request trailers here (Envoy drops them on HTTP/1.1 unless told otherwise).
+    if (protocol !== "h2" && (isGrpc || req.trailers !== undefined)) {
+      throw new PreviewInputError(`request[${n}]: ${isGrpc ? "a gRPC call (content-type application/grpc)" : "trailers"} needs --protocol h2`);
+    }
     const framed = given.some(([k]) => ["content-length", "transfer-encoding"].includes(k.toLowerCase()));
     if (body.length && protocol === "http1" && !framed) headers.push(["content-length", String(body.length)]);
     const before = counters(host);
     const callsBefore = host.calls.length;
     const stream = host.newStream();
-    stream.requestHeaders(headers, body.length === 0);
+    const withTrailers = trailers.length > 0;
+    stream.requestHeaders(headers, body.length === 0 && !withTrailers);
     const size = opts.chunkSize && opts.chunkSize > 0 ? opts.chunkSize : body.length;
     for (let i = 0; i < body.length; i += size) {
       const end = Math.min(body.length, i + size);
-      stream.requestBody(body.subarray(i, end), end === body.length);
+      stream.requestBody(body.subarray(i, end), end === body.length && !withTrailers);
     }
+    // HTTP/2 with trailers: the body never ends the stream, the trailers do.
+    if (withTrailers) stream.requestTrailers(trailers.map(([k, v]) => [k.toLowerCase(), v]));
     // Bodies are redacted from the tick, as in Envoy: the copies go once the queue is empty.
     drainRedaction(host);
     stream.responseHeaders([[":status", "200"]], true);
@@ -183,20 +206,29 @@ export async function preview(opts: {
     // Every call of this request gets a 200 (copies, noise, and a sink call an answer may cause), so none stays in flight.
     for (let i = callsBefore; i < host.calls.length && i < callsBefore + 1000; i++) {
       const c = host.calls[i];
-      if (host.pendingCalls.has(c.token)) host.respondToCall(c.token, { headers: [[":status", "200"]] });
+      // A gRPC call is answered as a gRPC server does: OK in the trailers.
+      if (host.pendingCalls.has(c.token)) host.respondToCall(c.token, grpc.isCall(c.headers) ? grpc.okAnswer : { headers: [[":status", "200"]] });
     }
-    const primary = side(stream.upstreamRequest.headers, stream.upstreamRequest.body);
+    const primary = side(stream.upstreamRequest.headers, stream.upstreamRequest.body, grpc);
+    if (stream.upstreamRequest.trailers.length) primary.trailers = stream.upstreamRequest.trailers.map(([k, v]) => [k, v]);
     const copies = copyCalls.map((c): PreviewCopy => {
-      const { body: copyBody, bodyBase64, ...rest } = side(c.headers, c.body);
+      const { body: copyBody, bodyBase64, decoded, ...rest } = side(c.headers, c.body, grpc);
       // Against the body the filter saw (the primary's), as the client sent it.
-      const kept = keep && c.body.length > 0 ? keptPaths(stream.upstreamRequest.body, c.body) : null;
-      return { shadow: shadowNames.get(c.cluster)!, cluster: c.cluster, ...rest, ...(bodyBase64 !== undefined ? { bodyBase64 } : { body: copyBody }), ...(kept ? { keptPaths: kept } : {}) };
+      const kept = keep && c.body.length > 0 && !grpc.isCall(c.headers) ? keptPaths(stream.upstreamRequest.body, c.body) : null;
+      return {
+        shadow: shadowNames.get(c.cluster)!,
+        cluster: c.cluster,
+        ...rest,
+        ...(bodyBase64 !== undefined ? { bodyBase64 } : { body: copyBody }),
+        ...(decoded ? { decoded } : {}),
+        ...(kept ? { keptPaths: kept } : {}),
+      };
     });
     const first = copyCalls[0];
     results.push({
       selected: first !== undefined,
       reason: first ? "selected" : reasonFromCounters(before, counters(host)),
-      shadow: first ? side(first.headers, first.body) : null,
+      shadow: first ? side(first.headers, first.body, grpc) : null,
       primary,
       copies,
     });

@@ -1,9 +1,11 @@
 // The codecs of one policy, by body plan kind, compiled once per configuration.
 import { BodyCodec, CodecResult } from "./codec";
-import { BODY_JSON, BODY_JSON_SEQ, BODY_FORM, BODY_TEXT, namesFields } from "./plan";
+import { BODY_JSON, BODY_JSON_SEQ, BODY_FORM, BODY_TEXT, BODY_GRPC, namesFields } from "./plan";
 import { JsonCodec } from "./json";
 import { FormCodec } from "./form";
 import { TextCodec } from "./text";
+import { GrpcCodec } from "./grpc";
+import { ProtoRedactor } from "../proto/redact";
 import { SniffCodec, SNIFF_TEXT, SNIFF_FORM } from "./sniff";
 import { RedactConfig } from "../policy/types";
 import { ValueRewriter } from "../redact/values";
@@ -18,6 +20,8 @@ export class BodyCodecs {
   /** Text and form bodies, scanned by what they are (body/sniff.ts). */
   sniffText: SniffCodec;
   sniffForm: SniffCodec;
+  /** gRPC messages, by the method's input type (body/grpc.ts). */
+  grpc: GrpcCodec;
 
   constructor(cfg: RedactConfig, rewriter: ValueRewriter, form: QueryRedactor) {
     const keep = cfg.keep;
@@ -36,6 +40,7 @@ export class BodyCodecs {
     this.jsonSeq = jsonSeq;
     this.form = formCodec;
     this.text = text;
+    this.grpc = new GrpcCodec(new ProtoRedactor(cfg.json, cfg.detectors, cfg.detectorHash, rewriter, keepJson));
   }
 
   /** The codec for a plan kind, or null when the body is not scanned (no redaction, pass-through, unscannable). */
@@ -44,6 +49,7 @@ export class BodyCodecs {
     if (kind == BODY_JSON_SEQ) return this.jsonSeq;
     if (kind == BODY_FORM) return this.sniffForm;
     if (kind == BODY_TEXT) return this.sniffText;
+    if (kind == BODY_GRPC) return this.grpc;
     return null;
   }
 }

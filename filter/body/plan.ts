@@ -3,9 +3,13 @@
 // scanned (compressed, of an unknown type), in which case it is never sent as it is.
 import { RedactConfig } from "../policy/types";
 import { HeaderCursor, sliceOf, utf8 } from "../util/bytes";
+import { ProtoMethod } from "../proto/schema";
 
 const H_CONTENT_TYPE = utf8("content-type");
 const H_CONTENT_ENCODING = utf8("content-encoding");
+const H_GRPC_ENCODING = utf8("grpc-encoding");
+const H_PATH = utf8(":path");
+const EMPTY = new ArrayBuffer(0);
 
 export const BODY_NONE: u8 = 0; // no redact policy: mirrored as the primary's
 export const BODY_JSON: u8 = 1;
@@ -94,11 +98,30 @@ export class BodyHeaders {
   conflicting: bool = false;
   /** Some content-encoding header names a coding other than identity. */
   encoded: bool = false;
+  /** A grpc-encoding header names a coding other than identity (the messages may be compressed). */
+  grpcEncoded: bool = false;
+  /** The header map observed (its :path names a gRPC call's method). */
+  raw: ArrayBuffer = EMPTY;
+  private looked: bool = false;
+  private found: ProtoMethod | null = null;
 
   reset(): void {
     this.type = null;
     this.conflicting = false;
     this.encoded = false;
+    this.grpcEncoded = false;
+    this.raw = EMPTY;
+    this.looked = false;
+    this.found = null;
+  }
+
+  /** The method the request's :path calls in the policy's descriptor, or null (no descriptor, an unknown method); looked up once per request. */
+  grpcMethod(cfg: RedactConfig): ProtoMethod | null {
+    if (!this.looked) {
+      this.looked = true;
+      this.found = methodOf(cfg, this.raw);
+    }
+    return this.found;
   }
 
   /** Looks at one header of the map raw; true when it was content-type or content-encoding. */
@@ -108,12 +131,17 @@ export class BodyHeaders {
       // Envoy joins repeated content-type headers with ',' (HTTP/1.1): a list is several types.
       for (let i: usize = 0; i < cur.valueLen; i++) if (load<u8>(cur.valuePtr + i) == 0x2c) this.conflicting = true;
       const first = this.type;
+      this.raw = raw;
       if (first == null) this.type = v;
       else if (mediaType(first) != mediaType(v)) this.conflicting = true;
       return true;
     }
     if (cur.keyIs(H_CONTENT_ENCODING)) {
       if (!identityOnly(cur.valuePtr, cur.valueLen)) this.encoded = true;
+      return true;
+    }
+    if (cur.keyIs(H_GRPC_ENCODING)) {
+      if (!identityOnly(cur.valuePtr, cur.valueLen)) this.grpcEncoded = true;
       return true;
     }
     return false;
@@ -123,11 +151,68 @@ export class BodyHeaders {
 export class BodyPlan {
   kind: u8 = BODY_NONE;
   reason: u8 = 0;
+  /** The content-type is application/grpc or application/grpc+<anything> (whatever the plan). */
+  grpc: bool = false;
+  /** A gRPC call's method, when the policy's descriptor (redact.grpc) knows its :path. */
+  method: ProtoMethod | null = null;
+}
+
+/** Whether a content-type value is gRPC's: application/grpc, alone or with a +suffix or parameters. */
+export function isGrpcType(v: ArrayBuffer | null): bool {
+  if (v == null) return false;
+  const p = changetype<usize>(v);
+  const len = <usize>v.byteLength;
+  let s: usize = 0;
+  while (s < len && isOws(load<u8>(p + s))) s++;
+  const n = <usize>GRPC_TYPE.byteLength;
+  if (len - s < n) return false;
+  for (let i: usize = 0; i < n; i++) if (lowerByte(load<u8>(p + s + i)) != load<u8>(changetype<usize>(GRPC_TYPE) + i)) return false;
+  if (len - s == n) return true;
+  const c = load<u8>(p + s + n);
+  return c == 0x2b || c == 0x3b || isOws(c);
+}
+const GRPC_TYPE = utf8("application/grpc");
+function methodOf(cfg: RedactConfig, raw: ArrayBuffer): ProtoMethod | null {
+  const schema = cfg.grpcSchema;
+  if (schema == null) return null;
+  const cur = new HeaderCursor(raw);
+  while (cur.next()) if (cur.keyIs(H_PATH)) return schema.method(cur.valuePtr, cur.valueLen);
+  return null;
+}
+
+/**
+ * A gRPC call's body (docs/hardening.md "gRPC"): application/grpc and
+ * application/grpc+proto are framed protobuf; any other +suffix (+json, +thrift)
+ * frames a format the filter does not walk: unsupported_type. Compressed
+ * messages (grpc-encoding or content-encoding other than identity) are never
+ * scanned. Rules that name fields (redact.json, redact.keep) need the method's
+ * input type: without it the body is unscannable (unknown_grpc_method);
+ * detectors alone walk the messages without a schema.
+ */
+function planGrpc(cfg: RedactConfig, type: string, headers: BodyHeaders, out: BodyPlan): void {
+  out.kind = BODY_UNSCANNABLE;
+  if (headers.encoded || headers.grpcEncoded) {
+    out.reason = REASON_COMPRESSED;
+    return;
+  }
+  if (type != "application/grpc" && type != "application/grpc+proto") {
+    out.reason = REASON_UNSUPPORTED_TYPE;
+    return;
+  }
+  const method = headers.grpcMethod(cfg);
+  out.method = method;
+  if (method == null && (cfg.json.length > 0 || cfg.keep != null)) {
+    out.reason = REASON_UNKNOWN_GRPC_METHOD;
+    return;
+  }
+  out.kind = BODY_GRPC;
 }
 
 /** Decides at request-headers time how the body will be handled. */
 export function planBody(cfg: RedactConfig, headers: BodyHeaders, out: BodyPlan): void {
   out.reason = 0;
+  out.method = null;
+  out.grpc = isGrpcType(headers.type);
   if (!cfg.enabled) {
     out.kind = BODY_NONE;
     return;
@@ -144,6 +229,10 @@ export function planBody(cfg: RedactConfig, headers: BodyHeaders, out: BodyPlan)
       out.kind = BODY_PASS_THROUGH;
       return;
     }
+  }
+  if (out.grpc) {
+    planGrpc(cfg, type, headers, out);
+    return;
   }
   if (headers.encoded) {
     out.kind = BODY_UNSCANNABLE;

@@ -3,17 +3,13 @@
 // messages as one JSON text by the method's output type (proto/json.ts).
 import { Answer, GRPC_STATUS_NONE, GRPC_STATUS_INVALID } from "./answer";
 import { GRPC_STATUS_NAMES, parseGrpcStatus } from "../grpc/status";
-import { ProtoMethod, ProtoSchema } from "../proto/schema";
+import { ProtoMethod } from "../proto/schema";
 import { messageToJson } from "../proto/json";
-import { Copy } from "../copy/copy";
-import { mediaType } from "../body/plan";
 import { ByteSink, utf8 } from "../util/bytes";
-import { getHeader, HEADERS_REQUEST } from "../host/hostcalls";
+import { getHeader } from "../host/hostcalls";
 
 const H_GRPC_STATUS = utf8("grpc-status");
 const H_GRPC_MESSAGE = utf8("grpc-message");
-const H_CONTENT_TYPE = utf8("content-type");
-const H_PATH = utf8(":path");
 
 /** A grpc-status as a diff record spells it: the code's name, "none" or "invalid". */
 export function grpcStatusName(code: i32): string {
@@ -65,17 +61,4 @@ export function messagesJson(body: ByteSink | null, method: ProtoMethod): string
   if (method.serverStreaming) return "[" + parts.join(",") + "]";
   if (parts.length > 1) return null;
   return parts.length == 1 ? parts[0] : "";
-}
-
-/**
- * Stand-in until the roles set them: a gRPC call (content-type application/grpc*)
- * and the method its :path calls when the descriptor knows it.
- */
-export function markGrpcCall(copy: Copy, schema: ProtoSchema | null): void {
-  if (copy.grpc) return;
-  const type = getHeader(HEADERS_REQUEST, H_CONTENT_TYPE);
-  if (type == null || !mediaType(type).startsWith("application/grpc")) return;
-  copy.grpc = true;
-  const path = getHeader(HEADERS_REQUEST, H_PATH);
-  if (schema != null && path != null) copy.method = schema.method(changetype<usize>(path), <usize>path.byteLength);
 }

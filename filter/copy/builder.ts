@@ -4,7 +4,8 @@
 //   1. headers the filter itself sets on copies (the tag, x-shadow-rule, the
 //      body-dropped header), in any spelling an application reads as them
 //      ('_' for '-'), are removed: a client cannot forge them;
-//   2. hop-by-hop headers go when the copy is a new hop (the mirror role's call);
+//   2. hop-by-hop headers go when the copy is a new hop (the mirror role's call;
+//      te stays when it is "trailers": gRPC requires it);
 //      content-length goes when the body will change (Envoy computes it);
 //   3. redaction: :path by redact.path, the detectors (segments, matrix
 //      parameters) and the query rules; other headers by name rules, detectors
@@ -28,11 +29,13 @@ export const H_RULE = utf8("x-shadow-rule");
 const H_PATH = utf8(":path");
 const H_AUTHORITY = utf8(":authority");
 const H_CONTENT_LENGTH = utf8("content-length");
+const H_TE = utf8("te");
+const TRAILERS = utf8("trailers");
 // Headers that describe one hop's connection, not the request: the shadow call is
 // a new hop, and Envoy computes content-length itself for the call's body.
 const HOP_BY_HOP: ArrayBuffer[] = [
   utf8("connection"), utf8("keep-alive"), utf8("proxy-connection"), utf8("transfer-encoding"),
-  utf8("upgrade"), utf8("te"), utf8("trailer"), utf8("content-length"), utf8("expect"),
+  utf8("upgrade"), H_TE, utf8("trailer"), utf8("content-length"), utf8("expect"),
 ];
 
 /** How the copy's :authority is made. */
@@ -42,11 +45,28 @@ export const AUTHORITY_SHADOW: u8 = 1;
 /** A "-shadow" suffix removed (the shadow role's restore_host). */
 export const AUTHORITY_RESTORE: u8 = 2;
 
-function isHopByHop(p: usize, len: usize): bool {
+
+/**
+ * Whether a header goes as a new hop's: te stays when it is "trailers" (trimmed,
+ * any case), which gRPC requires on every request; any other te value goes.
+ */
+function isHopByHop(p: usize, len: usize, vp: usize, vl: usize): bool {
   for (let i = 0; i < HOP_BY_HOP.length; i++) {
-    if (bytesEqual(p, len, unchecked(HOP_BY_HOP[i]))) return true;
+    const h = unchecked(HOP_BY_HOP[i]);
+    if (bytesEqual(p, len, h)) return h != H_TE || !isTrailers(vp, vl);
   }
   return false;
+}
+
+function isTrailers(p: usize, len: usize): bool {
+  while (len > 0 && (load<u8>(p) == 0x20 || load<u8>(p) == 0x09)) {
+    p++;
+    len--;
+  }
+  while (len > 0 && (load<u8>(p + len - 1) == 0x20 || load<u8>(p + len - 1) == 0x09)) len--;
+  if (len != 8) return false;
+  // "trailers", little-endian, compared with A-Z folded.
+  return (load<u64>(p) | 0x2020202020202020) == load<u64>(changetype<usize>(TRAILERS));
 }
 
 export class CopyHeaders {
@@ -85,7 +105,7 @@ export class CopyHeaders {
       const kp = cur.keyPtr;
       const kl = cur.keyLen;
       if (this.isOwned(kp, kl)) continue;
-      if (this.newHop ? isHopByHop(kp, kl) : dropContentLength && cur.keyIs(H_CONTENT_LENGTH)) continue;
+      if (this.newHop ? isHopByHop(kp, kl, cur.valuePtr, cur.valueLen) : dropContentLength && cur.keyIs(H_CONTENT_LENGTH)) continue;
       if (cur.keyIs(H_AUTHORITY)) {
         this.authorityAt = b.length;
         // "user:password@host" keeps only the host.

@@ -6,7 +6,7 @@
 import { BodyBuffer } from "./body";
 import { BodyCodec } from "../body/codec";
 import { SharedCounter } from "../select/budget";
-import { ProtoMethod } from "../proto/schema";
+import { ProtoMethod, ProtoMessage } from "../proto/schema";
 
 /** What a copy still expects for one shadow. */
 export const TARGET_NONE: u8 = 0; // not selected, or already settled (skipped)
@@ -48,6 +48,14 @@ export class Copy {
   grpc: bool = false;
   /** The gRPC method the :path calls, when the policy's descriptor knows it (its input type types the body's messages). */
   method: ProtoMethod | null = null;
+  /** A gRPC call: when its headers came (nowNs), for the shadows' timeout_ms on the stream. */
+  startedNs: u64 = 0;
+
+  /** The type of the body's messages for the codec (the method's input type; null: none). */
+  get messageType(): ProtoMessage | null {
+    const m = this.method;
+    return m != null ? m.input : null;
+  }
 
   constructor(shadows: i32) {
     this.targets = new StaticArray<u8>(shadows);

@@ -5,6 +5,7 @@ import { Tally } from "../redact/tally";
 import { REASON_NAMES } from "../body/plan";
 import { DETECTOR_NAMES } from "../redact/detectors";
 import { DECISION_NAMES } from "../select/selector";
+import { GRPC_STATUS_NAMES } from "../grpc/status";
 
 const METRIC_COUNTER: i32 = 0;
 const METRIC_GAUGE: i32 = 1;
@@ -44,6 +45,27 @@ function histogram(name: string): Metric {
   return new Metric(define(METRIC_HISTOGRAM, PREFIX + name));
 }
 
+/**
+ * Counters by gRPC status code, under prefix + the code's name: each defined the
+ * first time a code is counted (a policy that mirrors no gRPC shows none), its
+ * name built that once.
+ */
+export class GrpcCounters {
+  private m: Array<Metric | null> = new Array<Metric | null>(GRPC_STATUS_NAMES.length);
+
+  constructor(private prefix: string) {}
+
+  /** The counter of code 0..16. */
+  of(code: i32): Metric {
+    let c = unchecked(this.m[code]);
+    if (c == null) {
+      c = counter(this.prefix + unchecked(GRPC_STATUS_NAMES[code]));
+      unchecked((this.m[code] = c));
+    }
+    return c!;
+  }
+}
+
 export class MirrorMetrics {
   requests: Metric = counter("requests");
   mirrored: Metric = counter("mirrored");
@@ -51,6 +73,10 @@ export class MirrorMetrics {
   skippedBodyTooLarge: Metric = counter("skipped.body_too_large");
   skippedInflightFull: Metric = counter("skipped.inflight_full");
   skippedIncomplete: Metric = counter("skipped.request_incomplete");
+  /** gRPC copies not sent: their stream went over max_body_bytes or did not end within timeout_ms. */
+  skippedStreamTooLong: Metric = counter("skipped.stream_too_long");
+  /** Answers to gRPC copies, by grpc-status (shadow.grpc.<name>). */
+  shadowGrpc: GrpcCounters = new GrpcCounters("shadow.grpc.");
   /** Copies not sent because the VM already held limits.max_buffered_bytes of bodies. */
   skippedMemoryBudget: Metric = counter("skipped.memory_budget");
   /** Gauge: bytes of request bodies held for copies. */
@@ -142,6 +168,8 @@ export class ShadowMetrics {
   dispatchFailed: Metric;
   skippedMemoryBudget: Metric;
   skippedRedactionBudget: Metric;
+  skippedStreamTooLong: Metric;
+  grpc: GrpcCounters;
   responses2xx: Metric;
   responses3xx: Metric;
   responses4xx: Metric;
@@ -162,6 +190,8 @@ export class ShadowMetrics {
     this.dispatchFailed = counter(p + "skipped.dispatch_failed");
     this.skippedMemoryBudget = counter(p + "skipped.memory_budget");
     this.skippedRedactionBudget = counter(p + "skipped.redaction_budget");
+    this.skippedStreamTooLong = counter(p + "skipped.stream_too_long");
+    this.grpc = new GrpcCounters(p + "grpc.");
     this.responses2xx = counter(p + "responses.2xx");
     this.responses3xx = counter(p + "responses.3xx");
     this.responses4xx = counter(p + "responses.4xx");

@@ -23,6 +23,8 @@ export class PathMatcher {
   private foldLimit: i32 = 0;
   /** The fold of the member in match() when it has non-ASCII bytes. */
   private keyFolded: ArrayBuffer = new ArrayBuffer(0);
+  /** matchEither's copy of the first name's states. */
+  private either: StaticArray<u64> = new StaticArray<u64>(0);
 
   /**
    * Flattens the rules: per rule [action, segment count, first segment], per
@@ -131,6 +133,28 @@ export class PathMatcher {
     }
     this.childLive = live;
     return <u8>action;
+  }
+
+  /**
+   * match() for a member known by either of two names (a protobuf field's
+   * .proto name and its JSON name): the union of both matches.
+   */
+  matchEither(depth: i32, ap: usize, al: i32, bp: usize, bl: i32): u8 {
+    const a = this.match(depth, ap, al, -1);
+    if (bl == al && memory.compare(ap, bp, <usize>al) == 0) return a;
+    const nr = this.ruleCount;
+    if (this.either.length < nr) this.either = new StaticArray<u64>(nr);
+    const to = changetype<usize>(this.states) + (<usize>((depth + 1) * nr) << 3);
+    const keep = changetype<usize>(this.either);
+    memory.copy(keep, to, <usize>nr << 3);
+    const liveA = this.childLive;
+    const b = this.match(depth, bp, bl, -1);
+    for (let r = 0; r < nr; r++) {
+      const o = <usize>r << 3;
+      store<u64>(to + o, load<u64>(to + o) | load<u64>(keep + o));
+    }
+    this.childLive = this.childLive || liveA;
+    return a > b ? a : b;
   }
 
   /** Folds a non-ASCII member into keyFolded (2), or 3 when it is too long for any folded segment. */

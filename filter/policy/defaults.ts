@@ -67,6 +67,8 @@ export const REDACT_ON_UNSCANNABLE: string = "drop_body";
 export const REDACT_HASH_KEY_MIN_BYTES: i32 = 16;
 /** redact.url_headers: headers whose values are URLs (comma-separated; '_' counts as '-'): their userinfo goes, their host, path, query and fragment are redacted as the copy's own. Envoy's own x-envoy-original-path is among them. */
 export const REDACT_URL_HEADERS: string = "referer,origin,location,content-location,x-original-url,x-original-uri,x-forwarded-uri,x-forwarded-url,x-forwarded-path,x-forwarded-prefix,x-rewrite-url,x-request-uri,x-envoy-original-path";
+/** redact.grpc.descriptor_set: the largest FileDescriptorSet, in bytes once decoded from base64 (a service's .proto files with their imports make a few KB to a few hundred). */
+export const REDACT_GRPC_DESCRIPTOR_SET_MAX_BYTES: i32 = 4 * 1048576;
 /** redact.path: most templates (they are matched against every path). */
 export const REDACT_PATH_MAX_TEMPLATES: i32 = 256;
 

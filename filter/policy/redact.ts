@@ -9,6 +9,7 @@ import { detectorBit } from "../redact/detectors";
 import { ACTION_MASK, ACTION_HASH, ACTION_DROP } from "../redact/edits";
 import { foldString } from "../util/fold";
 import { parseRedactPath } from "./redact-path";
+import { parseRedactGrpc } from "./redact-grpc";
 import * as D from "./defaults";
 
 /** One item of a query-name or JSON-path list: a string, or {"name" | "path": ..., "match_case": bool}. */
@@ -205,6 +206,9 @@ export function parseRedact(obj: JSON.Obj, env: Environment, r: RedactConfig): s
   }
   const pathError = parseRedactPath(f, r);
   if (pathError.length > 0) return pathError;
+  // After json and keep: with a descriptor set, their paths are checked against it.
+  const grpcError = parseRedactGrpc(f, env, r);
+  if (grpcError.length > 0) return grpcError;
   const detectors = f.strList("detectors");
   if (f.error.length > 0) return f.error;
   if (detectors != null) {

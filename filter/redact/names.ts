@@ -18,8 +18,10 @@ import { ACTION_DROP, ACTION_HASH, ACTION_MASK } from "./edits";
 /** NameActions.action: a query or form value whose name redact.keep does not list (masked keeping its shape). */
 export const ACTION_NOT_KEPT: u8 = 4;
 
-/** Header names that pass in the allow-list mode whatever it lists: the copy's framing (pseudo-headers too, by their ':'). */
-const ALWAYS_PASS: string[] = ["content-type", "content-length", "content-encoding", "transfer-encoding", "te"];
+/** Header names that pass in the allow-list mode whatever it lists: the copy's framing (pseudo-headers too, by their ':'), and gRPC's. */
+const ALWAYS_PASS: string[] = [
+  "content-type", "content-length", "content-encoding", "transfer-encoding", "te", "grpc-timeout", "grpc-encoding", "grpc-accept-encoding",
+];
 
 export const MODE_HEADER: u8 = 0;
 /** Query and form names for drop/mask/hash rules: segments, PHP spellings, folding. */

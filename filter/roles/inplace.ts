@@ -24,7 +24,8 @@ import { RequestView } from "../select/view";
 import { Selector, Decision } from "../select/selector";
 import { Draw } from "../select/sampling";
 import { Redaction } from "../redact/redaction";
-import { BodyPlan, BodyHeaders, planBody, BODY_NONE, BODY_PASS_THROUGH, BODY_UNSCANNABLE, REASON_BYTES, REASON_TOO_LARGE } from "../body/plan";
+import { BodyPlan, BodyHeaders, planBody, BODY_NONE, BODY_PASS_THROUGH, BODY_UNSCANNABLE, BODY_GRPC, REASON_BYTES, REASON_TOO_LARGE } from "../body/plan";
+import { GrpcStream } from "./inplace-grpc";
 import { CodecResult, scanWhole } from "../body/codec";
 import { MirrorMetrics, InPlaceMetrics } from "../host/metrics";
 import { getHeaderPairs, getBuffer, setHeaderPairs, setBuffer, bufferLength, HEADERS_REQUEST, BUFFER_REQUEST_BODY } from "../host/hostcalls";
@@ -69,11 +70,14 @@ export abstract class InPlaceRole extends Role {
 const BODY_PASS: u8 = 0;
 const BODY_HOLD: u8 = 1;
 const BODY_EMPTY: u8 = 2;
+/** gRPC: redacted message by message as the chunks pass (roles/inplace-grpc.ts). */
+const BODY_STREAM: u8 = 3;
 
 export class InPlaceStream extends Context {
   /** What happens to the body: passed as is, held for redaction, or emptied. */
   private body: u8 = BODY_PASS;
   private plan: BodyPlan = new BodyPlan();
+  private grpc: GrpcStream | null = null;
 
   constructor(id: u32, root: RootContext, private role: InPlaceRole) {
     super(id, root);
@@ -143,6 +147,10 @@ export class InPlaceStream extends Context {
         }
         dropReason = this.plan.reason;
         this.body = BODY_EMPTY;
+      } else if (kind == BODY_GRPC) {
+        const method = this.plan.method;
+        this.grpc = new GrpcStream(role.redaction.codecs.grpc, method != null ? method.input : null, cfg.maxBodyBytes);
+        this.body = BODY_STREAM;
       } else if (kind != BODY_NONE && kind != BODY_PASS_THROUGH) {
         this.body = BODY_HOLD;
       }
@@ -163,8 +171,12 @@ export class InPlaceStream extends Context {
       if (size > 0) setBuffer(BUFFER_REQUEST_BODY, 0, <u32>size, EMPTY);
       return FilterDataStatusValues.Continue;
     }
-    // Held: Envoy keeps appending chunks; size is the whole body so far.
     const role = this.role;
+    if (this.body == BODY_STREAM) {
+      this.stream(size, end_of_stream);
+      return FilterDataStatusValues.Continue;
+    }
+    // Held: Envoy keeps appending chunks; size is the whole body so far.
     if (<u64>size > <u64>role.policy.inPlace.maxBodyBytes) {
       role.metrics.bodyUnscannable[REASON_TOO_LARGE].inc();
       this.body = BODY_EMPTY;
@@ -179,7 +191,41 @@ export class InPlaceStream extends Context {
   onRequestTrailers(_n: u32): FilterTrailersStatusValues {
     // With trailers the body never carries end_of_stream: the trailers end it.
     if (this.body == BODY_HOLD) this.rewrite(<usize>bufferLength(BUFFER_REQUEST_BODY));
+    else if (this.body == BODY_STREAM) this.stream(0, true);
     return FilterTrailersStatusValues.Continue;
+  }
+
+  onDone(): bool {
+    // A stream reset mid-message: what it held is freed (not garbage the collector sees).
+    const g = this.grpc;
+    if (g != null) g.release();
+    this.grpc = null;
+    return true;
+  }
+
+  /** A gRPC chunk (Continue: each arrives once, size is its own): its complete messages go on redacted, in its place. */
+  private stream(size: usize, end: bool): void {
+    const role = this.role;
+    const g = this.grpc!;
+    let failure: i32 = -1;
+    if (size > 0) {
+      const chunk = getBuffer(BUFFER_REQUEST_BODY, 0, <u32>size);
+      const tally = role.redaction.tally;
+      tally.reset();
+      const out = g.chunk(chunk, tally, role.result);
+      role.metrics.addTally(tally);
+      failure = g.failure;
+      if (out != null) setBuffer(BUFFER_REQUEST_BODY, 0, <u32>size, out);
+    }
+    if (failure < 0 && end) failure = g.end();
+    if (failure >= 0) {
+      role.metrics.bodyUnscannable[failure].inc();
+      this.body = BODY_EMPTY;
+      this.grpc = null;
+    } else if (end) {
+      this.body = BODY_PASS;
+      this.grpc = null;
+    }
   }
 
   private rewrite(size: usize): void {

@@ -39,7 +39,7 @@ export class MirrorDispatch {
     const call = this.calls.get(token);
     this.calls.delete(token);
     call.release();
-    this.shadows[call.shadow].answered(this.metrics, headers);
+    this.shadows[call.shadow].answered(this.metrics, headers, call.grpc);
   }
 
   /** A copy that goes nowhere: its body is freed, its slots go back. */
@@ -125,7 +125,7 @@ export class MirrorDispatch {
         continue;
       }
       if (hold != null) hold.count++;
-      this.calls.set(<u32>token, new MirrorCall(i, copy.takeSlot(i), hold));
+      this.calls.set(<u32>token, new MirrorCall(i, copy.takeSlot(i), hold, copy.grpc));
       shadow.sent(m, reason.byteLength > 0);
       if (comparison != null) {
         primary!.open(<u32>token, cfg.name, headers);

@@ -153,6 +153,7 @@ export class RedactionQueue {
     const copy = q.copy;
     const codec = copy.codec!;
     if (!this.scanning) {
+      codec.setMessageType(copy.messageType);
       codec.start(copy.body.ptr, copy.body.length);
       this.scanning = true;
     }

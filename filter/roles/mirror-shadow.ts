@@ -5,11 +5,44 @@ import { ShadowConfig } from "../policy/types";
 import { ShadowMetrics, MirrorMetrics } from "../host/metrics";
 import { Selector } from "../select/selector";
 import { SharedCounter } from "../select/budget";
-import { getHeader, HEADERS_HTTP_CALL_RESPONSE } from "../host/hostcalls";
+import { getHeader, HEADERS_HTTP_CALL_RESPONSE, TRAILERS_HTTP_CALL_RESPONSE } from "../host/hostcalls";
 import { utf8, parseDecimal } from "../util/bytes";
+import { parseGrpcStatus } from "../grpc/status";
 
 const H_STATUS = utf8(":status");
 const H_UPSTREAM_TIME = utf8("x-envoy-upstream-service-time");
+const H_GRPC_STATUS = utf8("grpc-status");
+
+// gRPC status codes (grpc/status.ts GRPC_STATUS_NAMES' order).
+const GRPC_UNKNOWN: i32 = 2;
+const GRPC_PERMISSION_DENIED: i32 = 7;
+const GRPC_UNIMPLEMENTED: i32 = 12;
+const GRPC_INTERNAL: i32 = 13;
+const GRPC_UNAVAILABLE: i32 = 14;
+const GRPC_UNAUTHENTICATED: i32 = 16;
+
+/** The gRPC status of an answer without grpc-status, from its HTTP status (grpc/grpc doc/http-grpc-status-mapping.md). */
+export function grpcStatusOfHttp(code: i64): i32 {
+  if (code == 400) return GRPC_INTERNAL;
+  if (code == 401) return GRPC_UNAUTHENTICATED;
+  if (code == 403) return GRPC_PERMISSION_DENIED;
+  if (code == 404) return GRPC_UNIMPLEMENTED;
+  if (code == 429 || code == 502 || code == 503 || code == 504) return GRPC_UNAVAILABLE;
+  return GRPC_UNKNOWN;
+}
+
+/**
+ * The gRPC status of a call's answer: grpc-status from its trailers, else from its
+ * headers (a trailers-only answer), else mapped from the HTTP status. A value that
+ * is no status code counts as UNKNOWN.
+ */
+function grpcStatusOfAnswer(code: i64): i32 {
+  let v = getHeader(TRAILERS_HTTP_CALL_RESPONSE, H_GRPC_STATUS);
+  if (v == null) v = getHeader(HEADERS_HTTP_CALL_RESPONSE, H_GRPC_STATUS);
+  if (v == null) return grpcStatusOfHttp(code);
+  const s = parseGrpcStatus(changetype<usize>(v), <usize>v.byteLength);
+  return s < 0 ? GRPC_UNKNOWN : s;
+}
 
 /** The policy's select.max_inflight slot of one request, held until the last of its copies answers. */
 export class SlotHold {
@@ -28,6 +61,8 @@ export class MirrorCall {
     /** The shadow's own select.max_inflight slot, if it took one. */
     public slot: SharedCounter | null,
     public hold: SlotHold | null,
+    /** A gRPC call: its answer is counted by grpc-status too. */
+    public grpc: bool = false,
   ) {}
 
   release(): void {
@@ -62,8 +97,8 @@ export class MirrorShadow {
     }
   }
 
-  /** Counts a call's answer: by status class, or as a failure. */
-  answered(m: MirrorMetrics, headers: u32): void {
+  /** Counts a call's answer: by status class (and grpc-status for a gRPC call), or as a failure. */
+  answered(m: MirrorMetrics, headers: u32, grpc: bool): void {
     if (this.inflight > 0) this.inflight--;
     m.inflight.add(-1);
     const sm = this.metrics;
@@ -87,6 +122,11 @@ export class MirrorShadow {
         sm.timeouts.inc();
       }
       return;
+    }
+    if (grpc) {
+      const g = grpcStatusOfAnswer(code);
+      m.shadowGrpc.of(g).inc();
+      sm.grpc.of(g).inc();
     }
     if (code >= 200 && code < 300) {
       m.shadow2xx.inc();

@@ -9,25 +9,25 @@ import { Role } from "./role";
 import { collectIfGrown, chunkRead } from "../host/gc";
 import { isForged, stripForged } from "./forged";
 import { MirrorShadow, MirrorCall, SlotHold } from "./mirror-shadow";
-import { Policy, ON_TOO_LARGE_HEADERS_ONLY, UNSCANNABLE_SKIP } from "../policy/types";
+import { Policy, UNSCANNABLE_SKIP } from "../policy/types";
 import * as D from "../policy/defaults";
 import { MirrorMetrics } from "../host/metrics";
 import { Redaction } from "../redact/redaction";
 import { CopyHeaders, H_RULE, AUTHORITY_SHADOW } from "../copy/builder";
-import { Copy, ShadowChoices, TARGET_NONE, TARGET_BODY, TARGET_HEADERS_ONLY } from "../copy/copy";
+import { Copy, ShadowChoices, TARGET_NONE, TARGET_BODY } from "../copy/copy";
 import { CodecResult, scanWhole } from "../body/codec";
 import { Tally } from "../redact/tally";
-import { BodyPlan, BodyHeaders, planBody, BODY_UNSCANNABLE, REASON_BYTES, REASON_TOO_LARGE } from "../body/plan";
+import { BodyPlan, BodyHeaders, planBody, isGrpcType, BODY_UNSCANNABLE, REASON_BYTES, REASON_TOO_LARGE } from "../body/plan";
 import { Selector, Decision, DECISION_NAMES, DECISION_SELECTED } from "../select/selector";
 import { RequestView } from "../select/view";
 import { Draw } from "../select/sampling";
 import { Comparison } from "../compare/pairs";
 import { Answer } from "../compare/answer";
 import { PrimarySide } from "../compare/primary";
-import { markGrpcCall } from "../compare/grpc";
 import { HeaderCursor, HeaderMapBuilder, utf8, parseDecimal, sliceOf } from "../util/bytes";
 import { random } from "../host/random";
 import { RedactionQueue, QueuedCopy } from "./mirror-queue";
+import { limitBody, skipForMemory, expireStream } from "./mirror-limits";
 import { MirrorDispatch, settle } from "./mirror-dispatch";
 import { getHeaderPairs, getBuffer, httpCall, logAt, logEnabled, nowNs, setTickPeriod, HEADERS_REQUEST, TRAILERS_REQUEST, BUFFER_REQUEST_BODY, LOG_DEBUG, LOG_WARN } from "../host/hostcalls";
 import { ValueRewriter } from "../redact/values";
@@ -185,6 +185,7 @@ export class MirrorRole extends Role {
       const t = this.inlineTally;
       r.reset();
       t.reset();
+      copy.codec!.setMessageType(copy.messageType);
       scanWhole(copy.codec!, copy.body.ptr, length, t, r);
       this.out.dispatch(copy, trailers, hold, primary, r, t);
       return;
@@ -198,16 +199,6 @@ export class MirrorRole extends Role {
     }
   }
 
-  /** The VM's buffer budget is spent: no shadow gets this copy. */
-  skipForMemory(copy: Copy): void {
-    for (let i = 0; i < this.shadows.length; i++) {
-      if (unchecked(copy.targets[i]) == TARGET_NONE) continue;
-      copy.drop(i);
-      this.metrics.skippedMemoryBudget.inc();
-      this.shadows[i].metrics.skippedMemoryBudget.inc();
-    }
-  }
-
   /** The copy's body is no longer held (MirrorDispatch.release). */
   release(copy: Copy): void {
     this.out.release(copy);
@@ -218,28 +209,9 @@ export class MirrorRole extends Role {
     this.out.skipAll(copy, unscannable);
   }
 
-  /** One shadow will not get the body: over its max_body_bytes. */
-  tooLarge(copy: Copy, i: i32): void {
-    const shadow = this.shadows[i];
-    if (shadow.cfg.onBodyTooLarge == ON_TOO_LARGE_HEADERS_ONLY) {
-      unchecked((copy.targets[i] = TARGET_HEADERS_ONLY));
-    } else {
-      copy.drop(i);
-      this.metrics.skippedBodyTooLarge.inc();
-      shadow.metrics.skippedBodyTooLarge.inc();
-    }
-  }
-
-  /** Applies the body limits to a body of `length` bytes; the largest body any shadow still wants. */
+  /** Applies the body limits (roles/mirror-limits.ts) to a body of `length` bytes; the largest body any shadow still wants. */
   limit(copy: Copy, length: i64): i64 {
-    let max: i64 = -1;
-    for (let i = 0; i < this.shadows.length; i++) {
-      if (unchecked(copy.targets[i]) != TARGET_BODY) continue;
-      const cap = <i64>this.shadows[i].cfg.maxBodyBytes;
-      if (length > cap) this.tooLarge(copy, i);
-      else if (cap > max) max = cap;
-    }
-    return max;
+    return limitBody(copy, this.shadows, this.metrics, length);
   }
 }
 
@@ -281,7 +253,6 @@ export class MirrorStream extends Context {
     bodyHeaders.reset();
     const tag = policy.tag;
     const selecting = role.selecting;
-    const redacting = policy.redact.enabled;
     const view = role.view;
     if (selecting) view.reset(raw);
     const cur = new HeaderCursor(raw);
@@ -289,7 +260,7 @@ export class MirrorStream extends Context {
       if (selecting && view.observe(cur)) continue;
       if (isForged(tag, cur)) forged = true;
       else if (cur.keyIs(H_CONTENT_LENGTH)) contentLength = parseDecimal(cur.valuePtr, cur.valueLen);
-      else if (redacting) bodyHeaders.observe(raw, cur);
+      else bodyHeaders.observe(raw, cur);
     }
     if (forged && tag.stripFromPrimary) {
       // A forged mark in baggage would also travel to every dependency of the primary.
@@ -304,7 +275,12 @@ export class MirrorStream extends Context {
       return FilterHeadersStatusValues.Continue;
     }
     copy.headers = raw;
-    markGrpcCall(copy, policy.redact.grpcSchema); // compare's stand-in until the roles set Copy.grpc/method
+    // A gRPC call, whether redacting or not: its answers are counted by grpc-status, its stream's length and duration bounded.
+    copy.grpc = isGrpcType(bodyHeaders.type);
+    if (copy.grpc) {
+      copy.startedNs = nowNs();
+      copy.method = bodyHeaders.grpcMethod(policy.redact);
+    }
     this.copy = copy;
     if (end_of_stream) {
       this.complete(NO_TRAILERS);
@@ -398,10 +374,10 @@ export class MirrorStream extends Context {
     collectIfGrown();
     this.role.metrics.sampleMemory();
     if (this.phase == PHASE_DRAINING) {
-      if (end_of_stream) this.complete(NO_TRAILERS);
+      if (end_of_stream || this.expired()) this.complete(NO_TRAILERS);
       return FilterDataStatusValues.Continue;
     }
-    if (this.phase != PHASE_COLLECTING) return FilterDataStatusValues.Continue;
+    if (this.phase != PHASE_COLLECTING || this.expired()) return FilterDataStatusValues.Continue;
     const copy = this.copy!;
     const len = <i32>size;
     const role = this.role;
@@ -426,7 +402,7 @@ export class MirrorStream extends Context {
       const growth = capacity - body.capacity;
       if (growth > 0 && <u64>growth > room) {
         // The VM holds as many bodies as it may: this copy goes to no shadow, and memory stays bounded whatever clients announce or send.
-        role.skipForMemory(copy);
+        skipForMemory(copy, role.shadows, role.metrics);
         this.release();
         this.finish();
         return FilterDataStatusValues.Continue;
@@ -471,6 +447,16 @@ export class MirrorStream extends Context {
     }
   }
 
+  /** A gRPC stream that outlasted some shadow's timeout_ms (roles/mirror-limits.ts): true when no shadow is left (the copy is let go). */
+  private expired(): bool {
+    const copy = this.copy!;
+    if (!copy.grpc) return false;
+    expireStream(copy, this.role.shadows, this.role.metrics, nowNs() - copy.startedNs);
+    if (copy.pending()) return false;
+    this.finish();
+    return true;
+  }
+
   /** No shadow wants (more of) the body: the copies left are headers-only and go when the request ends. */
   private drain(): void {
     if (this.copy!.pending()) this.phase = PHASE_DRAINING;
@@ -480,6 +466,7 @@ export class MirrorStream extends Context {
   /** The request is complete (or no shadow needs more of it): the copies go (now, or from the queue once redacted). */
   private complete(trailers: ArrayBuffer): void {
     const copy = this.copy!;
+    if (copy.grpc) expireStream(copy, this.role.shadows, this.role.metrics, nowNs() - copy.startedNs);
     this.phase = PHASE_FINISHED;
     this.copy = null;
     // The role owns the copy from here: it frees the body once the copy went or was dropped.

@@ -8,7 +8,7 @@ import { parseOptions, UsageError, type Options } from "../cli/args.js";
 import { projectRoot } from "../paths.js";
 import { toMarkdown, toSvg, summary, type BenchReport } from "./report.js";
 import { runBench, pinSelf } from "./runner.js";
-import { SCENARIOS, CORE, FULL_LOADS, QUICK_LOADS, useBenchWasm, benchWasm } from "./scenarios.js";
+import { SCENARIOS, ALL_SCENARIOS, GRPC_SCENARIOS, GRPC_BENCH_LOADS, CORE, FULL_LOADS, QUICK_LOADS, useBenchWasm, benchWasm } from "./scenarios.js";
 import { runWorkerBench } from "./worker.js";
 import { WORKER_CONFIGS, type WorkerConfig } from "./worker-types.js";
 import { buildWasmAt } from "./worker-build.js";
@@ -25,7 +25,11 @@ export const BENCH_USAGE = `usage: mirrorshade bench [options]
                        each (default 2; --quick: 0, so a short run takes a bounded time on a busy machine)
   --no-faults          skip the shadow fault runs
   --wasm FILE          the filter module to measure (default build/mirrorshade.wasm)
+  --grpc               also the gRPC unary family: h2load posting a framed ~1 KB protobuf message
+                       (application/grpc, te: trailers) at 500 req/s and at saturation, HTTP/2 clusters:
+                       ${GRPC_SCENARIOS.join(", ")}
   --scenarios A,B      only these scenarios: ${SCENARIOS.join(", ")}
+                       (gRPC: ${GRPC_SCENARIOS.join(", ")}; naming one runs the gRPC loads)
   --loads TEXT         only the loads whose name contains TEXT, e.g. "saturation h1"
   --out DIR            where results.md, results.json and latency.svg go
                        (default bench/results for a full run, a temporary folder otherwise)
@@ -181,7 +185,7 @@ async function workerCommand(args: string[]): Promise<number> {
 /** Reads the bench options and checks their values; a mistake is a UsageError that names it. */
 export function parseBenchArgs(args: string[]): Options {
   const o = parseOptions(args, {
-    switches: ["quick", "container", "no-faults"],
+    switches: ["quick", "container", "no-faults", "grpc"],
     values: ["json", "rounds", "seconds", "soak", "retakes", "wasm", "scenarios", "loads", "out"],
   });
   for (const n of ["rounds", "seconds", "soak", "retakes"]) {
@@ -189,10 +193,11 @@ export function parseBenchArgs(args: string[]): Options {
     const zeroOk = n === "soak" || n === "retakes";
     if (v !== undefined && !(Number(v) >= (zeroOk ? 0 : 1e-9) && Number.isFinite(Number(v)))) throw new UsageError(`--${n} must be a ${zeroOk ? "number ≥ 0" : "positive number"}, not "${v}"`);
   }
-  const unknown = (o.get("scenarios") ?? "").split(",").filter((s) => s && !(SCENARIOS as readonly string[]).includes(s));
-  if (unknown.length) throw new UsageError(`unknown scenario ${unknown.map((s) => `"${s}"`).join(", ")} in --scenarios (known: ${SCENARIOS.join(", ")})`);
+  const unknown = (o.get("scenarios") ?? "").split(",").filter((s) => s && !(ALL_SCENARIOS as readonly string[]).includes(s));
+  if (unknown.length) throw new UsageError(`unknown scenario ${unknown.map((s) => `"${s}"`).join(", ")} in --scenarios (known: ${ALL_SCENARIOS.join(", ")})`);
   const loads = o.get("loads");
-  if (loads !== undefined && !FULL_LOADS.concat(QUICK_LOADS).some((l) => l.name.includes(loads))) throw new UsageError(`--loads "${loads}" matches no load (loads: ${FULL_LOADS.map((l) => l.name).join("; ")})`);
+  const known = [...FULL_LOADS, ...QUICK_LOADS, ...GRPC_BENCH_LOADS];
+  if (loads !== undefined && !known.some((l) => l.name.includes(loads))) throw new UsageError(`--loads "${loads}" matches no load (loads: ${[...FULL_LOADS, ...GRPC_BENCH_LOADS].map((l) => l.name).join("; ")})`);
   const wasm = o.get("wasm");
   if (wasm !== undefined && !existsSync(wasm)) throw new UsageError(`--wasm ${wasm}: no such file`);
   return o;
@@ -223,14 +228,17 @@ export async function benchCommand(args: string[]): Promise<number> {
   const only = opt("scenarios")?.split(",");
   const loadFilter = opt("loads");
   const partial = Boolean(only || loadFilter);
+  // The gRPC family runs when asked for (--grpc, or a gRPC scenario named): without it, the run is the HTTP one as before.
+  const grpc = parsed.has("grpc") || Boolean(only?.some((s) => (GRPC_SCENARIOS as readonly string[]).includes(s)));
+  const httpLoads = (quick ? QUICK_LOADS : FULL_LOADS).filter((l) => !grpc || !only || only.some((s) => !(GRPC_SCENARIOS as readonly string[]).includes(s)));
   pinSelf();
   const started = Date.now();
   const report = await runBench({
     backend: parsed.has("container") ? "container" : "process",
     rounds,
     seconds,
-    loads: (quick ? QUICK_LOADS : FULL_LOADS).filter((l) => !loadFilter || l.name.includes(loadFilter)),
-    scenarios: only ? SCENARIOS.filter((s) => only.includes(s)) : quick ? CORE : SCENARIOS,
+    loads: [...httpLoads, ...(grpc ? GRPC_BENCH_LOADS : [])].filter((l) => !loadFilter || l.name.includes(loadFilter)),
+    scenarios: only ? ALL_SCENARIOS.filter((s) => only.includes(s)) : [...(quick ? CORE : SCENARIOS), ...(grpc ? GRPC_SCENARIOS : [])],
     faults: !partial && !parsed.has("no-faults"),
     faultSeconds: quick ? 1 : seconds,
     soakRequests: partial ? 0 : soakRequests,
@@ -252,8 +260,8 @@ export async function benchCommand(args: string[]): Promise<number> {
 
 /** The compact JSON of `bench --quick --json FILE`: latency from the first fixed-rate load, throughput from the first saturation load. */
 export function quickJson(r: BenchReport) {
-  const open = r.loads.find((l) => l.kind === "open")!.name;
-  const closed = r.loads.find((l) => l.kind === "closed")!.name;
+  const open = (r.loads.find((l) => l.kind === "open" && !l.grpc) ?? r.loads.find((l) => l.kind === "open"))!.name;
+  const closed = (r.loads.find((l) => l.kind === "closed" && !l.grpc) ?? r.loads.find((l) => l.kind === "closed"))!.name;
   const scenarios: Record<string, { p50_ms: number; p99_ms: number; rps: number; cpu_s_per_1k: number; rss_mb: number }> = {};
   for (const s of r.scenarios) {
     const o = r.stats[open][s];
@@ -269,5 +277,26 @@ export function quickJson(r: BenchReport) {
   return {
     scenarios,
     ratios: { "mirrorshade/native": ratio("mirrorshade/native"), "mirrorshade/native_lua": ratio("mirrorshade/native_lua"), "mirrorshade_empty/floor": ratio("mirrorshade_empty/floor") },
+    ...grpcJson(r),
   };
+}
+
+/** With --grpc: the same figures for the gRPC family, from its fixed-rate and saturation loads. */
+function grpcJson(r: BenchReport) {
+  const open = r.loads.find((l) => l.grpc && l.kind === "open")?.name;
+  const closed = r.loads.find((l) => l.grpc && l.kind === "closed")?.name;
+  if (!open && !closed) return {};
+  const scenarios: Record<string, { p50_ms: number; p99_ms: number; rps: number; cpu_s_per_1k: number }> = {};
+  for (const s of GRPC_SCENARIOS) {
+    const o = open ? r.stats[open]?.[s] : undefined;
+    const c = closed ? r.stats[closed]?.[s] : undefined;
+    if (o || c) scenarios[s] = { p50_ms: o?.p50_ms ?? NaN, p99_ms: o?.p99_ms ?? NaN, rps: c?.rps ?? NaN, cpu_s_per_1k: c?.cpu_s_per_1k ?? NaN };
+  }
+  const ratios: Record<string, { p50: number; p99: number; rps: number; cpu: number }> = {};
+  for (const k of ["grpc_native/grpc_floor", "grpc_mirrorshade/grpc_native", "grpc_mirrorshade_detectors/grpc_native", "grpc_mirrorshade/grpc_floor"]) {
+    const lat = open ? r.ratios[open]?.[k] : undefined;
+    const thr = closed ? r.ratios[closed]?.[k] : undefined;
+    if (lat || thr) ratios[k] = { p50: lat?.p50 ?? NaN, p99: lat?.p99 ?? NaN, rps: thr?.rps ?? NaN, cpu: thr?.cpu ?? NaN };
+  }
+  return { grpc: { scenarios, ratios } };
 }

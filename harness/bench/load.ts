@@ -28,8 +28,9 @@ export interface LoadSpec {
   url: string;
   protocol: "h1" | "h2c";
   headers: Record<string, string>;
-  /** Request body file (sent as POST, content-type application/json); none: GET. */
+  /** Request body file (sent as POST, content-type application/json unless contentType says otherwise); none: GET. */
   bodyFile?: string;
+  contentType?: string;
   /** CPU list the generator is pinned to (default "0"). */
   cpus?: string;
 }
@@ -44,7 +45,7 @@ async function h2load(spec: LoadSpec, args: string[], timeoutS: number): Promise
   const all = ["taskset", "-c", spec.cpus ?? "0", "h2load", "-t", "1", "-m", spec.protocol === "h2c" ? "10" : "1", ...args];
   if (spec.protocol === "h1") all.push("--h1");
   for (const [k, v] of Object.entries(spec.headers)) all.push("-H", `${k}: ${v}`);
-  if (spec.bodyFile) all.push("-d", spec.bodyFile, "-H", "content-type: application/json");
+  if (spec.bodyFile) all.push("-d", spec.bodyFile, "-H", `content-type: ${spec.contentType ?? "application/json"}`);
   all.push(spec.url);
   // h2load dies with the shell and the shell with this process (harness/tied.ts): a killed bench leaves no load running.
   const [cmd, ...rest] = all;
@@ -64,7 +65,9 @@ function summary(stdout: string) {
   const done = /requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored/.exec(stdout);
   const codes = /status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/.exec(stdout);
   const total = Number(done?.[1] ?? 0);
-  const answered = Number(codes?.[1] ?? 0) + Number(codes?.[2] ?? 0) + Number(codes?.[3] ?? 0);
+  // Status codes count answers whose headers came before the end of a timed run, even when the stream had not
+  // ended (a gRPC answer ends with its trailers): never more answered than requests.
+  const answered = Math.min(total, Number(codes?.[1] ?? 0) + Number(codes?.[2] ?? 0) + Number(codes?.[3] ?? 0));
   return { total, done: Number(done?.[3] ?? 0), answered, rps: Number(/finished in [\d.]+\w*, ([\d.]+) req\/s/.exec(stdout)?.[1] ?? NaN) };
 }
 

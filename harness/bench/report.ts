@@ -2,6 +2,8 @@
 // ratios to floor and mirrorshade's to native and native_lua, the issue's targets
 // met or missed), the JSON itself, an SVG chart of latency percentiles per
 // scenario, and the short summary printed at the end of a run.
+import { GRPC_DESCRIPTIONS } from "./grpc.js";
+
 export const FIELDS = ["p50_ms", "p90_ms", "p99_ms", "p999_ms", "rps", "cpu_s_per_1k", "rss_mb"] as const;
 type Field = (typeof FIELDS)[number];
 
@@ -50,7 +52,7 @@ export interface BenchReport {
   rounds: number;
   seconds: number;
   wall_s?: number;
-  loads: { name: string; kind: "open" | "closed"; protocol: string; bodyBytes: number; rps?: number; attribution?: boolean }[];
+  loads: { name: string; kind: "open" | "closed"; protocol: string; bodyBytes: number; rps?: number; attribution?: boolean; grpc?: boolean }[];
   scenarios: string[];
   policies?: Record<string, unknown>;
   stats: Record<string, Record<string, ScenarioStats>>;
@@ -94,6 +96,7 @@ const other = (g: ScenarioStats[]) => {
 const pct = (x: number) => (Number.isFinite(x) ? `${Math.round(x * 100)} %` : "n/a");
 
 const DESCRIPTIONS: Record<string, string> = {
+  ...GRPC_DESCRIPTIONS,
   floor: "Envoy proxying, no mirroring",
   native: "route `request_mirror_policies` to the shadow cluster",
   native_lua: "native plus an Envoy Lua filter doing the header redaction (drop authorization and cookie, mask x-api-key, replace x-user-email); Lua cannot touch only the copy, so the primary is redacted too",
@@ -292,13 +295,24 @@ export function summary(r: BenchReport): string {
   const out = [`mirrorshade bench: ${r.rounds} round(s) × ${r.seconds} s, ${r.backend} backend${r.wall_s ? `, ${Math.round(r.wall_s)} s` : ""}`, ""];
   const head = ["open 500 rps h1 1KB", "open 2000 rps h1 1KB", "saturation h1 1KB"].filter((l) => r.stats[l]);
   const core = ["floor", "native", "native_lua", "mirrorshade", "mirrorshade_empty", "native_upstream"].filter((s) => r.scenarios.includes(s));
-  const fallback = r.loads.slice(0, 3).map((l) => l.name);
+  const fallback = r.loads.filter((l) => !l.grpc).slice(0, 3).map((l) => l.name);
   const loads = head.length ? head : fallback;
-  out.push(["".padEnd(26), ...core.map((s) => s.padStart(18))].join(""));
+  if (loads.length) out.push(["".padEnd(26), ...core.map((s) => s.padStart(18))].join(""));
   for (const l of loads) {
     const kind = r.loads.find((x) => x.name === l)?.kind;
     const rows = kind === "open" ? (["p50_ms", "p99_ms"] as const) : (["rps", "cpu_s_per_1k"] as const);
     for (const field of rows) out.push([`${l} ${field}`.padEnd(26).slice(0, 26), ...core.map((s) => f(r.stats[l]?.[s]?.[field], field === "rps" ? 0 : 3).padStart(18))].join(""));
+  }
+  // The gRPC family, when it ran (bench --grpc): its own scenarios on its own loads.
+  const grpcLoads = r.loads.filter((l) => l.grpc && r.stats[l.name]);
+  const grpcRan = Object.keys(GRPC_DESCRIPTIONS).filter((s) => r.scenarios.includes(s));
+  if (grpcLoads.length && grpcRan.length) {
+    if (loads.length) out.push("");
+    out.push(["".padEnd(34), ...grpcRan.map((s) => s.padStart(28))].join(""));
+    for (const l of grpcLoads) {
+      const rows = l.kind === "open" ? (["p50_ms", "p99_ms"] as const) : (["rps", "cpu_s_per_1k"] as const);
+      for (const field of rows) out.push([`${l.name} ${field}`.padEnd(34), ...grpcRan.map((s) => f(r.stats[l.name]?.[s]?.[field], field === "rps" ? 0 : 3).padStart(28))].join(""));
+    }
   }
   const checks = targets(r);
   if (checks.length) {

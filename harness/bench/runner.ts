@@ -15,6 +15,8 @@ import { openLoop, closedLoop, fixedCount, percentile, type LoadSpec } from "./l
 import { FIELDS, type BenchReport, type ScenarioStats, type Measure, type Ratio } from "./report.js";
 import { sampleJson } from "./redact.js";
 import { benchWasm, bootstrapFor, scenariosFor, MIRROR_POLICY, EMPTY_POLICY, LUA, type Load, type Scenario } from "./scenarios.js";
+import { startGrpcBenchUpstream } from "./grpc-upstream.js";
+import { sampleGrpcMessage, GRPC_HEADERS, GRPC_PATH, GRPC_CONTENT_TYPE, GRPC_POLICY, GRPC_DETECTORS_POLICY } from "./grpc.js";
 
 export const ENVOY_CPU = "1";
 export const LOAD_CPU = "0";
@@ -79,9 +81,24 @@ const PATH = "/api/orders?token=t0k3n&session=s3ss&id=7";
 interface Upstreams {
   primary: BenchUpstream;
   shadow: BenchUpstream;
+  /** The gRPC loads' (HTTP/2) upstreams, started when a gRPC load runs. */
+  grpc?: { primary: BenchUpstream; shadow: BenchUpstream };
 }
 
-async function withEnvoy<T>(backend: Backend, scenario: Scenario, ups: Upstreams, shadowDown: boolean, fn: (url: string, envoy: EnvoyInstance) => Promise<T>): Promise<T> {
+/** What a load sends and to which upstreams: HTTP (JSON, PATH, HEADERS) or a gRPC unary call. */
+function trafficOf(load: Load, ups: Upstreams): { ups: { primary: BenchUpstream; shadow: BenchUpstream }; path: string; headers: Record<string, string>; contentType?: string } {
+  if (load.grpc) return { ups: ups.grpc!, path: GRPC_PATH, headers: GRPC_HEADERS, contentType: GRPC_CONTENT_TYPE };
+  return { ups, path: PATH, headers: HEADERS };
+}
+
+async function withEnvoy<T>(
+  backend: Backend,
+  scenario: Scenario,
+  ups: { primary: BenchUpstream; shadow: BenchUpstream },
+  shadowDown: boolean,
+  fn: (url: string, envoy: EnvoyInstance) => Promise<T>,
+  path = PATH,
+): Promise<T> {
   const shadowPort = shadowDown ? await freePort() : ups.shadow.port;
   const { envoy, listenerPort: listener } = await startEnvoyOnFreePorts(
     (admin, listener) => bootstrapFor(scenario, { admin, listener, primary: ups.primary.port, shadow: shadowPort }),
@@ -90,17 +107,19 @@ async function withEnvoy<T>(backend: Backend, scenario: Scenario, ups: Upstreams
   try {
     // The container backend cannot pass taskset: pin every thread of the containerized Envoy from the host.
     if (backend === "container" && envoy.pid()) execFileSync("taskset", ["-a", "-p", "-c", ENVOY_CPU, String(envoy.pid())], { stdio: "ignore" });
-    return await fn(`http://127.0.0.1:${listener}${PATH}`, envoy);
+    return await fn(`http://127.0.0.1:${listener}${path}`, envoy);
   } finally {
     await envoy.stop();
   }
 }
 
-async function measure(backend: Backend, scenario: Scenario, load: Load, seconds: number, bodyFile: string | undefined, ups: Upstreams, fault: ShadowFault | "down" = "none"): Promise<Measure> {
+async function measure(backend: Backend, scenario: Scenario, load: Load, seconds: number, bodyFile: string | undefined, all: Upstreams, fault: ShadowFault | "down" = "none"): Promise<Measure> {
+  const traffic = trafficOf(load, all);
+  const ups = traffic.ups;
   ups.shadow.fault = fault === "down" ? "none" : fault;
   try {
     return await withEnvoy(backend, scenario, ups, fault === "down", async (url, envoy) => {
-      const spec: LoadSpec = { url, protocol: load.protocol, headers: HEADERS, bodyFile, cpus: LOAD_CPU };
+      const spec: LoadSpec = { url, protocol: load.protocol, headers: traffic.headers, bodyFile, contentType: traffic.contentType, cpus: LOAD_CPU };
       // Warm-up: connections, V8 tier-up, first allocations.
       await fixedCount(spec, 1000, 8, 60);
       await new Promise((r) => setTimeout(r, 100));
@@ -136,7 +155,7 @@ async function measure(backend: Backend, scenario: Scenario, load: Load, seconds
       const primaryN = ups.primary.requests - p0;
       m.mirrored_share = primaryN > 0 ? (ups.shadow.requests - s0) / primaryN : NaN;
       return m;
-    });
+    }, traffic.path);
   } finally {
     ups.shadow.fault = "none";
   }
@@ -175,7 +194,15 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     }
     return bodyFiles.get(bytes);
   };
+  let grpcBody: string | undefined;
+  /** The load's body: a JSON document, or one framed protobuf message for a gRPC load. */
+  const bodyOf = (load: Load) => {
+    if (!load.grpc) return bodyFile(load.bodyBytes);
+    if (!grpcBody) writeFileSync((grpcBody = join(dir, `grpc-${load.bodyBytes}.bin`)), sampleGrpcMessage(load.bodyBytes));
+    return grpcBody;
+  };
   const ups: Upstreams = { primary: await startBenchUpstream(), shadow: await startBenchUpstream() };
+  if (o.loads.some((l) => l.grpc)) ups.grpc = { primary: await startGrpcBenchUpstream(), shadow: await startGrpcBenchUpstream() };
   try {
     const samples = new Map<string, Measure[]>(); // `${load}|${scenario}`, one per round
     const steps = o.rounds * o.loads.reduce((n, l) => n + scenariosFor(l, o.scenarios).length, 0) + (o.faults ? 8 : 0) + (o.soakRequests > 0 ? 1 : 0);
@@ -190,11 +217,11 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     for (let round = 0; round < o.rounds; round++) {
       for (const load of o.loads) {
         for (const s of scenariosFor(load, o.scenarios)) {
-          let m = await measure(o.backend, s, load, o.seconds, bodyFile(load.bodyBytes), ups);
+          let m = await measure(o.backend, s, load, o.seconds, bodyOf(load), ups);
           // Another job on the machine spoils a measurement: take it again (o.retakes times at most) and say so.
           for (let retry = 1; retry <= o.retakes && (m.foreign_cpu_s ?? 0) > foreignLimit(o.seconds); retry++) {
             o.progress(`  (${m.foreign_cpu_s!.toFixed(2)} CPU s used by other processes during ${load.name} ${s}: measuring again)`);
-            m = { ...(await measure(o.backend, s, load, o.seconds, bodyFile(load.bodyBytes), ups)), retries: retry };
+            m = { ...(await measure(o.backend, s, load, o.seconds, bodyOf(load), ups)), retries: retry };
           }
           const key = `${load.name}|${s}`;
           (samples.get(key) ?? samples.set(key, []).get(key)!).push(m);
@@ -232,6 +259,9 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
         ["mirrorshade", "native_lua"],
         ["native_upstream", "native"],
         ["wasm_dispatch", "native"],
+        ...ran.filter((s) => s.startsWith("grpc_") && s !== "grpc_floor").map((s) => [s, "grpc_floor"] as [Scenario, Scenario]),
+        ["grpc_mirrorshade", "grpc_native"],
+        ["grpc_mirrorshade_detectors", "grpc_native"],
       ];
       for (const [a, b] of pairs) {
         const x = samples.get(`${load.name}|${a}`);
@@ -272,7 +302,12 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       seconds: o.seconds,
       loads: o.loads,
       scenarios: [...o.scenarios],
-      policies: { mirrorshade: MIRROR_POLICY, mirrorshade_empty: EMPTY_POLICY, lua: LUA.trim() },
+      policies: {
+        mirrorshade: MIRROR_POLICY,
+        mirrorshade_empty: EMPTY_POLICY,
+        lua: LUA.trim(),
+        ...(ups.grpc ? { grpc_mirrorshade: GRPC_POLICY, grpc_mirrorshade_detectors: GRPC_DETECTORS_POLICY } : {}),
+      },
       stats,
       ratios,
       faults,
@@ -281,6 +316,8 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   } finally {
     await ups.primary.close();
     await ups.shadow.close();
+    await ups.grpc?.primary.close();
+    await ups.grpc?.shadow.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

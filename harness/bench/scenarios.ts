@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildBootstrap, wasmHttpFilter, type BootstrapSpec } from "../envoy/bootstrap.js";
 import { FILTER_WASM, probeWasm, projectRoot } from "../paths.js";
+import { GRPC_SCENARIOS, GRPC_LOADS, grpcBootstrapFor, type GrpcScenario } from "./grpc.js";
 
 let WASM = FILTER_WASM;
 /** The filter module the mirrorshade scenarios load. */
@@ -15,7 +16,11 @@ export function useBenchWasm(file: string): void {
 const KEY = "bench-hash-key-0123456789abcdef";
 
 export const SCENARIOS = ["floor", "native", "native_lua", "mirrorshade", "mirrorshade_empty", "native_upstream", "mirrorshade_copy", "mirrorshade_no_detectors", "wasm_noop", "wasm_dispatch"] as const;
-export type Scenario = (typeof SCENARIOS)[number];
+/** The gRPC unary family (bench --grpc; bench/grpc.ts), run on the gRPC loads only. */
+export { GRPC_SCENARIOS };
+export const ALL_SCENARIOS = [...SCENARIOS, ...GRPC_SCENARIOS] as const;
+export type Scenario = (typeof SCENARIOS)[number] | GrpcScenario;
+const isGrpc = (s: Scenario): s is GrpcScenario => (GRPC_SCENARIOS as readonly string[]).includes(s);
 /** What the spec compares; the attribution scenarios only say where mirrorshade's cost goes. */
 export const CORE: readonly Scenario[] = ["floor", "native", "native_lua", "mirrorshade", "mirrorshade_empty"];
 const ATTRIBUTION: readonly Scenario[] = ["mirrorshade_copy", "mirrorshade_no_detectors"];
@@ -58,6 +63,7 @@ end`;
 type Ports = { admin: number; listener: number; primary: number; shadow: number };
 
 export function bootstrapFor(s: Scenario, ports: Ports): object {
+  if (isGrpc(s)) return grpcBootstrapFor(s, ports, WASM);
   const base: BootstrapSpec = {
     adminPort: ports.admin,
     listenerPort: ports.listener,
@@ -109,7 +115,11 @@ export interface Load {
   rps?: number;
   /** Also run the attribution scenarios on this load. */
   attribution?: boolean;
+  /** A gRPC unary load: the gRPC scenarios run on it, and only they. */
+  grpc?: boolean;
 }
+
+export const GRPC_BENCH_LOADS: Load[] = GRPC_LOADS.map((l) => ({ ...l }));
 
 export const FULL_LOADS: Load[] = [
   { name: "open 500 rps h1 1KB", kind: "open", protocol: "h1", bodyBytes: 1024, rps: 500, attribution: true },
@@ -129,5 +139,6 @@ export const QUICK_LOADS: Load[] = [
 ];
 
 export function scenariosFor(load: Load, scenarios: readonly Scenario[]): Scenario[] {
-  return scenarios.filter((s) => (!ATTRIBUTION.includes(s) || load.attribution) && (!PROBES.includes(s) || load.bodyBytes === 1024));
+  if (load.grpc) return scenarios.filter(isGrpc);
+  return scenarios.filter((s) => !isGrpc(s) && (!ATTRIBUTION.includes(s) || load.attribution) && (!PROBES.includes(s) || load.bodyBytes === 1024));
 }

@@ -9,10 +9,16 @@ commands:
   preview --config <policy.json> --request <requests.json> [--chunk-size N] [--protocol http1|h2]
                            run requests through the filter (the same .wasm Envoy loads) and print,
                            one JSON line each, whether they are mirrored, why, and what the shadow
-                           and the primary receive
+                           and the primary receive; gRPC calls (--protocol h2, bodyBase64 with framed
+                           messages) also show their messages as JSON (decoded) when the policy has
+                           redact.grpc.descriptor_set
   render --target envoy|istio --policy <policy.json> [--out DIR] [--namespace NS] [--service S]
          [--shadow-service S] [--port N] [--url URL] [--sha256 HEX] [--wasm-path PATH]
-                           generate the Envoy config or the Istio manifests for the policy's role
+         [--descriptor-set FILE] [--grpc]
+                           generate the Envoy config or the Istio manifests for the policy's role;
+                           --descriptor-set writes a FileDescriptorSet (protoc --include_imports
+                           --descriptor_set_out=FILE) into the policy as redact.grpc.descriptor_set;
+                           with it or --grpc the clusters speak HTTP/2
   report --input <file> [--input <file>...] [--out DIR]
                            summarize diff records (Envoy log or diff-sink JSON lines) by route and
                            field, as DIR/report.md and DIR/report.html (default DIR: report/)

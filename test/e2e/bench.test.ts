@@ -58,4 +58,27 @@ describe("mirrorshade bench --quick", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 260_000);
+
+  it("--grpc: the gRPC unary family runs in Envoy over HTTP/2, every call answered, copies reaching the shadow but for the floor", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mirrorshade-bench-"));
+    try {
+      const scenarios = ["grpc_floor", "grpc_native", "grpc_mirrorshade", "grpc_mirrorshade_detectors"];
+      const args = ["bench", "--grpc", "--rounds", "1", "--seconds", "1", "--retakes", "0", "--loads", "saturation grpc", "--scenarios", scenarios.join(","), "--out", dir];
+      execFileSync("node", [join(projectRoot, "bin", "mirrorshade.mjs"), ...args], { cwd: projectRoot, stdio: "pipe", timeout: 240_000 });
+      const r = JSON.parse(readFileSync(join(dir, "results.json"), "utf8"));
+      expect(r.loads.map((l: { name: string }) => l.name)).toEqual(["saturation grpc 1KB"]);
+      const s = r.stats["saturation grpc 1KB"];
+      for (const name of scenarios) {
+        expect(s[name].rps, name).toBeGreaterThan(0);
+        expect(s[name].errors, name).toBe(0);
+        expect(Number.isFinite(s[name].cpu_s_per_1k), name).toBe(true);
+      }
+      // Copies reach the shadow (how many within the short run depends on the machine's load: not asserted).
+      expect(s.grpc_floor.mirrored_share).toBe(0);
+      for (const name of scenarios.slice(1)) expect(s[name].mirrored_share, name).toBeGreaterThan(0);
+      for (const k of ["grpc_mirrorshade/grpc_native", "grpc_mirrorshade_detectors/grpc_native", "grpc_native/grpc_floor"]) expect(Number.isFinite(r.ratios["saturation grpc 1KB"][k].rps), k).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 260_000);
 });

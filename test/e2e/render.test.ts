@@ -2,8 +2,11 @@
 // valid: Istio manifests against Istio's schemas (@kubernetes-models/istio);
 // Envoy configs by envoy --mode validate (configs.test.ts).
 import { describe, it, expect } from "vitest";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { execFileSync } from "node:child_process";
+import { resolveEnvoyBinary } from "../../harness/envoy/binary.js";
 import { parse, parseAllDocuments } from "yaml";
 import { WasmPlugin } from "@kubernetes-models/istio/extensions.istio.io/v1alpha1/WasmPlugin";
 import { VirtualService } from "@kubernetes-models/istio/networking.istio.io/v1/VirtualService";
@@ -192,5 +195,114 @@ describe("several shadows", () => {
     } finally {
       await envoy.stop();
     }
+  });
+});
+
+// gRPC: `render --descriptor-set FILE` writes the set into the policy, and with it
+// (or --grpc) every cluster the calls and their copies go to speaks HTTP/2.
+describe("gRPC (render --grpc, --descriptor-set)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "mirrorshade-render-grpc-"));
+  const pb = join(projectRoot, "examples", "grpc", "payments.pb");
+  type Cluster = { name: string; typed_extension_protocol_options?: Record<string, { explicit_http_config: Record<string, unknown> }> };
+  const http2Of = (yamlText: string) =>
+    (parse(yamlText).static_resources.clusters as Cluster[]).map((c) => [c.name, Boolean(Object.values(c.typed_extension_protocol_options ?? {})[0]?.explicit_http_config.http2_protocol_options)]);
+  const envoyValidates = (yamlText: string) => {
+    const file = join(dir, `rendered-${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(file, yamlText);
+    return execFileSync(resolveEnvoyBinary(), ["--mode", "validate", "-c", file], { cwd: projectRoot, env: { ...process.env, MIRRORSHADE_HASH_KEY: "0123456789abcdef0123456789abcdef" } }).toString();
+  };
+  const cli = (args: string[]) => {
+    try {
+      return { code: 0, stdout: execFileSync("node", [join(projectRoot, "bin", "mirrorshade.mjs"), "render", ...args], { cwd: projectRoot, stdio: "pipe", env: { ...process.env, MIRRORSHADE_HASH_KEY: "0123456789abcdef0123456789abcdef" } }).toString(), stderr: "" };
+    } catch (e) {
+      const err = e as { status: number; stdout: Buffer; stderr: Buffer };
+      return { code: err.status, stdout: err.stdout.toString(), stderr: err.stderr.toString() };
+    }
+  };
+
+  it.each([
+    ["mirror", [["primary", true], ["shadow", true]]],
+    ["upstream", [["primary", true], ["shadow", true]]],
+    ["shadow", [["shadow-app", true]]],
+    ["egress-guard", [["external", false]]],
+  ])("%s with --grpc: the service's clusters are explicit HTTP/2, and envoy --mode validate accepts the config", (role, expected) => {
+    const text = renderEnvoy(example(role), { ...DEFAULTS, grpc: true });
+    expect(http2Of(text)).toEqual(expected);
+    expect(http2Of(renderEnvoy(example(role))).every(([, h2]) => !h2)).toBe(true);
+    expect(text.split("\n").slice(0, 4).join("\n").includes("gRPC: the clusters speak HTTP/2")).toBe(role !== "egress-guard");
+    expect(envoyValidates(text)).toContain("OK");
+  });
+
+  it("a policy that carries a descriptor set renders HTTP/2 clusters without --grpc", () => {
+    const p = { ...example("mirror"), redact: { ...example("mirror").redact, grpc: { descriptor_set: readFileSync(pb).toString("base64") } } };
+    expect(http2Of(renderEnvoy(p))).toEqual([["primary", true], ["shadow", true]]);
+  });
+
+  it("istio with --grpc: the manifests say to name the ports grpc / appProtocol grpc, and still validate", () => {
+    const text = renderIstioYaml(example("mirror"), { ...DEFAULTS, grpc: true });
+    expect(text).toContain("appProtocol: grpc");
+    expect(renderIstioYaml(example("mirror"))).not.toContain("appProtocol");
+    for (const doc of parseAllDocuments(text).map((d) => d.toJS())) expect(() => new MODELS[doc.kind](doc as never).validate()).not.toThrow();
+  });
+
+  it.each([
+    ["the .proto source", join(projectRoot, "examples", "grpc", "payments.proto"), 1, "--descriptor-set examples/grpc/payments.proto: not a FileDescriptorSet"],
+    ["a policy file", join(projectRoot, "examples", "mirror.json"), 1, "not a FileDescriptorSet"],
+    ["a missing file", join(dir, "nope.pb"), 2, "no such file"],
+  ])("render --descriptor-set refuses %s in one line", (_what, file, code, message) => {
+    const r = cli(["--target", "envoy", "--policy", "examples/mirror.json", "--descriptor-set", file.replace(projectRoot + "/", "")]);
+    expect(r.code).toBe(code);
+    expect(r.stderr.split("\n")[0]).toContain(message);
+    expect(r.stdout).toBe("");
+  });
+
+  it("render --descriptor-set payments.pb writes it into the policy as base64; the clusters are HTTP/2; Envoy validates it", () => {
+    // examples/grpc-redact.json without its descriptor set, as a user writes the policy before rendering.
+    const { grpc: _set, ...redact } = example("grpc-redact").redact;
+    const given = { ...example("grpc-redact"), redact };
+    const file = join(dir, "grpc-policy.json");
+    writeFileSync(file, JSON.stringify(given));
+    const r = cli(["--target", "envoy", "--policy", file, "--descriptor-set", "examples/grpc/payments.pb"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const b = parse(r.stdout);
+    const wasm = b.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.http_filters[0];
+    const policy = JSON.parse(wasm.typed_config.config.configuration.value);
+    expect(policy).toEqual(example("grpc-redact"));
+    expect(policy.redact.grpc.descriptor_set).toBe(readFileSync(pb).toString("base64"));
+    expect(http2Of(r.stdout)).toEqual([["primary", true], ["shadow", true]]);
+    expect(envoyValidates(r.stdout)).toContain("OK");
+  });
+
+  it("a descriptor set from env:NAME renders where the variable is not set (it reaches the VM from Envoy's environment), and is checked where it is", () => {
+    const p = { ...example("grpc-redact"), redact: { ...example("grpc-redact").redact, grpc: { descriptor_set: "env:MIRRORSHADE_DESCRIPTOR_SET" } } };
+    const file = join(dir, "grpc-env-policy.json");
+    writeFileSync(file, JSON.stringify(p));
+    const { MIRRORSHADE_DESCRIPTOR_SET: _unset, ...env } = process.env;
+    const run = (extra: Record<string, string>) => {
+      try {
+        const out = execFileSync("node", [join(projectRoot, "bin", "mirrorshade.mjs"), "render", "--target", "envoy", "--policy", file], { cwd: projectRoot, stdio: "pipe", env: { ...env, ...extra } });
+        return { code: 0, stdout: out.toString(), stderr: "" };
+      } catch (e) {
+        const err = e as { status: number; stdout: Buffer; stderr: Buffer };
+        return { code: err.status, stdout: err.stdout.toString(), stderr: err.stderr.toString() };
+      }
+    };
+    const r = run({});
+    expect(r.stderr).toBe("");
+    expect(http2Of(r.stdout)).toEqual([["primary", true], ["shadow", true]]);
+    const vm = parse(r.stdout).static_resources.listeners[0].filter_chains[0].filters[0].typed_config.http_filters[0].typed_config.config.vm_config;
+    expect(vm.environment_variables.host_env_keys).toContain("MIRRORSHADE_DESCRIPTOR_SET");
+    const bad = run({ MIRRORSHADE_DESCRIPTOR_SET: Buffer.from("not a descriptor set").toString("base64") });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("redact.grpc.descriptor_set");
+  });
+
+  it("render --descriptor-set checks the policy's rules against the set: a path no request type has is refused by name", () => {
+    // examples/mirror.json is an HTTP policy: its $..password names no field of shop.v1.
+    const r = cli(["--target", "envoy", "--policy", "examples/mirror.json", "--descriptor-set", "examples/grpc/payments.pb"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim()).toMatch(/^mirrorshade render: examples\/mirror\.json: invalid configuration: redact\.json\.mask\[2\]: "\$\.\.password"/);
   });
 });

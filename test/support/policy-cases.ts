@@ -1,10 +1,20 @@
 // Policies shared by the filter's tests (config.test.ts, guard.test.ts) and the
 // JSON Schema's (schema.test.ts): invalid ones, each with the message that names
 // the field, and valid ones that between them use every optional field.
+import { readFileSync } from "node:fs";
+
 const base = { role: "mirror", shadow: { cluster: "shadow" } };
 
-/** The VM environment the shared cases assume ("env:" hash keys). */
-export const POLICY_ENV = { MIRRORSHADE_HASH_KEY: "0123456789abcdef0123456789abcdef", SHORT_HASH_KEY: "too-short" };
+/** A real descriptor set (test/fixtures/proto, scripts/gen-descriptors.sh): services shop.v1.Orders and Legacy. */
+export const SHOP_DESCRIPTOR_SET = readFileSync(new URL("../fixtures/proto/shop.pb", import.meta.url)).toString("base64");
+
+/** The VM environment the shared cases assume ("env:" hash keys and descriptor sets). */
+export const POLICY_ENV = {
+  MIRRORSHADE_HASH_KEY: "0123456789abcdef0123456789abcdef",
+  SHORT_HASH_KEY: "too-short",
+  MIRRORSHADE_DESCRIPTOR_SET: SHOP_DESCRIPTOR_SET,
+  NOT_A_DESCRIPTOR_SET: "CgUK",
+};
 
 export const invalidPolicies: [string, object | string, string][] = [
   ["empty configuration", "", "configuration is empty"],
@@ -133,12 +143,43 @@ const guardWith = (response: object) => ({ role: "egress-guard", guard: { destin
 const rule = (r: object) => ({ ...base, select: { match: [r] } });
 const redact = (r: object) => ({ ...base, redact: r });
 const compare = (c: object) => ({ ...base, compare: c });
+const grpc = (r: object = {}, set: string = SHOP_DESCRIPTOR_SET) => redact({ grpc: { descriptor_set: set }, ...r });
+/** A length-delimited protobuf record (field numbers under 16, lengths under 128). */
+const pb = (field: number, ...body: (number | string)[]): number[] => {
+  const bytes = body.flatMap((b) => (typeof b === "string" ? [...Buffer.from(b)] : [b]));
+  return [(field << 3) | 2, bytes.length, ...bytes];
+};
+const b64 = (bytes: number[]) => Buffer.from(bytes).toString("base64");
+/** A set of one file x.proto holding message A { B b = 1 } where B is nowhere, and no service. */
+const UNRESOLVED_SET = b64(pb(1, ...pb(1, "x.proto"), ...pb(4, ...pb(1, "A"), ...pb(2, ...pb(1, "b"), 0x18, 1, 0x20, 1, 0x28, 11, ...pb(6, ".B")))));
 
 /**
  * More policies the filter refuses, so that each constraint of the JSON Schema is
  * seen refusing something (schema.test.ts).
  */
 export const moreInvalidPolicies: [string, object | string, string][] = [
+  // redact.grpc (#14)
+  ["grpc not an object", redact({ grpc: "CgA=" }), "redact.grpc: must be an object"],
+  ["grpc without a descriptor set", redact({ grpc: {} }), "redact.grpc.descriptor_set: is required"],
+  ["grpc with an unknown field", grpc({ grpc: { descriptor_set: SHOP_DESCRIPTOR_SET, services: ["shop.v1.Orders"] } }), "redact.grpc.services: unknown field"],
+  ["descriptor set not base64", grpc({}, "QUJD!"), "redact.grpc.descriptor_set: not base64 at 4: '!' is not in the base64 alphabet"],
+  ["descriptor set in base64url", grpc({}, "QU-D"), "redact.grpc.descriptor_set: not base64 at 2: '-' is not in the base64 alphabet (base64url?"],
+  ["descriptor set with data after the padding", grpc({}, "QQ==QQ=="), "redact.grpc.descriptor_set: not base64 at 4: data after the '=' padding"],
+  ["descriptor set of three '='", grpc({}, "QQ==="), "redact.grpc.descriptor_set: not base64 at 4: more '=' than padding takes"],
+  ["descriptor set of a length base64 never has", grpc({}, "QUJDR"), "redact.grpc.descriptor_set: not base64 at 4: one character too many or too few"],
+  ["descriptor set with padding that does not fit", grpc({}, "QUJD="), "redact.grpc.descriptor_set: not base64 at 4: the padding does not fit the length"],
+  ["descriptor set that is not a set", grpc({}, b64([0x0a, 0x05, 0x0a])), "redact.grpc.descriptor_set: length 5 past the end at 1"],
+  ["descriptor set with a type it lacks", grpc({}, UNRESOLVED_SET), "redact.grpc.descriptor_set: file[0] (x.proto) message_type[0] (A) field[0] (b): type_name .B names no message type of the set (built with --include_imports?)"],
+  ["descriptor set without a service", grpc({}, b64(pb(1, ...pb(1, "x.proto"), ...pb(4, ...pb(1, "A"))))), "redact.grpc.descriptor_set: the set defines no gRPC service"],
+  ["descriptor set over 4 MiB", grpc({}, "A".repeat(5592407)), "redact.grpc.descriptor_set: decodes to 4194305 bytes, more than the 4194304 allowed"],
+  ["descriptor set from a variable not set", grpc({}, "env:NO_SUCH_SET"), "redact.grpc.descriptor_set: environment variable NO_SUCH_SET is not set in the plugin's VM environment"],
+  ["descriptor set from a variable that holds no set", grpc({}, "env:NOT_A_DESCRIPTOR_SET"), "redact.grpc.descriptor_set (environment variable NOT_A_DESCRIPTOR_SET): length 5 past the end at 1"],
+  ["a rule path on no field of a request type", grpc({ json: { mask: ["$.id", "$.crad.number"] } }), 'redact.json.mask[1]: "$.crad.number" names no field of any gRPC request type in redact.grpc.descriptor_set'],
+  ["a rule path on a field of a response type only", grpc({ json: { drop: ["$.order_id"] } }), 'redact.json.drop[0]: "$.order_id" names no field of any gRPC request type'],
+  ["a rule path on a field of a message within a request type", grpc({ json: { mask: ["$.cvv"] } }), 'redact.json.mask[0]: "$.cvv" names no field of any gRPC request type'],
+  ["a descendant rule path on no field", grpc({ json: { hash: ["$..cvv2"] }, hash_key: "inline:0123456789abcdef" }), 'redact.json.hash[0]: "$..cvv2" names no field of any gRPC request type or message within one in redact.grpc.descriptor_set'],
+  ["a match_case rule path in another case", grpc({ json: { mask: [{ path: "$.Card", match_case: true }] } }), 'redact.json.mask[0]: "$.Card" names no field of any gRPC request type'],
+  ["a keep path on no field", grpc({ keep: { json: ["$.id", "$..nope"] } }), 'redact.keep.json[1]: "$..nope" names no field of any gRPC request type or message within one'],
   // roles and sections
   ["role not a string", { role: 1 }, "role: must be a string"],
   ["empty role", { role: "" }, "role: must not be empty"],
@@ -412,6 +453,10 @@ export const validPolicies: [string, object | string][] = [
   ["names and paths with match_case", redact({ query: { mask: [{ name: "Token", match_case: true }, "password"], drop: [{ name: "session" }], hash: [{ name: "Uid", match_case: false }] }, json: { mask: [{ path: "$.Exact", match_case: true }, "$..password"], drop: [{ path: "$..debug" }], hash: [{ path: "$..Email", match_case: true }] }, keep: { query: [{ name: "Page", match_case: true }, "sort"], json: [{ path: "$.Items[*].Sku", match_case: true }, "$..currency"] }, hash_key: "inline:0123456789abcdef" })],
   ["path templates and URL headers", redact({ path: { mask: ["/users/{email}/cards/{card}", "/accounts/{id}/**", "/A%2Fb/*/{x}/"] , hash: ["/customers/{*}"] }, url_headers: ["Referer", "x-my-url"], hash_key: "inline:0123456789abcdef" })],
   ["no URL headers", redact({ url_headers: [] })],
+  // The first name of each path: a field of a request type as written or its JSON name, folded ($.CARD, $.byLine), at any depth for $..; indexes and '*' are not checked.
+  ["a gRPC descriptor set with rules on its fields", grpc({ json: { mask: ["$.card.number", "$..cvv", "$.CARD.x", "$..holderName", "$[0]", "$.*.x"], drop: ["$.byLine", { path: "$.f_sint64", match_case: true }], hash: ["$..full_name"] }, keep: { json: ["$.items[*].sku", "$..Currency"] }, hash_key: "inline:0123456789abcdef" })],
+  ["a gRPC descriptor set from the VM environment", grpc({}, "env:MIRRORSHADE_DESCRIPTOR_SET")],
+  ["a gRPC descriptor set wrapped at 76 columns and unpadded", grpc({ json: { mask: ["$..number"] } }, SHOP_DESCRIPTOR_SET.replace(/=+$/, "").replace(/.{76}/g, "$&\n"))],
   ["mirror, skip too-large bodies", { role: "mirror", shadow: { cluster: "s", on_body_too_large: "skip" }, tag: { strip_from_primary: true, baggage: false } }],
   ["upstream, every field", { role: "upstream", upstream: { restore_host: true, not_selected_status: 599, max_body_bytes: 67108864 }, tag: { baggage: true }, select: { percent: 10, hash_header: "x-user-id", match: [{ path: { prefix: "/api" } }], exclude: [{ methods: ["GET"] }], rate_limit: { per_second: 5 } }, redact: { headers: { drop: ["cookie"] }, query: { hash: ["user"] }, hash_key: "env:MIRRORSHADE_HASH_KEY" } }],
   ["upstream alone", { role: "upstream" }],

@@ -2,7 +2,7 @@
 // before anything starts (a full run takes 20 minutes).
 import { describe, it, expect } from "vitest";
 import { parseBenchArgs } from "../../../../harness/bench/command.js";
-import { SCENARIOS } from "../../../../harness/bench/scenarios.js";
+import { SCENARIOS, GRPC_SCENARIOS } from "../../../../harness/bench/scenarios.js";
 
 describe("mirrorshade bench options", () => {
   it.each([
@@ -19,6 +19,13 @@ describe("mirrorshade bench options", () => {
     [["--wasm", "/nonexistent/filter.wasm"], "--wasm /nonexistent/filter.wasm: no such file"],
   ])("%j is refused: %s", (args, message) => {
     expect(() => parseBenchArgs(args)).toThrow(message);
+  });
+
+  it("knows the gRPC family: --grpc, its scenarios and its loads", () => {
+    const o = parseBenchArgs(["--grpc", "--scenarios", GRPC_SCENARIOS.join(","), "--loads", "grpc"]);
+    expect(o.has("grpc")).toBe(true);
+    expect(o.get("scenarios")?.split(",")).toEqual([...GRPC_SCENARIOS]);
+    expect(() => parseBenchArgs(["--scenarios", "grpc_mirrorshad"])).toThrow('unknown scenario "grpc_mirrorshad"');
   });
 
   it("accepts every documented option", () => {

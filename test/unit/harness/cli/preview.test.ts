@@ -147,3 +147,48 @@ describe("mirrorshade preview", () => {
     expect(JSON.parse(lines[0].primary.body).card.number).toBe("4111111111111111");
   });
 });
+
+describe("mirrorshade preview: gRPC calls", () => {
+  // A framed message whose bytes are all valid UTF-8 (NULs and ASCII): still shown as bodyBase64.
+  const message = Buffer.from([0x0a, 0x05, ...Buffer.from("hello")]);
+  const framed = Buffer.concat([Buffer.from([0, 0, 0, 0, message.length]), message]).toString("base64");
+  const call = (extra: object = {}) => ({ method: "POST", path: "/shop.v1.Payments/Charge", headers: { "content-type": "application/grpc", te: "trailers" }, bodyBase64: framed, ...extra });
+  const passPolicy = join(dir, "grpc-pass.json");
+  writeFileSync(passPolicy, JSON.stringify({ role: "mirror", shadow: { cluster: "s" } }));
+  const write = (name: string, v: unknown) => {
+    const file = join(dir, name);
+    writeFileSync(file, JSON.stringify(v));
+    return file;
+  };
+
+  it("a gRPC body is bodyBase64 on every side, even when its bytes are valid UTF-8", () => {
+    const r = run(["--config", passPolicy, "--request", write("grpc-one.json", [call()]), "--protocol", "h2"]);
+    expect(r.stderr).toBe("");
+    const line = JSON.parse(r.stdout);
+    for (const s of [line.shadow, line.primary, line.copies[0]]) {
+      expect(s.bodyBase64).toBe(framed);
+      expect(s.body ?? null).toBeNull();
+    }
+    // No descriptor set in the policy: nothing to decode the messages by.
+    expect(line.copies[0]).not.toHaveProperty("decoded");
+  });
+
+  it("needs --protocol h2: gRPC is HTTP/2 only", () => {
+    const r = run(["--config", passPolicy, "--request", write("grpc-h1.json", [call()])]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe("mirrorshade preview: request[0]: a gRPC call (content-type application/grpc) needs --protocol h2");
+  });
+
+  it("takes request trailers over h2 (the body then does not end the stream); they are checked like headers", () => {
+    const ok = run(["--config", passPolicy, "--request", write("grpc-trailers.json", [call({ trailers: { "x-checksum": "abc" } })]), "--protocol", "h2", "--chunk-size", "3"]);
+    expect(ok.stderr).toBe("");
+    expect(JSON.parse(ok.stdout).primary.bodyBase64).toBe(framed);
+    expect(JSON.parse(ok.stdout).primary.trailers).toEqual([["x-checksum", "abc"]]);
+    const bad = run(["--config", passPolicy, "--request", write("grpc-bad-trailers.json", [call({ trailers: [["x"]] })]), "--protocol", "h2"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("request[0].trailers[0]: must be a [name, value] pair");
+    const h1 = run(["--config", passPolicy, "--request", write("h1-trailers.json", [{ path: "/x", body: "a", trailers: { t: "1" } }])]);
+    expect(h1.code).toBe(1);
+    expect(h1.stderr).toContain("request[0]: trailers needs --protocol h2");
+  });
+});
