@@ -56,6 +56,8 @@ describe.each(e2eBackends())("hostile gRPC more, envoy as %s", (backend) => {
     ["int64 amount_minor", cat(ld(1, "ord"), vi(4, 0), tag(4, 0), varint(BigInt(CARD)))],
     ["double amount", (() => { const d = Buffer.alloc(8); d.writeDoubleLE(Number(CARD)); return cat(ld(1, "ord"), tag(5, 1), d); })()],
     ["repeated int64 risk_scores (packed)", cat(ld(1, "ord"), ld(12, cat(varint(1), varint(BigInt(CARD)))))],
+    ["repeated int64 risk_scores (unpacked)", cat(ld(1, "ord"), tag(12, 0), varint(BigInt(CARD)))],
+    ["int64 amount_minor, negative", cat(ld(1, "ord"), tag(4, 0), varint((-BigInt(CARD)) & ((1n << 64n) - 1n)))],
     ["LineItem.unit_price_minor", cat(ld(1, "ord"), ld(8, cat(ld(1, "sku"), tag(3, 0), varint(BigInt(CARD)))))],
   ] as [string, Buffer][]) {
     for (const mode of ["D", "X"] as const) {
