@@ -125,4 +125,14 @@ describe.each(e2eBackends())("hostile gRPC in place (shadow role), envoy as %s",
     const { c } = await probe(X, f);
     noneOf(c, [CARD]);
   });
+
+  it("I9 request trailers in place, a JSON body (is it gRPC only?)", async () => {
+    raw.calls.length = 0;
+    await send(R.port, "/v1/charge", Buffer.from('{"a":1}'), { ":authority": AUTH }, { ct: "application/json", trailers: { "x-card": CARD, authorization: "Bearer trl-tok-3" } });
+    for (let i = 0; i < 50 && raw.calls.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 300));
+    console.log(JSON.stringify({ json: raw.calls.map((c) => ({ t: c.trailers, body: c.body.toString() })) }));
+    expect(JSON.stringify(raw.calls)).not.toContain(CARD);
+    expect(JSON.stringify(raw.calls)).not.toContain("trl-tok");
+  });
 });
