@@ -5,6 +5,7 @@
 import { Edit } from "../redact/edits";
 import { ValueRewriter } from "../redact/values";
 import { Finding, scanText, DETECTOR_CARD, DETECTOR_SSN, DETECTOR_PHONE } from "../redact/detectors";
+import { maskedDigits } from "../redact/digits";
 import { DetectRun } from "../redact/detect-run";
 import { WORK } from "../redact/work";
 import { at, isDigit, quoted, utf8Seq } from "./lexer";
@@ -98,24 +99,8 @@ export class JsonDetect {
     }
     const n = integerDigits(p, s, e);
     if (n == 0) return;
-    const findings = this.numberFindings;
-    findings.length = 0;
-    if (scanText(VALUE_DIGITS, n, enabled, findings) == 0) return;
-    let card = false;
-    for (let i = 0; i < findings.length; i++) {
-      const d = unchecked(findings[i]).detector;
-      if (d == DETECTOR_CARD) card = true;
-      const bit = ctz<i32>(d);
-      if (bit < hits.length) unchecked((hits[bit] += 1));
-    }
-    // The whole value goes (a finding in a run of digits spans it anyway).
-    const masked = card ? rewriter.maskFinding(VALUE_DIGITS, new Finding(0, n, DETECTOR_CARD)) : rewriter.maskShape(VALUE_DIGITS, n, true);
-    let digits = changetype<usize>(masked);
-    if (!digitsOnly(digits, masked.byteLength, n)) {
-      // A rewriter whose output is not a number of n digits: the leading digit and zeros.
-      memory.fill(VALUE_DIGITS + 1, 0x30, <usize>(n - 1));
-      digits = VALUE_DIGITS;
-    }
+    const digits = maskedDigits(VALUE_DIGITS, n, enabled, this.numberFindings, rewriter, hits);
+    if (digits == 0) return;
     const sign = at(p, s) == 0x2d ? 1 : 0;
     if (plain) {
       const out = new ArrayBuffer(n);
@@ -171,13 +156,6 @@ function mayHold(p: usize, cs: i32, ce: i32): bool {
     if (c == 0x65 && i + 1 < ce && (at(p, i + 1) == 0x79 || at(p, i + 1) == 0x77)) return true;
   }
   return false;
-}
-
-/** n digits, the first not 0 unless it is the only one. */
-function digitsOnly(p: usize, len: i32, n: i32): bool {
-  if (len != n) return false;
-  for (let k = 0; k < len; k++) if (!isDigit(at(p, k))) return false;
-  return n == 1 || at(p, 0) != 0x30;
 }
 
 /** Well-formed UTF-8 (a mask must not leave half a sequence in the document). */

@@ -3,12 +3,13 @@
 // only when the field's name labels them; bare integers of other lengths cost
 // a comparison. A hit is masked keeping the number a number of the same digit
 // count (a card's Luhn-valid), written back in the field's own encoding.
-import { Finding, scanText, DETECTOR_CARD, DETECTOR_SSN, DETECTOR_PHONE } from "../redact/detectors";
+import { Finding, DETECTOR_CARD, DETECTOR_SSN, DETECTOR_PHONE } from "../redact/detectors";
+import { maskedDigits } from "../redact/digits";
 import { ValueRewriter } from "../redact/values";
 import { FieldAt } from "./check";
 import { varintBytes } from "./rewrite";
 import {
-  TYPE_INT32, TYPE_INT64, TYPE_UINT32, TYPE_UINT64, TYPE_SINT32, TYPE_SINT64, TYPE_FIXED32, TYPE_FIXED64, TYPE_SFIXED32, TYPE_SFIXED64,
+  TYPE_DOUBLE, TYPE_INT32, TYPE_INT64, TYPE_UINT32, TYPE_UINT64, TYPE_SINT32, TYPE_SINT64, TYPE_FIXED32, TYPE_FIXED64, TYPE_SFIXED32, TYPE_SFIXED64,
   WIRE_VARINT, WIRE_I32, WIRE_I64,
 } from "./schema";
 
@@ -21,16 +22,33 @@ const CARD_MAX: u64 = 10000000000000000000;
 /**
  * The replacement of the integer field f's value bytes when a detector hits
  * its decimal digits, else null. `type`: the field's TYPE_*, 0 for an unknown
- * field (a varint read as int64; unknown fixed-width values are not read: they
- * are as often doubles). hits[bit] counts per detector.
+ * field (a varint read as int64, a 64-bit value as sfixed64, then as a double;
+ * an unknown 32-bit value cannot hold a card). A double is read when it holds
+ * a whole number. f.start
+ * and f.end bound the value's bytes, f.value holds a varint's value. hits[bit]
+ * counts per detector.
  */
 export function numberHit(p: usize, f: FieldAt, type: u8, detectors: i32, labels: i32, rewriter: ValueRewriter, hits: StaticArray<u32>): ArrayBuffer | null {
+  if (type == 0 && f.wire == WIRE_I64) {
+    // An unknown 64-bit value: a card as the integer it may be, else as the double it may be.
+    const r = numberHit(p, f, TYPE_SFIXED64, detectors, labels, rewriter, hits);
+    return r != null ? r : numberHit(p, f, TYPE_DOUBLE, detectors, labels, rewriter, hits);
+  }
   let enabled = detectors & DETECTOR_CARD;
   if (labels != 0) enabled |= (detectors & (DETECTOR_SSN | DETECTOR_PHONE)) | labels;
   if (enabled == 0) return null;
   let v: u64 = 0;
   let signed = true;
-  if (f.wire == WIRE_VARINT) {
+  let double = false;
+  if (f.wire == WIRE_I64 && type == TYPE_DOUBLE) {
+    // A double holding a whole number is read as the integer it is (JSON's 4.111111111111111e15 is a card too).
+    const x = load<f64>(p + <usize>f.start);
+    const a = Math.abs(x);
+    if (!(a < 1e19) || Math.floor(a) != a) return null;
+    double = true;
+    v = <u64>a;
+    if (x < 0) v = 0 - v;
+  } else if (f.wire == WIRE_VARINT) {
     v = f.value;
     if (type == TYPE_SINT32 || type == TYPE_SINT64) v = (v >>> 1) ^ (0 - (v & 1));
     else if (type == TYPE_INT32) v = <u64>(<i64>(<i32>v));
@@ -60,26 +78,11 @@ export function numberHit(p: usize, f: FieldAt, type: u8, detectors: i32, labels
     store<u8>(DIGITS + <usize>i, <u8>(0x30 + <u32>(t % 10)));
     t /= 10;
   }
-  const findings = FINDINGS;
-  findings.length = 0;
-  if (scanText(DIGITS, n, enabled, findings) == 0) return null;
-  let card = false;
-  for (let i = 0; i < findings.length; i++) {
-    const d = unchecked(findings[i]).detector;
-    if (d == DETECTOR_CARD) card = true;
-    const bit = ctz<i32>(d);
-    if (bit < hits.length) unchecked((hits[bit] += 1));
-  }
-  const masked = card ? rewriter.maskFinding(DIGITS, new Finding(0, n, DETECTOR_CARD)) : rewriter.maskShape(DIGITS, n, true);
-  // The masked digits as a number (a rewriter whose output is not n digits: the leading digit and zeros).
+  const digits = maskedDigits(DIGITS, n, enabled, FINDINGS, rewriter, hits);
+  if (digits == 0) return null;
+  // The masked digits as a number.
   let w: u64 = 0;
-  const mp = changetype<usize>(masked);
-  const ok = masked.byteLength == n;
-  for (let i = 0; i < n; i++) {
-    const c = ok ? <u32>load<u8>(mp + <usize>i) - 0x30 : 10;
-    const d: u64 = c < 10 ? <u64>c : i == 0 ? <u64>(load<u8>(DIGITS) - 0x30) : 0;
-    w = w * 10 + d;
-  }
+  for (let i = 0; i < n; i++) w = w * 10 + <u64>(load<u8>(digits + <usize>i) - 0x30);
   const out: u64 = negative ? 0 - w : w;
   if (f.wire == WIRE_VARINT) {
     if (type == TYPE_SINT32 || type == TYPE_SINT64) return varintBytes((out << 1) ^ <u64>(<i64>out >> 63));
@@ -87,7 +90,8 @@ export function numberHit(p: usize, f: FieldAt, type: u8, detectors: i32, labels
   }
   const size = f.end - f.start;
   const b = new ArrayBuffer(size);
-  if (size == 8) store<u64>(changetype<usize>(b), out);
+  if (double) store<f64>(changetype<usize>(b), negative ? -(<f64>w) : <f64>w);
+  else if (size == 8) store<u64>(changetype<usize>(b), out);
   else store<u32>(changetype<usize>(b), <u32>out);
   return b;
 }

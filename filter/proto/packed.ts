@@ -16,6 +16,8 @@ import { ACTION_MASK, ACTION_HASH, ACTION_DROP } from "../redact/edits";
 import { DetectRun } from "../redact/detect-run";
 import { WORK } from "../redact/work";
 import { REASON_INVALID_PROTOBUF } from "../body/plan";
+import { ValueRewriter } from "../redact/values";
+import { numberHit } from "./numbers";
 
 /** The payload's detector scan follows a packed array (its hits masked in place). */
 export const PEND_NUMBERS: i32 = 4;
@@ -44,13 +46,20 @@ export class ProtoPacked extends ProtoWalk {
   protected kCount: i32 = 0;
   protected kFrom: i32 = 0;
   protected kField: ProtoField | null = null;
+  /** The field name's label bits (SSN, phone) for the elements' detectors, and whether some element was a hit. */
+  protected kLabels: i32 = 0;
+  protected kNumberHit: bool = false;
+  /** One element as numberHit reads it. */
+  private element: FieldAt = new FieldAt();
+  protected rewriter: ValueRewriter;
 
-  constructor(protected detectors: i32) {
+  constructor(protected detectors: i32, rewriter: ValueRewriter) {
     super();
+    this.rewriter = rewriter;
   }
 
   /** A packed repeated scalar [f.start, f.end): read element by element (ST_PACKED), its elements masked or dropped as selected. */
-  protected packedStart(d: i32, pf: ProtoField, action: u8, live: bool, keepLive: bool, kept: bool, match: i32): void {
+  protected packedStart(d: i32, pf: ProtoField, action: u8, live: bool, keepLive: bool, kept: bool, match: i32, labels: i32 = 0): void {
     const f = this.f;
     this.kWire = scalarWire(pf.type);
     const mode = unchecked(this.fMode[d]);
@@ -78,6 +87,8 @@ export class ProtoPacked extends ProtoWalk {
     this.pos = f.start;
     if (!this.kWhole && (live || this.kKeepLive)) this.kCounter = d;
     this.kField = pf;
+    this.kLabels = labels;
+    this.kNumberHit = false;
     this.state = ST_PACKED;
   }
 
@@ -90,8 +101,12 @@ export class ProtoPacked extends ProtoWalk {
     let pos = this.pos;
     if (size > 0 && (end - this.pStart) % size != 0) return this.fail(REASON_INVALID_PROTOBUF);
     const select = this.kCounter >= 0;
-    if (size > 0 && !select) pos = end;
+    // Every element is read by the detectors as the integer it is, as a singular field's value is.
+    const numbers = !this.kWhole && this.detectors != 0;
+    if (size > 0 && !select && !numbers) pos = end;
     const v = this.v;
+    const el = this.element;
+    el.wire = wire;
     while (pos < end) {
       if (WORK.spent) {
         this.pos = pos;
@@ -103,6 +118,12 @@ export class ProtoPacked extends ProtoWalk {
         next = v.next;
       }
       this.kCount++;
+      if (numbers && !this.kNumberHit) {
+        el.start = pos;
+        el.end = next;
+        el.value = size == 0 ? v.value : 0;
+        if (numberHit(p, el, this.kField!.type, this.detectors, this.kLabels, this.rewriter, this.hits) != null) this.kNumberHit = true;
+      }
       if (select) {
         const occ = this.occurrence(this.kCounter, this.kField!);
         const action = this.kLive ? this.paths.match(this.kMatch, 0, 0, occ) : 0;
@@ -121,6 +142,11 @@ export class ProtoPacked extends ProtoWalk {
     this.pos = end;
     this.state = ST_FIELD;
     const s = this.pStart;
+    if (this.kNumberHit) {
+      // An element the detectors hit: the whole array is zeroed (what a rule on it would do), its per-element edits superseded.
+      this.edits.length = this.kFrom;
+      this.kWhole = true;
+    }
     if (this.kWhole && !allZero(p, s, end)) this.edit(s, end, zeros(size > 0 ? end - s : this.kCount));
     WORK.spend(reencode(this.edits, this.kFrom, this.pPrefix, s, end - s));
     if (!this.kWhole && !select && this.detectors != 0 && end > s) {

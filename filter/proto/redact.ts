@@ -59,8 +59,8 @@ export class ProtoRedactor extends ProtoPacked {
    * @param detectorHash redact.detector_action "hash"
    * @param keep redact.keep's JSON paths, or null
    */
-  constructor(private rules: JsonRule[], detectors: i32, private detectorHash: bool, private rewriter: ValueRewriter, keep: JsonPath[] | null) {
-    super(detectors);
+  constructor(private rules: JsonRule[], detectors: i32, private detectorHash: bool, rewriter: ValueRewriter, keep: JsonPath[] | null) {
+    super(detectors, rewriter);
     const k: JsonRule[] = [];
     if (keep != null) for (let i = 0; i < keep.length; i++) k.push(new JsonRule(keep[i], ACTION_MASK));
     this.keepRules = k;
@@ -155,13 +155,7 @@ export class ProtoRedactor extends ProtoPacked {
       if (!unchecked(this.fProbed[d]) && wire != WIRE_LEN && wire != WIRE_SGROUP) return this.probeFrame(d);
       if (unchecked(this.fSuspicious[d])) {
         // A message whose bytes as text hide a hit in its unknown fields' tags and numbers: those fields go.
-        if (wire == WIRE_SGROUP) {
-          if (this.push(null, f.end, end, 0, f.number, MODE_INERT, 0, false, false, true)) unchecked((this.fDrop[this.depth] = pos));
-        } else {
-          this.edit(pos, f.end, nothing());
-          this.pos = f.end;
-        }
-        return;
+        return this.dropField(f, pos, end);
       }
     }
     if (mode != MODE_NORMAL) return this.masking(pf, mode, pos);
@@ -212,16 +206,10 @@ export class ProtoRedactor extends ProtoPacked {
       if (this.detectors != 0) labels = this.labelsOf(pf, this.detectors);
     }
     if (action != 0) live = false;
-    if (packed) return this.packedStart(d, pf!, action, live, keepLive, kept, m + 1);
+    if (packed) return this.packedStart(d, pf!, action, live, keepLive, kept, m + 1, labels);
     this.count(action);
     if (action == ACTION_DROP) {
-      if (wire == WIRE_SGROUP) {
-        if (this.push(null, f.end, end, 0, f.number, MODE_INERT, 0, false, false, true)) unchecked((this.fDrop[this.depth] = pos));
-      } else {
-        this.edit(pos, f.end, nothing());
-        this.pos = f.end;
-      }
-      return;
+      return this.dropField(f, pos, end);
     }
     if (action != 0) return this.rewrite(pf!, action, pos);
     // Not kept, and no kept path below (a message some keep path goes into is walked on).
@@ -263,6 +251,16 @@ export class ProtoRedactor extends ProtoPacked {
    * hit outside its length-delimited fields (HitPlace) makes it suspicious, and
    * its unknown fields are dropped from there on (the walk resumes at pos).
    */
+  /** Removes the field at pos (read into f): a group by walking it inert and cutting it where it closes, anything else at once. */
+  private dropField(f: FieldAt, pos: i32, end: i32): void {
+    if (f.wire == WIRE_SGROUP) {
+      if (this.push(null, f.end, end, 0, f.number, MODE_INERT, 0, false, false, true)) unchecked((this.fDrop[this.depth] = pos));
+    } else {
+      this.edit(pos, f.end, nothing());
+      this.pos = f.end;
+    }
+  }
+
   private probeFrame(d: i32): void {
     unchecked((this.fProbed[d] = true));
     const s = unchecked(this.fStart[d]);

@@ -1,14 +1,17 @@
 // Header values of the copy: drop, mask or hash by name, then the detectors over
 // what is left (URL-valued headers as URLs: redact/url.ts). A header whose name
 // holds a detector hit (x-4111111111111111) is dropped: a name cannot be masked
-// into anything the application would still read. The primary's headers are
-// never touched.
+// into anything the application would still read. gRPC's binary metadata
+// ("-bin" names) reaches the application base64-decoded: a rule for "x" holds
+// for "x-bin" too, and the detectors read the decoded bytes as well; a hit
+// there drops the header. The primary's headers are never touched.
 import { NameActions, NameSet } from "./names";
 import { UrlRedactor } from "./url";
 import { countFindings, labelBits } from "./detectors";
 import { ValueRewriter } from "./values";
 import { Edit, applyEdits, ACTION_DROP, ACTION_HASH, ACTION_MASK } from "./edits";
 import { Tally } from "./tally";
+import { decodeBase64Lenient } from "../util/base64";
 
 /** Result of redacting one header: keep as is, drop, or replace the value. */
 export const HEADER_KEEP: u8 = 0;
@@ -33,6 +36,11 @@ function mayHold(p: usize, len: usize): bool {
   return false;
 }
 
+/** A gRPC binary metadata name: ends in "-bin" (names reach the filter lower-cased). */
+function isBinName(kp: usize, kl: usize): bool {
+  return kl > 4 && load<u32>(kp + kl - 4) == 0x6e69622d; // "-bin", little-endian
+}
+
 export class HeaderRedactor {
   /** The new value after redact() answered HEADER_REPLACE. */
   replacement: ArrayBuffer = new ArrayBuffer(0);
@@ -53,8 +61,21 @@ export class HeaderRedactor {
     return mayHold(kp, kl) && countFindings(kp, <i32>kl, this.detectors, tally.detectorHits);
   }
 
+  /** Whether the detectors find something in a binary metadata value, base64-decoded (each hit counted). */
+  private binaryHit(vp: usize, vl: usize, enabled: i32, tally: Tally): bool {
+    const need = <i32>vl;
+    if (this.decoded.byteLength < need) this.decoded = new ArrayBuffer(need);
+    const out = changetype<usize>(this.decoded);
+    const n = decodeBase64Lenient(vp, need, out);
+    return n > 0 && countFindings(out, n, enabled, tally.detectorHits);
+  }
+  private decoded: ArrayBuffer = new ArrayBuffer(0);
+
   redact(kp: usize, kl: usize, vp: usize, vl: usize, tally: Tally): u8 {
-    const action = this.names.action(kp, kl);
+    const bin = isBinName(kp, kl);
+    let action = this.names.action(kp, kl);
+    // "authorization-bin" is read as authorization is: its rule holds.
+    if (action == 0 && bin) action = this.names.action(kp, kl - 4);
     const pseudo = kl > 0 && load<u8>(kp) == 0x3a;
     if (action == ACTION_DROP || (this.detectors != 0 && !pseudo && this.nameHit(kp, kl, tally))) {
       if (action == ACTION_DROP && this.names.notKept) tally.headersNotKept++;
@@ -83,7 +104,11 @@ export class HeaderRedactor {
     if (this.detectors == 0) return HEADER_KEEP;
     const findings = this.findings;
     findings.length = 0;
-    const enabled = this.detectors | labelBits(kp, kl, this.detectors);
+    const enabled = this.detectors | labelBits(kp, bin ? kl - 4 : kl, this.detectors);
+    if (bin && this.binaryHit(vp, vl, enabled, tally)) {
+      tally.headersDropped++;
+      return HEADER_DROP;
+    }
     this.rewriter.scanEdits(vp, <i32>vl, enabled, this.detectorHash, 0, findings, tally.detectorHits);
     if (findings.length == 0) return HEADER_KEEP;
     this.replacement = applyEdits(vp, <i32>vl, findings);

@@ -28,7 +28,7 @@ import { BodyPlan, BodyHeaders, planBody, BODY_NONE, BODY_PASS_THROUGH, BODY_UNS
 import { GrpcStream } from "./inplace-grpc";
 import { CodecResult, scanWhole } from "../body/codec";
 import { MirrorMetrics, InPlaceMetrics } from "../host/metrics";
-import { getHeaderPairs, getBuffer, setHeaderPairs, setBuffer, bufferLength, HEADERS_REQUEST, BUFFER_REQUEST_BODY } from "../host/hostcalls";
+import { getHeaderPairs, getBuffer, setHeaderPairs, setBuffer, bufferLength, HEADERS_REQUEST, TRAILERS_REQUEST, BUFFER_REQUEST_BODY } from "../host/hostcalls";
 
 const BODY_DROPPED = utf8(D.SHADOW_BODY_DROPPED_HEADER);
 const EMPTY = new ArrayBuffer(0);
@@ -76,6 +76,8 @@ const BODY_STREAM: u8 = 3;
 export class InPlaceStream extends Context {
   /** What happens to the body: passed as is, held for redaction, or emptied. */
   private body: u8 = BODY_PASS;
+  /** The request is a copy this role rewrites (its trailers are redacted too). */
+  private copy: bool = false;
   private plan: BodyPlan = new BodyPlan();
   private grpc: GrpcStream | null = null;
 
@@ -111,6 +113,7 @@ export class InPlaceStream extends Context {
       return FilterHeadersStatusValues.Continue;
     }
     c.copies.inc();
+    this.copy = true;
     m.requests.inc();
     m.sampleMemory();
 
@@ -192,6 +195,16 @@ export class InPlaceStream extends Context {
     // With trailers the body never carries end_of_stream: the trailers end it.
     if (this.body == BODY_HOLD) this.rewrite(<usize>bufferLength(BUFFER_REQUEST_BODY));
     else if (this.body == BODY_STREAM) this.stream(0, true);
+    if (this.copy) {
+      // A trailer is a header that comes late: the same rules and detectors, and names the filter owns go.
+      const role = this.role;
+      const raw = getHeaderPairs(TRAILERS_REQUEST);
+      const tally = role.redaction.tally;
+      tally.reset();
+      const out = role.headers.trailers(raw, tally);
+      if (out != raw) setHeaderPairs(TRAILERS_REQUEST, out);
+      if (role.redaction.enabled) role.metrics.addTally(tally);
+    }
     return FilterTrailersStatusValues.Continue;
   }
 

@@ -83,3 +83,37 @@ export function decodeBase64(s: string, maxBytes: i32): Base64Decode {
   out.bytes = bytes;
   return out;
 }
+
+/** A byte's value in the standard or the URL-safe alphabet, or -1. */
+function anyValue(c: u32): i32 {
+  if (c == 0x2d) return 62;
+  if (c == 0x5f) return 63;
+  return value(<i32>c);
+}
+
+/**
+ * Decodes base64 bytes [p, p+len) as gRPC reads a binary ("-bin") metadata
+ * value: the standard or the URL-safe alphabet, padding optional, nothing else.
+ * Writes at most len * 3 / 4 bytes at out; returns how many, or -1 when the
+ * bytes are not base64.
+ */
+export function decodeBase64Lenient(p: usize, len: i32, out: usize): i32 {
+  let n = len;
+  while (n > 0 && load<u8>(p + <usize>(n - 1)) == 0x3d) n--;
+  if (len - n > 2 || (n & 3) == 1) return -1;
+  let acc: u32 = 0;
+  let bits = 0;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const v = anyValue(<u32>load<u8>(p + <usize>i));
+    if (v < 0) return -1;
+    acc = (acc << 6) | <u32>v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      store<u8>(out + <usize>k, <u8>(acc >> <u32>bits));
+      k++;
+    }
+  }
+  return k;
+}

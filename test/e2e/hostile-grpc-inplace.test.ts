@@ -50,7 +50,7 @@ describe.each(e2eBackends())("hostile gRPC in place (shadow role), envoy as %s",
     r.clear();
     const ans = await send(r.port, o.path ?? PATH, body, { ":authority": AUTH, ...o.headers });
     const [c] = await r.primary.waitFor(1, 5000).catch(() => [r.primary.calls[0]]);
-    console.log(JSON.stringify({ ans, got: c?.body.toString("hex").slice(0, 400) }));
+    if (process.env.MIRRORSHADE_HOSTILE_LOG) console.log(JSON.stringify({ ans, got: c?.body.toString("hex").slice(0, 400) }));
     return { c, ans };
   }
   const noneOf = (c: { body: Buffer } | undefined, s: string[]) => {
@@ -111,7 +111,7 @@ describe.each(e2eBackends())("hostile gRPC in place (shadow role), envoy as %s",
     const ans = await send(R.port, PATH, frame(cat(ld(1, "o"))), { ":authority": AUTH }, { trailers: { "x-card": CARD, "x-email": EMAIL, authorization: "Bearer trl-tok-2" } });
     for (let i = 0; i < 50 && raw.calls.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 300));
-    console.log(JSON.stringify({ ans, raw: raw.calls.map((c) => ({ h: c.headers, t: c.trailers, body: c.body.toString("hex") })) }));
+    if (process.env.MIRRORSHADE_HOSTILE_LOG) console.log(JSON.stringify({ ans, raw: raw.calls.map((c) => ({ h: c.headers, t: c.trailers, body: c.body.toString("hex") })) }));
     const all = JSON.stringify(raw.calls);
     expect(all).not.toContain(CARD);
     expect(all).not.toContain(EMAIL);
@@ -131,7 +131,7 @@ describe.each(e2eBackends())("hostile gRPC in place (shadow role), envoy as %s",
     await send(R.port, "/v1/charge", Buffer.from('{"a":1}'), { ":authority": AUTH }, { ct: "application/json", trailers: { "x-card": CARD, authorization: "Bearer trl-tok-3" } });
     for (let i = 0; i < 50 && raw.calls.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 300));
-    console.log(JSON.stringify({ json: raw.calls.map((c) => ({ t: c.trailers, body: c.body.toString() })) }));
+    if (process.env.MIRRORSHADE_HOSTILE_LOG) console.log(JSON.stringify({ json: raw.calls.map((c) => ({ t: c.trailers, body: c.body.toString() })) }));
     expect(JSON.stringify(raw.calls)).not.toContain(CARD);
     expect(JSON.stringify(raw.calls)).not.toContain("trl-tok");
   });

@@ -36,7 +36,7 @@ describe.each(e2eBackends())("hostile gRPC more, envoy as %s", (backend) => {
     const ans = await send(r.port, o.path ?? PATH, body, o.headers);
     const s = await shadowCall(r.shadow);
     const msgs = s ? messagesOf(s.body) : [];
-    console.log(JSON.stringify({ ans, dropped: s && r.shadow.header(s, "x-mirrorshade-body-dropped"), shadowHex: s?.body.toString("hex").slice(0, 300) }));
+    if (process.env.MIRRORSHADE_HOSTILE_LOG) console.log(JSON.stringify({ ans, dropped: s && r.shadow.header(s, "x-mirrorshade-body-dropped"), shadowHex: s?.body.toString("hex").slice(0, 300) }));
     return { s, msgs, ans };
   }
 
@@ -45,7 +45,7 @@ describe.each(e2eBackends())("hostile gRPC more, envoy as %s", (backend) => {
     const ans = await send(R.port, PATH, frame(cat(ld(1, "ord"))), { authorization: "Bearer hdr-tok-1" }, { trailers: { "x-card": CARD, "x-email": EMAIL, authorization: "Bearer trl-tok-2" } });
     for (let i = 0; i < 50 && raw.calls.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 300));
-    console.log(JSON.stringify({ ans, raw: raw.calls.map((c) => ({ h: c.headers, t: c.trailers, body: c.body.toString("hex") })) }));
+    if (process.env.MIRRORSHADE_HOSTILE_LOG) console.log(JSON.stringify({ ans, raw: raw.calls.map((c) => ({ h: c.headers, t: c.trailers, body: c.body.toString("hex") })) }));
     const all = JSON.stringify(raw.calls);
     expect(all).not.toContain(CARD);
     expect(all).not.toContain(EMAIL);
@@ -60,7 +60,8 @@ describe.each(e2eBackends())("hostile gRPC more, envoy as %s", (backend) => {
     ["int64 amount_minor, negative", cat(ld(1, "ord"), tag(4, 0), varint((-BigInt(CARD)) & ((1n << 64n) - 1n)))],
     ["LineItem.unit_price_minor", cat(ld(1, "ord"), ld(8, cat(ld(1, "sku"), tag(3, 0), varint(BigInt(CARD)))))],
   ] as [string, Buffer][]) {
-    for (const mode of ["D", "X"] as const) {
+    // Without a schema, integers packed into an unknown length-delimited field are not read (docs/hardening.md "#14 protobuf").
+    for (const mode of name.endsWith("(packed)") ? (["D"] as const) : (["D", "X"] as const)) {
       it(`N ${mode}: a card number in ${name}`, async () => {
         const r = await probe(mode === "D" ? D : X, frame(m));
         for (const x of r.msgs) expect(JSON.stringify(decode(x)), "as the shadow decodes it").not.toContain(CARD);
@@ -82,7 +83,7 @@ describe.each(e2eBackends())("hostile gRPC more, envoy as %s", (backend) => {
     const chunk = frame(cat(ld(1, "b"), vi(2, 1), ld(3, cat(ld(11, `pay ${CARD} ${EMAIL}`)))));
     const r2 = await probe(X, Buffer.concat(Array.from({ length: 2000 }, () => chunk)), { path: UPLOAD });
     const t2 = Date.now();
-    console.log(JSON.stringify({ emptiesMs: t1 - t0, cardsMs: t2 - t1, s1: r1.s?.body.length, s2: r2.s?.body.length }));
+    if (process.env.MIRRORSHADE_HOSTILE_LOG) console.log(JSON.stringify({ emptiesMs: t1 - t0, cardsMs: t2 - t1, s1: r1.s?.body.length, s2: r2.s?.body.length }));
     expect(r1.ans.grpcStatus).toBe("0");
     expect(r2.ans.grpcStatus).toBe("0");
     if (r2.s) expect(r2.s.body.includes(Buffer.from(CARD))).toBe(false);

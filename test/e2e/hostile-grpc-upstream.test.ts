@@ -42,7 +42,7 @@ describe.each(e2eBackends())("hostile gRPC upstream role, envoy as %s", (backend
     const ans = await send(U.port, PATH, frame(cat(ld(1, "o"), ld(11, `pay ${CARD}`))), headers, { trailers });
     for (let i = 0; i < 60 && raw.calls.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 300));
-    console.log(JSON.stringify({ ans, raw: raw.calls.map((c) => ({ h: c.headers, t: c.trailers, body: c.body.toString("hex") })) }));
+    if (process.env.MIRRORSHADE_HOSTILE_LOG) console.log(JSON.stringify({ ans, raw: raw.calls.map((c) => ({ h: c.headers, t: c.trailers, body: c.body.toString("hex") })) }));
     expect(raw.calls.length, "a copy reached the shadow").toBe(1);
     return raw.calls[0];
   }

@@ -133,6 +133,33 @@ describe("detectors over a message", () => {
     }
   });
 
+  it("integers the hostile review sent (#14): a card in a packed int64 element, a double, an unknown 64-bit value", () => {
+    const le64 = (v: bigint) => [...Array(8).keys()].map((k) => Number((v >> BigInt(8 * k)) & 0xffn));
+    const dbl = (v: number) => [...Buffer.from(new Float64Array([v]).buffer)];
+    const card = 4111111111111111n;
+    // scores (18) packed [1, card, 7]: the hit zeroes the array, still three elements.
+    const packed = raw(fLen(18, [...varint(1), ...varint(card), ...varint(7)]));
+    const p = fx.redact(packed, "rc.Order", "", ALL);
+    expect(p.hits[0]).toBe(1);
+    expect(decode(p.bytes).scores).toEqual(["0", "0", "0"]);
+    // price (9, double) = the card as a whole number: masked to another whole number of 16 digits.
+    const price = fx.redact(raw(fFixed64(9, dbl(Number(card)))), "rc.Order", "", ALL);
+    expect(price.hits[0]).toBe(1);
+    const masked = decode(price.bytes).price;
+    expect(masked).not.toBe(Number(card));
+    expect(String(masked)).toMatch(/^4\d{15}$/);
+    // A fraction is no card; neither is a double of the schema that is not whole.
+    expect(fx.redact(raw(fFixed64(9, dbl(2.5))), "rc.Order", "", ALL).hits[0]).toBe(0);
+    // Unknown 64-bit values, with or without a schema: as an integer, then as a double.
+    for (const v of [le64(card), dbl(Number(card))]) {
+      for (const type of ["rc.Order", null]) {
+        const r = fx.redact(raw(fFixed64(99, v)), type, "", ALL);
+        expect(r.hits[0], `${type} ${v}`).toBe(1);
+        expect(Buffer.from(r.bytes).equals(raw(fFixed64(99, v)))).toBe(false);
+      }
+    }
+  });
+
   it("integers: a card whatever the field, SSNs and phones where the name says so; masked as numbers", () => {
     const le64 = (v: bigint) => [...Array(8).keys()].map((k) => Number((v >> BigInt(8 * k)) & 0xffn));
     const card = 4111111111111111n;
@@ -149,9 +176,9 @@ describe("detectors over a message", () => {
     expect(d.flag).toBe(true);
     expect(hidden(r.bytes)).toBe(false);
     expect(r.bytes.length).toBe(msg.length);
-    // Without a schema: an unknown fixed64 is as often a double (not read), the zigzag varint is no card as an int64.
+    // Without a schema: the unknown fixed64 is read as an integer (a card), the zigzag varint is no card as an int64.
     const n = fx.redact(msg, null, "", ALL);
-    expect(n.hits[0]).toBe(1);
+    expect(n.hits[0]).toBe(2);
     expect(hidden(n.bytes)).toBe(false);
     // A bare 9-digit integer is no SSN unless labelled.
     expect(fx.redact(raw(fVarint(99, 536228147)), null, "", ALL).status).toBe(1);

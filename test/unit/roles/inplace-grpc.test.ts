@@ -142,3 +142,47 @@ describe("gRPC in place (upstream role)", () => {
     }
   });
 });
+
+// Found by the hostile review of #14 against real Envoy (test/e2e/hostile-grpc-*.test.ts).
+describe("what a gRPC copy carries besides its messages, in place and mirrored", () => {
+  const CARD = "4111111111111111";
+  const b64 = (s: string) => Buffer.from(s).toString("base64");
+  const POLICY = { redact: { headers: { drop: ["authorization"] }, detectors: ["card", "email"] } };
+
+  it.each(["upstream", "shadow"])("%s role: request trailers get the header rules and detectors", async (role) => {
+    const { host } = await loadFilter({ role, ...POLICY });
+    const trailers: HeaderList = [["x-card", CARD], ["authorization", "Bearer t"], ["x-mirrorshade-body-dropped", "no"], ["x-ok", "1"]];
+    const { s } = stream(host, [BODY], { trailers });
+    const got = s.upstreamRequest.trailers;
+    expect(got.find(([k]) => k === "authorization")).toBeUndefined();
+    expect(got.find(([k]) => k === "x-mirrorshade-body-dropped")).toBeUndefined();
+    expect(JSON.stringify(got)).not.toContain(CARD);
+    expect(got).toContainEqual(["x-ok", "1"]);
+  });
+
+  it("a request that is not a copy keeps its trailers as sent (shadow role)", async () => {
+    const { host } = await loadFilter({ role: "shadow", ...POLICY });
+    const s = host.newStream();
+    s.requestHeaders([[":method", "POST"], [":path", "/shop.v1.Orders/Upload"], [":authority", "orders:50051"], ...GRPC_HEADERS], false);
+    s.requestBody(BODY, false);
+    s.requestTrailers([["authorization", "Bearer t"]]);
+    s.complete();
+    expect(s.upstreamRequest.trailers).toEqual([["authorization", "Bearer t"]]);
+  });
+
+  it.each([
+    ["x-card-bin", b64(CARD)],
+    ["x-email-bin", b64("alice@example.com").replace(/=+$/, "")],
+    ["x-card-bin", Buffer.from(CARD).toString("base64url")],
+    ["authorization-bin", b64("Bearer t")],
+  ])("binary metadata %s: %s is read decoded (and by the rule of its name without -bin)", async (name, value) => {
+    const { host } = await loadFilter({ role: "upstream", ...POLICY });
+    const s = host.newStream();
+    s.requestHeaders([[":method", "POST"], [":path", "/shop.v1.Orders/Upload"], [":authority", "orders-shadow:50051"], ...GRPC_HEADERS, [name, value], ["x-plain-bin", b64("nothing here")]], false);
+    s.requestBody(BODY, true);
+    s.complete();
+    const sent = s.upstreamRequest.headers;
+    expect(sent.find(([k]) => k === name)).toBeUndefined();
+    expect(sent).toContainEqual(["x-plain-bin", b64("nothing here")]);
+  });
+});
