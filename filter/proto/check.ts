@@ -5,7 +5,7 @@
 // length-delimited field is a nested message. The check is flat (a nested
 // length-delimited payload is only bounds-checked, not parsed) and resumable in
 // slices (redact/work.ts), so checking a level costs its bytes once.
-import { Varint, readVarint } from "./wire";
+import { readTag, readValue, WireRecord } from "./record";
 import { ProtoField, TYPE_GROUP, TYPE_MESSAGE, TYPE_STRING, TYPE_BYTES, TYPE_DOUBLE, TYPE_FLOAT, TYPE_FIXED32, TYPE_FIXED64, TYPE_SFIXED32, TYPE_SFIXED64, WIRE_VARINT, WIRE_I64, WIRE_LEN, WIRE_SGROUP, WIRE_EGROUP, WIRE_I32 } from "./schema";
 import { WORK } from "../redact/work";
 import { Finding } from "../redact/detectors";
@@ -26,46 +26,35 @@ export class FieldAt {
   value: u64 = 0;
 }
 
-const VARINT = new Varint();
+const RECORD = new WireRecord();
 
 /**
  * Reads the field at p + at (the message ends at p + end) into out; false when
  * it is not a field: a truncated or overlong tag, field number 0 or past
- * 2^29-1, wire type 6 or 7, a value past the end.
+ * 2^29-1, wire type 6 or 7, a value past the end (the wire rules of
+ * proto/record.ts; a group's tags are read one by one here, not skipped).
  */
 export function readField(p: usize, at: i32, end: i32, out: FieldAt): bool {
-  const v = VARINT;
-  if (!readVarint(p, at, end, v)) return false;
-  const tag = v.value;
-  if (tag > 0xffffffff) return false;
-  const number = <i32>(<u32>tag >>> 3);
-  const wire = <u8>(tag & 7);
-  if (number < 1) return false;
-  out.number = number;
+  const r = RECORD;
+  if (!readTag(p, at, end, r)) return false;
+  const wire = r.wire;
+  out.number = r.number;
   out.wire = wire;
-  let i = v.next;
-  out.prefix = i;
-  out.start = i;
+  out.prefix = r.next;
+  out.start = r.next;
   out.value = 0;
-  if (wire == WIRE_VARINT) {
-    if (!readVarint(p, i, end, v)) return false;
-    out.value = v.value;
-    out.end = v.next;
-  } else if (wire == WIRE_I64) {
-    if (end - i < 8) return false;
-    out.end = i + 8;
-  } else if (wire == WIRE_I32) {
-    if (end - i < 4) return false;
-    out.end = i + 4;
-  } else if (wire == WIRE_LEN) {
-    if (!readVarint(p, i, end, v)) return false;
-    const n = v.value;
-    if (n > <u64>(end - v.next)) return false;
-    out.start = v.next;
-    out.end = v.next + <i32>n;
-  } else if (wire == WIRE_SGROUP || wire == WIRE_EGROUP) {
-    out.end = i;
-  } else return false;
+  if (wire == WIRE_SGROUP || wire == WIRE_EGROUP) {
+    out.end = r.next;
+    return true;
+  }
+  if (!readValue(p, end, r)) return false;
+  if (wire == WIRE_LEN) {
+    out.start = r.start;
+    out.end = r.end;
+  } else {
+    out.end = r.next;
+    if (wire == WIRE_VARINT) out.value = r.value;
+  }
   return true;
 }
 

@@ -35,7 +35,7 @@ function fail(r: WireRecord, what: string, at: i32): bool {
 }
 
 /** Reads one tag at `at`: number and wire type into r, r.next after the tag. */
-function readTag(p: usize, at: i32, end: i32, r: WireRecord): bool {
+export function readTag(p: usize, at: i32, end: i32, r: WireRecord): bool {
   if (!readVarint(p, at, end, V)) return fail(r, "truncated tag", at);
   const tag = V.value;
   const number = tag >> 3;
@@ -50,7 +50,7 @@ function readTag(p: usize, at: i32, end: i32, r: WireRecord): bool {
 }
 
 /** The value after a tag already in r (not a group), from r.next on; r.next moves past it. */
-function readValue(p: usize, end: i32, r: WireRecord): bool {
+export function readValue(p: usize, end: i32, r: WireRecord): bool {
   const at = r.next;
   const w = r.wire;
   if (w == WIRE_VARINT) {
