@@ -19,6 +19,8 @@ export interface Measure extends Record<Field, number> {
   envoy_core_busy?: number;
   /** Requests that reached the shadow per request that reached the primary. */
   mirrored_share?: number;
+  /** The filter's copies not sent, by skip reason (mirrorshade.skipped.<reason>), over the measurement; absent when none. */
+  skipped?: Record<string, number>;
   /** CPU seconds spent during the run by processes other than Envoy, h2load and the harness (another job on the machine). */
   foreign_cpu_s?: number;
   /** Measurements discarded before this one because another job used the machine. */

@@ -154,6 +154,11 @@ async function measure(backend: Backend, scenario: Scenario, load: Load, seconds
       // Copies that reached the shadow per request that reached the primary (a few may still be on their way).
       const primaryN = ups.primary.requests - p0;
       m.mirrored_share = primaryN > 0 ? (ups.shadow.requests - s0) / primaryN : NaN;
+      // Why copies were not sent (one Envoy per measurement: the counters start at 0).
+      for (const [k, v] of await envoy.stats("mirrorshade.skipped.")) {
+        const reason = k.replace(/^wasmcustom\.mirrorshade\.skipped\./, "");
+        if (v > 0 && !k.includes("shadows.")) (m.skipped ??= {})[reason] = v;
+      }
       return m;
     }, traffic.path);
   } finally {
@@ -226,7 +231,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
           const key = `${load.name}|${s}`;
           (samples.get(key) ?? samples.set(key, []).get(key)!).push(m);
           const what = load.kind === "open" ? `p50 ${m.p50_ms.toFixed(2)} p99 ${m.p99_ms.toFixed(2)} p99.9 ${m.p999_ms.toFixed(2)} ms` : `${m.rps.toFixed(0)} req/s`;
-          tick(`round ${round + 1} ${load.name} ${s}: ${what}, ${(m.cpu_s_per_1k * 1000).toFixed(0)} µs cpu/req, mirrored ${(m.mirrored_share ?? NaN).toFixed(2)}, errors ${m.errors}, other CPU ${(m.foreign_cpu_s ?? NaN).toFixed(2)} s`);
+          tick(`round ${round + 1} ${load.name} ${s}: ${what}, ${(m.cpu_s_per_1k * 1000).toFixed(0)} µs cpu/req, mirrored ${(m.mirrored_share ?? NaN).toFixed(2)}${m.skipped ? ` (skipped: ${Object.entries(m.skipped).map(([k, v]) => `${k} ${v}`).join(", ")})` : ""}, errors ${m.errors}, other CPU ${(m.foreign_cpu_s ?? NaN).toFixed(2)} s`);
         }
       }
     }

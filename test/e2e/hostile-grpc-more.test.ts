@@ -40,7 +40,7 @@ describe.each(e2eBackends())("hostile gRPC more, envoy as %s", (backend) => {
     return { s, msgs, ans };
   }
 
-  it("T request trailers reach the shadow unredacted?", async () => {
+  it("T request trailers: no secret, no dropped header reaches the shadow (mirror role)", async () => {
     raw.calls.length = 0;
     const ans = await send(R.port, PATH, frame(cat(ld(1, "ord"))), { authorization: "Bearer hdr-tok-1" }, { trailers: { "x-card": CARD, "x-email": EMAIL, authorization: "Bearer trl-tok-2" } });
     for (let i = 0; i < 50 && raw.calls.length === 0; i++) await new Promise((r) => setTimeout(r, 50));

@@ -53,7 +53,7 @@ describe.each(e2eBackends())("hostile gRPC upstream role, envoy as %s", (backend
     expect(JSON.stringify(c)).not.toContain("hdr-tok");
   });
 
-  it("U1 request trailers reach the shadow unredacted?", async () => {
+  it("U1 request trailers: the header rules and detectors apply in the upstream role", async () => {
     const c = await call({}, { "x-card": CARD, "x-email": EMAIL, authorization: "Bearer trl-tok-2" });
     const t = JSON.stringify(c.trailers);
     expect(t).not.toContain(CARD);
