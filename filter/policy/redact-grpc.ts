@@ -56,7 +56,11 @@ export function parseRedactGrpc(f: Fields, env: Environment, r: RedactConfig): s
   if (decoded.bytes == null) return FIELD + from + ": " + decoded.error;
   const bytes = decoded.bytes!;
   const parsed = parseDescriptorSet(changetype<usize>(bytes), bytes.byteLength);
-  if (parsed.schema == null) return FIELD + from + ": " + parsed.error;
+  if (parsed.schema == null) {
+    // An error outside any file's record: the bytes are no descriptor set at all (hex, a .proto, JSON...).
+    const e = parsed.error;
+    return FIELD + from + ": " + (e.startsWith("file[") ? e : "not a FileDescriptorSet (as protoc --include_imports --descriptor_set_out writes one): " + e);
+  }
   const schema = parsed.schema!;
   if (schema.methods.length == 0) {
     return FIELD + from + ": the set defines no gRPC service (give protoc the .proto files that declare the services, with --include_imports)";
