@@ -389,7 +389,7 @@ function quotedStart(p: usize, len: i32, close: i32): i32 {
  * or a query value read raw), whose domain starts at d: the dot-atom local
  * part before it (leading dots and anything before a ".." are left out) or a
  * quoted one ("john doe"@example.com), then a domain of at least two labels
- * whose last is 2+ letters (or an xn-- label). A longer run of labels counts up
+ * whose last is 2+ letters, characters not bytes (or an xn-- label). A longer run of labels counts up
  * to its last label that is a valid top-level domain.
  */
 export function emailEnd(p: usize, len: i32, a: i32, d: i32): i32 {
@@ -419,9 +419,13 @@ export function emailEnd(p: usize, len: i32, a: i32, d: i32): i32 {
   while (true) {
     const ls = j;
     let letters = true;
+    // Characters, not bytes: a top-level domain has two at least ("рф" is four bytes, U+0080 two).
+    let chars = 0;
     let c = byteAt(p, len, j);
     while (isDomainChar(c) && j - ls <= 63) {
-      if (!isAlpha(c) && c < 0x80) letters = false;
+      // U+0080..U+00BF (lead byte C2) holds controls and signs, no letter a TLD is made of.
+      if ((!isAlpha(c) && c < 0x80) || c == 0xc2) letters = false;
+      if (c < 0x80 || c >= 0xc0) chars++;
       j++;
       c = byteAt(p, len, j);
     }
@@ -432,7 +436,7 @@ export function emailEnd(p: usize, len: i32, a: i32, d: i32): i32 {
     if (labels >= 2) {
       const puny = ll > 4 && (byteAt(p, len, ls) | 0x20) == 0x78 && (byteAt(p, len, ls + 1) | 0x20) == 0x6e &&
         byteAt(p, len, ls + 2) == 0x2d && byteAt(p, len, ls + 3) == 0x2d;
-      if ((letters && ll >= 2) || puny) best = j;
+      if ((letters && chars >= 2) || puny) best = j;
     }
     if (c != 0x2e || !isDomainChar(byteAt(p, len, j + 1))) break;
     j++;

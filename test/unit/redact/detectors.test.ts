@@ -226,6 +226,9 @@ describe("email", () => {
     ["john@", "no domain"],
     ["john@.com", "empty label"],
     ["a @ b.com", "spaces around @"],
+    ["+@0.\u0080", "a TLD of one character in two bytes (a property test's find)"],
+    ["john@example.\u00a9\u00ae", "a TLD of signs, not letters"],
+    ["john@example.\u044f", "a one-letter Cyrillic TLD"],
   ])("does not find %s (%s)", (text) => {
     expect(scan(text, EMAIL)).toEqual([]);
   });
@@ -248,6 +251,7 @@ describe("email", () => {
     expect(f).toEqual([{ start: 17, end: 33, detector: EMAIL }]);
     expect(scan(text)).toEqual([["email", "zoë@exämple.de"]]);
     expect(scan("用户@例子.广告")).toEqual([["email", "用户@例子.广告"]]);
+    expect(scan("ivan@пример.рф")).toEqual([["email", "ivan@пример.рф"]]);
   });
 });
 
