@@ -9,31 +9,12 @@
 // other than 0 or 1 or a frame cut short (REASON_INVALID_GRPC_FRAME), a message
 // the redactor cannot walk (its reason).
 import { BodyCodec, CodecResult } from "./codec";
-import { REASON_COMPRESSED, REASON_INVALID_GRPC_FRAME } from "./plan";
+import { REASON_INVALID_GRPC_FRAME } from "./plan";
+import { GRPC_PREFIX, frameLength, prefixFailure } from "../grpc/frame";
 import { ProtoMessage } from "../proto/schema";
 import { ProtoRedactor } from "../proto/redact";
 import { Tally } from "../redact/tally";
 import { WORK } from "../redact/work";
-
-export const GRPC_PREFIX: i32 = 5;
-
-/** The length a gRPC prefix at p declares (4 bytes, big-endian, after the flag). */
-// @ts-ignore: decorator
-@inline
-export function frameLength(p: usize): u32 {
-  return bswap<u32>(load<u32>(p + 1));
-}
-
-/**
- * What the prefix at p says before the message is read: -1 when it is fine, else
- * the REASON_* why the body cannot be scanned (flag 1: compressed; another flag:
- * not a gRPC frame).
- */
-export function prefixFailure(p: usize): i32 {
-  const flag = load<u8>(p);
-  if (flag == 0) return -1;
-  return flag == 1 ? <i32>REASON_COMPRESSED : <i32>REASON_INVALID_GRPC_FRAME;
-}
 
 export class GrpcCodec extends BodyCodec {
   private type: ProtoMessage | null = null;

@@ -2,11 +2,7 @@
 // and optionally a second primary instance's (noise), and the verdict.
 import { ByteSink } from "../util/bytes";
 import { ProtoMethod } from "../proto/schema";
-
-/** A gRPC answer without grpc-status (neither in its trailers nor, trailers-only, in its headers). */
-export const GRPC_STATUS_NONE: i32 = -1;
-/** A grpc-status that is no code 0..16. */
-export const GRPC_STATUS_INVALID: i32 = -2;
+import { GRPC_STATUS_NONE } from "../grpc/status";
 
 /** One side's answer. */
 export class Answer {

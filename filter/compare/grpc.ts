@@ -1,15 +1,13 @@
 // gRPC answers for the comparison: grpc-status and grpc-message from a header
 // map (the trailers, or the headers of a trailers-only answer), and the answer's
 // messages as one JSON text by the method's output type (proto/json.ts).
-import { Answer, GRPC_STATUS_NONE, GRPC_STATUS_INVALID } from "./answer";
-import { GRPC_STATUS_NAMES, parseGrpcStatus } from "../grpc/status";
+import { Answer } from "./answer";
+import { GRPC_STATUS_NAMES, GRPC_STATUS_NONE, H_GRPC_MESSAGE, grpcStatusIn } from "../grpc/status";
 import { ProtoMethod } from "../proto/schema";
 import { messageToJson } from "../proto/json";
-import { ByteSink, utf8 } from "../util/bytes";
+import { ByteSink } from "../util/bytes";
+import { GRPC_PREFIX, frameLength, prefixFailure } from "../grpc/frame";
 import { getHeader } from "../host/hostcalls";
-
-const H_GRPC_STATUS = utf8("grpc-status");
-const H_GRPC_MESSAGE = utf8("grpc-message");
 
 /** A grpc-status as a diff record spells it: the code's name, "none" or "invalid". */
 export function grpcStatusName(code: i32): string {
@@ -19,10 +17,9 @@ export function grpcStatusName(code: i32): string {
 
 /** grpc-status and grpc-message from a header map, when it has a grpc-status (a later map, the trailers, overrides the headers). */
 export function readGrpcStatus(a: Answer, mapType: i32): void {
-  const s = getHeader(mapType, H_GRPC_STATUS);
-  if (s == null) return;
-  const code = parseGrpcStatus(changetype<usize>(s), <usize>s.byteLength);
-  a.grpcStatus = code < 0 ? GRPC_STATUS_INVALID : code;
+  const code = grpcStatusIn(mapType);
+  if (code == GRPC_STATUS_NONE) return;
+  a.grpcStatus = code;
   a.grpcMessage = getHeader(mapType, H_GRPC_MESSAGE);
 }
 
@@ -47,16 +44,17 @@ export function messagesJson(body: ByteSink | null, method: ProtoMethod): string
   const p: usize = body == null ? 0 : body.ptr();
   const parts: string[] = [];
   let off: u64 = 0;
+  const prefix = <u64>GRPC_PREFIX;
   while (off < len) {
-    if (len - off < 5) return null;
+    if (len - off < prefix) return null;
     const at = p + <usize>off;
-    if (load<u8>(at) != 0) return null; // compressed (or a flag gRPC does not define)
-    const n = (<u64>load<u8>(at + 1) << 24) | (<u64>load<u8>(at + 2) << 16) | (<u64>load<u8>(at + 3) << 8) | <u64>load<u8>(at + 4);
-    if (n > len - off - 5) return null;
-    const json = messageToJson(at + 5, <i32>n, method.output);
+    if (prefixFailure(at) >= 0) return null; // compressed (or a flag gRPC does not define)
+    const n = <u64>frameLength(at);
+    if (n > len - off - prefix) return null;
+    const json = messageToJson(at + <usize>prefix, <i32>n, method.output);
     if (json == null) return null;
     parts.push(json);
-    off += 5 + n;
+    off += prefix + n;
   }
   if (method.serverStreaming) return "[" + parts.join(",") + "]";
   if (parts.length > 1) return null;

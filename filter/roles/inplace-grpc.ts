@@ -6,7 +6,8 @@
 // held (too_large); a failure mid-stream empties the rest of the stream (the
 // messages already sent were redacted); a partial message at the end is never
 // sent (invalid_grpc_frame).
-import { GrpcCodec, GRPC_PREFIX, frameLength, prefixFailure } from "../body/grpc";
+import { GrpcCodec } from "../body/grpc";
+import { GRPC_PREFIX, frameLength, prefixFailure } from "../grpc/frame";
 import { CodecResult, scanWhole } from "../body/codec";
 import { REASON_TOO_LARGE, REASON_INVALID_GRPC_FRAME } from "../body/plan";
 import { ProtoMessage } from "../proto/schema";

@@ -7,41 +7,20 @@ import { Selector } from "../select/selector";
 import { SharedCounter } from "../select/budget";
 import { getHeader, HEADERS_HTTP_CALL_RESPONSE, TRAILERS_HTTP_CALL_RESPONSE } from "../host/hostcalls";
 import { utf8, parseDecimal } from "../util/bytes";
-import { parseGrpcStatus } from "../grpc/status";
+import { grpcStatusIn, grpcStatusOfHttp, GRPC_STATUS_NONE, GRPC_STATUS_INVALID, GRPC_UNKNOWN } from "../grpc/status";
 
 const H_STATUS = utf8(":status");
 const H_UPSTREAM_TIME = utf8("x-envoy-upstream-service-time");
-const H_GRPC_STATUS = utf8("grpc-status");
-
-// gRPC status codes (grpc/status.ts GRPC_STATUS_NAMES' order).
-const GRPC_UNKNOWN: i32 = 2;
-const GRPC_PERMISSION_DENIED: i32 = 7;
-const GRPC_UNIMPLEMENTED: i32 = 12;
-const GRPC_INTERNAL: i32 = 13;
-const GRPC_UNAVAILABLE: i32 = 14;
-const GRPC_UNAUTHENTICATED: i32 = 16;
-
-/** The gRPC status of an answer without grpc-status, from its HTTP status (grpc/grpc doc/http-grpc-status-mapping.md). */
-export function grpcStatusOfHttp(code: i64): i32 {
-  if (code == 400) return GRPC_INTERNAL;
-  if (code == 401) return GRPC_UNAUTHENTICATED;
-  if (code == 403) return GRPC_PERMISSION_DENIED;
-  if (code == 404) return GRPC_UNIMPLEMENTED;
-  if (code == 429 || code == 502 || code == 503 || code == 504) return GRPC_UNAVAILABLE;
-  return GRPC_UNKNOWN;
-}
-
 /**
  * The gRPC status of a call's answer: grpc-status from its trailers, else from its
  * headers (a trailers-only answer), else mapped from the HTTP status. A value that
  * is no status code counts as UNKNOWN.
  */
 function grpcStatusOfAnswer(code: i64): i32 {
-  let v = getHeader(TRAILERS_HTTP_CALL_RESPONSE, H_GRPC_STATUS);
-  if (v == null) v = getHeader(HEADERS_HTTP_CALL_RESPONSE, H_GRPC_STATUS);
-  if (v == null) return grpcStatusOfHttp(code);
-  const s = parseGrpcStatus(changetype<usize>(v), <usize>v.byteLength);
-  return s < 0 ? GRPC_UNKNOWN : s;
+  let s = grpcStatusIn(TRAILERS_HTTP_CALL_RESPONSE);
+  if (s == GRPC_STATUS_NONE) s = grpcStatusIn(HEADERS_HTTP_CALL_RESPONSE);
+  if (s == GRPC_STATUS_NONE) return grpcStatusOfHttp(code);
+  return s == GRPC_STATUS_INVALID ? GRPC_UNKNOWN : s;
 }
 
 /** The policy's select.max_inflight slot of one request, held until the last of its copies answers. */
