@@ -72,10 +72,11 @@ export function splitFrames(body: Uint8Array): GrpcFrame[] | null {
   return out;
 }
 
-/** One message with its 5-byte prefix (uncompressed). */
-export function frame(message: Uint8Array): Uint8Array {
-  const out = new Uint8Array(5 + message.length);
-  new DataView(out.buffer).setUint32(1, message.length);
+/** One message with its 5-byte prefix: the flag (1: compressed), the big-endian length. */
+export function frame(message: Uint8Array, compressed = false): Buffer {
+  const out = Buffer.alloc(5 + message.length);
+  out[0] = compressed ? 1 : 0;
+  out.writeUInt32BE(message.length, 1);
   out.set(message, 5);
   return out;
 }

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { loadSync, type PackageDefinition, type MethodDefinition } from "@grpc/proto-loader";
 import protobuf from "protobufjs";
 import { projectRoot } from "../paths.js";
+import { splitFrames } from "../descriptor-set.js";
 
 export const PAYMENTS_PROTO = join(projectRoot, "test", "grpc", "payments.proto");
 export const PAYMENTS_DESCRIPTOR = join(projectRoot, "test", "grpc", "payments.pb");
@@ -69,32 +70,18 @@ export function paymentsSchema(): Schema {
   return cached;
 }
 
-/** One gRPC length-prefixed message: flag byte (1 = compressed), 4-byte big-endian length, the bytes. */
-export function frame(message: Uint8Array, compressed = false): Buffer {
-  const head = Buffer.alloc(5);
-  head[0] = compressed ? 1 : 0;
-  head.writeUInt32BE(message.length, 1);
-  return Buffer.concat([head, message]);
-}
+export { frame } from "../descriptor-set.js";
 
 export interface Frame {
   compressed: boolean;
   message: Buffer;
 }
 
-/** Splits a gRPC body into its messages; throws on a truncated frame (a body the tests expect to be whole). */
+/** Splits a gRPC body into its messages (descriptor-set.ts splitFrames); throws when it is not whole frames (a body the tests expect to be whole). */
 export function unframe(body: Uint8Array): Frame[] {
-  const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  const out: Frame[] = [];
-  let i = 0;
-  while (i < buf.length) {
-    if (i + 5 > buf.length) throw new Error(`truncated gRPC frame prefix at ${i} of ${buf.length}`);
-    const len = buf.readUInt32BE(i + 1);
-    if (i + 5 + len > buf.length) throw new Error(`truncated gRPC message at ${i}: ${len} bytes announced, ${buf.length - i - 5} there`);
-    out.push({ compressed: buf[i] === 1, message: buf.subarray(i + 5, i + 5 + len) });
-    i += 5 + len;
-  }
-  return out;
+  const frames = splitFrames(body);
+  if (frames == null) throw new Error(`not whole gRPC frames: ${body.length} bytes starting ${Buffer.from(body.subarray(0, 16)).toString("hex")}`);
+  return frames.map((f) => ({ compressed: f.compressed, message: Buffer.from(f.message.buffer, f.message.byteOffset, f.message.byteLength) }));
 }
 
 export interface WireField {
