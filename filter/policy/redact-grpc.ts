@@ -48,7 +48,7 @@ export function parseRedactGrpc(f: Fields, env: Environment, r: RedactConfig): s
   if (ref.startsWith("env:")) {
     const name = ref.substring(4);
     const value = env.get(name);
-    if (value == null) return FIELD + ": environment variable " + name + " is not set in the plugin's VM environment (vm_config.environment_variables)";
+    if (value == null) return Environment.missing(FIELD, name);
     text = value;
     from = " (environment variable " + name + ")";
   }

@@ -234,7 +234,7 @@ export function parseRedact(obj: JSON.Obj, env: Environment, r: RedactConfig): s
       const name = keyRef.substring(4);
       const value = env.get(name);
       // Never echo the key itself, only where it was looked for.
-      if (value == null) return "redact.hash_key: environment variable " + name + " is not set in the plugin's VM environment (vm_config.environment_variables)";
+      if (value == null) return Environment.missing("redact.hash_key", name);
       key = value;
     } else if (keyRef.startsWith("inline:")) {
       key = keyRef.substring(7);

@@ -223,4 +223,9 @@ export class Environment {
     for (let i = 0; i < this.names.length; i++) if (this.names[i] == name) return this.values[i];
     return null;
   }
+
+  /** The error of a field's "env:NAME" reference to a variable the VM environment does not have. */
+  static missing(field: string, name: string): string {
+    return field + ": environment variable " + name + " is not set in the plugin's VM environment (vm_config.environment_variables)";
+  }
 }
