@@ -155,8 +155,12 @@ export class Capture {
   answered(token: u32, outcome: i32): void {
     if (!this.calls.has(token)) return;
     const c = this.calls.get(token);
+    // A failure is captured as one (a 5xx also differs from the primary's answer: one capture, by its failure).
     if ((triggerOf(outcome) & this.cfg.on) != 0) {
       this.send(c, outcome);
+      this.drop(token, c);
+    } else if (c.mismatch) {
+      this.send(c, ANSWER_MISMATCH);
       this.drop(token, c);
     } else if (this.watchMismatch && !c.pairClosed) {
       // The verdict comes when the primary's answer is in (closed() or mismatched()).
@@ -164,11 +168,20 @@ export class Capture {
     } else this.drop(token, c);
   }
 
-  /** The comparison found this call's answer differs from the primary's. */
+  /** The comparison found this call's answer differs from the primary's (settled in the call's own callback, before answered(), or later). */
   mismatched(token: u32): void {
     if (!this.calls.has(token)) return;
     const c = this.calls.get(token);
-    if (this.watchMismatch) this.send(c, ANSWER_MISMATCH);
+    if (!this.watchMismatch) {
+      if (c.answered) this.drop(token, c);
+      else c.pairClosed = true;
+      return;
+    }
+    if (!c.answered) {
+      c.mismatch = true;
+      return;
+    }
+    this.send(c, ANSWER_MISMATCH);
     this.drop(token, c);
   }
 

@@ -37,6 +37,8 @@ export class KeptCall {
   answered: bool = false;
   /** Its comparison pair closed before the answer came (no verdict will follow). */
   pairClosed: bool = false;
+  /** Its pair found a mismatch before the answer was counted (captured then, unless the answer is a failure captured as such). */
+  mismatch: bool = false;
   /** The call carried the copy's body (a shadow over its max_body_bytes got the headers only). */
   withBody: bool = true;
 

@@ -130,7 +130,8 @@ export async function replay(o: ReplayOptions, onStep?: (done: number, total: nu
     try {
       const r = await undiciRequest(new URL(path, target.origin), {
         method: e.request.method as "GET",
-        headers: headersOf(e),
+        // A flat list keeps repeated headers as they were.
+        headers: headersOf(e).flat(),
         body: body.length > 0 || e.request.postData ? body : undefined,
         dispatcher: agent,
       });
