@@ -45,7 +45,7 @@ async function frames(n: number) {
   return out;
 }
 
-const post = (url: string, body: Uint8Array) => fetch(url + "/captures", { method: "POST", body, headers: { "content-type": "application/x-mirrorshade-capture" } });
+const post = (url: string, body: Uint8Array) => fetch(url + "/captures", { method: "POST", body: Buffer.from(body), headers: { "content-type": "application/x-mirrorshade-capture" } });
 
 let dir: string;
 beforeAll(() => {
