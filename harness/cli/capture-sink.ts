@@ -10,14 +10,14 @@ import { projectRoot } from "../paths.js";
 
 export interface CaptureSinkOptions {
   out: string;
-  /** host:port (default 127.0.0.1:9411; PORT 0: any free port). */
+  /** host:port (default 127.0.0.1:9911; PORT 0: any free port). */
   listen?: string;
 }
 
 export function parseListen(listen: string): { host: string; port: number } {
   const m = /^(\[[0-9a-fA-F:]+\]|[^:]+):(\d{1,5})$/.exec(listen);
   const port = m ? Number(m[2]) : NaN;
-  if (!m || port > 65535) throw new UsageError(`--listen: expected HOST:PORT (e.g. 127.0.0.1:9411), got "${listen}"`);
+  if (!m || port > 65535) throw new UsageError(`--listen: expected HOST:PORT (e.g. 127.0.0.1:9911), got "${listen}"`);
   return { host: m[1].replace(/^\[|\]$/g, ""), port };
 }
 
@@ -27,7 +27,7 @@ function version(): string {
 
 /** Runs the sink until a signal; resolves with the exit code. */
 export async function runCaptureSink(o: CaptureSinkOptions, signal?: AbortSignal): Promise<number> {
-  const { host, port } = parseListen(o.listen ?? "127.0.0.1:9411");
+  const { host, port } = parseListen(o.listen ?? "127.0.0.1:9911");
   const sink = await startSink({
     out: o.out,
     host,
