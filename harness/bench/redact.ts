@@ -94,8 +94,12 @@ export function formatRows(rows: Row[]): string {
 
 export async function runRedactionBench(o: { quick?: boolean; json?: boolean; wasm?: string }): Promise<number> {
   const bar = progress({ title: "bench-redact", total: 6, unit: "measurements" });
-  const rows = await benchRedaction({ minMs: o.quick ? 200 : 2000, wasm: o.wasm, onRow: (done, total, r) => bar.update(done, total, `${r.size} ${r.policy}`) });
-  bar.stop();
+  let rows: Row[];
+  try {
+    rows = await benchRedaction({ minMs: o.quick ? 200 : 2000, wasm: o.wasm, onRow: (done, total, r) => bar.update(done, total, `${r.size} ${r.policy}`) });
+  } finally {
+    bar.stop();
+  }
   console.log(`redaction throughput, compiled filter in V8 (Node ${process.version}), ${cpus()[0]?.model ?? "cpu"}, ${new Date().toISOString().slice(0, 10)}`);
   console.log(formatRows(rows));
   if (o.json) console.log(JSON.stringify(rows));

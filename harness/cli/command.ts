@@ -55,6 +55,25 @@ export function beforeParse(cmd: Command, fn: () => Promise<void>): Command {
 }
 export const preparation = (cmd: Command): (() => Promise<void>) | undefined => prepared.get(cmd);
 
+/**
+ * The first option in `args` that `cmd` does not know (undefined: none). Commander reports a
+ * missing required option before an unknown one; main() asks this first, so that a typo
+ * (`preview --confg x`) is named as the typo. Values are skipped as commander reads them.
+ */
+export function firstUnknownOption(cmd: Command, args: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--") return undefined;
+    if (a === "-h" || a === "--help") return undefined; // help wins, as in commander
+    if (!a.startsWith("-") || a === "-") continue;
+    const flag = a.startsWith("--") && a.includes("=") ? a.slice(0, a.indexOf("=")) : a;
+    const o = cmd.options.find((x) => x.long === flag || x.short === flag);
+    if (!o) return flag;
+    if (o.required && flag === a) i++;
+  }
+  return undefined;
+}
+
 /** Sets an option's default after its definition (for defaults read in beforeParse), as commander's own default would be. */
 export function setDefault(cmd: Command, long: string, value: unknown): void {
   const o = cmd.options.find((x) => x.long === long);

@@ -7,12 +7,12 @@
 // `.action(action(async (...args, opts) => exitCode))`; keep the module's top-level imports
 // light (commander, ./command.js) and import the work inside the action, so that `--help`
 // stays fast. Then add one line to COMMANDS below and run `node scripts/gen-cli-readme.mjs`
-// (README's command list is this program's help; test/unit/cli checks it). Help, --version
+// (README's command list is this program's help; test/unit/harness/cli/main.test.ts checks it). Help, --version
 // and the exit codes come from here: 0 done (and help), 1 failed, 2 a usage mistake (an
 // unknown option or command, a missing or bad value: named in the message).
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
-import { errorPrefix, helpHint, lastExitCode, preparation, UsageError } from "./command.js";
+import { errorPrefix, firstUnknownOption, helpHint, lastExitCode, preparation, UsageError } from "./command.js";
 
 const COMMANDS: (() => Promise<{ register(program: Command): void }>)[] = [
   () => import("./validate.js"),
@@ -56,6 +56,13 @@ export async function main(argv: string[]): Promise<number> {
   const invoked = p.commands.find((c) => c.name() === name || c.aliases().includes(name ?? ""));
   if (invoked) await preparation(invoked)?.();
   try {
+    const unknown = invoked && argv[0] !== "help" ? firstUnknownOption(invoked, argv.slice(1)) : undefined;
+    if (unknown) {
+      // Commander's own report (with its "did you mean"), before its check of required options.
+      const c = invoked as unknown as { unknownOption?: (flag: string) => void };
+      if (c.unknownOption) c.unknownOption(unknown);
+      invoked!.error(`error: unknown option '${unknown}'`, { code: "commander.unknownOption" });
+    }
     await p.parseAsync(argv, { from: "user" });
     return lastExitCode();
   } catch (e) {

@@ -13,6 +13,7 @@ interface PreviewOptions {
 export function register(program: Command): void {
   program
     .command("preview")
+    .usage("--config <policy.json> --request <requests.json> [options]")
     .summary("run requests through the filter and print, one JSON line each, what the shadow and the primary receive")
     .description(
       "Run requests through the filter (the same .wasm Envoy loads, in the emulator) and print, one JSON line each, whether they are mirrored, why, and what the shadow and the primary receive. gRPC calls (--protocol h2, bodyBase64 with framed messages) also show their messages as JSON when the policy has redact.grpc.descriptor_set.",

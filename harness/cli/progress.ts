@@ -48,9 +48,11 @@ export function progress(o: ProgressOptions): Progress {
         stream: stream as NodeJS.WriteStream,
         format: `${o.title} [{bar}] {percentage}% {value}/{total} ${unit} | {duration_formatted} elapsed, eta {eta_formatted} | {label}`,
         barsize: 30,
-        hideCursor: true,
+        // No SIGINT/SIGTERM handler of cli-progress's (gracefulExit): with one, Ctrl-C would stop the bar and
+        // not the run; and the cursor stays visible, so that an interrupted run leaves the terminal as it was.
+        hideCursor: false,
         clearOnComplete: false,
-        gracefulExit: true,
+        gracefulExit: false,
         etaBuffer: 20,
       },
       cliProgress.Presets.shades_classic,
@@ -69,8 +71,10 @@ export function progress(o: ProgressOptions): Progress {
         this.update(done + 1, undefined, label);
       },
       log(line) {
-        if (sameTerminal && !stopped) multi.log(`${line}\n`);
-        else out.write(`${line}\n`);
+        if (sameTerminal && !stopped) {
+          multi.log(`${line}\n`);
+          multi.update(); // now: cli-progress writes logged lines at its next redraw, and not at stop()
+        } else out.write(`${line}\n`);
       },
       stop() {
         if (stopped) return;

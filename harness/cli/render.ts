@@ -26,6 +26,7 @@ export interface RenderCommandOptions {
 export function register(program: Command): void {
   const cmd = program
     .command("render")
+    .usage("--target <target> --policy <policy.json> [options]")
     .summary("generate the Envoy config or the Istio manifests for the policy's role")
     .description(
       "Generate the Envoy config (--target envoy) or the Istio manifests (--target istio) for the policy's role, after the filter's own check of the policy. With --descriptor-set or --grpc the clusters speak HTTP/2.",

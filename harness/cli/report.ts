@@ -6,6 +6,7 @@ import { action, file, repeated, text } from "./command.js";
 export function register(program: Command): void {
   program
     .command("report")
+    .usage("--input <file> [--input <file>...] [options]")
     .summary("summarize diff records (Envoy log or diff-sink JSON lines) by route and field, as Markdown and HTML")
     .description("Summarize diff records (an Envoy log or diff-sink JSON lines) by route and field, as DIR/report.md and DIR/report.html.")
     .requiredOption("--input <file>", "a file of diff records (give --input again for more)", (v: string, prev: string[] | undefined) => repeated(file(v), prev))
