@@ -1,15 +1,18 @@
 // `mirrorshade` command line, on commander: main() builds the program from one module
 // per command and runs it; bin/mirrorshade.mjs calls main().
 //
-// Adding a command: write harness/cli/<name>.ts exporting `register(program: Command)`,
-// which calls program.command("<name>"), its .summary/.description, arguments and options
-// (value readers in ./command.ts: int, number, file, text, repeated) and
-// `.action(action(async (...args, opts) => exitCode))`; keep the module's top-level imports
-// light (commander, ./command.js) and import the work inside the action, so that `--help`
-// stays fast. Then add one line to COMMANDS below and run `node scripts/gen-cli-readme.mjs`
-// (README's command list is this program's help; test/unit/harness/cli/main.test.ts checks it). Help, --version
-// and the exit codes come from here: 0 done (and help), 1 failed, 2 a usage mistake (an
-// unknown option or command, a missing or bad value: named in the message).
+// Adding a command (capture-sink, replay, ...): write harness/cli/<name>.ts exporting
+// `register(program: Command)`, which calls program.command("<name>") with its .summary
+// (the line in `mirrorshade --help`), .description, arguments and options (value readers
+// in ./command.ts: int, number, file, text, repeated; a throw of UsageError in the action
+// is a usage mistake) and `.action(action(async (...args, opts) => exitCode))`. Keep the
+// module's top-level imports light (commander, ./command.js) and import the work inside
+// the action, so that `--help` stays fast (a test checks the imports); a long run shows
+// its progress with ./progress.ts. Then add one line to COMMANDS below, a row to the
+// table in test/unit/harness/cli/main.test.ts, and run `node scripts/gen-cli-readme.mjs`
+// (README's command-line block is this program's help; the test checks it).
+// Help, --version and the exit codes come from here: 0 done (and help), 1 failed,
+// 2 a usage mistake (an unknown option or command, a missing or bad value: named).
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { errorPrefix, firstUnknownOption, helpHint, lastExitCode, preparation, UsageError } from "./command.js";
@@ -56,6 +59,7 @@ export async function main(argv: string[]): Promise<number> {
   const invoked = p.commands.find((c) => c.name() === name || c.aliases().includes(name ?? ""));
   if (invoked) await preparation(invoked)?.();
   try {
+    if (argv[0] === "help" && name !== undefined && !invoked) p.error(`error: unknown command '${name}'`, { code: "commander.unknownCommand" });
     const unknown = invoked && argv[0] !== "help" ? firstUnknownOption(invoked, argv.slice(1)) : undefined;
     if (unknown) {
       // Commander's own report (with its "did you mean"), before its check of required options.

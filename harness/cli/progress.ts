@@ -10,7 +10,7 @@ export type ProgressStream = NodeJS.WritableStream & { isTTY?: boolean; columns?
 export interface ProgressOptions {
   /** What runs: the bar's label, and the start of each plain progress line. */
   title: string;
-  /** Steps in all (update() may change it). */
+  /** Steps in all (update() may change it); 0: not known (a receiver such as capture-sink): a count, not a bar, and a plain line per step. */
   total: number;
   /** Where the bar goes (default process.stderr): a terminal gets a bar, anything else plain lines. */
   stream?: ProgressStream;
@@ -46,7 +46,7 @@ export function progress(o: ProgressOptions): Progress {
     const multi = new cliProgress.MultiBar(
       {
         stream: stream as NodeJS.WriteStream,
-        format: `${o.title} [{bar}] {percentage}% {value}/{total} ${unit} | {duration_formatted} elapsed, eta {eta_formatted} | {label}`,
+        format: total > 0 ? `${o.title} [{bar}] {percentage}% {value}/{total} ${unit} | {duration_formatted} elapsed, eta {eta_formatted} | {label}` : `${o.title}: {value} ${unit} | {duration_formatted} elapsed | {label}`,
         barsize: 30,
         // No SIGINT/SIGTERM handler of cli-progress's (gracefulExit): with one, Ctrl-C would stop the bar and
         // not the run; and the cursor stays visible, so that an interrupted run leaves the terminal as it was.
@@ -91,7 +91,11 @@ export function progress(o: ProgressOptions): Progress {
       if (stopped) return;
       if (t !== undefined) total = Math.max(0, t);
       done = n;
-      if (every <= 0 || total <= 0) return;
+      if (every <= 0) return;
+      if (total <= 0) {
+        stream.write(`${o.title}: ${done} ${unit}${label ? ` ${label}` : ""}\n`);
+        return;
+      }
       const milestone = Math.floor((Math.min(done, total) / total) * 100 / every) * every;
       if (milestone <= said) return;
       said = milestone;

@@ -86,6 +86,7 @@ describe("usage mistakes exit 2 and name what is wrong; nothing runs", () => {
     // unknown option, per command
     ...COMMANDS.map(([name]) => [[name, ...(name === "validate" ? [policy] : []), "--bogus"], "unknown option '--bogus'"] as [string[], string]),
     [["frob"], "unknown command 'frob'"],
+    [["help", "frob"], "unknown command 'frob'"],
     // a missing argument or required option
     [["validate"], "missing required argument 'policy.json'"],
     [["preview", "--request", "examples/requests.json"], "required option '--config <policy.json>' not specified"],
@@ -113,7 +114,7 @@ describe("usage mistakes exit 2 and name what is wrong; nothing runs", () => {
     expect(r.out).toBe("");
     const [first, ...rest] = r.err.trim().split("\n");
     expect(first).toContain(message);
-    expect(first.startsWith(`mirrorshade${args[0] === "frob" ? "" : ` ${args[0]}`}: `)).toBe(true);
+    expect(first.startsWith(`mirrorshade${args.includes("frob") ? "" : ` ${args[0]}`}: `)).toBe(true);
     expect(rest.at(-1)).toMatch(/--help lists the (options|commands)\)$/);
   });
 });

@@ -64,6 +64,20 @@ describe("progress", () => {
     expect(out.text()).toBe("[1/3] measured\n[2/3] measured\n[3/3] measured\n");
   });
 
+  it("total 0 (not known, a receiver): a count; without a terminal one line per step", () => {
+    const err = sink(false);
+    const p = progress({ title: "capture-sink", total: 0, stream: err, out: sink(false), unit: "captures" });
+    p.tick("POST /a");
+    p.tick("POST /b");
+    p.stop();
+    expect(err.text()).toBe("capture-sink: 1 captures POST /a\ncapture-sink: 2 captures POST /b\n");
+    const tty = sink(true);
+    const q = progress({ title: "capture-sink", total: 0, stream: tty, out: tty, unit: "captures" });
+    q.tick("POST /a");
+    q.stop();
+    expect(tty.text()).toContain("capture-sink: 1 captures");
+  });
+
   it("a terminal: a bar on the stream, the run's lines above it when out is the same terminal, the total adjustable", () => {
     const err = sink(true);
     const p = progress({ title: "bench", total: 4, stream: err, out: err, unit: "measurements" });
