@@ -254,3 +254,26 @@ describe("capture: gRPC", () => {
     expect(status).toBe(shadow.trailers ? "13" : "14");
   });
 });
+
+describe("capture: copies in flight together", () => {
+  it("each capture carries its own copy when several calls are out at once (bodies rewritten by redaction and not)", async () => {
+    const { host } = await loadFilter(base({ rate_limit_per_second: 1000 }));
+    const sent: DispatchedCall[] = [];
+    const bodies = [BODY, JSON.stringify({ plain: "nothing to redact", n: 1 }), JSON.stringify({ email: EMAIL, n: 2 })];
+    for (const b of bodies) {
+      const before = host.calls.length;
+      const s = host.newStream();
+      s.requestHeaders([[":method", "POST"], [":path", "/pay"], [":authority", "payments"], ["content-type", "application/json"]], false);
+      for (let i = 0; i < b.length; i += 5) s.requestBody(b.slice(i, i + 5), i + 5 >= b.length);
+      drainRedaction(host);
+      s.responseHeaders([[":status", "200"]], true);
+      s.complete();
+      sent.push(host.calls.slice(before).find((c) => c.cluster === "shadow")!);
+    }
+    for (const c of [...sent].reverse()) host.respondToCall(c.token, { headers: [[":status", "502"]] });
+    const got = captures(host).map((c) => decodeFrame(Buffer.from(c.body)));
+    expect(got).toHaveLength(3);
+    for (const [i, c] of [...sent].reverse().entries()) expect(Buffer.compare(got[i].request.body, Buffer.from(c.body))).toBe(0);
+    expect(host.metric("mirrorshade.buffered_bytes")).toBe(0n);
+  });
+});

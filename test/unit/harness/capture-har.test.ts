@@ -117,6 +117,12 @@ describe("capture-sink", () => {
     } finally {
       await sink.close();
     }
+    const small = await startSink({ out: join(dir, "small.har"), maxBytes: 64 });
+    try {
+      expect((await post(small.url, new Uint8Array(4096))).status).toBe(413);
+    } finally {
+      await small.close();
+    }
     expect((JSON.parse(readFileSync(file, "utf8")) as Har).log.entries).toHaveLength(0);
   });
 });
@@ -159,9 +165,10 @@ describe("replay", () => {
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
+  let archives = 0;
   async function archive(n: number) {
     const made = await frames(n);
-    const file = join(dir, `replay-${n}.har`);
+    const file = join(dir, `replay-${archives++}.har`);
     const sink = await startSink({ out: file });
     for (const m of made) await post(sink.url, m.frame);
     await sink.close();
@@ -196,6 +203,14 @@ describe("replay", () => {
     const run = await replay({ entries: har.log.entries, target, onlyFailed: true, rate: 50 });
     expect(run.results.map((r) => r.index)).toEqual([1]);
     expect(got).toHaveLength(1);
+  });
+
+  it("--speed keeps the recorded gaps, each at most a minute (an archive spanning a day does not make the replay wait a day)", async () => {
+    const har = await archive(2);
+    har.log.entries[1].startedDateTime = new Date(Date.parse(har.log.entries[0].startedDateTime) + 86_400_000).toISOString();
+    got.length = 0;
+    const run = await replay({ entries: har.log.entries, target, speed: 1000 });
+    expect(run.sent).toBe(2);
   });
 
   it("refuses a target that is not http(s), by name", () => {
