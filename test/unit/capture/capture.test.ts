@@ -112,6 +112,18 @@ describe("capture: bounds", () => {
     expect(f.primary).toBeNull();
   });
 
+  it("says when the copy went and how long until the shadow's answer (the host's clock)", async () => {
+    let t = 1_700_000_000_000n * 1_000_000n;
+    const { host } = await loadFilter(base({}), { now: () => t });
+    const stream = host.newStream();
+    stream.requestHeaders([[":method", "GET"], [":path", "/a"], [":authority", "payments"]], true);
+    const call = host.calls.find((c) => c.cluster === "shadow")!;
+    t += 250_000_000n;
+    host.timeoutCall(call.token);
+    const f = decodeFrame(Buffer.from(captures(host)[0].body));
+    expect(f.meta).toMatchObject({ started_ms: 1_700_000_000_000, elapsed_ms: 250 });
+  });
+
   it("at most rate_limit_per_second captures (a token bucket; the clock stands still here)", async () => {
     const { host } = await loadFilter(base({ rate_limit_per_second: 2 }), { now: () => 1_000_000_000n });
     for (let i = 0; i < 5; i++) exchange(host, { status: "500" });

@@ -144,6 +144,10 @@ describe("HAR entries", () => {
     expect(e.request.headers.find((x) => x.name === "x-raw")).toEqual({ name: "x-raw", value: "\u00e9", comment: "latin1" });
     expect(e.response.status).toBe(0);
     expect(e._mirrorshade!.primary).toBeNull();
+    // Without the filter's times, the sink's; with them, when the copy went and how long the shadow took.
+    const timed = toEntry({ meta: { reason: "timeout", detail: "timeout", shadow: "v2", grpc: false, started_ms: 1_700_000_000_000, elapsed_ms: 250 }, request: { headers: [], body: Buffer.alloc(0), trailers: [] }, shadow: null, primary: null }, new Date(0));
+    expect(timed.startedDateTime).toBe(new Date(1_700_000_000_000).toISOString());
+    expect(timed.time).toBe(250);
   });
 });
 
