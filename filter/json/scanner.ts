@@ -26,7 +26,7 @@ import { MAX_BODY_FINDINGS } from "../policy/defaults";
 import { utf8 } from "../util/bytes";
 import { JsonRule, MAX_DEPTH, describeChar } from "./path";
 import { PathMatcher } from "./match";
-import { at, isDigit, skipWs, quoted } from "./lexer";
+import { at, isDigit, skipWs } from "./lexer";
 import { JsonStrings, SUSPENDED } from "./strings";
 import { NumberReader } from "./numbers";
 import { JsonDetect, DETECT_SUSPENDED, DETECT_OVERFLOW, detectorsFor, nameLabels, nameDetectors } from "./detect";
@@ -202,7 +202,7 @@ export class JsonScan {
     if (action == ACTION_MASK) {
       this.edits.push(new Edit(open, pos + 1, unchecked(this.fKind[depth]) == KIND_OBJECT ? this.emptyObject : this.emptyArray));
     } else if (action == ACTION_HASH) {
-      this.edits.push(new Edit(open, pos + 1, quoted(rewriter.hashToken(p + <usize>open, pos + 1 - open))));
+      this.edits.push(new Edit(open, pos + 1, rewriter.hashTokenQuoted(p + <usize>open, pos + 1 - open)));
     }
   }
 
@@ -217,9 +217,9 @@ export class JsonScan {
         vl = this.decode(p, s + 1, e - 1);
         vp = changetype<usize>(this.strings.scratch);
       }
-      replacement = quoted(action == ACTION_HASH ? rewriter.hashToken(vp, vl) : rewriter.maskValue(vp, vl));
+      replacement = action == ACTION_HASH ? rewriter.hashTokenQuoted(vp, vl) : rewriter.maskQuoted(vp, vl);
     } else if (action == ACTION_HASH) {
-      replacement = quoted(rewriter.hashToken(p + <usize>s, e - s));
+      replacement = rewriter.hashTokenQuoted(p + <usize>s, e - s);
     } else if (action == ACTION_MASK) {
       // Masks keep the type: numbers become 0, booleans false, null stays null.
       if (c == 0x74) replacement = this.falseLit;
