@@ -151,8 +151,9 @@ export function worthScanning(p: usize, s: i32, e: i32): bool {
 export function detectorsFor(p: usize, s: i32, e: i32, enabled: i32): i32 {
   const n = e - s - 2;
   if (n > SHORT) return enabled;
-  const cls = classify(p + <usize>(s + 1), n);
-  return candidates(cls, digitCount, n, enabled);
+  const cp = p + <usize>(s + 1);
+  const cls = classify(cp, n);
+  return candidates(cp, n, cls, digitCount, enabled);
 }
 
 /** What nameLabels found worth running over the name itself (detectorsFor's answer for it). */
@@ -165,7 +166,7 @@ export let nameDetectors: i32 = 0;
  */
 export function nameLabels(kp: usize, kl: i32, escaped: bool, detectors: i32): i32 {
   const cls = classify(kp, kl);
-  nameDetectors = escaped || kl > SHORT ? detectors : candidates(cls, digitCount, kl, detectors);
+  nameDetectors = escaped || kl > SHORT ? detectors : candidates(kp, kl, cls, digitCount, detectors);
   return labelBits(kp, <usize>kl, detectors, <i32>(cls & LETTERS));
 }
 

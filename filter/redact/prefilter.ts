@@ -7,7 +7,7 @@
 // - SSN: 9 ASCII digits; phone: 8+ ASCII digits (E.164), 10 (US), 9 (labelled);
 // - e-mail: an '@', or "%40" (its two digits);
 // - JWT: "e" then "y" or "w" (jwtHead), lower-case;
-// - IBAN: 2 letters then 2 digits, 15 bytes at least;
+// - IBAN: 2 ASCII letters then 2 ASCII digits, 15 bytes at least;
 // - a backslash (JSON escapes, decoded before the scan): anything, all stay on.
 // A string's class is also what the callers of member names need: its ASCII
 // letters (labels.ts mayLabel) and whether it is ASCII (json/match.ts).
@@ -63,18 +63,36 @@ export function classify(p: usize, len: i32): u32 {
   return acc;
 }
 
+/** Whether two ASCII letters followed by two ASCII digits (an IBAN's start) are somewhere in [p, p+len). */
+function ibanStart(p: usize, len: i32): bool {
+  for (let i = 0; i + 3 < len; i++) {
+    const d = <u32>load<u8>(p + <usize>(i + 3)) - 0x30;
+    if (d >= 10) {
+      // Byte i+3 is no digit: no start at i or i+1 (each needs it as a digit); i+2 is next.
+      i++;
+      continue;
+    }
+    if (<u32>load<u8>(p + <usize>(i + 2)) - 0x30 >= 10) continue;
+    const a = <u32>(load<u8>(p + <usize>i) | 0x20) - 0x61;
+    const b = <u32>(load<u8>(p + <usize>(i + 1)) | 0x20) - 0x61;
+    if (a < 26 && b < 26) return true;
+  }
+  return false;
+}
+
 /**
  * The detectors among `enabled` (label bits kept) that could find something in
- * a string of `len` bytes with classify() bits `cls` and `digits` ASCII digits;
+ * the string [p, p+len), whose classify() bits are `cls` and ASCII digits `digits`;
  * none of DETECTOR_ALL when the string needs no scan.
  */
-export function candidates(cls: u32, digits: i32, len: i32, enabled: i32): i32 {
+export function candidates(p: usize, len: i32, cls: u32, digits: i32, enabled: i32): i32 {
   if (cls & CLASS_BACKSLASH) return enabled;
   let off = 0;
   if (digits < 8 && (cls & CLASS_EF) == 0) off |= NUMERIC;
   if ((cls & CLASS_AT) == 0 && ((cls & CLASS_PERCENT) == 0 || digits < 2)) off |= DETECTOR_EMAIL;
   if ((cls & LETTER_E) == 0 || (cls & (LETTER_W | LETTER_Y)) == 0) off |= DETECTOR_JWT;
   if (digits < 2 || len < 15 || (cls & LETTERS) == 0) off |= DETECTOR_IBAN;
-  const on = enabled & ~off;
+  let on = enabled & ~off;
+  if ((on & DETECTOR_IBAN) != 0 && !ibanStart(p, len)) on &= ~DETECTOR_IBAN;
   return (on & DETECTOR_ALL) == 0 ? 0 : on;
 }

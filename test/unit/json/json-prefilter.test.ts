@@ -58,3 +58,15 @@ describe("the prefilter lets through every string a detector finds something in"
     expect(await copy(body)).toBe(body);
   });
 });
+
+describe("an IBAN is looked for only where two letters and two digits meet, wherever that is", () => {
+  it.each([
+    ["at the start", '{"v":"QQ73ABCDEFGHIJK"}', '{"v":"QQXXXXXXXXXHIJK"}'],
+    ["at byte 1", '{"v":"-QQ73ABCDEFGHIJK"}', '{"v":"-QQXXXXXXXXXHIJK"}'],
+    ["at byte 2, after a digit", '{"v":"1 QQ73ABCDEFGHIJK"}', '{"v":"1 QQXXXXXXXXXHIJK"}'],
+    ["at byte 3, after letters", '{"v":"ab QQ73ABCDEFGHIJK"}', '{"v":"ab QQXXXXXXXXXHIJK"}'],
+    ["after a digit pair without letters", '{"v":"12QQ73ABCDEFGHIJK"}', '{"v":"12QQ73ABCDEFGHIJK"}'],
+  ])("%s", async (_what, body, expected) => {
+    expect(await copy(body)).toBe(expected);
+  });
+});
