@@ -12,10 +12,11 @@ commands:
                            and the primary receive; gRPC calls (--protocol h2, bodyBase64 with framed
                            messages) also show their messages as JSON (decoded) when the policy has
                            redact.grpc.descriptor_set
-  render --target envoy|istio --policy <policy.json> [--out DIR] [--namespace NS] [--service S]
+  render --target envoy|istio|flagger|argo --policy <policy.json> [--out DIR] [--namespace NS] [--service S]
          [--shadow-service S] [--port N] [--url URL] [--sha256 HEX] [--wasm-path PATH]
-         [--descriptor-set FILE] [--grpc]
-                           generate the Envoy config or the Istio manifests for the policy's role;
+         [--descriptor-set FILE] [--grpc] [--prometheus-url URL]
+                           generate the Envoy config or the Istio manifests for the policy's role,
+                           or rollout gates (Flagger MetricTemplates, an Argo AnalysisTemplate);
                            --descriptor-set writes a FileDescriptorSet (protoc --include_imports
                            --descriptor_set_out=FILE) into the policy as redact.grpc.descriptor_set;
                            with it or --grpc the clusters speak HTTP/2

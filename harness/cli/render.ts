@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { parseOptions, readJson, UsageError } from "./args.js";
 import { renderEnvoy, renderIstioYaml, roleOf, DEFAULTS, RenderError } from "../render.js";
 import { validatePolicy } from "../validate.js";
+import { renderFlagger, renderArgo, GATE_DEFAULTS } from "../render-gates.js";
 import { loadDescriptorSet, DescriptorSetError } from "../descriptor-set.js";
 
 /**
@@ -27,11 +28,12 @@ export function withDescriptorSet(policy: object, file: string): object {
 
 export async function renderCommand(args: string[]): Promise<number> {
   const f = parseOptions(args, {
-    values: ["target", "policy", "out", "namespace", "service", "shadow-service", "port", "url", "sha256", "wasm-path", "descriptor-set"],
+    values: ["target", "policy", "out", "namespace", "service", "shadow-service", "port", "url", "sha256", "wasm-path", "descriptor-set", "prometheus-url"],
     switches: ["grpc"],
   });
   const target = f.get("target");
-  if (target !== "envoy" && target !== "istio") throw new UsageError(`render: --target must be "envoy" or "istio"`);
+  if (target !== "envoy" && target !== "istio" && target !== "flagger" && target !== "argo")
+    throw new UsageError(`render: --target must be "envoy", "istio", "flagger" or "argo"`);
   const policyFile = f.get("policy");
   if (!policyFile) throw new UsageError("render: --policy <policy.json> is required");
   const given = readJson(policyFile, "--policy") as object;
@@ -64,14 +66,19 @@ export async function renderCommand(args: string[]): Promise<number> {
     grpc: f.has("grpc"),
   };
   try {
-    const text = target === "envoy" ? renderEnvoy(policy, o) : renderIstioYaml(policy, o);
+    const gates = { namespace: o.namespace, prometheusUrl: f.get("prometheus-url") ?? GATE_DEFAULTS.prometheusUrl };
+    const text =
+      target === "envoy" ? renderEnvoy(policy, o)
+      : target === "istio" ? renderIstioYaml(policy, o)
+      : target === "flagger" ? renderFlagger(policy, gates)
+      : renderArgo(policy, gates);
     const out = f.get("out");
     if (!out) {
       process.stdout.write(text);
       return 0;
     }
     mkdirSync(out, { recursive: true });
-    const file = join(out, `${roleOf(policy)}.yaml`);
+    const file = join(out, target === "flagger" || target === "argo" ? `${target}-gates.yaml` : `${roleOf(policy)}.yaml`);
     writeFileSync(file, text);
     console.log(file);
     return 0;
