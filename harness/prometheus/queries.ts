@@ -194,8 +194,9 @@ const PC = `envoy_cluster_name="$${VARIABLES.primaryCluster.name}"`;
 const SC = `envoy_cluster_name="$${VARIABLES.shadowCluster.name}"`;
 const SH = `shadow=~"$${VARIABLES.shadow.name}"`;
 const clusterQuantile = (q: number, sel: string) => `histogram_quantile(${q}, sum by (le) (rate(envoy_cluster_upstream_rq_time_bucket{${sel}}[${WINDOW}])))`;
+// Envoy defines a response-code-class counter at its first such answer: none yet is zero.
 const clusterErrors = (sel: string) =>
-  `sum(rate(envoy_cluster_upstream_rq_xx{${sel}, envoy_response_code_class="5"}[${WINDOW}])) / sum(rate(envoy_cluster_upstream_rq_total{${sel}}[${WINDOW}]))`;
+  `(sum(rate(envoy_cluster_upstream_rq_xx{${sel}, envoy_response_code_class="5"}[${WINDOW}])) or vector(0)) / sum(rate(envoy_cluster_upstream_rq_total{${sel}}[${WINDOW}]))`;
 
 export const ROWS: Row[] = [
   {
