@@ -71,3 +71,21 @@ export const MIRRORSHADE_STATS_TAGS: StatsTag[] = [
 export function statsConfig(): object {
   return { stats_tags: MIRRORSHADE_STATS_TAGS, use_all_default_tags: true };
 }
+
+/** Name of the ConfigMap `render --target istio` writes for sidecar.istio.io/bootstrapOverride. */
+export const ISTIO_STATS_TAGS_CONFIGMAP = "mirrorshade-stats-tags";
+
+/**
+ * Istio: the tags as a custom bootstrap (ConfigMap key custom_bootstrap.json), merged into
+ * the sidecar's own bootstrap when the pod carries the annotation
+ * `sidecar.istio.io/bootstrapOverride: mirrorshade-stats-tags`; repeated fields are
+ * appended, so Istio's own stats_tags stay (and its use_all_default_tags: false is left alone).
+ */
+export function istioStatsTagsConfigMap(namespace: string): object {
+  return {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: ISTIO_STATS_TAGS_CONFIGMAP, namespace },
+    data: { "custom_bootstrap.json": JSON.stringify({ stats_config: { stats_tags: MIRRORSHADE_STATS_TAGS } }, null, 2) + "\n" },
+  };
+}
