@@ -61,6 +61,21 @@ describe("comparison counters by shadow and rule", () => {
     expect(host.metric(C(byCluster("b"), "all", "mismatched"))).toBe(0n);
   });
 
+  it("a client's own x-shadow-rule names no counter: the labels stay the policy's (bounded)", async () => {
+    const { host } = await loadFilter({ role: "mirror", shadow: { cluster: "shadow" }, compare: {} });
+    for (const forged of ["evil-1", "evil-2"]) {
+      const stream = host.newStream();
+      stream.requestHeaders([[":method", "GET"], [":path", "/x"], [":authority", "pay"], ["x-shadow-rule", forged]], true);
+      const call = host.calls.at(-1)!;
+      stream.responseHeaders([[":status", "200"], ["content-type", "text/plain"]], false);
+      stream.responseBody("same", true);
+      stream.complete();
+      host.respondToCall(call.token, { headers: [[":status", "200"], ["content-type", "text/plain"]], body: "same" });
+    }
+    expect(host.metric(C("shadow", "all", "compared"))).toBe(2n);
+    expect([...host.metrics.keys()].filter((k) => k.includes("evil"))).toEqual([]);
+  });
+
   it("a pair that times out counts as unmatched for its rule", async () => {
     let now = 1_000_000_000_000n;
     const policy = { role: "mirror", shadow: { cluster: "shadow" }, select: { match: [{ name: "p", path: { prefix: "/" } }] }, compare: { pair_timeout_ms: 100 } };
