@@ -106,7 +106,7 @@ describe.each(e2eBackends())("Prometheus scraping Envoy, envoy as %s", (backend)
     try {
       prom = await startPrometheus({
         targets: [{ job: "envoy", address: `127.0.0.1:${adminPort}`, metricsPath: "/stats/prometheus" }],
-        rules: { "mirrorshade.rules.yml": rulesYaml({ forOverride: "5s" }) },
+        rules: { "mirrorshade.rules.yml": rulesYaml({ forOverride: "10s" }) },
       });
       const p = prom;
 
