@@ -1,5 +1,8 @@
-// Counters the filter reports in Envoy's stats. Envoy stores them under
-// "wasmcustom." and shows them in /stats without that prefix.
+// Counters the filter reports in Envoy's stats. Envoy 1.40 stores them under
+// its custom stat namespace "wasmcustom.": /stats shows that prefix, /stats/prometheus
+// drops it (and adds no "envoy_"); the bootstrap's stats_tags
+// (harness/envoy/stats-tags.ts) turn the dotted parts into labels there, so names
+// must stay unambiguous: a label value is a token, or a closed list, or last.
 import * as imports from "@solo-io/proxy-runtime/assembly/imports";
 import { Tally } from "../redact/tally";
 import { REASON_NAMES } from "../body/plan";
