@@ -8,6 +8,10 @@ import { createHash, createHmac } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
+// A bound that only a superlinear scan can break: a quadratic scan of 1 MB runs for hours, a linear
+// one for well under a second; generous enough for a loaded shared machine (a 3 s bound failed under load).
+const QUADRATIC_MS = 60_000;
+
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const wasmPath = join(root, "build", "fixtures", "redact-values.wasm");
 
@@ -803,8 +807,8 @@ describe("arbitrary input", () => {
       const t0 = performance.now();
       const found = scanBytes(c);
       const ms = performance.now() - t0;
-      expect(ms, `${c.slice(0, 10)}… took ${ms.toFixed(0)} ms`).toBeLessThan(3000);
+      expect(ms, `${c.slice(0, 10)}… took ${ms.toFixed(0)} ms`).toBeLessThan(QUADRATIC_MS);
       for (const f of found) expect(f.end).toBeLessThanOrEqual(c.length);
     }
-  });
+  }, 300_000);
 });
