@@ -59,7 +59,15 @@ function run(host: ProxyWasmHost, req: DiffRequest): Copy {
   return { sent: call !== undefined, headers: call?.headers ?? [], body: call?.body ?? new Uint8Array(0), failed: host.vmFailed };
 }
 
-const show = (b: Uint8Array) => JSON.stringify(Buffer.from(b).toString("latin1") === Buffer.from(b).toString() ? Buffer.from(b).toString() : Buffer.from(b).toString()).slice(0, 600);
+const show = (b: Uint8Array) => JSON.stringify(Buffer.from(b).toString()).slice(0, 600);
+/** Where two bodies first differ, and 60 bytes either side of it in each. */
+function bodyDiff(a: Uint8Array, b: Uint8Array): string {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  if (i === a.length && i === b.length) return "bodies equal";
+  const around = (x: Uint8Array) => JSON.stringify(Buffer.from(x.subarray(Math.max(0, i - 60), i + 60)).toString());
+  return `bodies differ from byte ${i}: expected ...${around(a)}... actual ...${around(b)}...`;
+}
 const chunkText = (c: number[]) => (c.length <= 12 ? c.join(",") : `${c.slice(0, 12).join(",")},... (${c.length} chunks)`);
 
 function differs(a: Copy, b: Copy): boolean {
@@ -106,6 +114,7 @@ describe("old build vs new build", () => {
                 `  actual (build): sent ${actual.sent} failed ${actual.failed} dropped ${JSON.stringify(actual.headers.find(([k]) => k === DROPPED)?.[1] ?? null)}`,
                 `    headers ${JSON.stringify(actual.headers)}`,
                 `    body ${show(actual.body)}`,
+                `  ${bodyDiff(expected.body, actual.body)}`,
               ].join("\n"),
             );
           }
