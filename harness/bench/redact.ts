@@ -126,8 +126,9 @@ export async function benchRedaction(opts: BenchOptions = {}): Promise<Row[]> {
       subjects.push({ name, run: await requestRunner(policy, body, wasm), mbps: [], us: [], n: 0 });
     }
     const parse = { run: jsonParseRunner(body), mbps: [] as number[] };
-    for (const s of subjects) for (let i = 0; i < 5; i++) s.run(); // warm-up: tier-up in V8, first allocations
-    for (let i = 0; i < 5; i++) parse.run();
+    // Warm-up, each subject for a round's time: every host compiles its own module, which V8 tiers up as it runs.
+    for (const s of subjects) timed(s.run, roundMs);
+    timed(parse.run, roundMs);
     // Rounds interleave the subjects and the reference, so drift (the shared machine, GC, tier-up) falls on all alike.
     for (let r = 0; r < rounds; r++) {
       const p = timed(parse.run, roundMs);
