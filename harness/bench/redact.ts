@@ -10,7 +10,7 @@ import { cpus } from "node:os";
 import { ProxyWasmHost } from "../emulator/index.js";
 import { drainRedaction } from "../drain.js";
 import { projectRoot, FILTER_WASM } from "../paths.js";
-import { parseOptions, UsageError } from "../cli/args.js";
+import { progress } from "../cli/progress.js";
 
 /** A realistic order document of about `size` bytes, with a few sensitive fields per record. */
 export function sampleJson(size: number): string {
@@ -105,6 +105,8 @@ export interface BenchOptions {
   roundMs?: number;
   rounds?: number;
   wasm?: string;
+  /** After each round of a size: rounds done of all (sizes x rounds). */
+  onRound?: (done: number, total: number, label: string) => void;
 }
 
 export async function benchRedaction(opts: BenchOptions = {}): Promise<Row[]> {
@@ -139,6 +141,7 @@ export async function benchRedaction(opts: BenchOptions = {}): Promise<Row[]> {
         s.us.push((ms * 1000) / n);
         s.n += n;
       }
+      opts.onRound?.(rows.length / 2 * rounds + r + 1, 3 * rounds, `${label} round ${r + 1}`);
     }
     const parseMbps = median(parse.mbps);
     for (const s of subjects) {
@@ -165,23 +168,25 @@ export function formatRows(rows: Row[]): string {
   return lines.join("\n");
 }
 
-export async function runRedactionBench(args: string[]): Promise<number> {
-  const o = parseOptions(args, { switches: ["quick"], values: ["wasm", "json", "rounds"] });
-  const quick = o.has("quick");
-  const rounds = Number(o.get("rounds") ?? (quick ? 3 : 5));
-  if (!Number.isInteger(rounds) || rounds < 1) throw new UsageError(`--rounds must be a positive integer, not "${o.get("rounds")}"`);
-  const roundMs = quick ? 70 : 400;
-  const rows = await benchRedaction({ roundMs, rounds, wasm: o.get("wasm") });
+export async function runRedactionBench(o: { quick?: boolean; json?: string; rounds?: number; wasm?: string }): Promise<number> {
+  const rounds = o.rounds ?? (o.quick ? 3 : 5);
+  const roundMs = o.quick ? 70 : 400;
+  const bar = progress({ title: "bench-redact", total: 3 * rounds, unit: "rounds" });
+  let rows: Row[];
+  try {
+    rows = await benchRedaction({ roundMs, rounds, wasm: o.wasm, onRound: (done, total, label) => bar.update(done, total, label) });
+  } finally {
+    bar.stop();
+  }
   const machine = `${cpus()[0]?.model ?? "cpu"}, ${cpus().length} cores`;
   const date = new Date().toISOString().slice(0, 10);
   console.log(`redaction throughput, compiled filter in V8 (Node ${process.version}), ${machine}, ${date}`);
   console.log(`medians of ${rounds} interleaved rounds; reference: ${REFERENCE}; goal: ${GOAL}`);
   console.log(formatRows(rows));
-  const jsonFile = o.get("json");
-  if (jsonFile) {
-    const report = { command: `mirrorshade bench-redact ${args.join(" ")}`.trim(), node: process.version, machine, date, rounds, round_ms: roundMs, reference: REFERENCE, goal: GOAL, rows };
-    writeFileSync(jsonFile, JSON.stringify(report, null, 2) + "\n");
-    console.log(`written: ${jsonFile}`);
+  if (o.json) {
+    const report = { command: "mirrorshade bench-redact", options: o, node: process.version, machine, date, rounds, round_ms: roundMs, reference: REFERENCE, goal: GOAL, rows };
+    writeFileSync(o.json, JSON.stringify(report, null, 2) + "\n");
+    console.log(`written: ${o.json}`);
   }
   return 0;
 }
