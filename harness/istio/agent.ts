@@ -18,6 +18,9 @@ import { startProcess, waitForOk, type IstioProcess } from "./process.js";
 import { writeWorkloadCerts, spiffeId } from "./certs.js";
 import type { IstioInstall } from "./versions.js";
 
+/** Where istio-agent keeps downloaded modules (pkg/config/constants IstioDataDir). */
+export const WASM_CACHE_DIR = "/var/lib/istio/data";
+
 export interface AgentSpec {
   /** The pod name; with the namespace it is the proxy's id at istiod (<name>.<namespace>). */
   name: string;
@@ -72,6 +75,8 @@ function localTemplate(install: IstioInstall, dir: string): string {
 
 export async function startAgent(install: IstioInstall, dir: string, istiodGrpc: string, root: { key: string; cert: string }, spec: AgentSpec): Promise<Agent> {
   const cwd = join(dir, `agent-${spec.name}`);
+  // The agent's module cache; it creates subfolders, not this one.
+  mkdirSync(WASM_CACHE_DIR, { recursive: true });
   mkdirSync(join(cwd, "etc", "istio", "proxy"), { recursive: true });
   const sa = spec.serviceAccount ?? "default";
   writeWorkloadCerts(cwd, root, spiffeId(spec.namespace, sa));

@@ -21,7 +21,7 @@ export async function serveModule(file: string, name = "mirrorshade.wasm"): Prom
   const hits: string[] = [];
   const server: Server = createServer((req, res) => {
     hits.push(req.url ?? "");
-    if (req.url !== `/${name}`) {
+    if (new URL(req.url ?? "/", "http://x").pathname !== `/${name}`) {
       res.writeHead(404).end();
       return;
     }

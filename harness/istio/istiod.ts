@@ -7,7 +7,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { freePort } from "../net/ports.js";
-import { startProcess, waitForOk, type IstioProcess } from "./process.js";
+import { startProcess, waitForOk, waitForLog, type IstioProcess } from "./process.js";
 import type { IstioInstall } from "./versions.js";
 
 /**
@@ -74,7 +74,11 @@ export async function startIstiod(install: IstioInstall, dir: string, meshConfig
   ];
   const proc = startProcess(`istiod ${install.release}`, install.discovery, args, { cwd: dir, env: ISTIOD_ENV });
   const base = `http://127.0.0.1:${http}`;
-  await waitForOk(`${base}/ready`, proc);
+  // Not /ready: its "sidecar injector" and "config validation" probes need Kubernetes and
+  // never pass here (pilot/pkg/bootstrap/server.go initReadinessProbes). The xDS server
+  // says when its caches are synced, and the debug endpoints answer.
+  await waitForOk(`${base}/debug/configz`, proc);
+  await waitForLog(proc, "marking server ready");
   const get = async (path: string) => {
     const r = await fetch(base + path);
     if (r.status !== 200) throw new Error(`istiod ${path}: ${r.status} ${await r.text()}`);

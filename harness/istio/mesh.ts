@@ -29,8 +29,13 @@ export interface WorkloadSpec {
   ip: string;
   /** Where its app listens on 127.0.0.1 (the Sidecar ingress defaultEndpoint). */
   appPort: number;
-  /** Hosts it calls through an outbound listener on ip:servicePort (Sidecar egress, captureMode NONE). */
-  calls?: string[];
+  /**
+   * Where its outbound listener binds (Sidecar egress, captureMode NONE, on the service
+   * port): another 127.0.0.x address, since the inbound listener holds ip:port. Without an
+   * egress port, NONE mode binds every service's outbound listener on 127.0.0.1, which
+   * would be shared by all the agents.
+   */
+  outboundIp: string;
   env?: Record<string, string>;
 }
 
@@ -72,10 +77,11 @@ export function workloadConfig(namespace: string, port: number, w: WorkloadSpec)
       metadata: { name: `${w.name}-local`, namespace },
       spec: {
         workloadSelector: { labels: { app: w.app } },
-        ingress: [{ port: http, defaultEndpoint: `127.0.0.1:${w.appPort}`, captureMode: "NONE" }],
-        egress: w.calls
-          ? [{ port: http, bind: w.ip, captureMode: "NONE", hosts: w.calls.map((h) => `${namespace}/${h}`) }, { hosts: ["*/*"] }]
-          : [{ hosts: ["*/*"] }],
+        // An explicit bind: left empty, istiod binds to the proxy's first global-unicast
+        // address (pilot/pkg/networking/core/listener_inbound.go getSidecarInboundBindIPs),
+        // which the agent takes from the host's interfaces, not INSTANCE_IP.
+        ingress: [{ port: http, bind: w.ip, defaultEndpoint: `127.0.0.1:${w.appPort}`, captureMode: "NONE" }],
+        egress: [{ port: http, bind: w.outboundIp, captureMode: "NONE", hosts: ["*/*"] }],
       },
     },
   ];

@@ -63,3 +63,13 @@ export async function waitForOk(url: string, proc: IstioProcess, timeoutMs = 60_
   }
   throw new Error(`${proc.name}: ${url} not ready after ${timeoutMs} ms (last: ${last})`);
 }
+
+/** Waits until the process's log contains text. */
+export async function waitForLog(proc: IstioProcess, text: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!proc.logs().includes(text)) {
+    if (proc.exited() !== null) throw new Error(`${proc.name} exited with ${proc.exited()} before logging "${text}"\n${proc.logs()}`);
+    if (Date.now() > deadline) throw new Error(`${proc.name}: no "${text}" in its log after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -58,8 +58,8 @@ export async function startMirrorMesh(install: IstioInstall, policy: object, del
       servicePort: port,
       manifests,
       workloads: [
-        { name: "payments-0", app: "payments", ip: ip(2), appPort: app.port, env: { MIRRORSHADE_HASH_KEY: HASH_KEY } },
-        { name: "payments-v2-0", app: "payments-v2", ip: ip(3), appPort: shadowApp.port },
+        { name: "payments-0", app: "payments", ip: ip(2), outboundIp: ip(12), appPort: app.port, env: { MIRRORSHADE_HASH_KEY: HASH_KEY, WASM_HTTP_REQUEST_MAX_RETRIES: "1" } },
+        { name: "payments-v2-0", app: "payments-v2", ip: ip(3), outboundIp: ip(13), appPort: shadowApp.port },
       ],
     });
   } catch (e) {

@@ -58,7 +58,14 @@ for (const { release, install } of builtReleases("istio-mesh.test.ts")) {
     }, 60_000);
 
     it("mirror role: istiod's ECDS filter runs our module; copies reach the shadow tagged and redacted, forged tags never reach the primary", async () => {
-      const filters = await eventually(async () => ((await ecdsFilters(m.mesh, PRIMARY)).has(filterName) ? ecdsFilters(m.mesh, PRIMARY) : undefined), async () => JSON.stringify([...(await ecdsFilters(m.mesh, PRIMARY)).keys()]));
+      // Until the agent has the module, Envoy holds a deny-all RBAC filter under the same name.
+      const filters = await eventually(
+        async () => {
+          const f = await ecdsFilters(m.mesh, PRIMARY);
+          return (f.get(filterName) as { config?: unknown } | undefined)?.config ? f : undefined;
+        },
+        async () => JSON.stringify(Object.fromEntries(await ecdsFilters(m.mesh, PRIMARY))),
+      );
       const cfg = (filters.get(filterName) as { config: Record<string, unknown> }).config as {
         name: string;
         root_id: string;
