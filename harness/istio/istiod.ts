@@ -46,11 +46,11 @@ export interface ConfigDump {
 }
 
 /** Prefers Istio's own discovery server wherever it reads WasmPlugin from files (up to 1.29). */
-export function startControlPlane(install: IstioInstall, dir: string, meshConfig: object): Promise<Istiod> {
-  return install.xds ? startIstioXds(install, dir, meshConfig) : startIstiod(install, dir, meshConfig);
+export function startControlPlane(install: IstioInstall, dir: string, meshConfig: object, env: Record<string, string> = {}): Promise<Istiod> {
+  return install.xds ? startIstioXds(install, dir, meshConfig, env) : startIstiod(install, dir, meshConfig, env);
 }
 
-export async function startIstiod(install: IstioInstall, dir: string, meshConfig: object): Promise<Istiod> {
+export async function startIstiod(install: IstioInstall, dir: string, meshConfig: object, env: Record<string, string> = {}): Promise<Istiod> {
   const configDir = join(dir, "config");
   mkdirSync(configDir, { recursive: true });
   const meshFile = join(dir, "mesh.yaml");
@@ -72,7 +72,7 @@ export async function startIstiod(install: IstioInstall, dir: string, meshConfig
     "--domain=cluster.local",
     "--log_output_level=default:info",
   ];
-  const proc = startProcess(`istiod ${install.release}`, install.discovery, args, { cwd: dir, env: ISTIOD_ENV });
+  const proc = startProcess(`istiod ${install.release}`, install.discovery, args, { cwd: dir, env: { ...ISTIOD_ENV, ...env } });
   const base = `http://127.0.0.1:${http}`;
   // Not /ready: its "sidecar injector" and "config validation" probes need Kubernetes and
   // never pass here (pilot/pkg/bootstrap/server.go initReadinessProbes). The xDS server
@@ -101,7 +101,7 @@ export async function startIstiod(install: IstioInstall, dir: string, meshConfig
  * WasmPlugin translation and xDS generation) in istiod's place, serving the files of
  * configDir concatenated, re-read on reload().
  */
-export async function startIstioXds(install: IstioInstall, dir: string, meshConfig: object): Promise<Istiod> {
+export async function startIstioXds(install: IstioInstall, dir: string, meshConfig: object, env: Record<string, string> = {}): Promise<Istiod> {
   const configDir = join(dir, "config");
   mkdirSync(configDir, { recursive: true });
   const meshFile = join(dir, "mesh.yaml");
@@ -110,7 +110,7 @@ export async function startIstioXds(install: IstioInstall, dir: string, meshConf
   const concat = () => writeFileSync(all, readdirSync(configDir).filter((f) => f.endsWith(".yaml")).sort().map((f) => readFileSync(join(configDir, f), "utf8")).join("\n---\n"));
   concat();
   const [grpc, http] = [await freePort(), await freePort()];
-  const proc = startProcess(`istio-xds ${install.release}`, install.xds!, [`-config=${all}`, `-mesh=${meshFile}`, `-xds=127.0.0.1:${grpc}`, `-debug=127.0.0.1:${http}`], { cwd: dir, env: ISTIOD_ENV });
+  const proc = startProcess(`istio-xds ${install.release}`, install.xds!, [`-config=${all}`, `-mesh=${meshFile}`, `-xds=127.0.0.1:${grpc}`, `-debug=127.0.0.1:${http}`], { cwd: dir, env: { ...ISTIOD_ENV, ...env } });
   const base = `http://127.0.0.1:${http}`;
   await waitForOk(`${base}/debug/configz`, proc);
   const get = async (path: string) => {

@@ -87,7 +87,7 @@ export function workloadConfig(namespace: string, port: number, w: WorkloadSpec)
   ];
 }
 
-export async function startMesh(install: IstioInstall, opts: { namespace: string; servicePort: number; workloads: WorkloadSpec[]; manifests: Manifest[] }): Promise<Mesh> {
+export async function startMesh(install: IstioInstall, opts: { namespace: string; servicePort: number; workloads: WorkloadSpec[]; manifests: Manifest[]; istiodEnv?: Record<string, string> }): Promise<Mesh> {
   const dir = mkdtempSync(join(tmpdir(), `mirrorshade-istio-${install.release}-`));
   const agents = new Map<string, Agent>();
   let istiod: Istiod | undefined;
@@ -104,7 +104,7 @@ export async function startMesh(install: IstioInstall, opts: { namespace: string
   try {
     // No mesh-wide mTLS (plain text between the sidecars) and no telemetry providers:
     // istio.stats and the mTLS peer filters exist only in Istio's own Envoy build.
-    istiod = await startControlPlane(install, dir, { rootNamespace: "istio-system", enableAutoMtls: false, defaultProviders: {} });
+    istiod = await startControlPlane(install, dir, { rootNamespace: "istio-system", enableAutoMtls: false, defaultProviders: {} }, opts.istiodEnv);
     const apply = (file: string, manifests: Manifest[]) => {
       const tmp = join(dir, `.${file}`);
       writeFileSync(tmp, yaml(manifests));

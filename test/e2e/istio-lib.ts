@@ -105,3 +105,59 @@ export async function ecdsFilters(mesh: Mesh, pod: string): Promise<Map<string, 
   }
   return out;
 }
+
+export interface ShadowMesh {
+  mesh: Mesh;
+  app: RecordingUpstream;
+  shadowApp: RecordingUpstream;
+  port: number;
+  /** http://<client's outbound ip>:<port>: the client sidecar's outbound listener. */
+  clientUrl: string;
+  manifests: Manifest[];
+  stop(): Promise<void>;
+}
+
+/** A client calling payments through its sidecar; the VirtualService mirror copies to payments-v2, whose sidecar runs the shadow role. */
+export async function startShadowMesh(install: IstioInstall, policy: object, delivery: Partial<RenderOptions>, istiodEnv: Record<string, string> = {}): Promise<ShadowMesh> {
+  const ip = addressBlock();
+  const port = await freePort();
+  const app = await startRecordingUpstream("payments");
+  const shadowApp = await startRecordingUpstream("payments-v2");
+  const clientApp = await startRecordingUpstream("client");
+  const options: RenderOptions = { ...DEFAULTS, namespace: NAMESPACE, service: "payments", shadowService: "payments-v2", port, ...delivery };
+  const manifests = renderIstio(policy, options) as Manifest[];
+  const closeApps = async () => {
+    await app.close();
+    await shadowApp.close();
+    await clientApp.close();
+  };
+  let mesh: Mesh;
+  try {
+    mesh = await startMesh(install, {
+      namespace: NAMESPACE,
+      servicePort: port,
+      manifests,
+      istiodEnv,
+      workloads: [
+        { name: "client-0", app: "client", ip: ip(4), outboundIp: ip(14), appPort: clientApp.port },
+        { name: "payments-0", app: "payments", ip: ip(2), outboundIp: ip(12), appPort: app.port },
+        { name: "payments-v2-0", app: "payments-v2", ip: ip(3), outboundIp: ip(13), appPort: shadowApp.port },
+      ],
+    });
+  } catch (e) {
+    await closeApps();
+    throw e;
+  }
+  return {
+    mesh,
+    app,
+    shadowApp,
+    port,
+    clientUrl: `http://${ip(14)}:${port}`,
+    manifests,
+    async stop() {
+      await mesh.stop();
+      await closeApps();
+    },
+  };
+}
