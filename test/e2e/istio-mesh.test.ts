@@ -7,6 +7,7 @@
 // and xDS generation) stands in for istiod (harness/istio/istiod.ts).
 import { describe, it, expect, beforeAll, afterAll, afterEach } from "vitest";
 import { join } from "node:path";
+import { execFileSync } from "node:child_process";
 import { wasmPluginNames } from "../../harness/istio/versions.js";
 import { serveModule, startRegistry, registryAvailable, type ModuleServer, type Registry } from "../../harness/istio/delivery.js";
 import { packageOci } from "../../harness/package-oci.js";
@@ -16,6 +17,22 @@ import { builtReleases, example, wasmSha256, startMirrorMesh, eventually, ecdsFi
 import type { Manifest } from "../../harness/istio/mesh.js";
 
 const PRIMARY = "payments-0";
+
+const hasSs = () => {
+  try {
+    execFileSync("ss", ["-V"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+};
+/** Local addresses of the TCP sockets a process listens on (ss -tlnp). */
+const listeningSockets = (pid: number) =>
+  execFileSync("ss", ["-Htlnp"])
+    .toString()
+    .split("\n")
+    .filter((l) => l.includes(`pid=${pid},`))
+    .map((l) => l.trim().split(/\s+/)[3]);
 const policy = (percent: number) => {
   const p = example("mirror");
   p.select.percent = percent;
@@ -71,12 +88,17 @@ for (const { release, install } of builtReleases("istio-mesh.test.ts")) {
         root_id: string;
         failure_policy?: string;
         configuration: { value: string };
-        vm_config: { vm_id: string; runtime: string; code: { local: { filename: string } } };
+        vm_config: { vm_id?: string; runtime: string; code: { local: { filename: string } }; environment_variables?: { host_env_keys?: string[] } };
       };
       expect(cfg.name).toBe(names.plugin);
       expect(cfg.root_id).toBe("mirrorshade");
       expect(cfg.failure_policy).toBe("FAIL_RELOAD");
       expect(cfg.vm_config.runtime).toBe("envoy.wasm.runtime.v8");
+      // The shape test/e2e/istio-shaped.test.ts gives plain Envoy: no vm_id, vmConfig.env
+      // valueFrom HOST as host_env_keys, the pluginConfig as JSON in a StringValue.
+      expect(cfg.vm_config.vm_id ?? "").toBe("");
+      expect(cfg.vm_config.environment_variables?.host_env_keys).toEqual(["MIRRORSHADE_HASH_KEY"]);
+      expect(JSON.parse(cfg.configuration.value)).toEqual(plugin().spec.pluginConfig);
       // istio-agent downloaded the module and serves it to Envoy from its cache.
       expect(cfg.vm_config.code.local.filename).toMatch(/^\/var\/lib\/istio\/data\//);
       expect(JSON.parse(cfg.configuration.value).shadow.cluster).toBe(`outbound|${m.port}||payments-v2.${NAMESPACE}.svc.cluster.local`);
@@ -96,6 +118,12 @@ for (const { release, install } of builtReleases("istio-mesh.test.ts")) {
       expect(body.card).toEqual({ number: "****************", cvv: "***" });
       expect(body.password).toBe("**");
       expect(await stat(S("mirrored"))).toBeGreaterThan(0);
+    });
+
+    it.runIf(hasSs())("istiod (or test/istio-xds) listens on 127.0.0.1 only, every port allocated per test", () => {
+      const sockets = listeningSockets(m.mesh.istiod.process.pid!);
+      expect(sockets.length).toBeGreaterThan(0);
+      for (const local of sockets) expect(local).toMatch(/^127\.0\.0\.1:\d+$/);
     });
 
     it("a changed pluginConfig reaches the running sidecar through ECDS (no restart): a share of 0 stops the copies", async () => {
