@@ -8,6 +8,7 @@
 # ISTIO_BUILD_PARALLEL (default: the number of cores) is passed to go as -p.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+command -v go >/dev/null 2>&1 || [ ! -x /usr/local/go/bin/go ] || export PATH="$PATH:/usr/local/go/bin"
 command -v go >/dev/null 2>&1 || { echo "install-istio: go not found (Go >= 1.26 is needed)" >&2; exit 1; }
 parallel="${ISTIO_BUILD_PARALLEL:-$(nproc)}"
 wanted=("$@")

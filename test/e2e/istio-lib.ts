@@ -14,10 +14,19 @@ import { projectRoot, FILTER_WASM } from "../../harness/paths.js";
 export const NAMESPACE = "shop";
 export const HASH_KEY = "istio-mesh-test-key-0123456789ab";
 
-/** The built releases; prints one line naming what is skipped and how to build it. */
+/**
+ * The built releases; prints one line naming what is skipped and how to build it.
+ * Under CI=true a release CI builds (MIRRORSHADE_ISTIO_REQUIRED, set by .ci/run; every
+ * release when unset) that is not built is a failure, not a skip.
+ */
 export function builtReleases(file: string): { release: string; install: IstioInstall | null }[] {
   const all = istioReleases().map((r) => ({ release: r.release, install: istioInstall(r) }));
   const missing = all.filter((r) => !r.install).map((r) => r.release);
+  if (process.env.CI === "true") {
+    const required = process.env.MIRRORSHADE_ISTIO_REQUIRED?.split(/[\s,]+/).filter(Boolean) ?? all.map((r) => r.release);
+    const absent = missing.filter((r) => required.includes(r));
+    if (absent.length) throw new Error(`${file}: Istio ${absent.join(", ")} not built under CI=true (run \`${INSTALL_COMMAND}\`)`);
+  }
   if (missing.length) console.log(`${file}: skipping Istio ${missing.join(", ")}: not built (run \`${INSTALL_COMMAND}\`)`);
   return all;
 }
