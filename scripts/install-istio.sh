@@ -47,7 +47,9 @@ while read -r release modver deps; do
     # From 1.30 file-based config ignores WasmPlugin: test/istio-xds serves Istio's own
     # translation and xDS generation (pilot/test/xds) to the real agent instead.
     mkdir -p "$mod/istio-xds" && cp test/istio-xds/main.go "$mod/istio-xds/main.go"
-    (cd "$mod" && CGO_ENABLED=0 go build -mod=mod -p "$parallel" -trimpath -ldflags='-s -w' -o ../bin/istio-xds ./istio-xds)
+    # Not yet built on this machine (2026-12-02): a failure leaves the release's tests skipped, not the script failed.
+    (cd "$mod" && CGO_ENABLED=0 go build -mod=mod -p "$parallel" -trimpath -ldflags='-s -w' -o ../bin/istio-xds ./istio-xds) \
+      || echo "istio $release: test/istio-xds did not build (above); its tests will be skipped" >&2
   fi
   src="$(cd "$mod" && go list -m -f '{{.Dir}}' istio.io/istio)"
   cp "$src/tools/packaging/common/envoy_bootstrap.json" "$dir/envoy_bootstrap_tmpl.json"
