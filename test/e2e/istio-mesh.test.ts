@@ -185,7 +185,23 @@ for (const { release, install } of builtReleases("istio-mesh.test.ts")) {
       expect(m.shadowApp.requests).toHaveLength(0);
     }, 180_000);
 
-    it.runIf(registryAvailable())("oci:// from a real registry (docker-registry, pushed with skopeo): the module is pulled and runs", async () => {
+    it("FAIL_CLOSE with an unreachable URL: the agent puts a deny-all filter in its place, traffic is refused", async () => {
+    applyPlugin((s) => {
+      s.url = "http://127.0.0.1:9/unreachable-closed.wasm";
+      s.failStrategy = "FAIL_CLOSE";
+    });
+    const denied = await eventually(async () => {
+      const r = await pay();
+      return r.status === 403 ? r : undefined;
+    }, () => "traffic not denied under FAIL_CLOSE");
+    expect(denied.status).toBe(403);
+    m.app.clear();
+    expect((await pay()).status).toBe(403);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(m.app.requests).toHaveLength(0);
+  }, 120_000);
+
+  it.runIf(registryAvailable())("oci:// from a real registry (docker-registry, pushed with skopeo): the module is pulled and runs", async () => {
       const dir = scratch("registry");
       const registry: Registry = await startRegistry(dir);
       try {
