@@ -22,7 +22,7 @@ commands:
   report --input <file> [--input <file>...] [--out DIR]
                            summarize diff records (Envoy log or diff-sink JSON lines) by route and
                            field, as DIR/report.md and DIR/report.html (default DIR: report/)
-  package                  write build/oci (OCI image layout istio-agent pulls, for Istio's
+  package                  write build/oci (OCI image layout, Wasm OCI artifact format, for Istio's
                            WasmPlugin url: oci://...) and the module's sha256 (for url: https://...)
   bench [--quick] [--json FILE] [--container] [--rounds N] [--seconds S] [--soak N] [...]
                            what mirroring costs the primary path: floor, native, native_lua,
