@@ -29,9 +29,10 @@ import { random } from "../host/random";
 import { RedactionQueue, QueuedCopy } from "./mirror-queue";
 import { limitBody, skipForMemory, expireStream } from "./mirror-limits";
 import { MirrorDispatch, settle } from "./mirror-dispatch";
-import { getHeaderPairs, getBuffer, httpCall, logAt, logEnabled, nowNs, setTickPeriod, HEADERS_REQUEST, TRAILERS_REQUEST, BUFFER_REQUEST_BODY, LOG_DEBUG, LOG_WARN } from "../host/hostcalls";
+import { getHeaderPairs, getBuffer, httpCall, logAt, logEnabled, nowNs, setTickPeriod, HEADERS_REQUEST, HEADERS_RESPONSE, TRAILERS_REQUEST, BUFFER_REQUEST_BODY, LOG_DEBUG, LOG_WARN } from "../host/hostcalls";
 import { ValueRewriter } from "../redact/values";
 import { randomKey } from "../host/random";
+import { PrimaryHeard } from "../capture/retained";
 
 const H_CONTENT_LENGTH = utf8("content-length");
 const DEFAULT_BODY_DROPPED = utf8(D.SHADOW_BODY_DROPPED_HEADER);
@@ -73,7 +74,9 @@ export class MirrorRole extends Role {
     const shadows: MirrorShadow[] = [];
     for (let i = 0; i < policy.shadows.length; i++) {
       const s = policy.shadows[i];
-      shadows.push(new MirrorShadow(s, i));
+      const shadow = new MirrorShadow(s, i);
+      shadow.reportShare(policy.select);
+      shadows.push(shadow);
       if (s.select.enabled) {
         selecting = true;
         this.shadowsSelect = true;
@@ -232,6 +235,8 @@ export class MirrorStream extends Context {
   private unscannableReason: u8 = 0;
   /** With compare: the primary's answer, shared by the pairs of every shadow the copy went to. */
   primary: PrimarySide | null = null;
+  /** With capture: the primary's answer headers, for a capture of this request's copy. */
+  private heard: PrimaryHeard | null = null;
 
   constructor(id: u32, root: RootContext, private role: MirrorRole) {
     super(id, root);
@@ -361,6 +366,8 @@ export class MirrorStream extends Context {
       return null;
     }
     copy.label = top.label;
+    // With capture, the primary's answer headers are kept for a capture of this copy.
+    if (role.out.capture != null) copy.heard = this.heard = new PrimaryHeard();
     const slot = top.slot;
     if (slot != null) {
       top.slot = null;
@@ -397,7 +404,7 @@ export class MirrorStream extends Context {
     if (len > 0) {
       const body = copy.body;
       const budget = <u64>role.policy.maxBufferedBytes;
-      const room = role.out.buffered < budget ? budget - role.out.buffered : 0;
+      const room = role.out.used() < budget ? budget - role.out.used() : 0;
       const capacity = body.capacityFor(len, room);
       const growth = capacity - body.capacity;
       if (growth > 0 && <u64>growth > room) {
@@ -498,6 +505,11 @@ export class MirrorStream extends Context {
   }
 
   onResponseHeaders(_n: u32, end_of_stream: bool): FilterHeadersStatusValues {
+    const h = this.heard;
+    if (h != null) {
+      this.heard = null;
+      h.headers = getHeaderPairs(HEADERS_RESPONSE);
+    }
     const p = this.primary;
     if (p != null) p.onHeaders(end_of_stream);
     return FilterHeadersStatusValues.Continue;
