@@ -7,8 +7,10 @@
 // Istio does not append "-shadow" by default: istiod sets the mirror policy's
 // disable_shadow_host_suffix_append unless its DISABLE_SHADOW_HOST_SUFFIX is false
 // (pilot/pkg/features/pilot.go, default true in 1.29 and 1.31). A copy then arrives
-// looking like a direct call, and the shadow role (host_suffix or tag) lets it pass:
-// this mesh runs istiod with DISABLE_SHADOW_HOST_SUFFIX=false, as the README says to.
+// looking like a direct call, and the shadow role (host_suffix or tag) lets it pass.
+// The two ways the README gives, each against real istiod: istiod with its defaults and
+// the policy's inbound.recognize ["all"] (every request at the shadow is a copy), and
+// istiod with DISABLE_SHADOW_HOST_SUFFIX=false and the default recognize.
 import { describe, it, expect, beforeAll, afterAll, afterEach } from "vitest";
 import { wasmPluginNames } from "../../harness/istio/versions.js";
 import { serveModule, type ModuleServer } from "../../harness/istio/delivery.js";
@@ -16,8 +18,13 @@ import { FILTER_WASM } from "../../harness/paths.js";
 import { http1 } from "./fixture.js";
 import { builtReleases, example, wasmSha256, startShadowMesh, eventually, ecdsFilters, NAMESPACE, type ShadowMesh } from "./istio-lib.js";
 
-for (const { release, install } of builtReleases("istio-shadow.test.ts")) {
-  describe.skipIf(!install)(`Istio ${release}: the shadow role behind Istio's own VirtualService mirror`, () => {
+const VARIANTS = [
+  { name: "istiod's defaults, inbound.recognize [\"all\"]", policy: () => { const p = example("shadow") as { inbound: object }; return { ...p, inbound: { ...p.inbound, recognize: ["all"] } }; }, istiodEnv: {} },
+  { name: "DISABLE_SHADOW_HOST_SUFFIX=false on istiod, default recognize", policy: () => example("shadow"), istiodEnv: { DISABLE_SHADOW_HOST_SUFFIX: "false" } },
+];
+
+for (const { release, install } of builtReleases("istio-shadow.test.ts")) for (const variant of VARIANTS) {
+  describe.skipIf(!install)(`Istio ${release}: the shadow role behind Istio's own VirtualService mirror (${variant.name})`, () => {
     let m: ShadowMesh;
     let server: ModuleServer;
     let failed = false;
@@ -26,7 +33,7 @@ for (const { release, install } of builtReleases("istio-shadow.test.ts")) {
 
     beforeAll(async () => {
       server = await serveModule(FILTER_WASM);
-      m = await startShadowMesh(install!, example("shadow"), { url: server.url, sha256: wasmSha256() }, { DISABLE_SHADOW_HOST_SUFFIX: "false" });
+      m = await startShadowMesh(install!, variant.policy(), { url: server.url, sha256: wasmSha256() }, variant.istiodEnv);
     }, 180_000);
     afterEach((ctx) => {
       if (ctx.task.result?.state === "fail") failed = true;
