@@ -18,7 +18,7 @@ import { FILTER_WASM } from "../../harness/paths.js";
 import { http1 } from "./fixture.js";
 import { builtReleases, example, wasmSha256, startShadowMesh, eventually, ecdsFilters, NAMESPACE, type ShadowMesh } from "./istio-lib.js";
 
-const VARIANTS = [
+const VARIANTS: { name: string; policy: () => object; istiodEnv: Record<string, string> }[] = [
   { name: "istiod's defaults, inbound.recognize [\"all\"]", policy: () => { const p = example("shadow") as { inbound: object }; return { ...p, inbound: { ...p.inbound, recognize: ["all"] } }; }, istiodEnv: {} },
   { name: "DISABLE_SHADOW_HOST_SUFFIX=false on istiod, default recognize", policy: () => example("shadow"), istiodEnv: { DISABLE_SHADOW_HOST_SUFFIX: "false" } },
 ];
