@@ -358,6 +358,23 @@ const redact = object(
   },
 );
 
+const capture = object(
+  {
+    cluster: str("cluster the captures are POSTed to (mirrorshade capture-sink, or any receiver of the capture frame); no control characters", { pattern: NO_CONTROL }),
+    path: str("path the captures are POSTed to; no spaces or control characters", { pattern: "^/[^\\x00-\\x20\\x7f]*$", default: value("CAPTURE_PATH", "capture.path") }),
+    rate_limit_per_second: num(bounds("capture.rate_limit_per_second", "CAPTURE_RATE_LIMIT_PER_SECOND"), "captures sent per second at most, shared by every worker (a token bucket holding one second's worth, at least one); more are counted as capture.skipped.budget"),
+    max_body_bytes: int(bounds("capture.max_body_bytes", "CAPTURE_MAX_BODY_BYTES"), "the largest copy body kept for a capture; a copy with a larger body is not captured (capture.skipped.too_large)"),
+    timeout_ms: int(bounds("capture.timeout_ms", "CAPTURE_TIMEOUT_MS"), "timeout of the POST to the capture cluster"),
+    on: list(
+      oneOfStrings(["shadow_error", "timeout", "mismatch"], undefined, "\"shadow_error\": a 5xx from the shadow, a gRPC status other than OK, no answer (reset) or Envoy's local reply; \"timeout\": the call timed out (shadow.timeout_ms); \"mismatch\": the comparison found the answers differ (needs compare)"),
+      "what is captured (default: shadow_error and timeout, and mismatch when the policy has a compare section)",
+      { uniqueItems: true },
+    ),
+  },
+  "mirror role: a copy that failed at the shadow (or, with compare, whose answer did not match) is POSTed as the shadow received it (redacted), with the answers' status and headers, to a capture cluster",
+  { required: ["cluster"] },
+);
+
 const compare = object(
   {
     headers: list(str("response header name (case-insensitive), or :status", { pattern: "^(?::[Ss][Tt][Aa][Tt][Uu][Ss]|[A-Za-z0-9!#$%&'*+.^_`|~-]+)$" }), "response headers compared besides the status and the body"),
@@ -385,6 +402,7 @@ const compare = object(
       "where diff records are POSTed besides Envoy's log",
       { required: ["cluster"] },
     ),
+    capture: { $ref: "#/$defs/capture", description: "failing and mismatching copies captured (the capture section; give it here or at the top level, once)" },
   },
   "mirror role: compare the primary's and the shadow's answers and report real differences",
 );
@@ -455,6 +473,7 @@ export function buildSchema() {
       select: { $ref: "#/$defs/select", description: "which requests are mirrored; mirror, upstream and shadow roles" },
       redact: { $ref: "#/$defs/redact", description: "what is scrubbed from the copy; mirror, upstream and shadow roles" },
       compare: { $ref: "#/$defs/compare", description: "answer comparison; mirror role only" },
+      capture: { $ref: "#/$defs/capture", description: "failing copies captured for replay; mirror role only (with compare it may be given as compare.capture instead, once)" },
       limits: object(
         {
           max_buffered_bytes: int(bounds("limits.max_buffered_bytes", "LIMITS_MAX_BUFFERED_BYTES"), "request bodies held for copies at once, in bytes, per VM (every stream, every shadow); a copy whose body would go over it is not sent (skipped.memory_budget)"),
@@ -472,11 +491,14 @@ export function buildSchema() {
     allOf: [
       // Exactly one of shadow (one shadow) and shadows (several).
       whenRole("mirror", { oneOf: [has("shadow"), has("shadows")], properties: { shadow: true, shadows: true, ...refuse("guard", "inbound", "upstream") } }),
-      whenRole("upstream", { properties: { ...refuse("shadow", "shadows", "guard", "compare", "limits", "inbound"), select: { type: "object", properties: refuse("max_inflight") } } }),
-      whenRole("shadow", { properties: { ...refuse("shadow", "shadows", "guard", "compare", "limits", "upstream"), select: { type: "object", properties: refuse("max_inflight") } } }),
-      whenRole("egress-guard", { ...has("guard"), properties: { guard: true, ...refuse("shadow", "shadows", "select", "redact", "compare", "limits", "inbound", "upstream") } }),
+      // capture once (top level or compare.capture); "mismatch" only with a compare section.
+      { not: { required: ["capture", "compare"], properties: { capture: true, compare: { type: "object", required: ["capture"], properties: { capture: true } } } } },
+      { if: { not: has("compare") }, then: { properties: { capture: { type: "object", properties: { on: { type: "array", items: { not: { const: "mismatch" } } } } } } } },
+      whenRole("upstream", { properties: { ...refuse("shadow", "shadows", "guard", "compare", "capture", "limits", "inbound"), select: { type: "object", properties: refuse("max_inflight") } } }),
+      whenRole("shadow", { properties: { ...refuse("shadow", "shadows", "guard", "compare", "capture", "limits", "upstream"), select: { type: "object", properties: refuse("max_inflight") } } }),
+      whenRole("egress-guard", { ...has("guard"), properties: { guard: true, ...refuse("shadow", "shadows", "select", "redact", "compare", "capture", "limits", "inbound", "upstream") } }),
     ],
-    $defs: { shadow, named_shadow: namedShadow, tag, select, rule, redact, compare, upstream: inPlace("upstream", false), inbound: inPlace("shadow", true), guard },
+    $defs: { shadow, named_shadow: namedShadow, tag, select, rule, redact, compare, capture, upstream: inPlace("upstream", false), inbound: inPlace("shadow", true), guard },
   };
 }
 

@@ -10,6 +10,7 @@ import { CompareMetrics } from "../host/metrics";
 import { ValueRewriter } from "../redact/values";
 import { HeaderMapBuilder, utf8, parseDecimal } from "../util/bytes";
 import { mediaType } from "../body/plan";
+import { Capture } from "../capture/capture";
 import {
   getHeader, getBuffer, httpCall, logAt, logEnabled, nowNs,
   HEADERS_HTTP_CALL_RESPONSE, TRAILERS_HTTP_CALL_RESPONSE, BUFFER_HTTP_CALL_RESPONSE_BODY, LOG_INFO,
@@ -39,6 +40,8 @@ export class Comparison {
   private sinkTokens: Set<u32> = new Set<u32>();
   private verdict: Verdict = new Verdict();
   private builder: HeaderMapBuilder = new HeaderMapBuilder();
+  /** compare.capture: told each pair's verdict. */
+  capture: Capture | null = null;
 
   constructor(public cfg: CompareConfig, rewriter: ValueRewriter) {
     this.comparer = new Comparer(cfg, rewriter);
@@ -85,6 +88,7 @@ export class Comparison {
         this.pairs.delete(p.token);
         p.closed = true;
         this.metrics.unmatched.inc();
+        if (this.capture != null) this.capture!.closed(p.token);
       }
     }
   }
@@ -149,8 +153,10 @@ export class Comparison {
     p.closed = true;
     this.pairs.delete(p.token);
     const cm = this.metrics;
+    const cap = this.capture;
     if (p.primary.failed || p.shadow.failed) {
       cm.unmatched.inc();
+      if (cap != null) cap.closed(p.token);
       return;
     }
     const v = this.verdict;
@@ -170,9 +176,11 @@ export class Comparison {
     else cm.shadowFaster.record((pm - sm) / 1000000);
     if (v.mismatch == 0) {
       cm.matched.inc();
+      if (cap != null) cap.closed(p.token);
       return;
     }
     cm.mismatched.inc();
+    if (cap != null) cap.mismatched(p.token);
     if (v.mismatch & MISMATCH_STATUS) cm.mismatchedStatus.inc();
     if (v.mismatch & MISMATCH_HEADER) cm.mismatchedHeader.inc();
     if (v.mismatch & MISMATCH_BODY) cm.mismatchedBody.inc();

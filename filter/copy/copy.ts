@@ -7,6 +7,7 @@ import { BodyBuffer } from "./body";
 import { BodyCodec } from "../body/codec";
 import { SharedCounter } from "../select/budget";
 import { ProtoMethod, ProtoMessage } from "../proto/schema";
+import { PrimaryHeard } from "../capture/retained";
 
 /** What a copy still expects for one shadow. */
 export const TARGET_NONE: u8 = 0; // not selected, or already settled (skipped)
@@ -50,6 +51,8 @@ export class Copy {
   method: ProtoMethod | null = null;
   /** A gRPC call: when its headers came (nowNs), for the shadows' timeout_ms on the stream. */
   startedNs: u64 = 0;
+  /** With capture: the primary's answer headers, as the stream sees them. */
+  heard: PrimaryHeard | null = null;
 
   /** The type of the body's messages for the codec (the method's input type; null: none). */
   get messageType(): ProtoMessage | null {

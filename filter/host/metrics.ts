@@ -224,6 +224,19 @@ export class InPlaceMetrics {
   notSelected: Metric = counter("inplace.not_selected");
 }
 
+/** capture / compare.capture (filter/capture/capture.ts). */
+export class CaptureMetrics {
+  /** Captures POSTed to the capture cluster. */
+  captured: Metric = counter("capture.captured");
+  /** Not captured: the rate budget was spent, the copy's body was over capture.max_body_bytes, the buffer budget had no room, the call to the capture cluster could not be made. */
+  skippedBudget: Metric = counter("capture.skipped.budget");
+  skippedTooLarge: Metric = counter("capture.skipped.too_large");
+  skippedMemory: Metric = counter("capture.skipped.memory");
+  skippedDispatchFailed: Metric = counter("capture.skipped.dispatch_failed");
+  /** The capture cluster answered a capture with no 2xx, or not at all. */
+  sinkFailed: Metric = counter("capture.sink_failed");
+}
+
 export class CompareMetrics {
   compared: Metric = counter("compare.compared");
   matched: Metric = counter("compare.matched");

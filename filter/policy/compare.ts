@@ -2,11 +2,12 @@
 // where mismatches are reported.
 import { JSON } from "json-as";
 import { Fields, isHeaderName, lowerAscii, hasControlChars } from "./fields";
-import { CompareConfig } from "./types";
+import { CompareConfig, CaptureConfig } from "./types";
+import { parseCapture } from "./capture";
 import { compileJsonPath } from "../json/path";
 import * as D from "./defaults";
 
-export function parseCompare(obj: JSON.Obj, c: CompareConfig): string {
+export function parseCompare(obj: JSON.Obj, c: CompareConfig, capture: CaptureConfig): string {
   const f = new Fields(obj, "compare");
   c.enabled = true;
   const headers = f.strList("headers");
@@ -64,6 +65,12 @@ export function parseCompare(obj: JSON.Obj, c: CompareConfig): string {
     sf.finish();
     if (sf.error.length > 0) return sf.error;
     if (!sinkPath.startsWith("/")) return "compare.sink.path: must start with \"/\"";
+  }
+  const cap = f.obj("capture");
+  if (f.error.length > 0) return f.error;
+  if (cap != null) {
+    const ce = parseCapture(cap, "compare.capture", true, capture);
+    if (ce.length > 0) return ce;
   }
   f.finish();
   return f.error;

@@ -14,6 +14,7 @@ import { parseTag } from "./tag";
 import { parseGuard } from "./guard";
 import { parseInPlace } from "./inplace";
 import { parseCompare } from "./compare";
+import { parseCapture } from "./capture";
 import { parseShadow, parseShadows } from "./shadows";
 
 export class CompileResult {
@@ -52,7 +53,7 @@ function redactSection(top: Fields, env: Environment, policy: Policy): string {
 }
 
 function guardRole(top: Fields, env: Environment, policy: Policy): string {
-  const e = refuse(top, ["shadow", "shadows", "select", "redact", "inbound", "upstream", "compare", "limits"], "egress-guard");
+  const e = refuse(top, ["shadow", "shadows", "select", "redact", "inbound", "upstream", "compare", "capture", "limits"], "egress-guard");
   if (e.length > 0) return e;
   const guard = top.obj("guard");
   if (top.error.length > 0) return top.error;
@@ -64,7 +65,7 @@ function guardRole(top: Fields, env: Environment, policy: Policy): string {
 
 function inPlaceRole(top: Fields, env: Environment, policy: Policy, role: string): string {
   const shadowRole = policy.role == ROLE_SHADOW;
-  const e = refuse(top, ["shadow", "shadows", "guard", "compare", "limits", shadowRole ? "upstream" : "inbound"], role);
+  const e = refuse(top, ["shadow", "shadows", "guard", "compare", "capture", "limits", shadowRole ? "upstream" : "inbound"], role);
   if (e.length > 0) return e;
   const key = shadowRole ? "inbound" : "upstream";
   const section = top.obj(key);
@@ -106,8 +107,15 @@ function mirrorRole(top: Fields, env: Environment, policy: Policy): string {
   const compare = top.obj("compare");
   if (top.error.length > 0) return top.error;
   if (compare != null) {
-    const pe = parseCompare(compare, policy.compare);
+    const pe = parseCompare(compare, policy.compare, policy.capture);
     if (pe.length > 0) return pe;
+  }
+  const capture = top.obj("capture");
+  if (top.error.length > 0) return top.error;
+  if (capture != null) {
+    if (policy.capture.enabled) return "capture: give it once, as capture or as compare.capture";
+    const ce = parseCapture(capture, "capture", compare != null, policy.capture);
+    if (ce.length > 0) return ce;
   }
   const limits = top.obj("limits");
   if (top.error.length > 0) return top.error;

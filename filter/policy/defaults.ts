@@ -109,6 +109,25 @@ export const COMPARE_NOISE_PERCENT_MAX: f64 = 100;
 /** compare.sink.path */
 export const COMPARE_SINK_PATH: string = "/diffs";
 
+/** capture.path */
+export const CAPTURE_PATH: string = "/captures";
+/** capture.rate_limit_per_second: captures sent per second at most, shared by every worker (a token bucket holding one second's worth, at least one). */
+export const CAPTURE_RATE_LIMIT_PER_SECOND: f64 = 10;
+export const CAPTURE_RATE_LIMIT_PER_SECOND_MIN: f64 = 0.001;
+export const CAPTURE_RATE_LIMIT_PER_SECOND_MAX: f64 = 100000;
+/** capture.max_body_bytes: the largest copy body held for a capture; a copy with a larger body is not captured (capture.skipped.too_large). */
+export const CAPTURE_MAX_BODY_BYTES: u32 = 65536;
+export const CAPTURE_MAX_BODY_BYTES_MIN: u32 = 0;
+export const CAPTURE_MAX_BODY_BYTES_MAX: u32 = 16 * 1048576;
+/** capture.timeout_ms */
+export const CAPTURE_TIMEOUT_MS: u32 = 5000;
+export const CAPTURE_TIMEOUT_MS_MIN: u32 = 1;
+export const CAPTURE_TIMEOUT_MS_MAX: u32 = 60000;
+/** capture.on: in the mirror role without comparison (comma-separated). */
+export const CAPTURE_ON: string = "shadow_error,timeout";
+/** compare.capture.on: with comparison (comma-separated). */
+export const COMPARE_CAPTURE_ON: string = "shadow_error,timeout,mismatch";
+
 /** limits (fixed, not a field): the most findings and edits one body's redaction may have; past it the body is unscannable (too_many_findings), so what a client sends cannot make one scan's working memory grow without bound. */
 export const MAX_BODY_FINDINGS: i32 = 65536;
 /** limits.redaction_bytes_per_second: body bytes the VM redacts per second at most (a token bucket holding one second's worth); copies beyond it are skipped. */

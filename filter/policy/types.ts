@@ -190,6 +190,26 @@ export class CompareConfig {
   sinkPath: ArrayBuffer = String.UTF8.encode(D.COMPARE_SINK_PATH);
 }
 
+/** What a capture is taken for (capture.on). */
+export const CAPTURE_ON_SHADOW_ERROR: i32 = 1;
+export const CAPTURE_ON_TIMEOUT: i32 = 2;
+export const CAPTURE_ON_MISMATCH: i32 = 4;
+
+/** capture (mirror role) or compare.capture: failing copies sent as the shadow received them to a capture cluster. */
+export class CaptureConfig {
+  enabled: bool = false;
+  /** Where the policy gave it: "capture" or "compare.capture" (errors name it). */
+  where: string = "capture";
+  cluster: ArrayBuffer = new ArrayBuffer(0);
+  clusterName: string = "";
+  path: ArrayBuffer = String.UTF8.encode(D.CAPTURE_PATH);
+  ratePerSecond: f64 = D.CAPTURE_RATE_LIMIT_PER_SECOND;
+  maxBodyBytes: u32 = D.CAPTURE_MAX_BODY_BYTES;
+  timeoutMs: u32 = D.CAPTURE_TIMEOUT_MS;
+  /** CAPTURE_ON_* bits. */
+  on: i32 = 0;
+}
+
 // ------------------------------------------------------------------ policy
 
 export class Policy {
@@ -202,6 +222,7 @@ export class Policy {
   guard: GuardConfig = new GuardConfig();
   inPlace: InPlaceConfig = new InPlaceConfig();
   compare: CompareConfig = new CompareConfig();
+  capture: CaptureConfig = new CaptureConfig();
   /** Request bodies held for copies at once, per VM (limits.max_buffered_bytes). */
   maxBufferedBytes: u32 = D.LIMITS_MAX_BUFFERED_BYTES;
   /** Body bytes redacted per second at most, per VM (limits.redaction_bytes_per_second). */

@@ -16,12 +16,15 @@ import { PrimarySide } from "../compare/primary";
 import { random } from "../host/random";
 import { httpCall, logAt, LOG_WARN } from "../host/hostcalls";
 import { Tally } from "../redact/tally";
+import { Capture } from "../capture/capture";
 
 const EMPTY = new ArrayBuffer(0);
 
 export class MirrorDispatch {
   /** Calls in flight to the shadows, by token. */
   calls: Map<u32, MirrorCall> = new Map<u32, MirrorCall>();
+  /** capture / compare.capture: failing copies kept until their fate is known. */
+  capture: Capture | null = null;
 
   constructor(
     private policy: Policy,
@@ -33,13 +36,16 @@ export class MirrorDispatch {
   ) {}
 
   onCallResponse(token: u32, headers: u32, bodySize: u32): void {
+    const cap = this.capture;
+    if (cap != null && cap.onCallResponse(token, headers)) return;
     const comparison = this.comparison;
     if (comparison != null && comparison.onCallResponse(token, headers, bodySize)) return;
     if (!this.calls.has(token)) return;
     const call = this.calls.get(token);
     this.calls.delete(token);
     call.release();
-    this.shadows[call.shadow].answered(this.metrics, headers, call.grpc);
+    const outcome = this.shadows[call.shadow].answered(this.metrics, headers, call.grpc);
+    if (cap != null) cap.answered(token, outcome);
   }
 
   /** A copy that goes nowhere: its body is freed, its slots go back. */
@@ -98,6 +104,8 @@ export class MirrorDispatch {
     let firstBody: usize = 0;
     let firstLen: usize = 0;
     let firstTimeout: u32 = 0;
+    const cap = this.capture;
+    if (cap != null) cap.begin(body, bodyLen, rewritten, trailers, copy.grpc, copy.heard, this.buffered);
     for (let i = 0; i < this.shadows.length; i++) {
       const target = unchecked(copy.targets[i]);
       if (target == TARGET_NONE) continue;
@@ -127,6 +135,7 @@ export class MirrorDispatch {
       if (hold != null) hold.count++;
       this.calls.set(<u32>token, new MirrorCall(i, copy.takeSlot(i), hold, copy.grpc));
       shadow.sent(m, reason.byteLength > 0);
+      if (cap != null) cap.track(<u32>token, cfg.name, headers, cl > 0);
       if (comparison != null) {
         primary!.open(<u32>token, cfg.name, headers);
         if (first == null) {
@@ -137,6 +146,7 @@ export class MirrorDispatch {
         }
       }
     }
+    if (cap != null) cap.end();
     settle(hold);
     if (primary != null) primary.expecting = false;
     if (comparison != null && first != null) {
@@ -159,8 +169,14 @@ export class MirrorDispatch {
     copy.body.free();
   }
 
-  /** Capacity of the bodies held for copies, per VM (limits.max_buffered_bytes bounds it). */
+  /** Capacity of the bodies held for copies, per VM (limits.max_buffered_bytes bounds it, with what captures keep). */
   buffered: u64 = 0;
+
+  /** Bytes held against limits.max_buffered_bytes: copies' bodies and what captures keep. */
+  used(): u64 {
+    const cap = this.capture;
+    return cap != null ? this.buffered + cap.held : this.buffered;
+  }
 
   hold(delta: i32): void {
     this.buffered = <u64>(<i64>this.buffered + <i64>delta);

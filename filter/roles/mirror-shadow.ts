@@ -7,6 +7,7 @@ import { Selector } from "../select/selector";
 import { SharedCounter } from "../select/budget";
 import { getHeader, HEADERS_HTTP_CALL_RESPONSE, TRAILERS_HTTP_CALL_RESPONSE } from "../host/hostcalls";
 import { utf8, parseDecimal } from "../util/bytes";
+import { ANSWER_OK, ANSWER_5XX, ANSWER_GRPC_ERROR, ANSWER_RESET, ANSWER_LOCAL_REPLY, ANSWER_TIMEOUT } from "../capture/outcome";
 import { grpcStatusIn, grpcStatusOfHttp, GRPC_STATUS_NONE, GRPC_STATUS_INVALID, GRPC_UNKNOWN } from "../grpc/status";
 
 const H_STATUS = utf8(":status");
@@ -76,8 +77,8 @@ export class MirrorShadow {
     }
   }
 
-  /** Counts a call's answer: by status class (and grpc-status for a gRPC call), or as a failure. */
-  answered(m: MirrorMetrics, headers: u32, grpc: bool): void {
+  /** Counts a call's answer: by status class (and grpc-status for a gRPC call), or as a failure; how it turned out (capture/outcome.ts). */
+  answered(m: MirrorMetrics, headers: u32, grpc: bool): i32 {
     if (this.inflight > 0) this.inflight--;
     m.inflight.add(-1);
     const sm = this.metrics;
@@ -86,7 +87,7 @@ export class MirrorShadow {
       // Reset, timeout, connect failure or overflow: Envoy calls back with no headers.
       m.shadowFailed.inc();
       sm.failures.inc();
-      return;
+      return ANSWER_RESET;
     }
     const status = getHeader(HEADERS_HTTP_CALL_RESPONSE, H_STATUS);
     const code = status == null ? -1 : parseDecimal(changetype<usize>(status), <usize>status.byteLength);
@@ -99,13 +100,16 @@ export class MirrorShadow {
       if (code == 504) {
         m.shadowTimeouts.inc();
         sm.timeouts.inc();
+        return ANSWER_TIMEOUT;
       }
-      return;
+      return ANSWER_LOCAL_REPLY;
     }
+    let outcome = ANSWER_OK;
     if (grpc) {
       const g = grpcStatusOfAnswer(code);
       m.shadowGrpc.of(g).inc();
       sm.grpc.of(g).inc();
+      if (g != 0) outcome = ANSWER_GRPC_ERROR;
     }
     if (code >= 200 && code < 300) {
       m.shadow2xx.inc();
@@ -119,9 +123,12 @@ export class MirrorShadow {
     } else if (code >= 500) {
       m.shadow5xx.inc();
       sm.responses5xx.inc();
+      return ANSWER_5XX;
     } else {
       m.shadowFailed.inc();
       sm.failures.inc();
+      return ANSWER_RESET;
     }
+    return outcome;
   }
 }

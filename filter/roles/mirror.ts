@@ -29,9 +29,11 @@ import { random } from "../host/random";
 import { RedactionQueue, QueuedCopy } from "./mirror-queue";
 import { limitBody, skipForMemory, expireStream } from "./mirror-limits";
 import { MirrorDispatch, settle } from "./mirror-dispatch";
-import { getHeaderPairs, getBuffer, httpCall, logAt, logEnabled, nowNs, setTickPeriod, HEADERS_REQUEST, TRAILERS_REQUEST, BUFFER_REQUEST_BODY, LOG_DEBUG, LOG_WARN } from "../host/hostcalls";
+import { getHeaderPairs, getBuffer, httpCall, logAt, logEnabled, nowNs, setTickPeriod, HEADERS_REQUEST, HEADERS_RESPONSE, TRAILERS_REQUEST, BUFFER_REQUEST_BODY, LOG_DEBUG, LOG_WARN } from "../host/hostcalls";
 import { ValueRewriter } from "../redact/values";
 import { randomKey } from "../host/random";
+import { Capture } from "../capture/capture";
+import { PrimaryHeard } from "../capture/retained";
 
 const H_CONTENT_LENGTH = utf8("content-length");
 const DEFAULT_BODY_DROPPED = utf8(D.SHADOW_BODY_DROPPED_HEADER);
@@ -97,6 +99,11 @@ export class MirrorRole extends Role {
       setTickPeriod(idle);
     }
     this.out = new MirrorDispatch(policy, metrics, shadows, redaction, headers, comparison);
+    if (policy.capture.enabled) {
+      const capture = new Capture(policy.capture, redaction, comparison != null, <u64>policy.maxBufferedBytes, metrics.buffered);
+      this.out.capture = capture;
+      if (comparison != null) comparison!.capture = capture;
+    }
     this.queue = new RedactionQueue(policy.redactionBytesPerSecond, policy.redactionSliceUs);
     this.sliceNs = <u64>policy.redactionSliceUs * 1000;
   }
@@ -232,6 +239,8 @@ export class MirrorStream extends Context {
   private unscannableReason: u8 = 0;
   /** With compare: the primary's answer, shared by the pairs of every shadow the copy went to. */
   primary: PrimarySide | null = null;
+  /** With capture: the primary's answer headers, for a capture of this request's copy. */
+  private heard: PrimaryHeard | null = null;
 
   constructor(id: u32, root: RootContext, private role: MirrorRole) {
     super(id, root);
@@ -362,6 +371,8 @@ export class MirrorStream extends Context {
       return null;
     }
     copy.label = top.label;
+    // With capture, the primary's answer headers are kept for a capture of this copy.
+    if (role.out.capture != null) copy.heard = this.heard = new PrimaryHeard();
     const slot = top.slot;
     if (slot != null) {
       top.slot = null;
@@ -398,7 +409,8 @@ export class MirrorStream extends Context {
     if (len > 0) {
       const body = copy.body;
       const budget = <u64>role.policy.maxBufferedBytes;
-      const room = role.out.buffered < budget ? budget - role.out.buffered : 0;
+      const used = role.out.used();
+      const room = used < budget ? budget - used : 0;
       const capacity = body.capacityFor(len, room);
       const growth = capacity - body.capacity;
       if (growth > 0 && <u64>growth > room) {
@@ -499,6 +511,11 @@ export class MirrorStream extends Context {
   }
 
   onResponseHeaders(_n: u32, end_of_stream: bool): FilterHeadersStatusValues {
+    const h = this.heard;
+    if (h != null) {
+      this.heard = null;
+      h.headers = getHeaderPairs(HEADERS_RESPONSE);
+    }
     const p = this.primary;
     if (p != null) p.onHeaders(end_of_stream);
     return FilterHeadersStatusValues.Continue;

@@ -34,6 +34,12 @@ commands:
   bench-redact [--quick] [--json] [--wasm FILE]
                            redaction throughput (MB/s) of the compiled filter in V8, 1 KB / 16 KB / 1 MB JSON
   schema                   print the policy's JSON Schema (its path on stderr, the schema on stdout)
+  capture-sink --out <captures.har> [--listen HOST:PORT]
+                           receive the filter's captures (capture / compare.capture) and append them
+                           to an HTTP Archive (HAR 1.2), valid after every capture
+  replay --har <captures.har> --target <http://host:port> [--rate R | --speed Nx] [--loop N]
+         [--only-failed]   replay a HAR's requests against a target, with progress and a summary
+                           table (status then and now)
   demo [--container]       start Envoy with a primary and a shadow upstream, send sample traffic,
                            show what each side received and the filter's counters
 `;
@@ -55,6 +61,10 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import("./render.js")).renderCommand(rest);
       case "report":
         return (await import("./report.js")).reportCommand(rest);
+      case "capture-sink":
+        return await (await import("./capture-sink.js")).captureSinkCommand(rest);
+      case "replay":
+        return await (await import("./replay.js")).replayCommand(rest);
       case "package":
         return (await import("./package.js")).packageCommand();
       case "bench": {

@@ -1,0 +1,51 @@
+// The answers' header maps as a capture carries them: the policy's header rules
+// and detectors apply to them as to the copy's own headers (an answer may echo
+// what the request held), and cookies set by either side never travel.
+import { Redaction } from "../redact/redaction";
+import { Tally } from "../redact/tally";
+import { HEADER_DROP, HEADER_REPLACE } from "../redact/headers";
+import { HeaderCursor, HeaderMapBuilder, copyBytes, utf8, sameHeaderName } from "../util/bytes";
+
+const SET_COOKIE = utf8("set-cookie");
+const SET_COOKIE2 = utf8("set-cookie2");
+
+export class AnswerHeaders {
+  private b: HeaderMapBuilder = new HeaderMapBuilder();
+  /** Counts of what is redacted here: the copy's counters are not touched. */
+  private tally: Tally = new Tally();
+
+  constructor(private redaction: Redaction) {}
+
+  /** The map, redacted; the same buffer when nothing changes. */
+  redact(raw: ArrayBuffer): ArrayBuffer {
+    const cur = new HeaderCursor(raw);
+    if (cur.count == 0) return raw;
+    const redaction = this.redaction;
+    const b = this.b;
+    b.reset();
+    this.tally.reset();
+    let changed = false;
+    while (cur.next()) {
+      const kp = cur.keyPtr;
+      const kl = cur.keyLen;
+      if (sameHeaderName(kp, kl, SET_COOKIE) || sameHeaderName(kp, kl, SET_COOKIE2)) {
+        changed = true;
+        continue;
+      }
+      if (redaction.enabled && kl > 0 && load<u8>(kp) != 0x3a) {
+        const verdict = redaction.headers.redact(kp, kl, cur.valuePtr, cur.valueLen, this.tally);
+        if (verdict == HEADER_DROP) {
+          changed = true;
+          continue;
+        }
+        if (verdict == HEADER_REPLACE) {
+          changed = true;
+          b.addOwned(copyBytes(kp, kl), redaction.headers.replacement);
+          continue;
+        }
+      }
+      b.add(kp, kl, cur.valuePtr, cur.valueLen);
+    }
+    return changed ? b.finish() : raw;
+  }
+}
