@@ -3,7 +3,7 @@
 // stopped at its egress proxy; the comparison finds v2's international-address
 // regression and nothing else; the report is written. Each step returns what
 // happened (DemoFacts, for the e2e test) and prints one screen.
-import { mkdirSync, writeFileSync, existsSync } from "node:fs";
+import { mkdirSync, writeFileSync, existsSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { startEnvoyOnFreePorts, waitForStats, type Backend, type EnvoyInstance } from "../envoy/index.js";
 import { buildBootstrap } from "../envoy/bootstrap.js";
@@ -12,6 +12,9 @@ import { parseRecords, writeReport, type DiffRecord } from "../report.js";
 import { BUILD_DIR, projectRoot } from "../paths.js";
 import { startPaymentService, GATEWAY_HOST, CHARGE_PATH, type PaymentService } from "./payments.js";
 import { CUSTOMERS, payments, inShare, type Customer } from "./customers.js";
+import { startSink } from "../capture/sink.js";
+import { readHar, type HarEntry } from "../capture/har.js";
+import { replay, type ReplayResult } from "../capture/replay.js";
 
 const SHARE = 50;
 
@@ -27,7 +30,12 @@ export const MIRROR_POLICY = {
     hash_key: "inline:demo-key-not-a-secret-0123456789",
   },
   tag: { baggage: true },
-  compare: { headers: ["content-type"], ignore_paths: ["$.payment_id", "$.created"] },
+  compare: {
+    headers: ["content-type"],
+    ignore_paths: ["$.payment_id", "$.created"],
+    // Copies that failed or mismatched, as v2 received them (redacted), to the capture sink.
+    capture: { cluster: "captures" },
+  },
 };
 
 /** The shadow's outbound proxy: a tagged call to the gateway's charges gets a stub and never leaves. */
@@ -42,6 +50,7 @@ export const GUARD_POLICY = {
 export interface DemoFacts {
   customers: (Customer & { mirrored: boolean; v1: number; v2: number })[];
   v1: RecordedRequest[];
+  /** The copies v2 received from the mirror (the replays aside). */
   v2: RecordedRequest[];
   gateway: RecordedRequest[];
   /** v2's calls to the gateway and what answered them. */
@@ -49,7 +58,11 @@ export interface DemoFacts {
   mirrorStats: Map<string, number>;
   guardStats: Map<string, number>;
   records: DiffRecord[];
-  files: { report: string[]; ingressLog: string; guardLog: string; har?: string; rules?: string };
+  /** The captured copies (the HAR's entries), and their replay against v2 as it is and with the fix. */
+  captures: HarEntry[];
+  replayed: ReplayResult[];
+  replayedFixed: ReplayResult[];
+  files: { report: string[]; ingressLog: string; guardLog: string; har: string; rules?: string };
 }
 
 export interface DemoOptions {
@@ -98,6 +111,10 @@ export async function playDemo(o: DemoOptions): Promise<DemoFacts> {
     const egress = await start("egress guard", (adminPort, listenerPort) =>
       buildBootstrap({ adminPort, listenerPort, primary: { name: "gateway", port: gateway.port }, wasm: { wasmPath: o.wasm, failurePolicy: "FAIL_CLOSED", configuration: GUARD_POLICY } }),
     );
+    const har = join(out, "captures.har");
+    rmSync(har, { force: true });
+    const sink = await startSink({ out: har });
+    closers.push(() => sink.close());
     const v1 = await startPaymentService(1, egress.listenerPort);
     const v2 = await startPaymentService(2, egress.listenerPort);
     closers.push(() => v1.close(), () => v2.close());
@@ -106,17 +123,17 @@ export async function playDemo(o: DemoOptions): Promise<DemoFacts> {
         adminPort,
         listenerPort,
         primary: { name: "payments-v1", port: v1.port },
-        extraClusters: [{ name: "payments-v2", port: v2.port }],
+        extraClusters: [{ name: "payments-v2", port: v2.port }, { name: "captures", port: sink.port }],
         wasm: { wasmPath: o.wasm, configuration: MIRROR_POLICY },
       }),
     );
 
     say("mirrorshade demo: moving payments from v1 to v2 by mirroring live traffic");
     say(`  real Envoy (${o.backend}) running ${shown(o.wasm)}; everything on 127.0.0.1\n`);
-    say("== 1/6 The setup");
+    say("== 1/7 The setup");
     const front = `  client ─▶ Envoy :${ingress.listenerPort} (role mirror) `;
     say(`${front}─▶ payments v1 :${v1.port} (primary: answers the client)`);
-    say(`${" ".repeat(front.length)}┄▶ payments v2 :${v2.port} (shadow: its answers are only compared)`);
+    say(`${" ".repeat(front.length)}┄▶ payments v2 :${v2.port} (shadow: answers only compared)`);
     say(`  v1, v2 ─▶ Envoy :${egress.listenerPort} (role egress-guard) ─▶ payment gateway :${gateway.port} (${GATEWAY_HOST})`);
     say(`  mirror policy: ${SHARE}% of users by x-user-id, POST /api/payments only;`);
     say("    the copy: authorization dropped, $..card.cvc masked, cards and e-mails found and masked,");
@@ -141,7 +158,7 @@ export async function playDemo(o: DemoOptions): Promise<DemoFacts> {
     );
     const byUser = (svc: PaymentService, c: Customer) => svc.requests.filter((r) => header(r, "x-user-id") === c.user).length;
     const customers = CUSTOMERS.map((c) => ({ ...c, mirrored: inShare(c.user, SHARE), v1: byUser(v1, c), v2: byUser(v2, c) }));
-    say(`== 2/6 Traffic: ${sent.length} payments from ${CUSTOMERS.length} customers, two each`);
+    say(`== 2/7 Traffic: ${sent.length} payments from ${CUSTOMERS.length} customers, two each`);
     say(`  ${pad("customer", 10)}${pad("country", 9)}${pad("client got", 12)}${pad("v1 got", 8)}${pad("v2 got", 8)}in the ${SHARE}%?`);
     for (const c of customers) {
       const statuses = sent.filter((p) => p.customer.user === c.user).map((p) => p.status).join(",");
@@ -155,7 +172,7 @@ export async function playDemo(o: DemoOptions): Promise<DemoFacts> {
     const sample = v2.requests[0];
     const id = header(sample, "x-request-id");
     const primaryOf = v1.requests.find((r) => header(r, "x-request-id") === id);
-    say(`== 3/6 Redaction: payment ${id} as v1 received it and as v2 received it`);
+    say(`== 3/7 Redaction: payment ${id} as v1 received it and as v2 received it`);
     say(`  ${pad("", 18)}${pad("v1 (primary)", 32)}v2 (shadow)`);
     const rows: [string, string, string][] = [
       ["authorization", header(primaryOf, "authorization") ?? "(none)", header(sample, "authorization") ?? "(dropped)"],
@@ -176,7 +193,7 @@ export async function playDemo(o: DemoOptions): Promise<DemoFacts> {
     const guardStats = await egress.envoy.stats();
     const blocked = v2.charges.filter((c) => c.guard === "blocked");
     const shadowAtGateway = gateway.requests.filter((r) => (header(r, "baggage") ?? "").includes("mirrorshade.shadow") || header(r, "x-shadow-request") !== undefined);
-    say("== 4/6 The egress guard: v2 charged no one");
+    say("== 4/7 The egress guard: v2 charged no one");
     say(`  v1 charged ${v1.charges.length} payments; the gateway received ${gateway.requests.length} charges, ${shadowAtGateway.length} of them from v2`);
     say(`  v2 tried ${v2.charges.length} charges (it declined the other payments itself); ${blocked.length} answered by the guard:`);
     say(`    ${blocked[0]?.status ?? "-"} ${blocked[0]?.body ?? ""} with x-mirrorshade-guard: ${blocked[0]?.guard ?? "-"}`);
@@ -185,7 +202,7 @@ export async function playDemo(o: DemoOptions): Promise<DemoFacts> {
 
     // Step 5: the comparison.
     const records = parseRecords(ingress.envoy.logs());
-    say("== 5/6 The comparison: v1's and v2's answers, pair by pair");
+    say("== 5/7 The comparison: v1's and v2's answers, pair by pair");
     say(`  compared ${mirrorStats.get(M("compare.compared")) ?? 0}, matched ${mirrorStats.get(M("compare.matched")) ?? 0}, mismatched ${mirrorStats.get(M("compare.mismatched")) ?? 0} (payment_id, created: ignored)`);
     say(`  ${pad("payment", 9)}${pad("customer", 10)}${pad("country", 9)}${pad("status", 12)}fields (+ only in v2, - only in v1, ~ different)`);
     const mark: Record<string, string> = { extra_in_shadow: "+", missing_in_shadow: "-" };
@@ -199,32 +216,65 @@ export async function playDemo(o: DemoOptions): Promise<DemoFacts> {
     say(`  mismatches only for addresses in ${mismatchedCountries.join(", ") || "(none)"}; every mirrored payment from ${matchedCountries.join(", ") || "(none)"} matched`);
     say("  values in the records are keyed hashes: no card, e-mail or address is written to the log\n");
 
-    // Step 6: the report and the files.
+    // Step 6: capture and replay.
+    const deadline = Date.now() + 10_000;
+    while (sink.appended < records.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const captures = (await readHar(har)).log.entries;
+    say("== 6/7 Capture and replay: the failing payments, as v2 received them, replayed against v2");
+    say(`  mirrorshade capture-sink --out ${shown(har)}: ${captures.length} captures (compare.capture), e.g.`);
+    const c0 = captures[0];
+    if (c0) {
+      const body = c0.request.postData?.text ?? "";
+      say(`    ${c0.request.method} ${new URL(c0.request.url).pathname}  ${c0._mirrorshade?.reason ?? "?"}: v1 ${c0._mirrorshade?.primary?.status ?? "?"}, v2 ${c0.response.status}`);
+      say(`    ${body.length > 92 ? body.slice(0, 89) + "..." : body}`);
+    }
+    // What the mirror sent v2, before the replays add to it.
+    const v2Copies = v2.requests.slice();
+    const replayed = (await replay({ entries: captures, target: `http://127.0.0.1:${v2.port}` })).results;
+    say(`  mirrorshade replay --har ${shown(har)} --target http://127.0.0.1:${v2.port}   (v2 as it is)`);
+    const who = (i: number) => {
+      const h = captures[i]?.request.headers ?? [];
+      const id = h.find((x) => x.name === "x-request-id")?.value ?? "?";
+      const p = sent.find((x) => x.id === id);
+      return `${pad(id, 8)}${pad(p?.customer.user ?? "?", 7)}${pad(p?.customer.country ?? "?", 3)}`;
+    };
+    for (const r of replayed) say(`    #${r.index} ${who(r.index)} ${r.method} ${r.path}  then ${r.then}, now ${r.now.join(", ")}`);
+    v2.fixed = true;
+    const replayedFixed = (await replay({ entries: captures, target: `http://127.0.0.1:${v2.port}` })).results;
+    say("  the same, after v2's team fixed the country check (its charges stubbed by the guard again):");
+    say(`    ${replayedFixed.map((r) => `#${r.index} now ${r.now.join(", ")}`).join("   ")}`);
+    say("  the captures hold only what the copy held: redacted cards and e-mails, no authorization\n");
+
+    // Step 7: the report and the files.
     const ingressLog = join(out, "envoy-mirror.log");
     const guardLog = join(out, "envoy-guard.log");
     writeFileSync(ingressLog, ingress.envoy.logs());
     writeFileSync(guardLog, egress.envoy.logs());
     const report = writeReport([ingressLog], join(out, "report"));
     const rules = join(projectRoot, "prometheus", "mirrorshade.rules.yml");
-    say("== 6/6 The report");
+    say("== 7/7 The report");
     say(`  mirrorshade report --input ${shown(ingressLog)} --out ${shown(join(out, "report"))}`);
     for (const s of report.summary) say(`    ${s.route}: ${s.records} differing (${[...s.statuses.keys()].join(", ")})`);
     say("");
     say("files written:");
     for (const f of report.files) say(`  ${shown(f)}`);
+    say(`  ${shown(har)}  (the captured copies, HTTP Archive 1.2: replay, browsers' devtools, k6)`);
     say(`  ${shown(ingressLog)}  (the mirror's Envoy log, with the diff records)`);
     say(`  ${shown(guardLog)}`);
     if (existsSync(rules)) say(`  ${shown(rules)}  (Prometheus alerts on these counters)`);
     return {
       customers,
       v1: v1.requests,
-      v2: v2.requests,
+      v2: v2Copies,
       gateway: gateway.requests,
       v2Charges: v2.charges,
       mirrorStats,
       guardStats,
       records,
-      files: { report: report.files, ingressLog, guardLog, rules: existsSync(rules) ? rules : undefined },
+      captures,
+      replayed,
+      replayedFixed,
+      files: { report: report.files, ingressLog, guardLog, har, rules: existsSync(rules) ? rules : undefined },
     };
   } catch (e) {
     for (const { name, envoy } of envoys) say(`--- ${name} Envoy log ---\n${envoy.logs()}`);

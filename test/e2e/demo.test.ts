@@ -8,6 +8,7 @@ import { playDemo } from "../../harness/demo/story.js";
 import { CUSTOMERS, inShare, payments } from "../../harness/demo/customers.js";
 import { e2eBackends } from "./backends.js";
 import { WASM, S } from "./fixture.js";
+import { harErrors } from "../support/har-validate.js";
 
 const header = (r: { headers: [string, string][] }, name: string) => r.headers.find(([k]) => k === name)?.[1];
 
@@ -56,7 +57,7 @@ describe.each(e2eBackends())("the demo, envoy as %s", (backend) => {
       // The guard: v2's charges (its US payments) got the stub; the gateway saw only v1's, untagged.
       expect(f.gateway).toHaveLength(sent.length);
       for (const r of f.gateway) expect(header(r, "baggage")).toBeUndefined();
-      expect(f.v2Charges).toHaveLength(us.length);
+      expect(f.v2Charges).toHaveLength(us.length + abroad.length);
       for (const c of f.v2Charges) {
         expect(c.guard).toBe("blocked");
         expect(JSON.parse(c.body)).toEqual({ id: "ch_shadow", status: "succeeded" });
@@ -74,15 +75,34 @@ describe.each(e2eBackends())("the demo, envoy as %s", (backend) => {
       expect(f.mirrorStats.get(S("compare.matched"))).toBe(us.length);
       expect(f.mirrorStats.get(S("compare.mismatched"))).toBe(abroad.length);
 
+      // The captures: the mismatching copies as v2 received them (redacted), a valid HAR; replayed against v2.
+      expect(harErrors(JSON.parse(readFileSync(f.files.har, "utf8")))).toEqual([]);
+      const capturedIds = f.captures.map((e) => e.request.headers.find((h) => h.name === "x-request-id")?.value);
+      expect(capturedIds.sort()).toEqual(abroad.map((p) => p.id).sort());
+      for (const e of f.captures) {
+        const id = e.request.headers.find((h) => h.name === "x-request-id")!.value;
+        const copy = f.v2.find((r) => header(r, "x-request-id") === id)!;
+        expect(e.request.postData?.text).toBe(copy.body.toString());
+        expect(e.request.headers.some((h) => h.name === "authorization")).toBe(false);
+        expect(e.response.status).toBe(422);
+        expect(e._mirrorshade?.primary?.status).toBe(201);
+      }
+      for (const r of f.replayed) expect([r.then, r.now]).toEqual([422, ["422"]]);
+      for (const r of f.replayedFixed) expect([r.then, r.now]).toEqual([422, ["201"]]);
+      expect(f.replayed).toHaveLength(abroad.length);
+      // The fixed v2 charged through the guard: stubbed again, the gateway saw no more charges.
+      expect(f.gateway).toHaveLength(sent.length);
+      expect(f.v2Charges.every((c) => c.guard === "blocked")).toBe(true);
+
       // The files it points at exist; the report names the regression.
-      for (const file of [...f.files.report, f.files.ingressLog, f.files.guardLog]) {
+      for (const file of [...f.files.report, f.files.ingressLog, f.files.guardLog, f.files.har]) {
         expect(existsSync(file), file).toBe(true);
         expect(lines.join("\n")).toContain(file.slice(file.lastIndexOf("/") + 1));
       }
       const md = readFileSync(f.files.report.find((x) => x.endsWith(".md"))!, "utf8");
       expect(md).toContain(`## POST /api/payments: ${abroad.length} differing`);
       expect(md).toContain("| 201 → 422 |");
-      for (const step of ["== 1/", "== 2/", "== 3/", "== 4/", "== 5/", "== 6/", "files written:"]) expect(lines.some((l) => l.startsWith(step)), step).toBe(true);
+      for (const step of ["== 1/", "== 2/", "== 3/", "== 4/", "== 5/", "== 6/", "== 7/", "files written:"]) expect(lines.some((l) => l.startsWith(step)), step).toBe(true);
     } catch (e) {
       console.error(lines.join("\n"));
       throw e;
