@@ -74,6 +74,8 @@ export interface DemoOptions {
 }
 
 const M = (n: string) => `wasmcustom.mirrorshade.${n}`;
+/** The /stats/prometheus lines step 7 shows (with or without stats_tags labels). */
+const PROMETHEUS_SHOWN = /^mirrorshade_(requests|select_selected|mirrored|compare_(compared|mismatched)|capture_captured)[{ ]/;
 const pad = (s: string | number, n: number) => String(s).padEnd(n);
 const shown = (p: string) => (p.startsWith(projectRoot) ? relative(process.cwd(), p) || "." : p);
 
@@ -252,16 +254,23 @@ export async function playDemo(o: DemoOptions): Promise<DemoFacts> {
     writeFileSync(guardLog, egress.envoy.logs());
     const report = writeReport([ingressLog], join(out, "report"));
     const rules = join(projectRoot, "prometheus", "mirrorshade.rules.yml");
-    say("== 7/7 The report");
+    const dashboard = join(projectRoot, "grafana", "mirrorshade.json");
+    say("== 7/7 The report, and what Prometheus scrapes");
     say(`  mirrorshade report --input ${shown(ingressLog)} --out ${shown(join(out, "report"))}`);
     for (const s of report.summary) say(`    ${s.route}: ${s.records} differing (${[...s.statuses.keys()].join(", ")})`);
+    const scraped = (await ingress.envoy.admin("/stats/prometheus")).split("\n").filter((l) => PROMETHEUS_SHOWN.test(l));
+    say(`  Envoy /stats/prometheus (the mirror), what the alerts compute the mismatch rate from:`);
+    for (const l of scraped) say(`    ${l}`);
+    // HOOK(prom, issue 16 items 1-4): the rules, dashboard and rollout gates are pointed at below once they are in the tree.
+    if (!existsSync(rules)) say("  (Prometheus rules and the Grafana dashboard: not in this tree yet, see issue 16)");
     say("");
     say("files written:");
     for (const f of report.files) say(`  ${shown(f)}`);
     say(`  ${shown(har)}  (the captured copies, HTTP Archive 1.2: replay, browsers' devtools, k6)`);
     say(`  ${shown(ingressLog)}  (the mirror's Envoy log, with the diff records)`);
     say(`  ${shown(guardLog)}`);
-    if (existsSync(rules)) say(`  ${shown(rules)}  (Prometheus alerts on these counters)`);
+    if (existsSync(rules)) say(`  ${shown(rules)}  (Prometheus recording and alerting rules on these counters)`);
+    if (existsSync(dashboard)) say(`  ${shown(dashboard)}  (the Grafana dashboard: v1 and v2 side by side)`);
     return {
       customers,
       v1: v1.requests,
