@@ -335,8 +335,7 @@ export class MirrorStream extends Context {
       role.selector.decide(view, draw, top);
       if (logEnabled(LOG_DEBUG)) logAt(LOG_DEBUG, "mirrorshade: decision=" + DECISION_NAMES[top.code] + " rule=" + String.UTF8.decode(top.label));
     }
-    // Without a select section every request is selected, and counted so (select.selected agrees with mirrored).
-    m.decisions[top.code].inc();
+    m.decisions[top.code].inc(); // also without a select section: select.selected agrees with mirrored
     if (!top.selected) return null;
     const shadows = role.shadows;
     const n = shadows.length;
