@@ -118,6 +118,8 @@ export class Capture {
     this.calls.delete(token);
     const h = c.headers;
     if (h != null) this.hold(-h.byteLength);
+    if (c.answerBytes > 0) this.hold(-c.answerBytes);
+    c.answerBytes = 0;
     c.headers = null;
     c.shadowHeaders = null;
     c.shadowTrailers = null;
@@ -143,9 +145,13 @@ export class Capture {
     if (headers > 0 && this.calls.has(token)) {
       const c = this.calls.get(token);
       if (c.headers != null) {
-        c.shadowHeaders = getHeaderPairs(HEADERS_HTTP_CALL_RESPONSE);
+        const h = getHeaderPairs(HEADERS_HTTP_CALL_RESPONSE);
         const t = getHeaderPairs(TRAILERS_HTTP_CALL_RESPONSE);
+        c.shadowHeaders = h;
         c.shadowTrailers = t.byteLength > 4 ? t : null;
+        // Held until the capture goes or the call's fate says none will: counted like the rest.
+        c.answerBytes = h.byteLength + (t.byteLength > 4 ? t.byteLength : 0);
+        this.hold(c.answerBytes);
       }
     }
     return false;

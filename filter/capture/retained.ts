@@ -33,6 +33,8 @@ export class KeptCall {
   /** The shadow's answer (headers == 0 for no answer): taken as it came. */
   shadowHeaders: ArrayBuffer | null = null;
   shadowTrailers: ArrayBuffer | null = null;
+  /** Bytes accounted for the answer taken. */
+  answerBytes: i32 = 0;
   /** The shadow answered; the call waits only for its pair's verdict. */
   answered: bool = false;
   /** Its comparison pair closed before the answer came (no verdict will follow). */

@@ -110,6 +110,8 @@ export async function replay(o: ReplayOptions, onStep?: (done: number, total: nu
       return await new Promise<string>((resolve) => {
         const headers: Record<string, string> = { ":method": e.request.method, ":path": path };
         for (const [k, v] of headersOf(e)) headers[k.toLowerCase()] = v;
+        // gRPC servers expect it (hop-by-hop otherwise, so not taken from the entry).
+        headers.te = "trailers";
         const s = session().request(headers, { endStream: false });
         let status = "";
         let grpc = "";

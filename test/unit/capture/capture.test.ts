@@ -226,3 +226,31 @@ describe("compare.capture: mismatches", () => {
     expect(host.metric("mirrorshade.buffered_bytes")).toBe(0n);
   });
 });
+
+describe("capture: gRPC", () => {
+  const GRPC_POLICY = { role: "mirror", shadow: { cluster: "shadow" }, capture: { cluster: "capture" } };
+  const table: [string, { headers: HeaderList; trailers?: HeaderList }, string | null][] = [
+    ["grpc-status 13 in the trailers", { headers: [[":status", "200"], ["content-type", "application/grpc"]], trailers: [["grpc-status", "13"], ["grpc-message", "boom"]] }, "grpc_status"],
+    ["a trailers-only answer with grpc-status 14", { headers: [[":status", "200"], ["content-type", "application/grpc"], ["grpc-status", "14"]] }, "grpc_status"],
+    ["grpc-status 0", { headers: [[":status", "200"], ["content-type", "application/grpc"]], trailers: [["grpc-status", "0"]] }, null],
+  ];
+  it.each(table)("%s", async (_n, shadow, want) => {
+    const { host } = await loadFilter(GRPC_POLICY);
+    const stream = host.newStream();
+    stream.requestHeaders([[":method", "POST"], [":path", "/pay.Payments/Authorize"], [":authority", "pay"], ["te", "trailers"], ["content-type", "application/grpc"]], false);
+    const msg = new Uint8Array([0, 0, 0, 0, 4, 0x0a, 0x02, 0x68, 0x69]);
+    for (let i = 0; i < msg.length; i += 2) stream.requestBody(msg.subarray(i, i + 2), i + 2 >= msg.length);
+    drainRedaction(host);
+    const call = host.calls.find((c) => c.cluster === "shadow")!;
+    host.respondToCall(call.token, { headers: shadow.headers, body: new Uint8Array(0), trailers: shadow.trailers });
+    stream.complete();
+    const got = captures(host);
+    expect(got).toHaveLength(want ? 1 : 0);
+    if (!want) return;
+    const f = decodeFrame(Buffer.from(got[0].body));
+    expect(f.meta).toMatchObject({ reason: "shadow_error", detail: want, grpc: true });
+    expect(Buffer.compare(f.request.body, Buffer.from(call.body))).toBe(0);
+    const status = [...str(f.shadow!.headers), ...str(f.shadow!.trailers)].find(([k]) => k === "grpc-status")![1];
+    expect(status).toBe(shadow.trailers ? "13" : "14");
+  });
+});

@@ -45,7 +45,7 @@ async function frames(n: number) {
   return out;
 }
 
-const post = (url: string, body: Uint8Array) => fetch(url + "/captures", { method: "POST", body, headers: { "content-type": "application/x-mirrorshade-capture" } });
+const post = (url: string, body: Uint8Array) => fetch(url + "/captures", { method: "POST", body: Buffer.from(body), headers: { "content-type": "application/x-mirrorshade-capture" } });
 
 let dir: string;
 beforeAll(() => {
@@ -201,5 +201,30 @@ describe("replay", () => {
   it("refuses a target that is not http(s), by name", () => {
     expect(() => parseTarget("ftp://127.0.0.1/")).toThrow('--target: must be an http:// or https:// URL, got "ftp:"');
     expect(() => parseTarget("127.0.0.1:80")).toThrow("--target");
+  });
+});
+
+describe("the commands", () => {
+  it("refuse what they cannot run, by name, with exit 2", async () => {
+    const { main } = await import("../../../harness/cli/main.js");
+    const errors: string[] = [];
+    const orig = console.error;
+    console.error = (m: string) => void errors.push(String(m));
+    try {
+      expect(await main(["replay", "--har", "x.har", "--target", "ftp://127.0.0.1/"])).toBe(2);
+      expect(errors.at(-1)).toContain('--target: must be an http:// or https:// URL, got "ftp:"');
+      expect(await main(["replay", "--har", "x.har", "--target", "http://127.0.0.1:1", "--rate", "5", "--speed", "2x"])).toBe(2);
+      expect(errors.at(-1)).toContain("--rate and --speed: give one of them");
+      expect(await main(["replay", "--har", "x.har", "--target", "http://127.0.0.1:1", "--loop", "0"])).toBe(2);
+      expect(errors.at(-1)).toContain("--loop: must be a whole number from 1 to 100000");
+      expect(await main(["replay", "--har", join(dir, "none.har"), "--target", "http://127.0.0.1:1"])).toBe(2);
+      expect(errors.at(-1)).toContain("no such file");
+      expect(await main(["capture-sink"])).toBe(2);
+      expect(errors.at(-1)).toContain("capture-sink: --out <file.har> is required");
+      expect(await main(["capture-sink", "--out", join(dir, "x.har"), "--listen", "nohost"])).toBe(2);
+      expect(errors.at(-1)).toContain("--listen: expected HOST:PORT");
+    } finally {
+      console.error = orig;
+    }
   });
 });

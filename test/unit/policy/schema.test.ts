@@ -143,7 +143,7 @@ function documentedPolicies(): [string, string][] {
       return; // a diff record or output sample, not a policy
     }
     if ("role" in v) out.push([`README.md json block ${i}`, m[1]]);
-    else if (["select", "redact", "compare"].some((k) => k in v)) out.push([`README.md json block ${i} (fragment)`, JSON.stringify({ ...base, ...v })]);
+    else if (["select", "redact", "compare", "capture"].some((k) => k in v)) out.push([`README.md json block ${i} (fragment)`, JSON.stringify({ ...base, ...v })]);
   });
   [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].forEach((m, i) => stringValues(parse(m[1]), `README.md yaml block ${i}`));
   return out;
