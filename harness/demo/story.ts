@@ -3,7 +3,7 @@
 // stopped at its egress proxy; the comparison finds v2's international-address
 // regression and nothing else; the report is written. Each step returns what
 // happened (DemoFacts, for the e2e test) and prints one screen.
-import { mkdirSync, writeFileSync, existsSync, rmSync } from "node:fs";
+import { mkdirSync, writeFileSync, existsSync, rmSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { startEnvoyOnFreePorts, waitForStats, type Backend, type EnvoyInstance } from "../envoy/index.js";
 import { buildBootstrap } from "../envoy/bootstrap.js";
@@ -74,8 +74,23 @@ export interface DemoOptions {
 }
 
 const M = (n: string) => `wasmcustom.mirrorshade.${n}`;
-/** The /stats/prometheus lines step 7 shows (with or without stats_tags labels). */
-const PROMETHEUS_SHOWN = /^mirrorshade_(requests|select_selected|mirrored|compare_(compared|mismatched)|capture_captured)[{ ]/;
+/** The /stats/prometheus lines step 7 shows: the non-zero series the rules read (without rules: the main counters). */
+function scrapedForRules(text: string, rules: string | null): string[] {
+  const names = rules ? new Set([...rules.matchAll(/\bmirrorshade_[a-z_]+/g)].map((m) => m[0])) : null;
+  const fallback = /^mirrorshade_(requests|select_selected|mirrored|compare_(compared|mismatched)|capture_captured)$/;
+  const pick = (byRules: boolean) =>
+    text
+      .split("\n")
+      .filter((l) => {
+        const name = /^[a-z_]+/.exec(l)?.[0] ?? "";
+        if (!name.startsWith("mirrorshade_") || /_(bucket|sum|count)$/.test(name)) return false;
+        return byRules ? names!.has(name) && !/ 0$/.test(l) : fallback.test(name);
+      })
+      .slice(0, 10);
+  const chosen = names ? pick(true) : [];
+  // Series named otherwise than the rules expect (a bootstrap without the stats_tags): the main counters.
+  return chosen.length >= 3 ? chosen : pick(false);
+}
 const pad = (s: string | number, n: number) => String(s).padEnd(n);
 const shown = (p: string) => (p.startsWith(projectRoot) ? relative(process.cwd(), p) || "." : p);
 
@@ -258,7 +273,7 @@ export async function playDemo(o: DemoOptions): Promise<DemoFacts> {
     say("== 7/7 The report, and what Prometheus scrapes");
     say(`  mirrorshade report --input ${shown(ingressLog)} --out ${shown(join(out, "report"))}`);
     for (const s of report.summary) say(`    ${s.route}: ${s.records} differing (${[...s.statuses.keys()].join(", ")})`);
-    const scraped = (await ingress.envoy.admin("/stats/prometheus")).split("\n").filter((l) => PROMETHEUS_SHOWN.test(l));
+    const scraped = scrapedForRules(await ingress.envoy.admin("/stats/prometheus"), existsSync(rules) ? readFileSync(rules, "utf8") : null);
     say(`  Envoy /stats/prometheus (the mirror), what the alerts compute the mismatch rate from:`);
     for (const l of scraped) say(`    ${l}`);
     // HOOK(prom, issue 16 items 1-4): the rules, dashboard and rollout gates are pointed at below once they are in the tree.
@@ -269,7 +284,11 @@ export async function playDemo(o: DemoOptions): Promise<DemoFacts> {
     say(`  ${shown(har)}  (the captured copies, HTTP Archive 1.2: replay, browsers' devtools, k6)`);
     say(`  ${shown(ingressLog)}  (the mirror's Envoy log, with the diff records)`);
     say(`  ${shown(guardLog)}`);
-    if (existsSync(rules)) say(`  ${shown(rules)}  (Prometheus recording and alerting rules on these counters)`);
+    if (existsSync(rules)) {
+      const alerts = [...readFileSync(rules, "utf8").matchAll(/^\s*- alert: (\S+)/gm)].map((m) => m[1]);
+      say(`  ${shown(rules)}  (Prometheus recording and alerting rules on these counters)`);
+      if (alerts.length) say(`    alerts: ${alerts.join(", ")}`);
+    }
     if (existsSync(dashboard)) say(`  ${shown(dashboard)}  (the Grafana dashboard: v1 and v2 side by side)`);
     return {
       customers,
