@@ -287,7 +287,7 @@ export async function playDemo(o: DemoOptions): Promise<DemoFacts> {
     if (existsSync(rules)) {
       const alerts = [...readFileSync(rules, "utf8").matchAll(/^\s*- alert: (\S+)/gm)].map((m) => m[1]);
       say(`  ${shown(rules)}  (Prometheus recording and alerting rules on these counters)`);
-      if (alerts.length) say(`    alerts: ${alerts.join(", ")}`);
+      for (let i = 0; i < alerts.length; i += 3) say(`    ${i === 0 ? "alerts:" : "       "} ${alerts.slice(i, i + 3).join(", ")}`);
     }
     if (existsSync(dashboard)) say(`  ${shown(dashboard)}  (the Grafana dashboard: v1 and v2 side by side)`);
     return {
