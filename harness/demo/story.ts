@@ -290,6 +290,7 @@ export async function playDemo(o: DemoOptions): Promise<DemoFacts> {
       for (let i = 0; i < alerts.length; i += 3) say(`    ${i === 0 ? "alerts:" : "       "} ${alerts.slice(i, i + 3).join(", ")}`);
     }
     if (existsSync(dashboard)) say(`  ${shown(dashboard)}  (the Grafana dashboard: v1 and v2 side by side)`);
+    if (existsSync(join(projectRoot, "harness", "render-gates.ts"))) say("  rollout gates on the same queries: mirrorshade render --target flagger|argo --policy <policy.json>");
     return {
       customers,
       v1: v1.requests,
