@@ -33,7 +33,13 @@ export class MirrorDispatch {
     private redaction: Redaction,
     private headers: CopyHeaders,
     private comparison: Comparison | null,
-  ) {}
+  ) {
+    if (policy.capture.enabled) {
+      const capture = new Capture(policy.capture, redaction, comparison != null, <u64>policy.maxBufferedBytes, metrics.buffered);
+      this.capture = capture;
+      if (comparison != null) comparison.capture = capture;
+    }
+  }
 
   onCallResponse(token: u32, headers: u32, bodySize: u32): void {
     const cap = this.capture;

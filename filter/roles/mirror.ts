@@ -32,7 +32,6 @@ import { MirrorDispatch, settle } from "./mirror-dispatch";
 import { getHeaderPairs, getBuffer, httpCall, logAt, logEnabled, nowNs, setTickPeriod, HEADERS_REQUEST, HEADERS_RESPONSE, TRAILERS_REQUEST, BUFFER_REQUEST_BODY, LOG_DEBUG, LOG_WARN } from "../host/hostcalls";
 import { ValueRewriter } from "../redact/values";
 import { randomKey } from "../host/random";
-import { Capture } from "../capture/capture";
 import { PrimaryHeard } from "../capture/retained";
 
 const H_CONTENT_LENGTH = utf8("content-length");
@@ -99,11 +98,6 @@ export class MirrorRole extends Role {
       setTickPeriod(idle);
     }
     this.out = new MirrorDispatch(policy, metrics, shadows, redaction, headers, comparison);
-    if (policy.capture.enabled) {
-      const capture = new Capture(policy.capture, redaction, comparison != null, <u64>policy.maxBufferedBytes, metrics.buffered);
-      this.out.capture = capture;
-      if (comparison != null) comparison!.capture = capture;
-    }
     this.queue = new RedactionQueue(policy.redactionBytesPerSecond, policy.redactionSliceUs);
     this.sliceNs = <u64>policy.redactionSliceUs * 1000;
   }
@@ -408,8 +402,7 @@ export class MirrorStream extends Context {
     if (len > 0) {
       const body = copy.body;
       const budget = <u64>role.policy.maxBufferedBytes;
-      const used = role.out.used();
-      const room = used < budget ? budget - used : 0;
+      const room = role.out.used() < budget ? budget - role.out.used() : 0;
       const capacity = body.capacityFor(len, room);
       const growth = capacity - body.capacity;
       if (growth > 0 && <u64>growth > room) {

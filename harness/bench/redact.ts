@@ -8,7 +8,7 @@ import { cpus } from "node:os";
 import { ProxyWasmHost } from "../emulator/index.js";
 import { drainRedaction } from "../drain.js";
 import { projectRoot, FILTER_WASM } from "../paths.js";
-import { parseOptions } from "../cli/args.js";
+import { progress } from "../cli/progress.js";
 
 /** A realistic order document of about `size` bytes, with a few sensitive fields per record. */
 export function sampleJson(size: number): string {
@@ -67,7 +67,7 @@ async function measure(policy: object, body: Uint8Array, minMs: number, wasm: st
   return { n, ms: performance.now() - start };
 }
 
-export async function benchRedaction(opts: { minMs?: number; wasm?: string } = {}): Promise<Row[]> {
+export async function benchRedaction(opts: { minMs?: number; wasm?: string; onRow?: (done: number, total: number, row: Row) => void } = {}): Promise<Row[]> {
   const example = JSON.parse(readFileSync(join(projectRoot, "examples", "redact.json"), "utf8"));
   example.redact.hash_key = "inline:bench-key-0123456789abcdef";
   // The redaction budget as high as it goes: the bench measures redaction, not the bucket that bounds it in production.
@@ -80,6 +80,7 @@ export async function benchRedaction(opts: { minMs?: number; wasm?: string } = {
     for (const [name, policy] of [["copy only (no redact)", copyOnly], ["redact (examples/redact.json)", redact]] as const) {
       const { n, ms } = await measure(policy, body, opts.minMs ?? 1500, opts.wasm ?? FILTER_WASM);
       rows.push({ size: label, policy: name, requests: n, mb_per_s: (body.length * n) / 1048576 / (ms / 1000), us_per_request: (ms * 1000) / n });
+      opts.onRow?.(rows.length, 6, rows.at(-1)!);
     }
   }
   return rows;
@@ -91,12 +92,16 @@ export function formatRows(rows: Row[]): string {
   return lines.join("\n");
 }
 
-export async function runRedactionBench(args: string[]): Promise<number> {
-  const o = parseOptions(args, { switches: ["quick", "json"], values: ["wasm"] });
-  const quick = o.has("quick");
-  const rows = await benchRedaction({ minMs: quick ? 200 : 2000, wasm: o.get("wasm") });
+export async function runRedactionBench(o: { quick?: boolean; json?: boolean; wasm?: string }): Promise<number> {
+  const bar = progress({ title: "bench-redact", total: 6, unit: "measurements" });
+  let rows: Row[];
+  try {
+    rows = await benchRedaction({ minMs: o.quick ? 200 : 2000, wasm: o.wasm, onRow: (done, total, r) => bar.update(done, total, `${r.size} ${r.policy}`) });
+  } finally {
+    bar.stop();
+  }
   console.log(`redaction throughput, compiled filter in V8 (Node ${process.version}), ${cpus()[0]?.model ?? "cpu"}, ${new Date().toISOString().slice(0, 10)}`);
   console.log(formatRows(rows));
-  if (o.has("json")) console.log(JSON.stringify(rows));
+  if (o.json) console.log(JSON.stringify(rows));
   return 0;
 }

@@ -66,7 +66,8 @@ export interface BenchOptions {
   soakRequests: number;
   /** Measurements taken again at most, each, when another job used the machine during them. */
   retakes: number;
-  progress: (line: string) => void;
+  /** A line of progress; with `step` when it ends a measurement (the CLI's bar). */
+  progress: (line: string, step?: { done: number; total: number }) => void;
 }
 
 const HEADERS = {
@@ -217,7 +218,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       step++;
       const el = (Date.now() - began) / 1000;
       const eta = step < steps ? ` (eta ${Math.round(((el / step) * (steps - step)) / 60)} min)` : "";
-      o.progress(`[${step}/${steps} ${Math.floor(el / 60)}:${String(Math.round(el % 60)).padStart(2, "0")}${eta}] ${line}`);
+      o.progress(`[${step}/${steps} ${Math.floor(el / 60)}:${String(Math.round(el % 60)).padStart(2, "0")}${eta}] ${line}`, { done: step, total: steps });
     };
     for (let round = 0; round < o.rounds; round++) {
       for (const load of o.loads) {

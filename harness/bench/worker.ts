@@ -65,7 +65,8 @@ export interface WorkerOptions {
   limits?: RedactionLimits;
   /** Measurements disturbed by other processes are taken again at most this many times. */
   retakes: number;
-  progress: (line: string) => void;
+  /** A line of progress; with `step` when it ends a measurement (the CLI's bar). */
+  progress: (line: string, step?: { done: number; total: number }) => void;
 }
 
 const UPLOAD_PATH = "/api/orders?token=t0k3n&session=s3ss&id=7";
@@ -433,6 +434,7 @@ export async function runWorkerBench(o: WorkerOptions): Promise<WorkerReport> {
         const f = m.filter && Number.isFinite(m.filter.slices) ? `, slices ${m.filter.slices}, slice_us p99 ${m.filter.slice_us.p99.toFixed(0)} max <${m.filter.slice_us.max[1].toFixed(0)}, skipped.redaction_budget ${m.filter.skipped_redaction_budget}` : "";
         o.progress(
           `[${measures.length}/${total} ${el} s] round ${round + 1} ${c}: upload to primary median ${median(m.upload_primary_ms).toFixed(1)} ms max ${Math.max(...m.upload_primary_ms).toFixed(1)} ms; bystander p50 ${m.bystander_p50_ms.toFixed(2)} p99 ${m.bystander_p99_ms.toFixed(2)} max ${m.bystander_max_ms.toFixed(2)} ms; copies ${m.shadow_uploads}, redacted ${m.redacted}/${m.checked}${f}; errors ${m.upload_errors}+${m.bystander_errors}, other CPU ${m.foreign_cpu_s.toFixed(2)} s`,
+          { done: measures.length, total },
         );
       }
     }

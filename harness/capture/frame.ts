@@ -69,6 +69,10 @@ export function decodeFrame(b: Buffer): Capture {
   } catch {
     throw new FrameError("meta section is not JSON");
   }
+  const m = meta as unknown as Record<string, unknown>;
+  if (typeof m !== "object" || m === null || !["shadow_error", "timeout", "mismatch"].includes(m.reason as string) || typeof m.detail !== "string" || typeof m.shadow !== "string" || typeof m.grpc !== "boolean") {
+    throw new FrameError("meta section is not {reason, detail, shadow, grpc}");
+  }
   return {
     meta,
     request: { headers: readHeaderMap(parts[1]), body: Buffer.from(parts[2]), trailers: readHeaderMap(parts[3]) },

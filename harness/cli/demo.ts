@@ -1,10 +1,19 @@
 // `mirrorshade demo [--container]`: real Envoy, two recording upstreams, sample
 // traffic (the demo itself is harness/demo.ts).
-import { parseOptions } from "./args.js";
-import { runDemo } from "../demo.js";
-import { requireWasm } from "../validate.js";
+import type { Command } from "commander";
+import { action } from "./command.js";
 
-export async function demoCommand(args: string[]): Promise<number> {
-  const f = parseOptions(args, { switches: ["container"] });
-  return runDemo({ backend: f.has("container") ? "container" : "process", wasm: requireWasm() });
+export function register(program: Command): void {
+  program
+    .command("demo")
+    .summary("start Envoy with a primary and a shadow upstream, send sample traffic, show what each side received")
+    .description("Start real Envoy running the filter with a primary and a shadow upstream, send sample traffic, and show what each side received and the filter's counters. Needs `npm run build` first (npm run demo builds).")
+    .option("--container", "Envoy in a container (testcontainers) instead of a process")
+    .action(
+      action(async (o: { container?: boolean }) => {
+        const { requireWasm } = await import("../validate.js");
+        const { runDemo } = await import("../demo.js");
+        return runDemo({ backend: o.container ? "container" : "process", wasm: requireWasm() });
+      }),
+    );
 }

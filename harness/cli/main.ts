@@ -1,107 +1,88 @@
-// `mirrorshade` command line: the usage text and the dispatch to one module per
-// command (cli/<command>.ts; bench and bench-redact live in bench/). bin/mirrorshade.mjs calls main().
-import { UsageError } from "./args.js";
+// `mirrorshade` command line, on commander: main() builds the program from one module
+// per command and runs it; bin/mirrorshade.mjs calls main().
+//
+// Adding a command (capture-sink, replay, ...): write harness/cli/<name>.ts exporting
+// `register(program: Command)`, which calls program.command("<name>") with its .summary
+// (the line in `mirrorshade --help`), .description, arguments and options (value readers
+// in ./command.ts: int, number, file, text, repeated; a throw of UsageError in the action
+// is a usage mistake) and `.action(action(async (...args, opts) => exitCode))`. Keep the
+// module's top-level imports light (commander, ./command.js) and import the work inside
+// the action, so that `--help` stays fast (a test checks the imports); a long run shows
+// its progress with ./progress.ts. Then add one line to COMMANDS below, a row to the
+// table in test/unit/harness/cli/main.test.ts, and run `node scripts/gen-cli-readme.mjs`
+// (README's command-line block is this program's help; the test checks it).
+// Help, --version and the exit codes come from here: 0 done (and help), 1 failed,
+// 2 a usage mistake (an unknown option or command, a missing or bad value: named).
+import { readFileSync } from "node:fs";
+import { Command, CommanderError, Option } from "commander";
+import { errorPrefix, firstUnknownOption, helpHint, lastExitCode, preparation, UsageError } from "./command.js";
 
-const USAGE = `usage: mirrorshade <command> [options]
+const COMMANDS: (() => Promise<{ register(program: Command): void }>)[] = [
+  () => import("./validate.js"),
+  () => import("./preview.js"),
+  () => import("./render.js"),
+  () => import("./report.js"),
+  () => import("./package.js"),
+  () => import("./bench.js"),
+  () => import("./bench-redact.js"),
+  () => import("./schema.js"),
+  () => import("./demo.js"),
+  () => import("./capture-sink.js"),
+  () => import("./replay.js"),
+];
 
-commands:
-  validate <policy.json>   check a plugin configuration with the filter's own configure step
-  preview --config <policy.json> --request <requests.json> [--chunk-size N] [--protocol http1|h2]
-                           run requests through the filter (the same .wasm Envoy loads) and print,
-                           one JSON line each, whether they are mirrored, why, and what the shadow
-                           and the primary receive; gRPC calls (--protocol h2, bodyBase64 with framed
-                           messages) also show their messages as JSON (decoded) when the policy has
-                           redact.grpc.descriptor_set
-  render --target envoy|istio --policy <policy.json> [--out DIR] [--namespace NS] [--service S]
-         [--shadow-service S] [--port N] [--url URL] [--sha256 HEX] [--wasm-path PATH]
-         [--descriptor-set FILE] [--grpc]
-                           generate the Envoy config or the Istio manifests for the policy's role;
-                           --descriptor-set writes a FileDescriptorSet (protoc --include_imports
-                           --descriptor_set_out=FILE) into the policy as redact.grpc.descriptor_set;
-                           with it or --grpc the clusters speak HTTP/2
-  report --input <file> [--input <file>...] [--out DIR]
-                           summarize diff records (Envoy log or diff-sink JSON lines) by route and
-                           field, as DIR/report.md and DIR/report.html (default DIR: report/)
-  package                  write build/oci (OCI image layout, Wasm OCI artifact format, for Istio's
-                           WasmPlugin url: oci://...) and the module's sha256 (for url: https://...)
-  bench [--quick] [--json FILE] [--container] [--rounds N] [--seconds S] [--soak N] [...]
-                           what mirroring costs the primary path: floor, native, native_lua,
-                           mirrorshade, mirrorshade_empty, native_upstream, in real Envoy
-                           (all options: mirrorshade bench --help)
-  bench --worker [--before-commit REV | --before-wasm FILE] [--rounds N] [--uploads N] [...]
-                           what redacting large uploads costs the primary and the other requests on
-                           the same Envoy worker (all options: mirrorshade bench --worker --help)
-  bench-redact [--quick] [--json] [--wasm FILE]
-                           redaction throughput (MB/s) of the compiled filter in V8, 1 KB / 16 KB / 1 MB JSON
-  schema                   print the policy's JSON Schema (its path on stderr, the schema on stdout)
-  capture-sink --out <captures.har> [--listen HOST:PORT]
-                           receive the filter's captures (capture / compare.capture) and append them
-                           to an HTTP Archive (HAR 1.2), valid after every capture
-  replay --har <captures.har> --target <http://host:port> [--rate R | --speed Nx] [--loop N]
-         [--only-failed]   replay a HAR's requests against a target, with progress and a summary
-                           table (status then and now)
-  demo [--container]       start Envoy with a primary and a shadow upstream, send sample traffic,
-                           show what each side received and the filter's counters
-`;
+const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
+/** The whole program, every command registered (its help is README's command list). */
+export async function program(): Promise<Command> {
+  const p = new Command("mirrorshade")
+    .description("Safe, precise traffic mirroring as a proxy-wasm filter for Envoy and Istio: check a policy, preview it, render it for Envoy or Istio, measure it.")
+    .usage("<command> [options]")
+    .version(VERSION, "-V, --version", "print mirrorshade's version")
+    .helpOption("-h, --help", "print this help")
+    .helpCommand("help [command]", "print a command's help")
+    .exitOverride()
+    .showSuggestionAfterError()
+    .configureHelp({ sortSubcommands: false });
+  for (const load of COMMANDS) (await load()).register(p);
+  for (const cmd of [p, ...p.commands]) {
+    cmd.configureOutput({ outputError: (s, write) => write(s.replace(/^error: /, errorPrefix(cmd))) });
+    // The help option in the first group, whatever groups a command's options are in.
+    if (cmd !== p) cmd.showHelpAfterError(helpHint(cmd)).addHelpOption(new Option("-h, --help", "print this help").helpGroup("Options:"));
+  }
+  p.showHelpAfterError(helpHint(p));
+  return p;
+}
 
 export async function main(argv: string[]): Promise<number> {
-  const [cmd, ...rest] = argv;
+  const p = await program();
+  // The invoked command's help text may need a heavy import (command.ts, beforeParse).
+  const name = argv[0] === "help" ? argv[1] : argv[0];
+  const invoked = p.commands.find((c) => c.name() === name || c.aliases().includes(name ?? ""));
+  if (invoked) await preparation(invoked)?.();
   try {
-    switch (cmd) {
-      case "validate":
-        return await (await import("./validate.js")).validateCommand(rest);
-      case "schema":
-        return (await import("./schema.js")).schemaCommand();
-      case "demo":
-        return await (await import("./demo.js")).demoCommand(rest);
-      case "preview":
-        return await (await import("./preview.js")).previewCommand(rest);
-      case "render":
-        return await (await import("./render.js")).renderCommand(rest);
-      case "report":
-        return (await import("./report.js")).reportCommand(rest);
-      case "capture-sink":
-        return await (await import("./capture-sink.js")).captureSinkCommand(rest);
-      case "replay":
-        return await (await import("./replay.js")).replayCommand(rest);
-      case "package":
-        return (await import("./package.js")).packageCommand();
-      case "bench": {
-        (await import("../validate.js")).requireWasm();
-        const { benchCommand } = await import("../bench/command.js");
-        return await benchCommand(rest);
-      }
-      case "bench-redact": {
-        (await import("../validate.js")).requireWasm();
-        const { runRedactionBench } = await import("../bench/redact.js");
-        return await runRedactionBench(rest);
-      }
-      case undefined:
-      case "-h":
-      case "--help":
-      case "help":
-        process.stdout.write(USAGE);
-        return cmd ? 0 : 2;
-      default:
-        throw new UsageError(`unknown command "${cmd}"`);
+    if (argv[0] === "help" && name !== undefined && !invoked) p.error(`error: unknown command '${name}'`, { code: "commander.unknownCommand" });
+    const unknown = invoked && argv[0] !== "help" ? firstUnknownOption(invoked, argv.slice(1)) : undefined;
+    if (unknown) {
+      // Commander's own report (with its "did you mean"), before its check of required options.
+      const c = invoked as unknown as { unknownOption?: (flag: string) => void };
+      if (c.unknownOption) c.unknownOption(unknown);
+      invoked!.error(`error: unknown option '${unknown}'`, { code: "commander.unknownOption" });
     }
+    await p.parseAsync(argv, { from: "user" });
+    return lastExitCode();
   } catch (e) {
+    // Help and --version end with exit code 0; every other commander error is a usage mistake.
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    // A UsageError thrown before a command runs (outside action()): still a usage mistake.
     if (e instanceof UsageError) {
-      console.error(`mirrorshade: ${e.message}\n${USAGE}`);
+      process.stderr.write(`mirrorshade: ${e.message}\n`);
       return 2;
     }
-    throw e;
+    process.stderr.write(`mirrorshade${name && invoked ? ` ${name}` : ""}: ${process.env.MIRRORSHADE_DEBUG ? (e as Error).stack : e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
   }
 }
 
 const invokedDirectly = process.argv[1] && /cli\/main\.(ts|js)$/.test(process.argv[1]);
-if (invokedDirectly) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e) => {
-      console.error(`mirrorshade: ${e instanceof Error ? e.message : String(e)}`);
-      process.exit(1);
-    },
-  );
-}
+if (invokedDirectly) main(process.argv.slice(2)).then((code) => process.exit(code));

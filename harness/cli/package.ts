@@ -1,12 +1,24 @@
 // `mirrorshade package`: the OCI image layout and the sha256 of the module, for
 // Istio's WasmPlugin (the logic is harness/package-oci.ts).
-import { packageOci } from "../package-oci.js";
-import { requireWasm } from "../validate.js";
+import type { Command } from "commander";
+import { action } from "./command.js";
 
-export function packageCommand(): number {
-  requireWasm();
-  const r = packageOci();
-  console.log(`OCI image layout: ${r.layout} (manifest ${r.manifestDigest})`);
-  console.log(`sha256 of build/mirrorshade.wasm: ${r.wasmSha256}`);
-  return 0;
+export function register(program: Command): void {
+  program
+    .command("package")
+    .summary("write build/oci (a Wasm OCI image layout) and the module's sha256, for Istio's WasmPlugin")
+    .description(
+      "Write build/oci, an OCI image layout in the Wasm OCI artifact format (for Istio's WasmPlugin url: oci://...), and print the sha256 of build/mirrorshade.wasm (for url: https://...). Needs `npm run build` first.",
+    )
+    .action(
+      action(async () => {
+        const { requireWasm } = await import("../validate.js");
+        requireWasm();
+        const { packageOci } = await import("../package-oci.js");
+        const r = packageOci();
+        console.log(`OCI image layout: ${r.layout} (manifest ${r.manifestDigest})`);
+        console.log(`sha256 of build/mirrorshade.wasm: ${r.wasmSha256}`);
+        return 0;
+      }),
+    );
 }

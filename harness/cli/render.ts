@@ -1,85 +1,57 @@
 // `mirrorshade render --target envoy|istio --policy <policy.json>`: the Envoy config
-// or the Istio manifests for the policy's role (the logic is harness/render.ts).
-import { readFileSync, mkdirSync, writeFileSync, existsSync } from "node:fs";
-import { join } from "node:path";
-import { parseOptions, readJson, UsageError } from "./args.js";
-import { renderEnvoy, renderIstioYaml, roleOf, DEFAULTS, RenderError } from "../render.js";
-import { validatePolicy } from "../validate.js";
-import { loadDescriptorSet, DescriptorSetError } from "../descriptor-set.js";
+// or the Istio manifests for the policy's role (the options here; the run is
+// cli/render-run.ts, the rendering harness/render.ts).
+import { Option, type Command } from "commander";
+import { action, beforeParse, file, int, setDefault, text } from "./command.js";
 
-/**
- * The policy with --descriptor-set FILE written in as redact.grpc.descriptor_set (base64), replacing
- * any given there; a file that is not a FileDescriptorSet is a RenderError naming it and why.
- */
-export function withDescriptorSet(policy: object, file: string): object {
-  if (!existsSync(file)) throw new UsageError(`--descriptor-set ${file}: no such file`);
-  const bytes = readFileSync(file);
-  try {
-    loadDescriptorSet(bytes);
-  } catch (e) {
-    if (e instanceof DescriptorSetError) throw new RenderError(`--descriptor-set ${file}: ${e.message}`);
-    throw e;
-  }
-  const p = structuredClone(policy) as { redact?: { grpc?: Record<string, unknown> } & Record<string, unknown> };
-  p.redact = { ...(p.redact ?? {}), grpc: { ...(p.redact?.grpc ?? {}), descriptor_set: bytes.toString("base64") } };
-  return p;
+/** What `--target` renders (a new target: its name here, its branch in render-run.ts). */
+export const TARGETS = ["envoy", "istio"] as const;
+export type Target = (typeof TARGETS)[number];
+
+export interface RenderCommandOptions {
+  target: Target;
+  policy: string;
+  out?: string;
+  namespace: string;
+  service: string;
+  shadowService: string;
+  port: number;
+  url: string;
+  sha256?: string;
+  wasmPath: string;
+  descriptorSet?: string;
+  grpc?: boolean;
 }
 
-export async function renderCommand(args: string[]): Promise<number> {
-  const f = parseOptions(args, {
-    values: ["target", "policy", "out", "namespace", "service", "shadow-service", "port", "url", "sha256", "wasm-path", "descriptor-set"],
-    switches: ["grpc"],
+export function register(program: Command): void {
+  const cmd = program
+    .command("render")
+    .usage("--target <target> --policy <policy.json> [options]")
+    .summary("generate the Envoy config or the Istio manifests for the policy's role")
+    .description(
+      "Generate the Envoy config (--target envoy) or the Istio manifests (--target istio) for the policy's role, after the filter's own check of the policy. With --descriptor-set or --grpc the clusters speak HTTP/2.",
+    )
+    .addOption(new Option("--target <target>", "what to generate").choices(TARGETS).makeOptionMandatory())
+    .requiredOption("--policy <policy.json>", "the policy", file)
+    .option("--out <dir>", "write <dir>/<role>.yaml instead of printing it", text)
+    .option("--namespace <ns>", "Istio: the workload's namespace", text)
+    .option("--service <name>", "Istio: the primary service", text)
+    .option("--shadow-service <name>", "Istio: the shadow service", text)
+    .option("--port <port>", "the service port", int(1, 65535))
+    .option("--url <url>", "Istio: the WasmPlugin url (oci://... or https://...)", text)
+    .option("--sha256 <hex>", "Istio: the module's sha256 (with an https:// url; mirrorshade package prints it)", text)
+    .option("--wasm-path <path>", "Envoy: where Envoy finds the module", text)
+    .option("--descriptor-set <file>", "a FileDescriptorSet (protoc --include_imports --descriptor_set_out=FILE) written into the policy as redact.grpc.descriptor_set", text)
+    .option("--grpc", "gRPC services: the clusters speak HTTP/2")
+    .action(action(async (o: RenderCommandOptions) => (await import("./render-run.js")).render(o)));
+  // The defaults are harness/render.ts's (one source), read when render runs.
+  beforeParse(cmd, async () => {
+    const { DEFAULTS } = await import("../render.js");
+    setDefault(cmd, "--namespace", DEFAULTS.namespace);
+    setDefault(cmd, "--service", DEFAULTS.service);
+    setDefault(cmd, "--shadow-service", DEFAULTS.shadowService);
+    setDefault(cmd, "--port", DEFAULTS.port);
+    setDefault(cmd, "--url", DEFAULTS.url);
+    setDefault(cmd, "--wasm-path", DEFAULTS.wasmPath);
   });
-  const target = f.get("target");
-  if (target !== "envoy" && target !== "istio") throw new UsageError(`render: --target must be "envoy" or "istio"`);
-  const policyFile = f.get("policy");
-  if (!policyFile) throw new UsageError("render: --policy <policy.json> is required");
-  const given = readJson(policyFile, "--policy") as object;
-  const descriptorSet = f.get("descriptor-set");
-  let policy = given;
-  try {
-    if (descriptorSet !== undefined) policy = withDescriptorSet(given, descriptorSet);
-  } catch (e) {
-    if (!(e instanceof RenderError)) throw e;
-    console.error(`mirrorshade render: ${e.message}`);
-    return 1;
-  }
-  // The filter's own verdict first: nothing is rendered from a policy Envoy would refuse.
-  const verdict = await validatePolicy(descriptorSet !== undefined ? JSON.stringify(policy) : readFileSync(policyFile, "utf8"), { lenientEnv: true });
-  if (!verdict.ok) {
-    console.error(`mirrorshade render: ${policyFile}: ${verdict.error}`);
-    return 1;
-  }
-  const port = f.has("port") ? Number(f.get("port")) : DEFAULTS.port;
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port: must be a port number, got "${f.get("port")}"`);
-  const o = {
-    ...DEFAULTS,
-    namespace: f.get("namespace") ?? DEFAULTS.namespace,
-    service: f.get("service") ?? DEFAULTS.service,
-    shadowService: f.get("shadow-service") ?? DEFAULTS.shadowService,
-    port,
-    url: f.get("url") ?? DEFAULTS.url,
-    sha256: f.get("sha256"),
-    wasmPath: f.get("wasm-path") ?? DEFAULTS.wasmPath,
-    grpc: f.has("grpc"),
-  };
-  try {
-    const text = target === "envoy" ? renderEnvoy(policy, o) : renderIstioYaml(policy, o);
-    const out = f.get("out");
-    if (!out) {
-      process.stdout.write(text);
-      return 0;
-    }
-    mkdirSync(out, { recursive: true });
-    const file = join(out, `${roleOf(policy)}.yaml`);
-    writeFileSync(file, text);
-    console.log(file);
-    return 0;
-  } catch (e) {
-    if (e instanceof RenderError) {
-      console.error(`mirrorshade render: ${e.message}`);
-      return 1;
-    }
-    throw e;
-  }
 }

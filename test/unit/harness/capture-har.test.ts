@@ -5,7 +5,7 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadFilter, drainRedaction } from "../../support/filter.js";
@@ -208,23 +208,27 @@ describe("the commands", () => {
   it("refuse what they cannot run, by name, with exit 2", async () => {
     const { main } = await import("../../../harness/cli/main.js");
     const errors: string[] = [];
-    const orig = console.error;
-    console.error = (m: string) => void errors.push(String(m));
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((m: string | Uint8Array) => (errors.push(String(m)), true)) as typeof process.stderr.write;
+    const last = () => errors.join("");
+    const har = join(dir, "exists.har");
+    writeFileSync(har, JSON.stringify({ log: { version: "1.2", creator: { name: "t", version: "1" }, entries: [] } }));
     try {
-      expect(await main(["replay", "--har", "x.har", "--target", "ftp://127.0.0.1/"])).toBe(2);
-      expect(errors.at(-1)).toContain('--target: must be an http:// or https:// URL, got "ftp:"');
-      expect(await main(["replay", "--har", "x.har", "--target", "http://127.0.0.1:1", "--rate", "5", "--speed", "2x"])).toBe(2);
-      expect(errors.at(-1)).toContain("--rate and --speed: give one of them");
-      expect(await main(["replay", "--har", "x.har", "--target", "http://127.0.0.1:1", "--loop", "0"])).toBe(2);
-      expect(errors.at(-1)).toContain("--loop: must be a whole number from 1 to 100000");
-      expect(await main(["replay", "--har", join(dir, "none.har"), "--target", "http://127.0.0.1:1"])).toBe(2);
-      expect(errors.at(-1)).toContain("no such file");
-      expect(await main(["capture-sink"])).toBe(2);
-      expect(errors.at(-1)).toContain("capture-sink: --out <file.har> is required");
-      expect(await main(["capture-sink", "--out", join(dir, "x.har"), "--listen", "nohost"])).toBe(2);
-      expect(errors.at(-1)).toContain("--listen: expected HOST:PORT");
+      const cases: [string[], string][] = [
+        [["replay", "--har", har, "--target", "ftp://127.0.0.1/"], '--target: must be an http:// or https:// URL, got "ftp:"'],
+        [["replay", "--har", har, "--target", "http://127.0.0.1:1", "--rate", "5", "--speed", "2x"], "--rate and --speed: give one of them"],
+        [["replay", "--har", har, "--target", "http://127.0.0.1:1", "--loop", "0"], "must be a whole number from 1 to 100000"],
+        [["replay", "--har", join(dir, "none.har"), "--target", "http://127.0.0.1:1"], "no such file"],
+        [["capture-sink"], "--out"],
+        [["capture-sink", "--out", join(dir, "x.har"), "--listen", "nohost"], "--listen: expected HOST:PORT"],
+      ];
+      for (const [args, message] of cases) {
+        errors.length = 0;
+        expect(await main(args), args.join(" ")).toBe(2);
+        expect(last()).toContain(message);
+      }
     } finally {
-      console.error = orig;
+      process.stderr.write = write;
     }
   });
 });

@@ -59,10 +59,10 @@ describe("mirrorshade preview", () => {
   });
 
   it.each([
-    [["--config", "examples/redact-select.json"], 2, "--request <requests.json> is required"],
+    [["--config", "examples/redact-select.json"], 2, "mirrorshade preview: required option '--request <requests.json>' not specified"],
     [["--config", "examples/redact-select.json", "--request", "nope.json"], 2, "--request nope.json: no such file"],
-    [["--config", "examples/redact-select.json", "--request", "examples/requests.json", "--chunk-size", "0"], 2, "--chunk-size: must be a whole number"],
-    [["--config", "examples/redact-select.json", "--request", "examples/requests.json", "--verbose", "1"], 2, 'unknown argument "--verbose"'],
+    [["--config", "examples/redact-select.json", "--request", "examples/requests.json", "--chunk-size", "0"], 2, "option '--chunk-size <bytes>' argument '0' is invalid. must be a whole number ≥ 1"],
+    [["--config", "examples/redact-select.json", "--request", "examples/requests.json", "--verbose", "1"], 2, "unknown option '--verbose'"],
   ])("usage error %#: one clear line, exit %i", (args, code, message) => {
     const r = run(args as string[]);
     expect(r.code).toBe(code);
