@@ -11,7 +11,7 @@ import { TokenBucket } from "../select/budget";
 import { Redaction } from "../redact/redaction";
 import { Metric, CaptureMetrics } from "../host/metrics";
 import { HeaderMapBuilder, utf8, parseDecimal } from "../util/bytes";
-import { getHeader, getHeaderPairs, httpCall, HEADERS_HTTP_CALL_RESPONSE, TRAILERS_HTTP_CALL_RESPONSE } from "../host/hostcalls";
+import { getHeader, getHeaderPairs, httpCall, nowNs, HEADERS_HTTP_CALL_RESPONSE, TRAILERS_HTTP_CALL_RESPONSE } from "../host/hostcalls";
 import { KeptCopy, KeptCall, PrimaryHeard, KEPT, SKIP_TOO_LARGE, SKIP_MEMORY } from "./retained";
 import { Frame } from "./frame";
 import { AnswerHeaders } from "./answers";
@@ -65,6 +65,7 @@ export class Capture {
     const k = new KeptCopy();
     k.grpc = grpc;
     k.heard = heard;
+    k.startedNs = nowNs();
     this.current = k;
     if (bodyLen > <usize>this.cfg.maxBodyBytes) {
       k.skip = SKIP_TOO_LARGE;
@@ -142,8 +143,10 @@ export class Capture {
       if (!ok) this.metrics.sinkFailed.inc();
       return true;
     }
-    if (headers > 0 && this.calls.has(token)) {
+    if (this.calls.has(token)) {
       const c = this.calls.get(token);
+      c.answeredNs = nowNs();
+      if (headers == 0) return false;
       if (c.headers != null) {
         const h = getHeaderPairs(HEADERS_HTTP_CALL_RESPONSE);
         const t = getHeaderPairs(TRAILERS_HTTP_CALL_RESPONSE);
@@ -218,7 +221,10 @@ export class Capture {
     const f = this.frame;
     const heard = k.heard;
     const primary = heard != null ? heard.headers : null;
-    f.set(0, utf8("{\"reason\":\"" + reasonOf(outcome) + "\",\"detail\":\"" + OUTCOME_DETAILS[outcome] + "\",\"shadow\":\"" + c.shadow + "\",\"grpc\":" + (k.grpc ? "true" : "false") + "}"));
+    const end = c.answeredNs > k.startedNs ? c.answeredNs : k.startedNs;
+    // When the copy went (ms since the epoch, the host's wall clock) and how long until the shadow's answer (or its absence).
+    const times = ",\"started_ms\":" + (k.startedNs / 1000000).toString() + ",\"elapsed_ms\":" + ((end - k.startedNs) / 1000000).toString();
+    f.set(0, utf8("{\"reason\":\"" + reasonOf(outcome) + "\",\"detail\":\"" + OUTCOME_DETAILS[outcome] + "\",\"shadow\":\"" + c.shadow + "\",\"grpc\":" + (k.grpc ? "true" : "false") + times + "}"));
     f.set(1, c.headers);
     f.set(2, c.withBody ? k.body : null);
     f.set(3, k.trailers.byteLength > 0 ? k.trailers : NO_TRAILERS);

@@ -1,7 +1,8 @@
 // The capture's wire form, one POST per capture to the capture cluster
 // (content-type application/x-mirrorshade-capture): the magic "MSC1", then
 // seven sections, each a u32 little-endian length and its bytes, in this order:
-//   0 meta: a JSON object (ASCII, written by the filter): reason, detail, shadow, grpc
+//   0 meta: a JSON object (ASCII, written by the filter): reason, detail, shadow, grpc,
+//     started_ms (when the copy went, ms since the epoch), elapsed_ms (until the shadow's answer)
 //   1 the request's header map as dispatched (proxy-wasm serialized map)
 //   2 the request's body as dispatched
 //   3 the request's trailers as dispatched (a map; 4 zero bytes: none)

@@ -26,6 +26,8 @@ export class KeptCopy {
   bytes: i32 = 0;
   /** Calls still holding it. */
   refs: i32 = 0;
+  /** When it was dispatched (wall clock, ns). */
+  startedNs: u64 = 0;
 }
 
 /** One call to a shadow that may yet be captured. */
@@ -33,6 +35,8 @@ export class KeptCall {
   /** The shadow's answer (headers == 0 for no answer): taken as it came. */
   shadowHeaders: ArrayBuffer | null = null;
   shadowTrailers: ArrayBuffer | null = null;
+  /** When the shadow's answer came (ns; 0: not yet, or none). */
+  answeredNs: u64 = 0;
   /** Bytes accounted for the answer taken. */
   answerBytes: i32 = 0;
   /** The shadow answered; the call waits only for its pair's verdict. */

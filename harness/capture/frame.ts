@@ -16,6 +16,9 @@ export interface CaptureMeta {
   detail: string;
   shadow: string;
   grpc: boolean;
+  /** When the copy went (ms since the epoch, Envoy's clock) and how long until the shadow's answer, in ms. */
+  started_ms?: number;
+  elapsed_ms?: number;
 }
 
 export interface Capture {

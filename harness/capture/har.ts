@@ -102,10 +102,13 @@ export function toEntry(c: Capture, at: Date = new Date()): HarEntry {
   }
   const sh = c.shadow;
   const status = sh ? Number(get(sh.headers, ":status") ?? 0) : 0;
+  const started = typeof c.meta.started_ms === "number" && Number.isFinite(c.meta.started_ms) && c.meta.started_ms > 0 ? new Date(c.meta.started_ms) : at;
+  const elapsed = typeof c.meta.elapsed_ms === "number" && Number.isFinite(c.meta.elapsed_ms) && c.meta.elapsed_ms >= 0 ? c.meta.elapsed_ms : 0;
   const primary = c.primary ? { status: Number(get(c.primary.headers, ":status") ?? 0), headers: headers(c.primary.headers) } : null;
   return {
-    startedDateTime: at.toISOString(),
-    time: 0,
+    // When the filter sent the copy (else when the sink got it), and how long the shadow took.
+    startedDateTime: (Number.isNaN(started.getTime()) ? at : started).toISOString(),
+    time: elapsed,
     request: {
       method,
       url: `${scheme}://${authority}${path}`,
@@ -130,7 +133,7 @@ export function toEntry(c: Capture, at: Date = new Date()): HarEntry {
       ...(sh ? {} : { comment: "no answer from the shadow (reset or connect failure)" }),
     },
     cache: {},
-    timings: { send: 0, wait: 0, receive: 0 },
+    timings: { send: 0, wait: elapsed, receive: 0 },
     _mirrorshade: {
       reason: c.meta.reason,
       detail: c.meta.detail,

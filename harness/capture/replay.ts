@@ -28,9 +28,9 @@ export interface ReplayResult {
   index: number;
   method: string;
   path: string;
-  /** The recorded answer's status (0: none), and what the target answered each time (a status, or an error's name). */
+  /** The recorded answer's status (0: none), and what the target answered (a status, or an error's name), with how often. */
   then: number;
-  now: string[];
+  now: Record<string, number>;
 }
 
 const HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "upgrade", "host", "content-length", "http2-settings", "expect"]);
@@ -75,6 +75,9 @@ function headersOf(e: HarEntry): [string, string][] {
   return e.request.headers.filter((h) => !h.name.startsWith(":") && !HOP.has(h.name.toLowerCase())).map((h) => [h.name, h.value]);
 }
 
+/** The longest wait between two entries under --speed, in ms. */
+export const MAX_GAP_MS = 60_000;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface ReplayRun {
@@ -92,7 +95,7 @@ export async function replay(o: ReplayOptions, onStep?: (done: number, total: nu
   if (o.speed !== undefined && !(o.speed > 0 && o.speed <= 10000)) throw new Error(`--speed: must be more than 0 and at most 10000, got ${o.speed}`);
   const timeout = o.timeoutMs ?? 10000;
   const chosen = o.entries.map((e, index) => ({ e, index })).filter(({ e }) => !o.onlyFailed || failed(e));
-  const results: ReplayResult[] = chosen.map(({ e, index }) => ({ index, method: e.request.method, path: pathOf(e), then: e.response.status, now: [] }));
+  const results: ReplayResult[] = chosen.map(({ e, index }) => ({ index, method: e.request.method, path: pathOf(e), then: e.response.status, now: {} }));
   const total = chosen.length * loop;
   const agent = new Agent({ connections: 64, headersTimeout: timeout, bodyTimeout: timeout });
   let h2: ClientHttp2Session | null = null;
@@ -144,38 +147,39 @@ export async function replay(o: ReplayOptions, onStep?: (done: number, total: nu
     }
   };
   let done = 0;
-  const schedule: { at: number; k: number; e: HarEntry }[] = [];
   const recorded = chosen.map(({ e }) => Date.parse(e.startedDateTime));
-  const span = recorded.length > 1 && recorded.every((t) => !Number.isNaN(t)) ? Math.max(0, recorded[recorded.length - 1] - recorded[0]) : 0;
-  for (let l = 0; l < loop; l++) {
-    for (let k = 0; k < chosen.length; k++) {
-      let at = 0;
-      const n = l * chosen.length + k;
-      if (o.rate !== undefined) at = (n * 1000) / o.rate;
-      else if (o.speed !== undefined) {
-        const t = Number.isNaN(recorded[k]) ? 0 : Math.max(0, recorded[k] - recorded[0]);
-        at = (l * (span + 1) + t) / o.speed;
-      }
-      schedule.push({ at, k, e: chosen[k].e });
-    }
+  // Recorded gaps, each at most MAX_GAP_MS (an archive spanning days must not make a replay wait for days).
+  const offset: number[] = [];
+  for (let k = 0, t = 0; k < recorded.length; k++) {
+    const gap = k === 0 || Number.isNaN(recorded[k]) || Number.isNaN(recorded[k - 1]) ? 0 : Math.min(MAX_GAP_MS, Math.max(0, recorded[k] - recorded[k - 1]));
+    offset.push((t += gap));
   }
+  const span = offset.length > 0 ? offset[offset.length - 1] : 0;
+  /** When the n-th request of the run starts, in ms from the start (nothing is laid out ahead: a long --loop holds nothing). */
+  const startAt = (l: number, k: number): number => {
+    if (o.rate !== undefined) return ((l * chosen.length + k) * 1000) / o.rate;
+    if (o.speed !== undefined) return (l * (span + 1) + offset[k]) / o.speed;
+    return 0;
+  };
   const paced = o.rate !== undefined || o.speed !== undefined;
   const limit = paced ? (o.concurrency ?? 32) : 1;
   const started = Date.now();
   const inflight = new Set<Promise<void>>();
   try {
-    for (const s of schedule) {
-      const wait = started + s.at - Date.now();
-      if (wait > 0) await sleep(wait);
-      while (inflight.size >= limit) await Promise.race(inflight);
-      const p: Promise<void> = one(s.e).then((now) => {
-        const r = results[s.k];
-        r.now.push(now);
-        done++;
-        onStep?.(done, total, r, now);
-        inflight.delete(p);
-      });
-      inflight.add(p);
+    for (let l = 0; l < loop; l++) {
+      for (let k = 0; k < chosen.length; k++) {
+        const wait = started + startAt(l, k) - Date.now();
+        if (wait > 0) await sleep(wait);
+        while (inflight.size >= limit) await Promise.race(inflight);
+        const p: Promise<void> = one(chosen[k].e).then((now) => {
+          const r = results[k];
+          r.now[now] = (r.now[now] ?? 0) + 1;
+          done++;
+          onStep?.(done, total, r, now);
+          inflight.delete(p);
+        });
+        inflight.add(p);
+      }
     }
     await Promise.all(inflight);
   } finally {
@@ -189,9 +193,9 @@ export async function replay(o: ReplayOptions, onStep?: (done: number, total: nu
 /** The summary: per entry, the recorded status and what the target answered (each distinct answer with its count). */
 export function summaryTable(results: ReplayResult[]): string {
   const rows = results.map((r) => {
-    const counts = new Map<string, number>();
-    for (const n of r.now) counts.set(n, (counts.get(n) ?? 0) + 1);
-    const now = [...counts].map(([k, c]) => (r.now.length > 1 ? `${k} ×${c}` : k)).join(", ") || "-";
+    const counts = Object.entries(r.now);
+    const times = counts.reduce((n, [, c]) => n + c, 0);
+    const now = counts.map(([k, c]) => (times > 1 ? `${k} ×${c}` : k)).join(", ") || "-";
     return [String(r.index), r.method, r.path.length > 60 ? r.path.slice(0, 57) + "..." : r.path, r.then === 0 ? "none" : String(r.then), now];
   });
   const head = ["#", "method", "path", "then", "now"];

@@ -34,9 +34,14 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
     let size = 0;
     let over = false;
     req.on("data", (c: Buffer) => {
+      if (over) return;
       size += c.length;
-      if (size > max) over = true;
-      else chunks.push(c);
+      if (size <= max) return void chunks.push(c);
+      // Past the limit nothing more is read: the answer says so and the connection closes.
+      over = true;
+      chunks.length = 0;
+      req.pause();
+      resolve(null);
     });
     req.on("end", () => resolve(over ? null : Buffer.concat(chunks)));
     req.on("error", reject);
@@ -61,7 +66,9 @@ export async function startSink(o: SinkOptions): Promise<Sink> {
       const body = await readBody(req, max);
       if (body === null) {
         refused++;
-        return answer(res, 413, "capture too large\n");
+        res.writeHead(413, { "content-type": "text/plain", connection: "close" });
+        res.end("capture too large\n", () => req.socket.destroy());
+        return;
       }
       const entry = toEntry(decodeFrame(body));
       await writer.append(entry);

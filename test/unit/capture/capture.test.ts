@@ -112,6 +112,18 @@ describe("capture: bounds", () => {
     expect(f.primary).toBeNull();
   });
 
+  it("says when the copy went and how long until the shadow's answer (the host's clock)", async () => {
+    let t = 1_700_000_000_000n * 1_000_000n;
+    const { host } = await loadFilter(base({}), { now: () => t });
+    const stream = host.newStream();
+    stream.requestHeaders([[":method", "GET"], [":path", "/a"], [":authority", "payments"]], true);
+    const call = host.calls.find((c) => c.cluster === "shadow")!;
+    t += 250_000_000n;
+    host.timeoutCall(call.token);
+    const f = decodeFrame(Buffer.from(captures(host)[0].body));
+    expect(f.meta).toMatchObject({ started_ms: 1_700_000_000_000, elapsed_ms: 250 });
+  });
+
   it("at most rate_limit_per_second captures (a token bucket; the clock stands still here)", async () => {
     const { host } = await loadFilter(base({ rate_limit_per_second: 2 }), { now: () => 1_000_000_000n });
     for (let i = 0; i < 5; i++) exchange(host, { status: "500" });
@@ -252,5 +264,28 @@ describe("capture: gRPC", () => {
     expect(Buffer.compare(f.request.body, Buffer.from(call.body))).toBe(0);
     const status = [...str(f.shadow!.headers), ...str(f.shadow!.trailers)].find(([k]) => k === "grpc-status")![1];
     expect(status).toBe(shadow.trailers ? "13" : "14");
+  });
+});
+
+describe("capture: copies in flight together", () => {
+  it("each capture carries its own copy when several calls are out at once (bodies rewritten by redaction and not)", async () => {
+    const { host } = await loadFilter(base({ rate_limit_per_second: 1000 }));
+    const sent: DispatchedCall[] = [];
+    const bodies = [BODY, JSON.stringify({ plain: "nothing to redact", n: 1 }), JSON.stringify({ email: EMAIL, n: 2 })];
+    for (const b of bodies) {
+      const before = host.calls.length;
+      const s = host.newStream();
+      s.requestHeaders([[":method", "POST"], [":path", "/pay"], [":authority", "payments"], ["content-type", "application/json"]], false);
+      for (let i = 0; i < b.length; i += 5) s.requestBody(b.slice(i, i + 5), i + 5 >= b.length);
+      drainRedaction(host);
+      s.responseHeaders([[":status", "200"]], true);
+      s.complete();
+      sent.push(host.calls.slice(before).find((c) => c.cluster === "shadow")!);
+    }
+    for (const c of [...sent].reverse()) host.respondToCall(c.token, { headers: [[":status", "502"]] });
+    const got = captures(host).map((c) => decodeFrame(Buffer.from(c.body)));
+    expect(got).toHaveLength(3);
+    for (const [i, c] of [...sent].reverse().entries()) expect(Buffer.compare(got[i].request.body, Buffer.from(c.body))).toBe(0);
+    expect(host.metric("mirrorshade.buffered_bytes")).toBe(0n);
   });
 });

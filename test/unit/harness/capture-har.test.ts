@@ -117,6 +117,12 @@ describe("capture-sink", () => {
     } finally {
       await sink.close();
     }
+    const small = await startSink({ out: join(dir, "small.har"), maxBytes: 64 });
+    try {
+      expect((await post(small.url, new Uint8Array(4096))).status).toBe(413);
+    } finally {
+      await small.close();
+    }
     expect((JSON.parse(readFileSync(file, "utf8")) as Har).log.entries).toHaveLength(0);
   });
 });
@@ -138,6 +144,10 @@ describe("HAR entries", () => {
     expect(e.request.headers.find((x) => x.name === "x-raw")).toEqual({ name: "x-raw", value: "\u00e9", comment: "latin1" });
     expect(e.response.status).toBe(0);
     expect(e._mirrorshade!.primary).toBeNull();
+    // Without the filter's times, the sink's; with them, when the copy went and how long the shadow took.
+    const timed = toEntry({ meta: { reason: "timeout", detail: "timeout", shadow: "v2", grpc: false, started_ms: 1_700_000_000_000, elapsed_ms: 250 }, request: { headers: [], body: Buffer.alloc(0), trailers: [] }, shadow: null, primary: null }, new Date(0));
+    expect(timed.startedDateTime).toBe(new Date(1_700_000_000_000).toISOString());
+    expect(timed.time).toBe(250);
   });
 });
 
@@ -159,9 +169,10 @@ describe("replay", () => {
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
+  let archives = 0;
   async function archive(n: number) {
     const made = await frames(n);
-    const file = join(dir, `replay-${n}.har`);
+    const file = join(dir, `replay-${archives++}.har`);
     const sink = await startSink({ out: file });
     for (const m of made) await post(sink.url, m.frame);
     await sink.close();
@@ -196,6 +207,14 @@ describe("replay", () => {
     const run = await replay({ entries: har.log.entries, target, onlyFailed: true, rate: 50 });
     expect(run.results.map((r) => r.index)).toEqual([1]);
     expect(got).toHaveLength(1);
+  });
+
+  it("--speed keeps the recorded gaps, each at most a minute (an archive spanning a day does not make the replay wait a day)", async () => {
+    const har = await archive(2);
+    har.log.entries[1].startedDateTime = new Date(Date.parse(har.log.entries[0].startedDateTime) + 86_400_000).toISOString();
+    got.length = 0;
+    const run = await replay({ entries: har.log.entries, target, speed: 1000 });
+    expect(run.sent).toBe(2);
   });
 
   it("refuses a target that is not http(s), by name", () => {
