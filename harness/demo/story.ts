@@ -74,6 +74,9 @@ export interface DemoOptions {
 }
 
 const M = (n: string) => `wasmcustom.mirrorshade.${n}`;
+/** What a replayed entry got now: each answer, with its count when more than one. */
+const answers = (r: ReplayResult) => Object.entries(r.now).map(([a, n]) => (n > 1 ? `${a} ×${n}` : a)).join(", ") || "-";
+
 /** The /stats/prometheus lines step 7 shows: the non-zero series the rules read (without rules: the main counters). */
 function scrapedForRules(text: string, rules: string | null): string[] {
   const names = rules ? new Set([...rules.matchAll(/\bmirrorshade_[a-z_]+/g)].map((m) => m[0])) : null;
@@ -255,11 +258,11 @@ export async function playDemo(o: DemoOptions): Promise<DemoFacts> {
       const p = sent.find((x) => x.id === id);
       return `${pad(id, 8)}${pad(p?.customer.user ?? "?", 7)}${pad(p?.customer.country ?? "?", 3)}`;
     };
-    for (const r of replayed) say(`    #${r.index} ${who(r.index)} ${r.method} ${r.path}  then ${r.then}, now ${r.now.join(", ")}`);
+    for (const r of replayed) say(`    #${r.index} ${who(r.index)} ${r.method} ${r.path}  then ${r.then}, now ${answers(r)}`);
     v2.fixed = true;
     const replayedFixed = (await replay({ entries: captures, target: `http://127.0.0.1:${v2.port}` })).results;
     say("  the same, after v2's team fixed the country check (its charges stubbed by the guard again):");
-    say(`    ${replayedFixed.map((r) => `#${r.index} now ${r.now.join(", ")}`).join("   ")}`);
+    say(`    ${replayedFixed.map((r) => `#${r.index} now ${answers(r)}`).join("   ")}`);
     say("  the captures hold only what the copy held: redacted cards and e-mails, no authorization\n");
 
     // Step 7: the report and the files.
