@@ -5,6 +5,7 @@
 import { stringify } from "yaml";
 import { buildBootstrap, wasmHttpFilter, type ClusterSpec } from "./envoy/bootstrap.js";
 import { FILTER_WASM_RELATIVE } from "./paths.js";
+import { istioStatsTagsConfigMap, ISTIO_STATS_TAGS_CONFIGMAP } from "./envoy/stats-tags.js";
 
 export type Role = "mirror" | "upstream" | "shadow" | "egress-guard";
 
@@ -358,5 +359,9 @@ export function renderIstio(policy: object, o: RenderOptions = DEFAULTS): Manife
 export function renderIstioYaml(policy: object, o: RenderOptions = DEFAULTS): string {
   const role = roleOf(policy);
   const notes = grpcOf(policy, o) && role !== "egress-guard" ? [ISTIO_GRPC_NOTE] : [];
-  return HEADER("Apply with kubectl apply -f.", role, notes) + renderIstio(policy, o).map((m) => stringify(m, { lineWidth: 0 })).join("---\n");
+  notes.push(
+    `Prometheus labels (shadow, rule, reason, ...): annotate the workload's pods with sidecar.istio.io/bootstrapOverride: ${ISTIO_STATS_TAGS_CONFIGMAP} (the ConfigMap below; docs/operations.md).`,
+  );
+  const docs = [...renderIstio(policy, o), istioStatsTagsConfigMap(o.namespace)];
+  return HEADER("Apply with kubectl apply -f.", role, notes) + docs.map((m) => stringify(m, { lineWidth: 0 })).join("---\n");
 }

@@ -6,7 +6,7 @@ import { CompareConfig } from "../policy/types";
 import { Comparer } from "./comparer";
 import { Answer, Pair, Verdict, MISMATCH_STATUS, MISMATCH_HEADER, MISMATCH_BODY, MISMATCH_GRPC_STATUS } from "./answer";
 import { readGrpcStatus } from "./grpc";
-import { CompareMetrics } from "../host/metrics";
+import { CompareMetrics, RuleCompareMetrics, statLabel } from "../host/metrics";
 import { ValueRewriter } from "../redact/values";
 import { HeaderMapBuilder, utf8, parseDecimal } from "../util/bytes";
 import { mediaType } from "../body/plan";
@@ -42,16 +42,19 @@ export class Comparison {
   private builder: HeaderMapBuilder = new HeaderMapBuilder();
   /** compare.capture: told each pair's verdict. */
   capture: Capture | null = null;
+  /** Counters by shadow and rule, each defined the first time a copy of that rule is compared (bounded by the policy's shadows and rules). */
+  private byRule: Map<string, RuleCompareMetrics> = new Map<string, RuleCompareMetrics>();
 
   constructor(public cfg: CompareConfig, rewriter: ValueRewriter) {
     this.comparer = new Comparer(cfg, rewriter);
   }
 
   /** Opens the pair of a copy just sent. */
-  open(token: u32, shadowName: string, primary: Answer, primaryStartedNs: u64, method: string, route: string, requestId: string): Pair {
+  open(token: u32, shadowName: string, primary: Answer, primaryStartedNs: u64, method: string, route: string, requestId: string, rule: string): Pair {
     const p = new Pair();
     p.token = token;
     p.shadowName = shadowName;
+    p.rule = this.ruleMetrics(shadowName, rule);
     p.primary = primary;
     p.method = method;
     p.route = route;
@@ -60,6 +63,15 @@ export class Comparison {
     p.primaryStartedNs = primaryStartedNs;
     this.pairs.set(token, p);
     return p;
+  }
+
+  /** The counters of a shadow and a rule label (x-shadow-rule as the copy carries it; empty: none). */
+  private ruleMetrics(shadowName: string, rule: string): RuleCompareMetrics {
+    const key = shadowName + "/" + rule;
+    if (this.byRule.has(key)) return this.byRule.get(key);
+    const m = new RuleCompareMetrics(shadowName, statLabel(rule));
+    this.byRule.set(key, m);
+    return m;
   }
 
   /** The pairs of one request also wait for the noise instance's answer to this call. */
@@ -88,6 +100,7 @@ export class Comparison {
         this.pairs.delete(p.token);
         p.closed = true;
         this.metrics.unmatched.inc();
+        if (p.rule != null) p.rule!.unmatched.inc();
         if (this.capture != null) this.capture!.closed(p.token);
       }
     }
@@ -154,8 +167,10 @@ export class Comparison {
     this.pairs.delete(p.token);
     const cm = this.metrics;
     const cap = this.capture;
+    const rm = p.rule!;
     if (p.primary.failed || p.shadow.failed) {
       cm.unmatched.inc();
+      rm.unmatched.inc();
       if (cap != null) cap.closed(p.token);
       return;
     }
@@ -163,6 +178,7 @@ export class Comparison {
     const comparer = this.comparer;
     comparer.compare(p, v);
     cm.compared.inc();
+    rm.compared.inc();
     if (v.suppressed > 0) cm.noiseSuppressed.add(v.suppressed);
     if (comparer.newNoise.length > 0) {
       cm.noisePaths.add(comparer.newNoise.length);
@@ -176,15 +192,29 @@ export class Comparison {
     else cm.shadowFaster.record((pm - sm) / 1000000);
     if (v.mismatch == 0) {
       cm.matched.inc();
+      rm.matched.inc();
       if (cap != null) cap.closed(p.token);
       return;
     }
     cm.mismatched.inc();
+    rm.mismatched.inc();
     if (cap != null) cap.mismatched(p.token);
-    if (v.mismatch & MISMATCH_STATUS) cm.mismatchedStatus.inc();
-    if (v.mismatch & MISMATCH_HEADER) cm.mismatchedHeader.inc();
-    if (v.mismatch & MISMATCH_BODY) cm.mismatchedBody.inc();
-    if (v.mismatch & MISMATCH_GRPC_STATUS) cm.mismatchedGrpcStatus.inc();
+    if (v.mismatch & MISMATCH_STATUS) {
+      cm.mismatchedStatus.inc();
+      rm.mismatchedStatus.inc();
+    }
+    if (v.mismatch & MISMATCH_HEADER) {
+      cm.mismatchedHeader.inc();
+      rm.mismatchedHeader.inc();
+    }
+    if (v.mismatch & MISMATCH_BODY) {
+      cm.mismatchedBody.inc();
+      rm.mismatchedBody.inc();
+    }
+    if (v.mismatch & MISMATCH_GRPC_STATUS) {
+      cm.mismatchedGrpcStatus.inc();
+      rm.mismatchedGrpcStatus.inc();
+    }
     const level = this.cfg.logLevel;
     const sinking = this.cfg.sinkCluster.byteLength > 0;
     if (!sinking && !logEnabled(level)) return;

@@ -12,6 +12,14 @@ import { getBuffer, nowNs, HEADERS_RESPONSE, TRAILERS_RESPONSE, BUFFER_RESPONSE_
 const H_METHOD = utf8(":method");
 const H_PATH = utf8(":path");
 const H_REQUEST_ID = utf8("x-request-id");
+const H_RULE = utf8("x-shadow-rule");
+
+/** The x-shadow-rule a copy carries (the rule that selected it for its shadow), empty without one. */
+function ruleOf(copyHeaders: ArrayBuffer): string {
+  const c = new HeaderCursor(copyHeaders);
+  while (c.next()) if (c.keyIs(H_RULE)) return String.UTF8.decodeUnsafe(c.valuePtr, c.valueLen);
+  return "";
+}
 
 export class PrimarySide {
   private answer: Answer = new Answer();
@@ -68,7 +76,7 @@ export class PrimarySide {
   /** A pair for the copy just sent with this token (its header map as sent: the record's route and request id). */
   open(token: u32, shadowName: string, copyHeaders: ArrayBuffer): void {
     if (!this.described) this.describe(copyHeaders);
-    const pair = this.comparison.open(token, shadowName, this.answer, this.startedNs, this.method, this.route, this.requestId);
+    const pair = this.comparison.open(token, shadowName, this.answer, this.startedNs, this.method, this.route, this.requestId, ruleOf(copyHeaders));
     pair.grpc = this.grpc;
     pair.grpcMethod = this.grpcMethod;
     this.pairs.push(pair);

@@ -1,5 +1,8 @@
-// Counters the filter reports in Envoy's stats. Envoy stores them under
-// "wasmcustom." and shows them in /stats without that prefix.
+// Counters the filter reports in Envoy's stats. Envoy 1.40 stores them under
+// its custom stat namespace "wasmcustom.": /stats shows that prefix, /stats/prometheus
+// drops it (and adds no "envoy_"); the bootstrap's stats_tags
+// (harness/envoy/stats-tags.ts) turn the dotted parts into labels there, so names
+// must stay unambiguous: a label value is a token, or a closed list, or last.
 import * as imports from "@solo-io/proxy-runtime/assembly/imports";
 import { Tally } from "../redact/tally";
 import { REASON_NAMES } from "../body/plan";
@@ -177,6 +180,12 @@ export class ShadowMetrics {
   failures: Metric;
   timeouts: Metric;
   inflight: Metric;
+  /**
+   * Gauge, set (not added) by every VM to the same value: the share of the requests
+   * passing the match rules that the policy sends this shadow, in parts per million
+   * (mirrored share against configured share).
+   */
+  configuredShare: Metric;
   /** The shadow's own select section's decisions (empty when it has none). */
   decisions: Metric[] = [];
 
@@ -199,6 +208,7 @@ export class ShadowMetrics {
     this.failures = counter(p + "failures");
     this.timeouts = counter(p + "timeouts");
     this.inflight = gauge(p + "inflight");
+    this.configuredShare = gauge(p + "configured_share_ppm");
     if (selects) for (let i = 0; i < DECISION_NAMES.length; i++) this.decisions.push(counter(p + "select." + DECISION_NAMES[i]));
   }
 }
@@ -235,6 +245,51 @@ export class CaptureMetrics {
   skippedDispatchFailed: Metric = counter("capture.skipped.dispatch_failed");
   /** The capture cluster answered a capture with no 2xx, or not at all. */
   sinkFailed: Metric = counter("capture.sink_failed");
+}
+
+/**
+ * A label as it can stand in a dotted stats name, so that the bootstrap's stats_tags
+ * read it back unambiguously: A-Z, a-z, 0-9, '_' and '-' kept, every other character
+ * '_', at most 64 characters; empty: "all" (a copy that no match rule named).
+ */
+export function statLabel(s: string): string {
+  if (s.length == 0) return "all";
+  let out = "";
+  const n = s.length < 64 ? s.length : 64;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    const ok = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c == 0x5f || c == 0x2d;
+    out += ok ? String.fromCharCode(c) : "_";
+  }
+  return out;
+}
+
+/**
+ * One shadow's comparisons of the copies one selection rule sent, under
+ * shadows.<name>.compare.<rule>. (rule: statLabel of the copy's x-shadow-rule):
+ * the mismatch rate by shadow and route that dashboards, alerts and rollout gates read.
+ */
+export class RuleCompareMetrics {
+  compared: Metric;
+  matched: Metric;
+  mismatched: Metric;
+  unmatched: Metric;
+  mismatchedStatus: Metric;
+  mismatchedHeader: Metric;
+  mismatchedBody: Metric;
+  mismatchedGrpcStatus: Metric;
+
+  constructor(shadow: string, rule: string) {
+    const p = "shadows." + shadow + ".compare." + rule + ".";
+    this.compared = counter(p + "compared");
+    this.matched = counter(p + "matched");
+    this.mismatched = counter(p + "mismatched");
+    this.unmatched = counter(p + "unmatched");
+    this.mismatchedStatus = counter(p + "mismatched.status");
+    this.mismatchedHeader = counter(p + "mismatched.header");
+    this.mismatchedBody = counter(p + "mismatched.body");
+    this.mismatchedGrpcStatus = counter(p + "mismatched.grpc_status");
+  }
 }
 
 export class CompareMetrics {

@@ -1,12 +1,12 @@
 // One shadow of the mirror role at run time: its compiled configuration, its own
 // selector and counters, and its copies in flight; and the bookkeeping of one
 // call (which shadow, which in-flight slots it holds until it answers).
-import { ShadowConfig } from "../policy/types";
+import { ShadowConfig, SelectConfig } from "../policy/types";
 import { ShadowMetrics, MirrorMetrics } from "../host/metrics";
 import { Selector } from "../select/selector";
 import { SharedCounter } from "../select/budget";
 import { getHeader, HEADERS_HTTP_CALL_RESPONSE, TRAILERS_HTTP_CALL_RESPONSE } from "../host/hostcalls";
-import { utf8, parseDecimal } from "../util/bytes";
+import { utf8, parseDecimal, bytesEqual } from "../util/bytes";
 import { ANSWER_OK, ANSWER_5XX, ANSWER_GRPC_ERROR, ANSWER_RESET, ANSWER_LOCAL_REPLY, ANSWER_TIMEOUT } from "../capture/outcome";
 import { grpcStatusIn, grpcStatusOfHttp, GRPC_STATUS_NONE, GRPC_STATUS_INVALID, GRPC_UNKNOWN } from "../grpc/status";
 
@@ -63,6 +63,20 @@ export class MirrorShadow {
     this.metrics = new ShadowMetrics(cfg.name, cfg.select.enabled);
     // A shadow's own budgets are its alone; the policy's are keyed by all its clusters.
     this.selector = Selector.create(cfg.select, cfg.clusterName + "#" + index.toString());
+  }
+
+  /**
+   * Publishes the share of matching requests this shadow gets: the smaller of the
+   * policy's and its own percent when one point decides both (the same hash_header,
+   * or none: one draw per request), else their product.
+   */
+  reportShare(top: SelectConfig): void {
+    const own = this.cfg.select;
+    const a = top.enabled ? top.percent : 100.0;
+    const b = own.enabled ? own.percent : 100.0;
+    const shared = bytesEqual(changetype<usize>(top.hashHeader), <usize>top.hashHeader.byteLength, own.hashHeader);
+    const share = a >= 100 || b >= 100 || shared ? Math.min(a, b) : (a * b) / 100;
+    this.metrics.configuredShare.record(<u64>Math.round(share * 10000));
   }
 
   sent(m: MirrorMetrics, withoutBody: bool): void {

@@ -74,7 +74,9 @@ export class MirrorRole extends Role {
     const shadows: MirrorShadow[] = [];
     for (let i = 0; i < policy.shadows.length; i++) {
       const s = policy.shadows[i];
-      shadows.push(new MirrorShadow(s, i));
+      const shadow = new MirrorShadow(s, i);
+      shadow.reportShare(policy.select);
+      shadows.push(shadow);
       if (s.select.enabled) {
         selecting = true;
         this.shadowsSelect = true;

@@ -1,10 +1,12 @@
 // The run of `mirrorshade render` (its options: cli/render.ts): the policy checked by
-// the filter, then rendered for the target, printed or written to --out.
+// the filter, then rendered for the target, printed or written to --out
+// (<role>.yaml; flagger-gates.yaml, argo-gates.yaml for the rollout gates).
 import { readFileSync, mkdirSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { readJson, UsageError } from "./args.js";
 import { renderEnvoy, renderIstioYaml, roleOf, DEFAULTS, RenderError } from "../render.js";
 import { validatePolicy } from "../validate.js";
+import { renderFlagger, renderArgo } from "../render-gates.js";
 import { loadDescriptorSet, DescriptorSetError } from "../descriptor-set.js";
 import type { RenderCommandOptions } from "./render.js";
 
@@ -54,13 +56,18 @@ export async function render(f: RenderCommandOptions): Promise<number> {
     grpc: Boolean(f.grpc),
   };
   try {
-    const text = f.target === "envoy" ? renderEnvoy(policy, o) : renderIstioYaml(policy, o);
+    const gates = { namespace: f.namespace, prometheusUrl: f.prometheusUrl };
+    const text =
+      f.target === "envoy" ? renderEnvoy(policy, o)
+      : f.target === "istio" ? renderIstioYaml(policy, o)
+      : f.target === "flagger" ? renderFlagger(policy, gates)
+      : renderArgo(policy, gates);
     if (!f.out) {
       process.stdout.write(text);
       return 0;
     }
     mkdirSync(f.out, { recursive: true });
-    const file = join(f.out, `${roleOf(policy)}.yaml`);
+    const file = join(f.out, f.target === "flagger" || f.target === "argo" ? `${f.target}-gates.yaml` : `${roleOf(policy)}.yaml`);
     writeFileSync(file, text);
     console.log(file);
     return 0;

@@ -1,6 +1,7 @@
 // Typed builder for the Envoy bootstraps the harness and the docs use: one
 // listener with the mirrorshade Wasm filter in front of the router, a primary and
 // a shadow cluster, optional native route mirror policies.
+import { statsConfig } from "./stats-tags.js";
 export interface ClusterSpec {
   name: string;
   port: number;
@@ -49,6 +50,8 @@ export interface BootstrapSpec {
   /** Per-request buffer limit of the listener (bytes). */
   bufferLimitBytes?: number;
   routeTimeoutMs?: number;
+  /** stats_config.stats_tags: the filter's metrics as Prometheus labels (stats-tags.ts); unset: on. */
+  statsTags?: boolean;
 }
 
 /** reload_config.backoff.base_interval of mirrorshade's FAIL_RELOAD (docs/vm-faults.md: under 2 ms Envoy 1.40 crashes; 100 ms bounds reloads to 10 per second per worker). */
@@ -143,6 +146,7 @@ export function buildBootstrap(spec: BootstrapSpec): object {
     typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router" },
   });
   return {
+    ...(spec.statsTags === false ? {} : { stats_config: statsConfig() }),
     admin: { address: { socket_address: { address: "127.0.0.1", port_value: spec.adminPort } } },
     static_resources: {
       listeners: [

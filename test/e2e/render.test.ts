@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { execFileSync } from "node:child_process";
 import { resolveEnvoyBinary } from "../../harness/envoy/binary.js";
+import { MIRRORSHADE_STATS_TAGS } from "../../harness/envoy/stats-tags.js";
 import { parse, parseAllDocuments } from "yaml";
 import { WasmPlugin } from "@kubernetes-models/istio/extensions.istio.io/v1alpha1/WasmPlugin";
 import { VirtualService } from "@kubernetes-models/istio/networking.istio.io/v1/VirtualService";
@@ -20,7 +21,16 @@ import { startRecordingUpstream } from "../../harness/net/upstreams.js";
 
 const example = (role: string) => JSON.parse(readFileSync(join(projectRoot, "examples", `${role}.json`), "utf8"));
 const file = (dir: string, role: string) => readFileSync(join(projectRoot, dir, `${role}.yaml`), "utf8");
-const MODELS: Record<string, new (data: never) => { validate(): void }> = { WasmPlugin, VirtualService, DestinationRule, ServiceEntry, Sidecar };
+/** The custom bootstrap for sidecar.istio.io/bootstrapOverride: a v1 ConfigMap holding the filter's stats_tags only. */
+class StatsTagsConfigMap {
+  constructor(private d: { apiVersion: string; data: Record<string, string> }) {}
+  validate(): void {
+    const boot = JSON.parse(this.d.data["custom_bootstrap.json"]);
+    if (this.d.apiVersion !== "v1" || Object.keys(boot).join() !== "stats_config" || JSON.stringify(boot.stats_config.stats_tags) !== JSON.stringify(MIRRORSHADE_STATS_TAGS))
+      throw new Error("not mirrorshade's stats_tags bootstrap override");
+  }
+}
+const MODELS: Record<string, new (data: never) => { validate(): void }> = { WasmPlugin, VirtualService, DestinationRule, ServiceEntry, Sidecar, ConfigMap: StatsTagsConfigMap };
 
 describe.each(["mirror", "upstream", "shadow", "egress-guard"])("role %s", (role) => {
   it("envoy/<role>.yaml is the current render of examples/<role>.json", () => {
@@ -146,7 +156,7 @@ describe("several shadows", () => {
   it("istio: the WasmPlugin with each cluster in outbound|PORT||HOST form, one DestinationRule per shadow, all valid", () => {
     const docs = parseAllDocuments(renderIstioYaml(policy, { ...DEFAULTS, namespace: "shop", port: 9090 })).map((d) => d.toJS());
     for (const doc of docs) expect(() => new MODELS[doc.kind](doc as never).validate()).not.toThrow();
-    expect(docs.map((d) => d.kind)).toEqual(["WasmPlugin", "DestinationRule", "DestinationRule"]);
+    expect(docs.map((d) => d.kind)).toEqual(["WasmPlugin", "DestinationRule", "DestinationRule", "ConfigMap"]);
     const plugin = docs[0];
     expect(plugin.spec.pluginConfig.shadows.map((s: { name: string; cluster: string }) => [s.name, s.cluster])).toEqual([
       ["v2", "outbound|9090||payments-v2.shop.svc.cluster.local"],
@@ -156,7 +166,7 @@ describe("several shadows", () => {
     const rest = structuredClone(plugin.spec.pluginConfig);
     rest.shadows.forEach((s: { cluster: string }, i: number) => (s.cluster = policy.shadows[i].cluster));
     expect(rest).toEqual(policy);
-    expect(docs.slice(1).map((d) => [d.metadata.name, d.spec.host, d.spec.trafficPolicy.connectionPool.tcp.maxConnections])).toEqual([
+    expect(docs.slice(1, 3).map((d) => [d.metadata.name, d.spec.host, d.spec.trafficPolicy.connectionPool.tcp.maxConnections])).toEqual([
       ["payments-v2-shadow-limits", "payments-v2.shop.svc.cluster.local", 256],
       ["payments-canary-shadow-limits", "payments-canary.shop.svc.cluster.local", 256],
     ]);

@@ -8,6 +8,10 @@ import fc from "fast-check";
 import { DetectFixture, type Found } from "../../support/detect-fixture.js";
 import { luhnValid } from "../../support/ordinary-corpus.js";
 
+// A bound that only a superlinear scan can break: a quadratic scan of 1 MB runs for hours, a linear
+// one for well under a second; generous enough for a loaded shared machine (a 3 s bound failed under load).
+const QUADRATIC_MS = 60_000;
+
 const CARD = 1, EMAIL = 2, SSN = 4, IBAN = 16, PHONE = 32, ALL = 63;
 const LABEL_SSN = 1 << 8, LABEL_PHONE = 1 << 9;
 const NAMES = ["card", "email", "ssn", "jwt", "iban", "phone"];
@@ -327,14 +331,14 @@ describe("findings and masks stay whole UTF-8", () => {
       const t0 = performance.now();
       fx.scanBytes(c, ALL | LABEL_SSN | LABEL_PHONE);
       const ms = performance.now() - t0;
-      expect(ms, `${c.slice(0, 12)}… took ${ms.toFixed(0)} ms`).toBeLessThan(3000);
+      expect(ms, `${c.slice(0, 12)}… took ${ms.toFixed(0)} ms`).toBeLessThan(QUADRATIC_MS);
     }
     const name = "phone_".repeat(mb / 24);
     const t0 = performance.now();
     expect(fx.labelBits(name, ALL)).toBe(LABEL_PHONE);
     expect(fx.labelBits("s_".repeat(mb / 8), ALL)).toBe(0);
-    expect(performance.now() - t0).toBeLessThan(3000);
-  });
+    expect(performance.now() - t0).toBeLessThan(QUADRATIC_MS);
+  }, 300_000);
 });
 
 describe("maskShape (redact.keep)", () => {

@@ -33,7 +33,7 @@ const COMMANDS: [string, string[]][] = [
       ...["--configs", "--before-wasm", "--before-commit", "--commit", "--uploads", "--upload-every", "--body-bytes", "--bystander-every", "--slice-us", "--redaction-bytes-per-second"],
     ],
   ],
-  ["bench-redact", ["--quick", "--json", "--wasm"]],
+  ["bench-redact", ["--quick", "--rounds", "--json", "--wasm"]],
   ["schema", []],
   ["demo", ["--container", "--out"]],
   ["capture-sink", ["--out", "--listen"]],
