@@ -87,9 +87,9 @@ function scrapedForRules(text: string, rules: string | null): string[] {
       .filter((l) => {
         const name = /^[a-z_]+/.exec(l)?.[0] ?? "";
         if (!name.startsWith("mirrorshade_") || /_(bucket|sum|count)$/.test(name)) return false;
-        return byRules ? names!.has(name) && !/ 0$/.test(l) : fallback.test(name);
+        return byRules ? names!.has(name) && !/ 0$/.test(l) && !l.includes("field=") : fallback.test(name);
       })
-      .slice(0, 10);
+      .slice(0, 8);
   const chosen = names ? pick(true) : [];
   // Series named otherwise than the rules expect (a bootstrap without the stats_tags): the main counters.
   return chosen.length >= 3 ? chosen : pick(false);

@@ -99,6 +99,11 @@ describe.each(e2eBackends())("the demo, envoy as %s", (backend) => {
         expect(existsSync(file), file).toBe(true);
         expect(lines.join("\n")).toContain(file.slice(file.lastIndexOf("/") + 1));
       }
+      // It points at the Prometheus rules (and lists their alerts) and at what Prometheus scrapes.
+      expect(f.files.rules && existsSync(f.files.rules)).toBe(true);
+      expect(lines.join("\n")).toContain("prometheus/mirrorshade.rules.yml");
+      expect(lines.join("\n")).toMatch(/alerts: Mirrorshade/);
+      expect(lines.some((l) => /^\s+mirrorshade_\w+(\{[^}]*\})? [1-9]/.test(l))).toBe(true);
       const md = readFileSync(f.files.report.find((x) => x.endsWith(".md"))!, "utf8");
       expect(md).toContain(`## POST /api/payments: ${abroad.length} differing`);
       expect(md).toContain("| 201 → 422 |");
