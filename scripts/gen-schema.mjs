@@ -413,7 +413,7 @@ const inPlace = (role, recognize) =>
       ...(recognize
         ? {
             // Not in filter/policy/defaults.ts (it holds no list values yet): the default stays written here.
-            recognize: list(oneOfStrings(["host_suffix", "tag"], undefined, "\"host_suffix\": a Host ending in -shadow; \"tag\": the tag header or baggage member"), "how mirrored copies are recognized (default: both); other requests pass untouched", { default: ["host_suffix", "tag"] }),
+            recognize: list(oneOfStrings(["host_suffix", "tag", "all"], undefined, "\"host_suffix\": a Host ending in -shadow; \"tag\": the tag header or baggage member; \"all\": every request (a workload that receives only copies, e.g. behind an Istio mirror, which drops the -shadow suffix by default)"), "how mirrored copies are recognized (default: both); other requests pass untouched", { default: ["host_suffix", "tag"] }),
           }
         : {}),
       restore_host: bool(value("INPLACE_RESTORE_HOST", "inbound.restore_host"), "strip the -shadow suffix Envoy or Istio added to the Host, so the shadow app sees the original"),

@@ -15,7 +15,8 @@ export function parseInPlace(obj: JSON.Obj, where: string, recognize: bool, c: I
       for (let i = 0; i < list.length; i++) {
         if (list[i] == "host_suffix") c.recognizeHostSuffix = true;
         else if (list[i] == "tag") c.recognizeTag = true;
-        else return where + ".recognize[" + i.toString() + "]: must be \"host_suffix\" or \"tag\", got \"" + list[i] + "\"";
+        else if (list[i] == "all") c.recognizeAll = true;
+        else return where + ".recognize[" + i.toString() + "]: must be \"host_suffix\", \"tag\" or \"all\", got \"" + list[i] + "\"";
       }
     }
   }

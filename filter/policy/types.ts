@@ -89,6 +89,8 @@ export class InPlaceConfig {
   /** shadow role: how a mirrored copy is recognized (the "-shadow" Host suffix, the tag header or baggage). */
   recognizeHostSuffix: bool = true;
   recognizeTag: bool = true;
+  /** "all": every request is a copy (a workload that receives only mirrored traffic, e.g. behind Istio's mirror, which drops the suffix by default). */
+  recognizeAll: bool = false;
   /** Strip the "-shadow" suffix Envoy added to the Host, so the shadow app sees the original. */
   restoreHost: bool = D.INPLACE_RESTORE_HOST;
   /** Status of the local answer to a copy that selection does not pass. */

@@ -6,9 +6,9 @@ import { action } from "./command.js";
 export function register(program: Command): void {
   program
     .command("package")
-    .summary("write build/oci (a Wasm OCI image layout) and the module's sha256, for Istio's WasmPlugin")
+    .summary("write build/oci (the OCI image istio-agent pulls) and the module's sha256, for Istio's WasmPlugin")
     .description(
-      "Write build/oci, an OCI image layout in the Wasm OCI artifact format (for Istio's WasmPlugin url: oci://...), and print the sha256 of build/mirrorshade.wasm (for url: https://...). Needs `npm run build` first.",
+      "Write build/oci, an OCI image layout with one tar+gzip layer holding plugin.wasm (the layout istio-agent pulls for WasmPlugin url: oci://...; sha256 is then the manifest digest), and print the sha256 of build/mirrorshade.wasm (for url: http(s)://...). Needs `npm run build` first.",
     )
     .action(
       action(async () => {

@@ -1,7 +1,9 @@
-// The rendered Istio manifests, run in real Envoy the way istiod would deliver
-// them: each WasmPlugin becomes an HTTP filter named
-// extensions.istio.io/wasmplugin/<ns>.<name> with PluginConfig name <ns>.<name>,
-// root_id = pluginName and the pluginConfig as JSON in a StringValue, on the
+// The rendered Istio manifests, run in plain Envoy shaped the way istiod 1.29
+// delivers them, as real istiod 1.29.2 produced it (test/e2e/istio-mesh.test.ts
+// checks the same fields on the ECDS config of a real sidecar): each WasmPlugin
+// becomes an HTTP filter named extensions.istio.io/wasmplugin/<ns>.<name> with
+// PluginConfig name <ns>.<name>, root_id = pluginName, no vm_id, vmConfig.env HOST
+// as host_env_keys and the pluginConfig as JSON in a StringValue, on the
 // inbound (mode SERVER) or outbound (mode CLIENT) listener; the mirror role's
 // shadow cluster has Istio's outbound|PORT||HOST name; VirtualService mirrors
 // are Envoy's native mirroring, which appends "-shadow" to the Host.
@@ -29,7 +31,8 @@ function istiodFilter(manifests: ReturnType<typeof renderIstio>): { spec: WasmFi
       filterName: `extensions.istio.io/wasmplugin/${p.metadata.namespace}.${p.metadata.name}`,
       pluginName: `${p.metadata.namespace}.${p.metadata.name}`,
       rootId: spec.pluginName,
-      vmId: `${p.metadata.namespace}.${p.metadata.name}`,
+      // istiod sets no vm_id (the real ECDS config has none).
+      vmId: "",
       wasmPath: WASM,
       configuration: JSON.stringify(spec.pluginConfig),
       // istiod's mapping (docs/vm-faults.md): FAIL_CLOSE -> FAIL_CLOSED, FAIL_OPEN and FAIL_RELOAD as named, no reload_config.

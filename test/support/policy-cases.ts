@@ -344,7 +344,7 @@ export const moreInvalidPolicies: [string, object | string, string][] = [
   ["shadow with capture", { role: "shadow", capture: { cluster: "c" } }, 'capture: not used by role "shadow"'],
   // upstream, inbound
   ["empty recognize", { role: "shadow", inbound: { recognize: [] } }, "inbound.recognize: must not be an empty list"],
-  ["unknown recognize", { role: "shadow", inbound: { recognize: ["cookie"] } }, 'inbound.recognize[0]: must be "host_suffix" or "tag", got "cookie"'],
+  ["unknown recognize", { role: "shadow", inbound: { recognize: ["cookie"] } }, 'inbound.recognize[0]: must be "host_suffix", "tag" or "all", got "cookie"'],
   ["recognize under upstream", { role: "upstream", upstream: { recognize: ["tag"] } }, "upstream.recognize: unknown field"],
   ["not_selected_status 600", { role: "upstream", upstream: { not_selected_status: 600 } }, "upstream.not_selected_status: must be a whole number from 200 to 599"],
   ["inbound body limit over 64 MiB", { role: "shadow", inbound: { max_body_bytes: 67108865 } }, "inbound.max_body_bytes: must be a whole number from 0 to 67108864"],
@@ -484,6 +484,7 @@ export const validPolicies: [string, object | string][] = [
   ["shadow, every field", { role: "shadow", inbound: { recognize: ["host_suffix"], restore_host: false, not_selected_status: 200, max_body_bytes: 0 }, tag: { header: "x-shadow", value: "yes" }, select: { match: [{ header: "x-user-id", in: ["alice"] }] }, redact: { json: { mask: ["$..password"] } } }],
   ["shadow alone", { role: "shadow" }],
   ["shadow, recognize tag twice", { role: "shadow", inbound: { recognize: ["tag", "tag"] } }],
+  ["shadow, recognize all", { role: "shadow", inbound: { recognize: ["all"] } }],
   [
     "egress guard, every field",
     {

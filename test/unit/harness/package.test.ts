@@ -1,9 +1,10 @@
 // The OCI package for Istio's WasmPlugin: a valid OCI image layout whose one
-// layer is exactly build/mirrorshade.wasm, with the Wasm artifact media types
-// Istio's image fetcher recognizes, and reproducible digests.
+// layer is a tar.gz holding exactly build/mirrorshade.wasm as plugin.wasm (the
+// "compat" variant Istio's image fetcher reads), and reproducible digests.
 import { describe, it, expect } from "vitest";
 import { createHash } from "node:crypto";
 import { readFileSync, mkdtempSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { packageOci, MEDIA } from "../../../harness/package-oci.js";
@@ -33,16 +34,30 @@ describe("mirrorshade package", () => {
       expect(`sha256:${sha(b)}`).toBe(d.digest);
       expect(b.length).toBe(d.size);
     }
-    expect(m.config.mediaType).toBe("application/vnd.module.wasm.config.v1+json");
-    expect(m.layers.map((l: { mediaType: string }) => l.mediaType)).toEqual(["application/vnd.module.wasm.content.layer.v1+wasm"]);
+    expect(m.config.mediaType).toBe("application/vnd.oci.image.config.v1+json");
+    expect(m.layers.map((l: { mediaType: string }) => l.mediaType)).toEqual(["application/vnd.oci.image.layer.v1.tar+gzip"]);
+    // The config's diff_ids name the uncompressed layer.
+    const config = JSON.parse(blob(m.config.digest).toString());
+    expect(config.rootfs.diff_ids).toEqual([`sha256:${sha(gunzipSync(blob(m.layers[0].digest)))}`]);
   });
 
-  it("the layer is the filter Envoy loads, and its sha256 is the one for https:// urls", () => {
+  it("the layer holds plugin.wasm, the filter Envoy loads, and its sha256 is the one for https:// urls", () => {
     const wasm = readFileSync(FILTER_WASM);
     expect(r.wasmSha256).toBe(sha(wasm));
     const m = JSON.parse(blob(r.manifestDigest).toString());
-    expect(blob(m.layers[0].digest).equals(wasm)).toBe(true);
-    expect(WebAssembly.validate(blob(m.layers[0].digest))).toBe(true);
+    const tar = gunzipSync(blob(m.layers[0].digest));
+    // One ustar entry: the name, then the size in octal at 124, the data from 512.
+    expect(tar.subarray(0, 100).toString("latin1").replace(/\0+$/, "")).toBe("plugin.wasm");
+    expect(tar.subarray(257, 262).toString("latin1")).toBe("ustar");
+    const size = parseInt(tar.subarray(124, 135).toString("latin1"), 8);
+    expect(size).toBe(wasm.length);
+    expect(tar.subarray(512, 512 + size).equals(wasm)).toBe(true);
+    // The header checksum: the sum of the header's bytes with the checksum field as spaces.
+    const h = Buffer.from(tar.subarray(0, 512));
+    const stored = parseInt(h.subarray(148, 154).toString("latin1"), 8);
+    h.fill(" ", 148, 156);
+    expect(stored).toBe(h.reduce((a, b) => a + b, 0));
+    expect(WebAssembly.validate(tar.subarray(512, 512 + size))).toBe(true);
   });
 
   it("is reproducible: the same module gives the same manifest digest", () => {

@@ -97,10 +97,21 @@ describe("shadow role", () => {
     expect(header(pass(host, req("payments-shadow")).upstreamRequest.headers, "authorization")).toBe("Bearer s3cret");
   });
 
+  it('recognize ["all"]: every request is a copy, with or without the suffix or tag (Istio\'s mirror drops the suffix)', async () => {
+    const { host } = await loadFilter({ role: "shadow", redact: REDACT, inbound: { recognize: ["all"] } });
+    for (const h of ["payments", "payments-shadow"]) {
+      const r = pass(host, req(h));
+      expect(header(r.upstreamRequest.headers, "authorization"), h).toBeUndefined();
+      expect(header(r.upstreamRequest.headers, "x-shadow-request"), h).toBe("true");
+    }
+    expect(host.metric("mirrorshade.inplace.copies")).toBe(2n);
+    expect(host.metric("mirrorshade.inplace.passed")).toBe(0n);
+  });
+
   it.each([
     [{ role: "shadow", shadow: { cluster: "s" } }, 'shadow: not used by role "shadow"'],
     [{ role: "upstream", inbound: {} }, 'inbound: not used by role "upstream"'],
-    [{ role: "shadow", inbound: { recognize: ["cookie"] } }, 'inbound.recognize[0]: must be "host_suffix" or "tag"'],
+    [{ role: "shadow", inbound: { recognize: ["cookie"] } }, 'inbound.recognize[0]: must be "host_suffix", "tag" or "all"'],
     [{ role: "upstream", select: { max_inflight: 5 } }, "select.max_inflight: not used by role \"upstream\""],
     [{ role: "mirror", shadow: { cluster: "s" }, upstream: {} }, 'upstream: not used by role "mirror"'],
   ])("invalid in-place policy %#", async (config, message) => {

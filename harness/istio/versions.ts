@@ -1,0 +1,68 @@
+// The Istio releases the tests run against (scripts/istio-versions.txt, also read by
+// scripts/install-istio.sh) and where that script put each one's binaries.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { projectRoot } from "../paths.js";
+
+export interface IstioRelease {
+  /** e.g. "1.29.2" */
+  release: string;
+  /** The istio.io/istio module version (a pseudo-version: Istio's tags have no "v"). */
+  module: string;
+}
+
+export interface IstioInstall extends IstioRelease {
+  discovery: string;
+  agent: string;
+  /** The agent's Envoy bootstrap template, copied from the same module. */
+  bootstrapTemplate: string;
+  /** test/istio-xds built against this release (1.30+, whose file config ignores WasmPlugin). */
+  xds?: string;
+}
+
+export const VERSIONS_FILE = join(projectRoot, "scripts", "istio-versions.txt");
+export const INSTALL_COMMAND = "bash scripts/install-istio.sh";
+
+export function istioReleases(): IstioRelease[] {
+  return readFileSync(VERSIONS_FILE, "utf8")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !l.startsWith("#"))
+    .map((l) => {
+      const [release, module] = l.split(/\s+/);
+      return { release, module };
+    });
+}
+
+/** Whether a release is at least major.minor (e.g. atLeast("1.30.1", 1, 30)). */
+export function atLeast(release: string, major: number, minor: number): boolean {
+  const [a, b] = release.split(".").map(Number);
+  return a > major || (a === major && b >= minor);
+}
+
+/** The built binaries of a release, or null when scripts/install-istio.sh has not built them. */
+export function istioInstall(r: IstioRelease): IstioInstall | null {
+  const dir = join(projectRoot, ".istio", r.release);
+  const found: IstioInstall = {
+    ...r,
+    discovery: join(dir, "bin", "pilot-discovery"),
+    agent: join(dir, "bin", "pilot-agent"),
+    bootstrapTemplate: join(dir, "envoy_bootstrap_tmpl.json"),
+  };
+  if (atLeast(r.release, 1, 30)) found.xds = join(dir, "bin", "istio-xds");
+  const stamp = join(dir, "module-version");
+  const built = [found.discovery, found.agent, found.bootstrapTemplate, stamp, ...(found.xds ? [found.xds] : [])].every(existsSync) && readFileSync(stamp, "utf8").trim() === r.module;
+  return built ? found : null;
+}
+
+/**
+ * The ECDS resource (HTTP filter) name istiod gives a WasmPlugin, and its PluginConfig
+ * name: up to 1.29 extensions.istio.io/wasmplugin/<ns>.<name> and <ns>.<name>; from 1.30
+ * the WasmPlugin is translated into a TrafficExtension named <name>~istio-translated-wasmplugin
+ * (pilot/pkg/config/kube/extensions/translate.go), under extensions.istio.io/trafficextension/.
+ */
+export function wasmPluginNames(release: string, namespace: string, name: string): { filter: string; plugin: string } {
+  if (!atLeast(release, 1, 30)) return { filter: `extensions.istio.io/wasmplugin/${namespace}.${name}`, plugin: `${namespace}.${name}` };
+  const plugin = `${namespace}.${name}~istio-translated-wasmplugin`;
+  return { filter: `extensions.istio.io/trafficextension/${plugin}`, plugin };
+}
