@@ -1,24 +1,43 @@
 // Builds the filter: build/mirrorshade.wasm (optimized, what Envoy loads) and
 // build/mirrorshade.debug.wasm (names and source map, for debugging), and the
-// bench's probe modules build/probe-*.wasm.
-import { execFileSync } from "node:child_process";
+// bench's probe modules build/probe-*.wasm. asc's diagnostics pass through
+// scripts/asc-output.mjs: json-as's own warnings are counted, not printed; ours
+// and every error are printed.
+import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DiagnosticFilter } from "./asc-output.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const asc = join(root, "node_modules", ".bin", "asc");
-mkdirSync(join(root, "build"), { recursive: true });
-for (const target of ["release", "debug"]) {
-  execFileSync(asc, ["filter/index.ts", "--config", "asconfig.json", "--target", target], {
-    cwd: root,
-    stdio: "inherit",
+const diagnostics = new DiagnosticFilter((text) => process.stderr.write(text), { verbose: process.env.MIRRORSHADE_BUILD_VERBOSE === "1" });
+
+function run(args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(asc, args, { cwd: root, stdio: ["ignore", "inherit", "pipe"] });
+    child.stderr.on("data", (d) => diagnostics.write(d));
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      diagnostics.end();
+      if (code === 0) resolve();
+      else reject(new Error(`asc ${args[0]} failed (${signal ?? `exit ${code}`})`));
+    });
   });
 }
-// The bench's lower-bound probes: raw proxy-wasm modules without the SDK.
-for (const probe of ["noop", "dispatch"]) {
-  execFileSync(asc, [`bench/probes/${probe}.ts`, "--config", "bench/probes/asconfig.json", "-O3", "--runtime", "incremental", "--use", "abort=", "-o", `build/probe-${probe}.wasm`], {
-    cwd: root,
-    stdio: "inherit",
-  });
+
+mkdirSync(join(root, "build"), { recursive: true });
+try {
+  for (const target of ["release", "debug"]) {
+    await run(["filter/index.ts", "--config", "asconfig.json", "--target", target]);
+  }
+  // The bench's lower-bound probes: raw proxy-wasm modules without the SDK.
+  for (const probe of ["noop", "dispatch"]) {
+    await run([`bench/probes/${probe}.ts`, "--config", "bench/probes/asconfig.json", "-O3", "--runtime", "incremental", "--use", "abort=", "-o", `build/probe-${probe}.wasm`]);
+  }
+} catch (e) {
+  console.error(`build: ${e.message}`);
+  process.exitCode = 1;
+} finally {
+  if (diagnostics.hidden > 0) console.error(`build: ${diagnostics.hidden} warnings from json-as's own sources not shown (MIRRORSHADE_BUILD_VERBOSE=1 shows them)`);
 }

@@ -21,7 +21,7 @@ import { H_BAGGAGE } from "../copy/tag";
 import { CopyHeaders, H_RULE, AUTHORITY_KEEP, AUTHORITY_RESTORE } from "../copy/builder";
 import { utf8, HeaderCursor, sliceOf } from "../util/bytes";
 import { RequestView } from "../select/view";
-import { Selector, Decision } from "../select/selector";
+import { Selector, Decision, DECISION_SELECTED } from "../select/selector";
 import { Draw } from "../select/sampling";
 import { Redaction } from "../redact/redaction";
 import { BodyPlan, BodyHeaders, planBody, BODY_NONE, BODY_PASS_THROUGH, BODY_UNSCANNABLE, BODY_GRPC, REASON_BYTES, REASON_TOO_LARGE } from "../body/plan";
@@ -118,7 +118,9 @@ export class InPlaceStream extends Context {
     m.sampleMemory();
 
     let label = EMPTY;
-    if (policy.select.enabled) {
+    // Without a select section every copy is selected, and counted so (select.selected agrees with inplace.copies).
+    if (!policy.select.enabled) m.decisions[DECISION_SELECTED].inc();
+    else {
       const d = role.decision;
       role.draw.reset();
       role.selector.decide(view, role.draw, d);

@@ -329,10 +329,10 @@ export class MirrorStream extends Context {
     top.slot = null;
     if (role.policy.select.enabled) {
       role.selector.decide(view, draw, top);
-      m.decisions[top.code].inc();
       if (logEnabled(LOG_DEBUG)) logAt(LOG_DEBUG, "mirrorshade: decision=" + DECISION_NAMES[top.code] + " rule=" + String.UTF8.decode(top.label));
-      if (!top.selected) return null;
     }
+    m.decisions[top.code].inc(); // also without a select section: select.selected agrees with mirrored
+    if (!top.selected) return null;
     const shadows = role.shadows;
     const n = shadows.length;
     let copy: Copy | null = null;

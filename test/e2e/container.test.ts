@@ -1,24 +1,14 @@
 // The "container" backend end to end: a locally built Envoy image (no registry),
-// started through testcontainers with host networking.
-import { execFileSync, spawnSync } from "node:child_process";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// started through testcontainers with host networking (the global setup builds
+// the image with scripts/build-envoy-image.sh when the container backend runs).
+import { execFileSync } from "node:child_process";
+import { afterAll, describe, expect, it } from "vitest";
 import { EnvoyStartError, startEnvoy, type EnvoyInstance } from "../../harness/envoy/index.js";
-import { projectRoot } from "../../harness/paths.js";
 import { freePort } from "../../harness/net/ports.js";
+import { e2eBackends } from "./backends.js";
 
-const CI = process.env.CI === "true";
-
-function dockerProblem(): string | null {
-  const r = spawnSync("docker", ["version", "--format", "{{.Server.Version}}"], { encoding: "utf8", timeout: 15_000 });
-  if (r.error) return `docker CLI not usable: ${r.error.message}`;
-  if (r.status !== 0) return `Docker daemon unreachable: ${(r.stderr || r.stdout).trim()}`;
-  return null;
-}
-
-const problem = dockerProblem();
-const skipReason = problem && !CI ? `skipped: ${problem} (set CI=true to make this a failure)` : null;
-if (skipReason) console.warn(`[container.test] ${skipReason}`);
+// Chosen once per run (backends.ts): without a Docker engine the run printed one line saying how to enable these.
+const skipReason = e2eBackends().includes("container") ? null : "container backend not chosen for this run (see the line at its start)";
 
 /** Containers the harness started from this process that still exist (running or not). */
 function harnessContainers(): string[] {
@@ -81,17 +71,6 @@ function bootstrap(adminPort: number, listenerPort: number): Record<string, unkn
 }
 
 describe("container backend", () => {
-  beforeAll(() => {
-    if (skipReason) return;
-    if (problem) throw new Error(`CI=true and Docker is required for the container backend: ${problem}`);
-    // Idempotent: returns at once when the image for this Envoy binary exists.
-    execFileSync("bash", [join(projectRoot, "scripts", "build-envoy-image.sh")], {
-      cwd: projectRoot,
-      stdio: ["ignore", "ignore", "inherit"],
-      timeout: 300_000,
-    });
-  }, 320_000);
-
   let envoy: EnvoyInstance | undefined;
   afterAll(async () => {
     await envoy?.stop();

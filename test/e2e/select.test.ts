@@ -42,6 +42,22 @@ describe.each(e2eBackends())("selection, envoy as %s with --concurrency 2", (bac
     }
   });
 
+  it("without a select section every mirrored request counts as select.selected", async () => {
+    const rig = await startRig({ backend, concurrency: 2, config: { role: "mirror", shadow: { cluster: "shadow" } } });
+    printLogsOnFailure(() => rig);
+    try {
+      const n = 12;
+      await Promise.all(Array.from({ length: n }, (_, i) => http1(rig.url(`/all/${i}`), { method: "POST", headers: { "content-type": "application/json" }, body: `{"i":${i}}` })));
+      await rig.shadow.waitFor(n, 15_000);
+      const mirrored = await rig.waitStat(S("mirrored"), n);
+      expect(mirrored).toBe(n);
+      expect(await rig.stat(S("select.selected"))).toBe(mirrored);
+      expect(rig.shadow.requests).toHaveLength(mirrored);
+    } finally {
+      await rig.close();
+    }
+  });
+
   it("a user selected at the primary keeps being selected", async () => {
     const rig = await startRig({
       backend,

@@ -35,7 +35,7 @@ const COMMANDS: [string, string[]][] = [
   ],
   ["bench-redact", ["--quick", "--rounds", "--json", "--wasm"]],
   ["schema", []],
-  ["demo", ["--container"]],
+  ["demo", ["--container", "--out"]],
   ["capture-sink", ["--out", "--listen"]],
   ["replay", ["--har", "--target", "--rate", "--speed", "--loop", "--only-failed"]],
 ];
