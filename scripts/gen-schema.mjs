@@ -370,6 +370,11 @@ const capture = object(
       "what is captured (default: shadow_error and timeout, and mismatch when the policy has a compare section)",
       { uniqueItems: true },
     ),
+    answer_headers: list(
+      str("response header name (case-insensitive), or :status", { pattern: "^(?::[Ss][Tt][Aa][Tt][Uu][Ss]|[A-Za-z0-9!#$%&'*+.^_`|~-]+)$" }),
+      "the answers' headers a capture carries (an allow-list: any other answer header is left out, since an answer can hold credentials the shadow never saw); set-cookie never travels",
+      { default: value("CAPTURE_ANSWER_HEADERS", "capture.answer_headers").split(",") },
+    ),
   },
   "mirror role: a copy that failed at the shadow (or, with compare, whose answer did not match) is POSTed as the shadow received it (redacted), with the answers' status and headers, to a capture cluster",
   { required: ["cluster"] },

@@ -1,6 +1,8 @@
-// The answers' header maps as a capture carries them: the policy's header rules
-// and detectors apply to them as to the copy's own headers (an answer may echo
-// what the request held), and cookies set by either side never travel.
+// The answers' header maps as a capture carries them: only the names in
+// capture.answer_headers (an allow-list: an answer can carry credentials the
+// shadow never saw, a session token under any name), and to those the policy's
+// header rules and detectors apply as to the copy's own headers (an answer may
+// echo what the request held); cookies set by either side never travel.
 import { Redaction } from "../redact/redaction";
 import { Tally } from "../redact/tally";
 import { HEADER_DROP, HEADER_REPLACE } from "../redact/headers";
@@ -14,7 +16,13 @@ export class AnswerHeaders {
   /** Counts of what is redacted here: the copy's counters are not touched. */
   private tally: Tally = new Tally();
 
-  constructor(private redaction: Redaction) {}
+  constructor(private redaction: Redaction, private allowed: ArrayBuffer[]) {}
+
+  private isAllowed(p: usize, len: usize): bool {
+    const a = this.allowed;
+    for (let i = 0; i < a.length; i++) if (sameHeaderName(p, len, a[i])) return true;
+    return false;
+  }
 
   /** The map, redacted; the same buffer when nothing changes. */
   redact(raw: ArrayBuffer): ArrayBuffer {
@@ -28,7 +36,7 @@ export class AnswerHeaders {
     while (cur.next()) {
       const kp = cur.keyPtr;
       const kl = cur.keyLen;
-      if (sameHeaderName(kp, kl, SET_COOKIE) || sameHeaderName(kp, kl, SET_COOKIE2)) {
+      if (sameHeaderName(kp, kl, SET_COOKIE) || sameHeaderName(kp, kl, SET_COOKIE2) || !this.isAllowed(kp, kl)) {
         changed = true;
         continue;
       }

@@ -46,7 +46,7 @@ export class Capture {
   constructor(public cfg: CaptureConfig, redaction: Redaction, comparing: bool, private maxBuffered: u64, private buffered: Metric) {
     const burst = cfg.ratePerSecond < 1 ? 1 : Math.ceil(cfg.ratePerSecond);
     this.bucket = new TokenBucket(String.UTF8.encode("mirrorshade.capture." + cfg.clusterName), cfg.ratePerSecond, burst);
-    this.answers = new AnswerHeaders(redaction);
+    this.answers = new AnswerHeaders(redaction, cfg.answerHeaders);
     this.watchMismatch = comparing && (cfg.on & CAPTURE_ON_MISMATCH) != 0;
   }
 

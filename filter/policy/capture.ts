@@ -3,7 +3,7 @@
 // Given once: as `capture` (mirror role) or as `compare.capture`; only the latter
 // may capture mismatches.
 import { JSON } from "json-as";
-import { Fields, hasControlChars } from "./fields";
+import { Fields, hasControlChars, isHeaderName, lowerAscii } from "./fields";
 import { CaptureConfig, CAPTURE_ON_SHADOW_ERROR, CAPTURE_ON_TIMEOUT, CAPTURE_ON_MISMATCH } from "./types";
 import * as D from "./defaults";
 
@@ -44,6 +44,15 @@ export function parseCapture(obj: JSON.Obj, where: string, comparing: bool, c: C
     if (c.on & bit) return at + ": \"" + names[i] + "\" is listed twice";
     if (bit == CAPTURE_ON_MISMATCH && !comparing) return at + ": \"mismatch\" needs a compare section (give this section as compare.capture)";
     c.on |= bit;
+  }
+  const kept = f.strList("answer_headers");
+  if (f.error.length > 0) return f.error;
+  const keep = kept != null ? kept : D.CAPTURE_ANSWER_HEADERS.split(",");
+  c.answerHeaders = [];
+  for (let i = 0; i < keep.length; i++) {
+    const name = lowerAscii(keep[i]);
+    if (name != ":status" && !isHeaderName(name)) return where + ".answer_headers[" + i.toString() + "]: must be a header name or \":status\", got \"" + keep[i] + "\"";
+    c.answerHeaders.push(String.UTF8.encode(name));
   }
   f.finish();
   return f.error;

@@ -123,6 +123,8 @@ export const CAPTURE_MAX_BODY_BYTES_MAX: u32 = 16 * 1048576;
 export const CAPTURE_TIMEOUT_MS: u32 = 5000;
 export const CAPTURE_TIMEOUT_MS_MIN: u32 = 1;
 export const CAPTURE_TIMEOUT_MS_MAX: u32 = 60000;
+/** capture.answer_headers: the answers' headers a capture carries (comma-separated, lower case); every other answer header is left out, since an answer can hold credentials the shadow never saw (a session token the primary issues under any name): the list allows, it does not deny. */
+export const CAPTURE_ANSWER_HEADERS: string = ":status,content-type,content-length,content-encoding,date,cache-control,vary,retry-after,grpc-status,grpc-message";
 /** capture.on: in the mirror role without comparison (comma-separated). */
 export const CAPTURE_ON: string = "shadow_error,timeout";
 /** compare.capture.on: with comparison (comma-separated). */

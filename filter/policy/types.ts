@@ -210,6 +210,8 @@ export class CaptureConfig {
   timeoutMs: u32 = D.CAPTURE_TIMEOUT_MS;
   /** CAPTURE_ON_* bits. */
   on: i32 = 0;
+  /** capture.answer_headers: the answer headers a capture carries, lower case (the rest are left out). */
+  answerHeaders: ArrayBuffer[] = [];
 }
 
 // ------------------------------------------------------------------ policy

@@ -104,6 +104,25 @@ describe("capture: which answers are captured", () => {
 
 const header = (h: HeaderList, name: string) => h.find(([k]) => k === name)?.[1];
 
+describe("capture: the answers' headers are an allow-list (capture.answer_headers)", () => {
+  // Hostile review #16: the primary's answer can carry credentials the shadow never saw, under
+  // any name (x-auth-token, refresh, authentication-info...): only the listed names travel.
+  const issued: HeaderList = [["x-auth-token", "opaque-tok-1"], ["refresh", "0; url=/cb?token=opaque-tok-2"], ["authentication-info", 'nextnonce="opaque-tok-3"'], ["x-request-id", "r-1"]];
+  it.each([
+    ["the default list", {}, [":status", "content-type"], ["x-auth-token", "refresh", "authentication-info", "x-request-id", "x-echo", "set-cookie"]],
+    ["a list naming x-request-id (case aside)", { answer_headers: [":status", "X-Request-Id"] }, [":status", "x-request-id"], ["content-type", "x-auth-token", "refresh", "authentication-info"]],
+    ["a list naming set-cookie: cookies still never travel", { answer_headers: [":status", "set-cookie"] }, [":status"], ["set-cookie", "x-auth-token"]],
+  ] as [string, object, string[], string[]][])("%s", async (_name, capture, kept, left) => {
+    const { host } = await loadFilter(base({ rate_limit_per_second: 1000, ...capture }));
+    exchange(host, { status: "500" }, { primaryHeaders: issued });
+    const f = decodeFrame(Buffer.from(captures(host)[0].body));
+    const names = str(f.primary!.headers).map(([k]) => k);
+    for (const k of kept) expect(names, k).toContain(k);
+    for (const k of left) expect(names, k).not.toContain(k);
+    for (const t of ["opaque-tok-1", "opaque-tok-2", "opaque-tok-3"]) expect(allText(captures(host)[0]), t).not.toContain(t);
+  });
+});
+
 describe("capture: bounds", () => {
   it("the primary's answer is left out when it was not known yet (the shadow failed first)", async () => {
     const { host } = await loadFilter(base({}));
