@@ -5,8 +5,8 @@
 // echo what the request held); cookies set by either side never travel.
 import { Redaction } from "../redact/redaction";
 import { Tally } from "../redact/tally";
-import { HEADER_DROP, HEADER_REPLACE } from "../redact/headers";
-import { HeaderCursor, HeaderMapBuilder, copyBytes, utf8, sameHeaderName } from "../util/bytes";
+import { addRedactedHeader } from "../redact/headers";
+import { HeaderCursor, HeaderMapBuilder, utf8, sameHeaderName } from "../util/bytes";
 
 const SET_COOKIE = utf8("set-cookie");
 const SET_COOKIE2 = utf8("set-cookie2");
@@ -41,16 +41,8 @@ export class AnswerHeaders {
         continue;
       }
       if (redaction.enabled && kl > 0 && load<u8>(kp) != 0x3a) {
-        const verdict = redaction.headers.redact(kp, kl, cur.valuePtr, cur.valueLen, this.tally);
-        if (verdict == HEADER_DROP) {
-          changed = true;
-          continue;
-        }
-        if (verdict == HEADER_REPLACE) {
-          changed = true;
-          b.addOwned(copyBytes(kp, kl), redaction.headers.replacement);
-          continue;
-        }
+        if (addRedactedHeader(b, redaction.headers, kp, kl, cur.valuePtr, cur.valueLen, this.tally)) changed = true;
+        continue;
       }
       b.add(kp, kl, cur.valuePtr, cur.valueLen);
     }

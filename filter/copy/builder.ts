@@ -23,7 +23,7 @@ import { ShadowTag, H_BAGGAGE } from "./tag";
 import { hasShadowSuffix, withShadowSuffix, withoutShadowSuffix, hostStart } from "./authority";
 import { Redaction } from "../redact/redaction";
 import { Tally } from "../redact/tally";
-import { HEADER_DROP, HEADER_REPLACE } from "../redact/headers";
+import { HEADER_DROP, HEADER_REPLACE, addRedactedHeader } from "../redact/headers";
 
 export const H_RULE = utf8("x-shadow-rule");
 const H_PATH = utf8(":path");
@@ -181,16 +181,8 @@ export class CopyHeaders {
         continue;
       }
       if (redaction.enabled) {
-        const verdict = redaction.headers.redact(kp, kl, cur.valuePtr, cur.valueLen, tally);
-        if (verdict == HEADER_DROP) {
-          changed = true;
-          continue;
-        }
-        if (verdict == HEADER_REPLACE) {
-          changed = true;
-          b.addOwned(copyBytes(kp, kl), redaction.headers.replacement);
-          continue;
-        }
+        if (addRedactedHeader(b, redaction.headers, kp, kl, cur.valuePtr, cur.valueLen, tally)) changed = true;
+        continue;
       }
       b.add(kp, kl, cur.valuePtr, cur.valueLen);
     }

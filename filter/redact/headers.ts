@@ -12,6 +12,7 @@ import { ValueRewriter } from "./values";
 import { Edit, applyEdits, ACTION_DROP, ACTION_HASH, ACTION_MASK } from "./edits";
 import { Tally } from "./tally";
 import { decodeBase64Lenient } from "../util/base64";
+import { HeaderMapBuilder, copyBytes } from "../util/bytes";
 
 /** Result of redacting one header: keep as is, drop, or replace the value. */
 export const HEADER_KEEP: u8 = 0;
@@ -114,4 +115,20 @@ export class HeaderRedactor {
     this.replacement = applyEdits(vp, <i32>vl, findings);
     return HEADER_REPLACE;
   }
+}
+
+/**
+ * One header into `b` as the policy's header rules and detectors leave it (kept,
+ * replaced or dropped); true when it changed. Shared by the copy's trailers
+ * (copy/builder.ts) and the answers a capture carries (capture/answers.ts).
+ */
+export function addRedactedHeader(b: HeaderMapBuilder, headers: HeaderRedactor, kp: usize, kl: usize, vp: usize, vl: usize, tally: Tally): bool {
+  const verdict = headers.redact(kp, kl, vp, vl, tally);
+  if (verdict == HEADER_DROP) return true;
+  if (verdict == HEADER_REPLACE) {
+    b.addOwned(copyBytes(kp, kl), headers.replacement);
+    return true;
+  }
+  b.add(kp, kl, vp, vl);
+  return false;
 }
