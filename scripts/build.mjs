@@ -16,8 +16,10 @@ for (const target of ["release", "debug"]) {
   });
 }
 // The bench's lower-bound probes: raw proxy-wasm modules without the SDK.
-for (const probe of ["noop", "dispatch"]) {
-  execFileSync(asc, [`bench/probes/${probe}.ts`, "--config", "bench/probes/asconfig.json", "-O3", "--runtime", "incremental", "--use", "abort=", "-o", `build/probe-${probe}.wasm`], {
+// probe-simd.wasm uses Wasm SIMD (v128): the proof that Envoy's V8 runs it.
+for (const probe of ["noop", "dispatch", "simd"]) {
+  const simd = probe === "simd" ? ["--enable", "simd"] : [];
+  execFileSync(asc, [`bench/probes/${probe}.ts`, "--config", "bench/probes/asconfig.json", "-O3", "--runtime", "incremental", "--use", "abort=", ...simd, "-o", `build/probe-${probe}.wasm`], {
     cwd: root,
     stdio: "inherit",
   });
