@@ -8,7 +8,7 @@ import { parseOptions, UsageError, type Options } from "../cli/args.js";
 import { projectRoot } from "../paths.js";
 import { toMarkdown, toSvg, summary, type BenchReport } from "./report.js";
 import { runBench, pinSelf } from "./runner.js";
-import { SCENARIOS, ALL_SCENARIOS, GRPC_SCENARIOS, GRPC_BENCH_LOADS, CORE, FULL_LOADS, QUICK_LOADS, useBenchWasm, benchWasm } from "./scenarios.js";
+import { SCENARIOS, ALL_SCENARIOS, GRPC_SCENARIOS, GRPC_BENCH_LOADS, CORE, FULL_LOADS, QUICK_LOADS, useBenchWasm, benchWasm, unbuiltProbes } from "./scenarios.js";
 import { runWorkerBench } from "./worker.js";
 import { WORKER_CONFIGS, type WorkerConfig } from "./worker-types.js";
 import { buildWasmAt } from "./worker-build.js";
@@ -212,6 +212,9 @@ export async function benchCommand(args: string[]): Promise<number> {
   let parsed: Options;
   try {
     parsed = parseBenchArgs(args);
+    // Named SDK probes whose module the build skipped (no toolchain): refused before anything starts.
+    const missing = unbuiltProbes((parsed.get("scenarios") ?? "").split(","));
+    if (missing.length) throw new UsageError(`${missing.join(", ")}: not built (npm run build builds the Go and Rust SDK probes where their toolchains are; see scripts/build-sdk-probes.mjs)`);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     console.error(`mirrorshade bench: ${e.message}\n${BENCH_USAGE}`);
@@ -230,6 +233,8 @@ export async function benchCommand(args: string[]): Promise<number> {
   const partial = Boolean(only || loadFilter);
   // The gRPC family runs when asked for (--grpc, or a gRPC scenario named): without it, the run is the HTTP one as before.
   const grpc = parsed.has("grpc") || Boolean(only?.some((s) => (GRPC_SCENARIOS as readonly string[]).includes(s)));
+  const skipped = only ? [] : unbuiltProbes(SCENARIOS);
+  if (skipped.length) console.log(`skipping ${skipped.join(", ")}: not built (their SDK's toolchain was missing at npm run build)`);
   const httpLoads = (quick ? QUICK_LOADS : FULL_LOADS).filter((l) => !grpc || !only || only.some((s) => !(GRPC_SCENARIOS as readonly string[]).includes(s)));
   pinSelf();
   const started = Date.now();
@@ -238,7 +243,7 @@ export async function benchCommand(args: string[]): Promise<number> {
     rounds,
     seconds,
     loads: [...httpLoads, ...(grpc ? GRPC_BENCH_LOADS : [])].filter((l) => !loadFilter || l.name.includes(loadFilter)),
-    scenarios: only ? ALL_SCENARIOS.filter((s) => only.includes(s)) : [...(quick ? CORE : SCENARIOS), ...(grpc ? GRPC_SCENARIOS : [])],
+    scenarios: only ? ALL_SCENARIOS.filter((s) => only.includes(s)) : [...(quick ? CORE : SCENARIOS).filter((s) => !skipped.includes(s)), ...(grpc ? GRPC_SCENARIOS : [])],
     faults: !partial && !parsed.has("no-faults"),
     faultSeconds: quick ? 1 : seconds,
     soakRequests: partial ? 0 : soakRequests,

@@ -1,7 +1,9 @@
 // The bench's probe modules in real Envoy: each loads, runs on every request and
 // does its one job. simd: Envoy's V8 runs Wasm SIMD (v128) code (the count it
 // adds comes from i8x16.eq/bitmask). noop: the request passes untouched.
-// dispatch: an unchanged copy of each request reaches the shadow.
+// dispatch: an unchanged copy of each request reaches the shadow. The same for
+// the Go and Rust SDK probes (bench/probes/go, bench/probes/rust), when the build
+// had their toolchains (scripts/build-sdk-probes.mjs says when it skips them).
 import { describe, it, expect, beforeAll, afterAll, afterEach } from "vitest";
 import { existsSync } from "node:fs";
 import { startEnvoyOnFreePorts, type EnvoyInstance } from "../../harness/envoy/index.js";
@@ -13,14 +15,21 @@ import { http1 } from "./fixture.js";
 interface Probe {
   name: string;
   kind: "noop" | "dispatch" | "simd";
+  /** Built only where its SDK's toolchain is. */
+  sdk?: boolean;
 }
 const PROBES: Probe[] = [
   { name: "simd", kind: "simd" },
   { name: "noop", kind: "noop" },
   { name: "dispatch", kind: "dispatch" },
+  { name: "go-noop", kind: "noop", sdk: true },
+  { name: "go-dispatch", kind: "dispatch", sdk: true },
+  { name: "rust-noop", kind: "noop", sdk: true },
+  { name: "rust-dispatch", kind: "dispatch", sdk: true },
 ];
+const built = (p: Probe) => !p.sdk || existsSync(probeWasm(p.name));
 
-describe.each(PROBES)("probe $name in real Envoy", ({ name, kind }) => {
+describe.each(PROBES.filter(built))("probe $name in real Envoy", ({ name, kind }) => {
   const wasm = probeWasm(name);
   let envoy: EnvoyInstance | undefined;
   let primary: RecordingUpstream;
