@@ -108,6 +108,8 @@ const DESCRIPTIONS: Record<string, string> = {
   native_upstream: "native mirroring plus the filter's upstream role (the same redaction) on the shadow cluster only",
   mirrorshade_copy: "attribution: the mirror role copying everything, without selection or redaction",
   mirrorshade_no_detectors: "attribution: the full policy without the detectors",
+  mirrorshade_inline:
+    "the full policy with every body redacted on the request's path and no copy skipped for a budget (`limits`: redaction_inline_bytes 65536, redaction_bytes_per_second 1 GiB, max_buffered_bytes 256 MiB): what redaction itself costs at saturation, where the default budgets skip most large copies",
   wasm_noop:
     "lower bound: a raw proxy-wasm module (bench/probes/noop.ts, no SDK) exporting the same HTTP callbacks as mirrorshade and returning at once: what any Wasm filter costs in Envoy before doing any work",
   wasm_dispatch:

@@ -17,7 +17,7 @@ const KEY = "bench-hash-key-0123456789abcdef";
 
 /** The same two probes written with the Go and the Rust SDK (bench/probes/go, bench/probes/rust; scripts/build-sdk-probes.mjs). */
 export const SDK_PROBES = ["go_noop", "go_dispatch", "rust_noop", "rust_dispatch"] as const;
-export const SCENARIOS = ["floor", "native", "native_lua", "mirrorshade", "mirrorshade_empty", "native_upstream", "mirrorshade_copy", "mirrorshade_no_detectors", "wasm_noop", "wasm_dispatch", ...SDK_PROBES] as const;
+export const SCENARIOS = ["floor", "native", "native_lua", "mirrorshade", "mirrorshade_empty", "native_upstream", "mirrorshade_copy", "mirrorshade_no_detectors", "mirrorshade_inline", "wasm_noop", "wasm_dispatch", ...SDK_PROBES] as const;
 /** The gRPC unary family (bench --grpc; bench/grpc.ts), run on the gRPC loads only. */
 export { GRPC_SCENARIOS };
 export const ALL_SCENARIOS = [...SCENARIOS, ...GRPC_SCENARIOS] as const;
@@ -26,6 +26,10 @@ const isGrpc = (s: Scenario): s is GrpcScenario => (GRPC_SCENARIOS as readonly s
 /** What the spec compares; the attribution scenarios only say where mirrorshade's cost goes. */
 export const CORE: readonly Scenario[] = ["floor", "native", "native_lua", "mirrorshade", "mirrorshade_empty"];
 const ATTRIBUTION: readonly Scenario[] = ["mirrorshade_copy", "mirrorshade_no_detectors"];
+/** Only where named (--scenarios): the full policy with every body redacted on the request's path, none skipped for the budgets. */
+const ON_REQUEST: readonly Scenario[] = ["mirrorshade_inline"];
+/** What a run without --scenarios measures. */
+export const DEFAULT_SCENARIOS: readonly Scenario[] = SCENARIOS.filter((s) => !ON_REQUEST.includes(s));
 /** The lower-bound probes run on every 1 KB load, beside the targets they bound. */
 const PROBES: readonly Scenario[] = ["wasm_noop", "wasm_dispatch", ...SDK_PROBES];
 /** Lower-bound probes (bench/probes): raw proxy-wasm modules with no SDK, built next to the filter. */
@@ -98,6 +102,10 @@ export function bootstrapFor(s: Scenario, ports: Ports): object {
     // Attribution: the copy alone (no selection, no redaction), and the full policy without detectors.
     case "mirrorshade_copy":
       return wasm({ role: "mirror", shadow: { cluster: "shadow", timeout_ms: 2000, max_inflight: 1024 } });
+    // The full policy redacting every body inline, within any budget: what redaction itself costs at
+    // saturation, where the default budgets would skip most large copies (limits in the README).
+    case "mirrorshade_inline":
+      return wasm({ ...MIRROR_POLICY, limits: { redaction_inline_bytes: 65536, redaction_bytes_per_second: 1073741824, max_buffered_bytes: 268435456 } });
     case "mirrorshade_no_detectors": {
       const { detectors: _d, ...rest } = REDACT;
       return wasm({ ...MIRROR_POLICY, redact: rest });
