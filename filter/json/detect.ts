@@ -4,7 +4,7 @@
 // mask of a value not kept. Every replacement keeps the document valid JSON.
 import { Edit } from "../redact/edits";
 import { ValueRewriter } from "../redact/values";
-import { Finding, scanText, DETECTOR_CARD, DETECTOR_SSN, DETECTOR_PHONE } from "../redact/detectors";
+import { Finding, scanText, labelBits, DETECTOR_CARD, DETECTOR_SSN, DETECTOR_PHONE } from "../redact/detectors";
 import { maskedDigits } from "../redact/digits";
 import { DetectRun } from "../redact/detect-run";
 import { WORK } from "../redact/work";
@@ -12,6 +12,7 @@ import { at, isDigit, quoted, utf8Seq } from "./lexer";
 import { JsonStrings } from "./strings";
 import { escapedEdits } from "./escapes";
 import { integerDigits, maskedNumber, isJsonNumber, VALUE_DIGITS } from "./numbers";
+import { classify, candidates, digitCount, LETTERS } from "../redact/prefilter";
 
 /** string(): the slice ran out (call again with the same s); the findings overflowed. */
 export const DETECT_SUSPENDED: i32 = 0;
@@ -134,11 +135,39 @@ export class JsonDetect {
 }
 
 /** Strings up to this many bytes are looked over (mayHold) before a detector scan is set up. */
-const SHORT: i32 = 256;
+export const SHORT: i32 = 256;
 
 /** Whether the string token [s, e) is worth a detector scan (see mayHold); the same answer every time, so a scan resumed in a later slice is not skipped. */
 export function worthScanning(p: usize, s: i32, e: i32): bool {
   return e - s - 2 > SHORT || mayHold(p, s + 1, e - 1);
+}
+
+/**
+ * The detectors among `enabled` worth running over the string token [s, e)
+ * (redact/prefilter.ts: the ones that could find something), 0 when none; for
+ * strings longer than SHORT, all of them. The same answer every time, so a scan
+ * resumed in a later slice is not skipped.
+ */
+export function detectorsFor(p: usize, s: i32, e: i32, enabled: i32): i32 {
+  const n = e - s - 2;
+  if (n > SHORT) return enabled;
+  const cp = p + <usize>(s + 1);
+  const cls = classify(cp, n);
+  return candidates(cp, n, cls, digitCount, enabled);
+}
+
+/** What nameLabels found worth running over the name itself (detectorsFor's answer for it). */
+export let nameDetectors: i32 = 0;
+
+/**
+ * The label bits of the member name [kp, kp+kl) (decoded), with one look at its
+ * bytes that also sets nameDetectors: `escaped`, the raw token has a backslash,
+ * so every detector reads the decoded name.
+ */
+export function nameLabels(kp: usize, kl: i32, escaped: bool, detectors: i32): i32 {
+  const cls = classify(kp, kl);
+  nameDetectors = escaped || kl > SHORT ? detectors : candidates(kp, kl, cls, digitCount, detectors);
+  return labelBits(kp, <usize>kl, detectors, <i32>(cls & LETTERS));
 }
 
 /**

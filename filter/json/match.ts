@@ -4,10 +4,22 @@
 // per scan, so the per-member loop holds no managed references.
 import { JsonRule, MAX_DEPTH, MAX_SEGMENTS, SEGMENT_NAME, SEGMENT_INDEX, SEGMENT_ANY } from "./path";
 import { ACTION_MASK, ACTION_DROP } from "../redact/edits";
-import { isAscii, foldBytes, equalsFolded, foldBound } from "../util/fold";
+import { isAscii, foldBytes, equalsFolded, foldBound, lowerAscii } from "../util/fold";
 
 /** Segment flag: the name is folded, and members are compared folded. */
 const FOLD: usize = 0x200;
+/**
+ * A 6-bit hash of a name's length and its first and last bytes lower-cased:
+ * an ASCII member can equal a segment's name (byte for byte, or lower-cased
+ * against the folded name) only when both hash alike.
+ */
+// @ts-ignore: decorator
+@inline
+function nameHash(p: usize, n: i32): u32 {
+  const f: u32 = n > 0 ? <u32>lowerAscii(load<u8>(p)) : 0;
+  const l: u32 = n > 0 ? <u32>lowerAscii(load<u8>(p + <usize>(n - 1))) : 0;
+  return ((<u32>n * 0x9e3779b1) ^ (((f << 8) | l) * 0x85ebca6b)) >>> 26;
+}
 
 export class PathMatcher {
   /** After match(): some rule can still match below the child just matched. */
@@ -25,6 +37,15 @@ export class PathMatcher {
   private keyFolded: ArrayBuffer = new ArrayBuffer(0);
   /** matchEither's copy of the first name's states. */
   private either: StaticArray<u64> = new StaticArray<u64>(0);
+  /**
+   * Per rule, a filter of the member names it can match: bit nameHash(name) of
+   * each name segment, every bit when it has a '*' segment. An ASCII member
+   * whose bit is clear matches none of the rule's segments, so its next states
+   * are its descendant segments' bits (descendants[r]) and the comparisons are
+   * skipped: a `$..key` rule costs a hash per member.
+   */
+  private names: StaticArray<u64> = new StaticArray<u64>(0);
+  private descendants: StaticArray<u64> = new StaticArray<u64>(0);
 
   /**
    * Flattens the rules: per rule [action, segment count, first segment], per
@@ -40,9 +61,15 @@ export class PathMatcher {
     if (this.segmentTable.length < total * 4) this.segmentTable = new StaticArray<usize>(total * 4);
     const needStates = (MAX_DEPTH + 2) * nr;
     if (this.states.length < needStates) this.states = new StaticArray<u64>(needStates);
+    if (this.descendants.length < nr) {
+      this.descendants = new StaticArray<u64>(nr);
+      this.names = new StaticArray<u64>(nr);
+    }
     const rt = this.ruleTable;
     const sg = this.segmentTable;
     const st = this.states;
+    const desc = this.descendants;
+    const names = this.names;
     let next = 0;
     let foldLimit = 0;
     for (let r = 0; r < nr; r++) {
@@ -54,6 +81,8 @@ export class PathMatcher {
       unchecked((rt[r * 3 + 1] = n));
       unchecked((rt[r * 3 + 2] = next));
       const fold = !rule.path.matchCase;
+      let dm: u64 = 0;
+      let nm: u64 = 0;
       for (let k = 0; k < n; k++) {
         const seg = segs[k];
         const o = (next + k) * 4;
@@ -64,7 +93,12 @@ export class PathMatcher {
         unchecked((sg[o + 2] = changetype<usize>(name)));
         unchecked((sg[o + 3] = <usize>name.byteLength));
         if (folds && foldBound(name.byteLength) > foldLimit) foldLimit = foldBound(name.byteLength);
+        if (seg.descendant && k < 64) dm |= (<u64>1) << <u64>k;
+        if (seg.kind == SEGMENT_NAME) nm |= (<u64>1) << <u64>nameHash(changetype<usize>(name), name.byteLength);
+        else if (seg.kind == SEGMENT_ANY) nm = u64.MAX_VALUE;
       }
+      unchecked((desc[r] = dm));
+      unchecked((names[r] = nm));
       next += n;
       // The root's location: every usable rule at its first segment (slot 1 is the root container's).
       unchecked((st[nr + r] = usable ? 1 : 0));
@@ -84,13 +118,21 @@ export class PathMatcher {
     const to = from + (<usize>nr << 3);
     let action: i32 = 0;
     let live = false;
+    // An ASCII member's name filter bit (0: an element, or a name compared in full).
+    const hb: u64 = index < 0 && isAscii(kp, kl) ? (<u64>1) << <u64>nameHash(kp, kl) : 0;
+    const nm = changetype<usize>(this.names);
+    const desc = changetype<usize>(this.descendants);
     // The member as folded segments see it, worked out at the first folded comparison:
     // 0 not yet, 1 ASCII (compared lower-cased in place), 2 folded into keyFolded, 3 too long to match.
-    let keyState = 0;
+    let keyState = hb != 0 ? 1 : 0;
     for (let r = 0; r < nr; r++) {
       let bits = load<u64>(from + (<usize>r << 3));
       let next: u64 = 0;
-      if (bits != 0) {
+      if (bits != 0 && (load<u64>(nm + (<usize>r << 3)) & hb) == 0 && hb != 0) {
+        // No segment of this rule can match the member: only its descendant segments' states go on.
+        next = bits & load<u64>(desc + (<usize>r << 3));
+        if (next != 0) live = true;
+      } else if (bits != 0) {
         const ra = load<i32>(rt + <usize>(r * 12));
         const n = load<i32>(rt + <usize>(r * 12 + 4));
         const first = sg + (<usize>load<i32>(rt + <usize>(r * 12 + 8)) << (alignof<usize>() + 2));

@@ -21,16 +21,15 @@
 // scanned as one document.
 import { Edit, ACTION_MASK, ACTION_HASH, ACTION_DROP } from "../redact/edits";
 import { ValueRewriter } from "../redact/values";
-import { labelBits } from "../redact/detectors";
 import { WORK, UNLIMITED } from "../redact/work";
 import { MAX_BODY_FINDINGS } from "../policy/defaults";
 import { utf8 } from "../util/bytes";
 import { JsonRule, MAX_DEPTH, describeChar } from "./path";
 import { PathMatcher } from "./match";
-import { at, isDigit, skipWs, quoted } from "./lexer";
+import { at, isDigit, skipWs } from "./lexer";
 import { JsonStrings, SUSPENDED } from "./strings";
 import { NumberReader } from "./numbers";
-import { JsonDetect, DETECT_SUSPENDED, DETECT_OVERFLOW, worthScanning } from "./detect";
+import { JsonDetect, DETECT_SUSPENDED, DETECT_OVERFLOW, detectorsFor, nameLabels, nameDetectors } from "./detect";
 
 const KIND_OBJECT: u8 = 0;
 const KIND_ARRAY: u8 = 1;
@@ -94,6 +93,8 @@ export class JsonScan {
   private labels: i32 = 0;
   /** The member whose name was matched (its quote), so a name scan resumed in a later slice does not match it twice. */
   private keyAt: i32 = -1;
+  /** The detectors worth running over that member's name (redact/prefilter.ts), set with keyAt. */
+  private keyDetectors: i32 = 0;
   /** Strings, validated resumably and decoded into its scratch. */
   private strings: JsonStrings = new JsonStrings();
   private strEscaped: bool = false;
@@ -201,7 +202,7 @@ export class JsonScan {
     if (action == ACTION_MASK) {
       this.edits.push(new Edit(open, pos + 1, unchecked(this.fKind[depth]) == KIND_OBJECT ? this.emptyObject : this.emptyArray));
     } else if (action == ACTION_HASH) {
-      this.edits.push(new Edit(open, pos + 1, quoted(rewriter.hashToken(p + <usize>open, pos + 1 - open))));
+      this.edits.push(new Edit(open, pos + 1, rewriter.hashTokenQuoted(p + <usize>open, pos + 1 - open)));
     }
   }
 
@@ -216,9 +217,9 @@ export class JsonScan {
         vl = this.decode(p, s + 1, e - 1);
         vp = changetype<usize>(this.strings.scratch);
       }
-      replacement = quoted(action == ACTION_HASH ? rewriter.hashToken(vp, vl) : rewriter.maskValue(vp, vl));
+      replacement = action == ACTION_HASH ? rewriter.hashTokenQuoted(vp, vl) : rewriter.maskQuoted(vp, vl);
     } else if (action == ACTION_HASH) {
-      replacement = quoted(rewriter.hashToken(p + <usize>s, e - s));
+      replacement = rewriter.hashTokenQuoted(p + <usize>s, e - s);
     } else if (action == ACTION_MASK) {
       // Masks keep the type: numbers become 0, booleans false, null stays null.
       if (c == 0x74) replacement = this.falseLit;
@@ -377,7 +378,10 @@ export class JsonScan {
             if (!str || this.det.keepString(p, pos, end, this.strEscaped, this.strings, rewriter, this.edits)) this.keepMasked++;
           } else if (detectors != 0) {
             if (!str) this.det.number(p, pos, end, this.numbers.integer, detectors, this.labels, rewriter, this.edits, this.detectorHits);
-            else if (worthScanning(p, pos, end) && !this.detected(p, pos, end, detectors | this.labels)) continue;
+            else {
+              const on = detectorsFor(p, pos, end, detectors | this.labels);
+              if (on != 0 && !this.detected(p, pos, end, on)) continue;
+            }
             if (!this.valid) return false;
           }
         }
@@ -482,14 +486,17 @@ export class JsonScan {
               this.count(action);
             }
             if (keepLive) kept = this.keepPaths.match(depth, kp, kl, -1) != 0;
-            if (detectors != 0) this.labels = labelBits(kp, <usize>kl, detectors);
+            if (detectors != 0) {
+              this.labels = nameLabels(kp, kl, keyEscaped, detectors);
+              this.keyDetectors = nameDetectors;
+            }
           }
           this.kept = kept;
           if (!inert) this.begin(depth, keyStart, action);
         }
         // The name stays (unless its member is dropped): the detectors read it too.
-        if (!inert && action != ACTION_DROP && detectors != 0 && worthScanning(p, keyStart, keyEnd)) {
-          if (!this.detected(p, keyStart, keyEnd, detectors)) continue;
+        if (!inert && action != ACTION_DROP && detectors != 0 && this.keyDetectors != 0) {
+          if (!this.detected(p, keyStart, keyEnd, this.keyDetectors)) continue;
           if (!this.valid) return false;
         }
         this.strings.forget();

@@ -36,10 +36,11 @@ export const LABEL_PHONE: i32 = 1 << 9;
  * The label bits a value's name implies, among the enabled detectors: names
  * such as ssn, social_security_number, taxId, phone, tel, mobilePhone, fax
  * (redact/labels.ts: case, '_', '-', '.' aside, at word boundaries).
+ * `letters`: the name's letter bits (redact/prefilter.ts classify) when the caller has them.
  */
-export function labelBits(namePtr: usize, nameLen: usize, enabled: i32): i32 {
+export function labelBits(namePtr: usize, nameLen: usize, enabled: i32, letters: i32 = -1): i32 {
   if ((enabled & (DETECTOR_SSN | DETECTOR_PHONE)) == 0 || nameLen == 0) return 0;
-  const kinds = labelKinds(namePtr, <i32>nameLen);
+  const kinds = labelKinds(namePtr, <i32>nameLen, letters);
   let bits = 0;
   if ((kinds & KIND_SSN) != 0 && (enabled & DETECTOR_SSN) != 0) bits |= LABEL_SSN;
   if ((kinds & KIND_PHONE) != 0 && (enabled & DETECTOR_PHONE) != 0) bits |= LABEL_PHONE;

@@ -76,19 +76,28 @@ function matchBackward(p: usize, len: i32, e: i32, w: string): i32 {
 }
 
 /** Per word, the set of its letters (bit k: 'a' + k): a name without all of some word's letters holds no label. */
-const WORD_LETTERS: i32[] = WORDS.map<i32>((w: string) => {
+const WORD_LETTERS: StaticArray<i32> = StaticArray.fromArray<i32>(WORDS.map<i32>((w: string) => {
   let m = 0;
   for (let i = 0; i < w.length; i++) m |= 1 << (w.charCodeAt(i) - 0x61);
   return m;
-});
+}));
 
-/** Whether the letters of [p, p+len) include all of some label word's: one pass over a name, before the word matching. */
-function mayLabel(p: usize, len: i32): bool {
+/** The ASCII letters of [p, p+len), either case, as bits ('a' + k: bit k). */
+function lettersOf(p: usize, len: i32): i32 {
   let m = 0;
   for (let i = 0; i < len; i++) {
     const c = <i32>(load<u8>(p + <usize>i) | 0x20) - 0x61;
     if (<u32>c < 26) m |= 1 << c;
   }
+  return m;
+}
+
+/** Every label word has an 'l', an 'n' or an 'x': most names have none of them. */
+const KEY_LETTERS: i32 = (1 << 11) | (1 << 13) | (1 << 23);
+
+/** Whether the letters `m` of a name include all of some label word's: one look before the word matching. */
+function mayLabel(m: i32): bool {
+  if ((m & KEY_LETTERS) == 0) return false;
   for (let w = 0; w < WORD_LETTERS.length; w++) {
     const need = unchecked(WORD_LETTERS[w]);
     if ((m & need) == need) return true;
@@ -96,9 +105,12 @@ function mayLabel(p: usize, len: i32): bool {
   return false;
 }
 
-/** The KIND_* bits of the names in [p, p+len): every word-bounded label in it. */
-export function labelKinds(p: usize, len: i32): i32 {
-  if (!mayLabel(p, len)) return 0;
+/**
+ * The KIND_* bits of the names in [p, p+len): every word-bounded label in it.
+ * `letters`: the name's letter bits when the caller has them (redact/prefilter.ts classify), else -1.
+ */
+export function labelKinds(p: usize, len: i32, letters: i32 = -1): i32 {
+  if (!mayLabel(letters >= 0 ? letters : lettersOf(p, len))) return 0;
   let kinds = 0;
   for (let s = 0; s < len; s++) {
     const c = byteAt(p, len, s);

@@ -171,9 +171,13 @@ function maskIban(o: usize, n: i32): void {
   }
 }
 
+/** maskQuoted's shared buffers: masks of fewer code points than this. */
+const QUOTED_STARS: i32 = 64;
+
 export class ValueRewriter {
   private key: HmacKey;
   private findings: Finding[] = [];
+  private stars: StaticArray<ArrayBuffer | null> = new StaticArray<ArrayBuffer | null>(QUOTED_STARS);
 
   constructor(hashKey: ArrayBuffer) {
     this.key = new HmacKey(hashKey);
@@ -191,6 +195,42 @@ export class ValueRewriter {
       store<u8>(o + 5 + (i << 1), load<u8>(HEX + <usize>(b >> 4)));
       store<u8>(o + 6 + (i << 1), load<u8>(HEX + <usize>(b & 15)));
     }
+    return out;
+  }
+
+  /** hashToken as a JSON string (quoted, '"hmac:…"'): one buffer, not two. */
+  hashTokenQuoted(ptr: usize, len: i32): ArrayBuffer {
+    this.key.macInto(ptr, len, MAC);
+    const out = new ArrayBuffer(39);
+    const o = changetype<usize>(out);
+    store<u8>(o, 0x22);
+    store<u32>(o + 1, 0x63616d68); // "hmac", little-endian
+    store<u8>(o, 0x3a, 5);
+    for (let i: usize = 0; i < 16; i++) {
+      const b = load<u8>(MAC + i);
+      store<u8>(o + 6 + (i << 1), load<u8>(HEX + <usize>(b >> 4)));
+      store<u8>(o + 7 + (i << 1), load<u8>(HEX + <usize>(b & 15)));
+    }
+    store<u8>(o, 0x22, 38);
+    return out;
+  }
+
+  /**
+   * maskValue as a JSON string ('"****"'). Up to QUOTED_STARS code points the
+   * buffer is shared (made once per length): an edit's replacement is only read.
+   */
+  maskQuoted(ptr: usize, len: i32): ArrayBuffer {
+    const n = len > 0 ? codePoints(ptr, len) : 0;
+    if (n < QUOTED_STARS) {
+      const known = unchecked(this.stars[n]);
+      if (known != null) return known;
+    }
+    const out = new ArrayBuffer(n + 2);
+    const o = changetype<usize>(out);
+    store<u8>(o, 0x22);
+    memory.fill(o + 1, STAR, <usize>n);
+    store<u8>(o + <usize>(n + 1), 0x22);
+    if (n < QUOTED_STARS) unchecked((this.stars[n] = out));
     return out;
   }
 

@@ -5,16 +5,14 @@
 // random draw per request when the header is absent or none is configured.
 // Every share of one request is compared against the same point, so a smaller
 // share always selects a subset of what a larger one selects.
-import { sha256 } from "../util/sha256";
+import { sha256Prefix32 } from "../util/sha256";
 import { bytesEqual } from "../util/bytes";
 import { random } from "../host/random";
 import { RequestView } from "./view";
 
 /** The first four bytes of the SHA-256 of [p, p+len), as an unsigned big-endian integer. */
 function hashPoint(p: usize, len: usize): u32 {
-  const h = sha256(p, <i32>len);
-  const hp = changetype<usize>(h);
-  return (<u32>load<u8>(hp) << 24) | (<u32>load<u8>(hp + 1) << 16) | (<u32>load<u8>(hp + 2) << 8) | <u32>load<u8>(hp + 3);
+  return sha256Prefix32(p, <i32>len);
 }
 
 /** One request's points: drawn or hashed at most once, whatever the number of shares asked about. */

@@ -31,8 +31,9 @@ commands:
   bench --worker [--before-commit REV | --before-wasm FILE] [--rounds N] [--uploads N] [...]
                            what redacting large uploads costs the primary and the other requests on
                            the same Envoy worker (all options: mirrorshade bench --worker --help)
-  bench-redact [--quick] [--json] [--wasm FILE]
-                           redaction throughput (MB/s) of the compiled filter in V8, 1 KB / 16 KB / 1 MB JSON
+  bench-redact [--quick] [--json FILE] [--rounds N] [--wasm FILE]
+                           redaction throughput (MB/s) of the compiled filter in V8, 1 KB / 16 KB / 1 MB JSON,
+                           against JSON.parse of the same bodies (ratio_to_json_parse)
   schema                   print the policy's JSON Schema (its path on stderr, the schema on stdout)
   demo [--container]       start Envoy with a primary and a shadow upstream, send sample traffic,
                            show what each side received and the filter's counters

@@ -225,22 +225,41 @@ export abstract class HostCore implements StreamHost {
 
   // ---------------------------------------------------------------- memory
 
+  // Views of module memory, made again only when the memory grew (its old buffer is then detached):
+  // Envoy's host reads and writes the memory in place, so the emulator does not allocate per access either.
+  private viewBuffer: ArrayBuffer | null = null;
+  private u8: Uint8Array = new Uint8Array(0);
+  private dv: DataView = new DataView(new ArrayBuffer(0));
+
   private bytesView(): Uint8Array | null {
-    return this.memory ? new Uint8Array(this.memory.buffer) : null;
+    if (!this.memory) return null;
+    const b = this.memory.buffer;
+    if (b !== this.viewBuffer) {
+      this.viewBuffer = b;
+      this.u8 = new Uint8Array(b);
+      this.dv = new DataView(b);
+    }
+    return this.u8;
   }
 
-  /** @internal */
-  read(ptr: number, len: number): Uint8Array | null {
+  /** @internal [ptr, ptr+len) of module memory without copying it, valid until the module runs again; null when out of bounds. */
+  view(ptr: number, len: number): Uint8Array | null {
     const m = this.bytesView();
     const p = u32(ptr);
     const l = u32(len);
     if (!m || p + l > m.length) return null;
-    return m.slice(p, p + l);
+    return m.subarray(p, p + l);
+  }
+
+  /** @internal A copy of [ptr, ptr+len), for what the host keeps. */
+  read(ptr: number, len: number): Uint8Array | null {
+    const v = this.view(ptr, len);
+    return v === null ? null : v.slice();
   }
 
   /** @internal */
   readStr(ptr: number, len: number): string | null {
-    const b = this.read(ptr, len);
+    const b = this.view(ptr, len);
     return b === null ? null : dec.decode(b);
   }
 
@@ -255,16 +274,20 @@ export abstract class HostCore implements StreamHost {
 
   /** @internal */
   writeU32(ptr: number, v: number): boolean {
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setUint32(0, u32(v), true);
-    return this.write(ptr, b);
+    const m = this.bytesView();
+    const p = u32(ptr);
+    if (!m || p + 4 > m.length) return false;
+    this.dv.setUint32(p, u32(v), true);
+    return true;
   }
 
   /** @internal */
   writeU64(ptr: number, v: bigint): boolean {
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, v), true);
-    return this.write(ptr, b);
+    const m = this.bytesView();
+    const p = u32(ptr);
+    if (!m || p + 8 > m.length) return false;
+    this.dv.setBigUint64(p, BigInt.asUintN(64, v), true);
+    return true;
   }
 
   /** @internal WasmBase::copyToPointerSize: empty values are returned as (0, 0) without allocating. */

@@ -1,5 +1,5 @@
 import type { HeaderList, Forwarded, Side } from "./types.js";
-import { Bytes, EMPTY } from "./bytes.js";
+import { Appender, Bytes, EMPTY } from "./bytes.js";
 
 /** One direction of an HTTP stream as Envoy's filter manager sees it for this (single) filter. */
 export class Direction {
@@ -19,6 +19,8 @@ export class Direction {
   /** Data the filter manager holds at this filter (not yet passed on). */
   readonly held = new Bytes(EMPTY, true);
   heldPending = false;
+  /** Grows out.body, what was passed on. */
+  readonly passed = new Appender();
   /** Previous body callback returned StopIterationAndBuffer: the next chunk is appended and the whole buffer is seen. */
   bufferingBody = false;
   stopAll = false;

@@ -1,7 +1,7 @@
 // Header maps as the ABI carries them (proxy-wasm pair serialization), and the
 // copies Envoy makes of them (keys lower-cased).
 import type { HeaderList } from "./types.js";
-import { enc, dec, EMPTY } from "./bytes.js";
+import { utf8Of, dec, EMPTY } from "./bytes.js";
 
 export function lowerPairs(h: HeaderList): HeaderList {
   return h.map(([k, v]) => [k.toLowerCase(), v]);
@@ -14,7 +14,7 @@ export function clonePairs(h: HeaderList): HeaderList {
 /** proxy-wasm pair serialization: u32 count; count x (u32 key_len, u32 value_len); key\0 value\0 ... */
 export function serializePairs(pairs: HeaderList): Uint8Array {
   if (pairs.length === 0) return EMPTY;
-  const encoded = pairs.map(([k, v]) => [enc.encode(k), enc.encode(v)] as const);
+  const encoded = pairs.map(([k, v]) => [utf8Of(k), utf8Of(v)] as const);
   let size = 4 + pairs.length * 8;
   for (const [k, v] of encoded) size += k.length + v.length + 2;
   const out = new Uint8Array(size);

@@ -1,7 +1,7 @@
 // An HTTP stream through the filter, as Envoy's filter manager drives it for this
 // (single) filter: status conversions, buffering, continue, local replies, resets.
 import { LogLevel, MapType, BufferType, NOT_DELIVERED, actionFor, type HeaderList, type Forwarded, type LocalResponse, type StatusRecord, type Phase, type Side, type Outcome } from "./types.js";
-import { Bytes, EMPTY, enc, concat, toBytes } from "./bytes.js";
+import { Bytes, EMPTY, enc, toBytes } from "./bytes.js";
 import { lowerPairs, clonePairs } from "./pairs.js";
 import { Direction } from "./direction.js";
 
@@ -473,7 +473,7 @@ export class HttpStream {
   private forwardData(d: Direction, data: Uint8Array, eos: boolean): void {
     if (d.terminated) return;
     this.forwardHeaders(d);
-    if (data.length > 0) d.out.body = concat(d.out.body, data);
+    if (data.length > 0) d.out.body = d.passed.join(d.out.body, data);
     if (eos) this.finish(d);
   }
 
@@ -483,7 +483,8 @@ export class HttpStream {
     this.forwardHeaders(d);
     const data = d.held.take();
     d.heldPending = false;
-    if (data.length > 0) d.out.body = concat(d.out.body, data);
+    // What held took is its own copy, nobody else's.
+    if (data.length > 0) d.out.body = d.passed.join(d.out.body, data, true);
     if (trailers) {
       d.out.trailers = clonePairs(trailers);
       d.out.ended = true;

@@ -72,7 +72,7 @@ export function contextImports(h: HostCore): Record<string, AnyFn> {
     ) => {
       const details = h.readStr(detailsPtr, detailsLen);
       const body = h.read(bodyPtr, bodyLen);
-      const headers = h.read(headersPtr, headersLen);
+      const headers = h.view(headersPtr, headersLen);
       if (details === null || body === null || headers === null) return R.InvalidMemoryAccess;
       const ctx = h.effective();
       const resp: LocalResponse = {
@@ -95,7 +95,7 @@ export function contextImports(h: HostCore): Record<string, AnyFn> {
     // Only root contexts can be pending-done in Envoy (at VM shutdown), so this is NotFound in practice.
     proxy_done: () => R.NotFound,
     proxy_call_foreign_function: (namePtr: number, nameLen: number, argsPtr: number, argsLen: number) => {
-      if (h.readStr(namePtr, nameLen) === null || h.read(argsPtr, argsLen) === null) return R.InvalidMemoryAccess;
+      if (h.readStr(namePtr, nameLen) === null || h.view(argsPtr, argsLen) === null) return R.InvalidMemoryAccess;
       return R.NotFound;
     },
     pthread_equal: (a: number, b: number) => (a === b ? 1 : 0),

@@ -2,7 +2,7 @@
 // proxy_get/set_header_map_pairs, proxy_get_header_map_size, proxy_get_buffer_status,
 // proxy_get/set_buffer_bytes.
 import { WasmResult, MapType, BufferType, type HeaderList } from "../types.js";
-import { Bytes, EMPTY, enc, concat, u32 } from "../bytes.js";
+import { Bytes, EMPTY, utf8Of, concat, u32 } from "../bytes.js";
 import { lowerPairs, parsePairs, serializePairs } from "../pairs.js";
 import { HttpStream } from "../stream.js";
 import type { HostCore, Context, AnyFn } from "../core.js";
@@ -81,7 +81,7 @@ export function headerImports(h: HostCore): Record<string, AnyFn> {
       // Envoy returns the first entry only (context.cc has a TODO about concatenating duplicates).
       const hit = map.find(([k]) => k === lower);
       if (!hit) return h.abiVersion === "0.1.0" ? emptyValue(h, vPtrPtr, vSizePtr) : R.NotFound;
-      return h.copyOut(enc.encode(hit[1]), vPtrPtr, vSizePtr) ? R.Ok : R.InvalidMemoryAccess;
+      return h.copyOut(utf8Of(hit[1]), vPtrPtr, vSizePtr) ? R.Ok : R.InvalidMemoryAccess;
     },
     proxy_get_header_map_pairs: (type: number, ptrPtr: number, sizePtr: number) => {
       if (!mapTypeOk(type)) return R.BadArgument;
@@ -91,7 +91,7 @@ export function headerImports(h: HostCore): Record<string, AnyFn> {
     },
     proxy_set_header_map_pairs: (type: number, ptr: number, len: number) => {
       if (!mapTypeOk(type)) return R.BadArgument;
-      const data = h.read(ptr, len);
+      const data = h.view(ptr, len);
       if (data === null) return R.InvalidMemoryAccess;
       const map = mutableMap(h.effective(), u32(type));
       if (!map) return R.BadArgument;
@@ -118,7 +118,7 @@ export function headerImports(h: HostCore): Record<string, AnyFn> {
       if (!map) return R.BadArgument;
       // HeaderMap::byteSize(): the sum of key and value lengths.
       let size = 0;
-      for (const [k, v] of map) size += enc.encode(k).length + enc.encode(v).length;
+      for (const [k, v] of map) size += utf8Of(k).length + utf8Of(v).length;
       return h.writeU32(sizePtr, size) ? R.Ok : R.InvalidMemoryAccess;
     },
     proxy_get_buffer_bytes: (type: number, start: number, length: number, ptrPtr: number, sizePtr: number) => {
@@ -131,7 +131,7 @@ export function headerImports(h: HostCore): Record<string, AnyFn> {
       if (s > size) l = 0;
       else if (s + l > size) l = size - s;
       if (l === 0) return h.writeU32(ptrPtr, 0) && h.writeU32(sizePtr, 0) ? R.Ok : R.InvalidMemoryAccess;
-      return h.copyOut(buf.data.slice(s, s + l), ptrPtr, sizePtr) ? R.Ok : R.InvalidMemoryAccess;
+      return h.copyOut(buf.data.subarray(s, s + l), ptrPtr, sizePtr) ? R.Ok : R.InvalidMemoryAccess;
     },
     proxy_get_buffer_status: (type: number, lengthPtr: number, flagsPtr: number) => {
       if (u32(type) > BufferType.CallData) return R.BadArgument;
@@ -143,7 +143,7 @@ export function headerImports(h: HostCore): Record<string, AnyFn> {
       if (u32(type) > BufferType.CallData) return R.BadArgument;
       const buf = buffer(h, h.effective(), u32(type));
       if (!buf) return R.NotFound;
-      const data = h.read(dataPtr, dataLen);
+      const data = h.view(dataPtr, dataLen);
       if (data === null) return R.InvalidMemoryAccess;
       if (!buf.mutable) return R.BadArgument;
       // Envoy's Buffer::copyFrom supports only prepend, whole replacement and append.
@@ -151,11 +151,12 @@ export function headerImports(h: HostCore): Record<string, AnyFn> {
       const l = u32(length);
       const size = buf.data.length;
       if (s === 0) {
-        if (l === 0) buf.data = concat(data, buf.data);
+        // data is a view of module memory: every branch copies it.
+        if (l === 0) buf.data = size === 0 ? data.slice() : concat(data, buf.data);
         else if (l >= size) buf.data = data.slice();
         else return R.BadArgument;
       } else if (s >= size) {
-        buf.data = concat(buf.data, data);
+        buf.data = size === 0 ? data.slice() : concat(buf.data, data);
       } else {
         return R.BadArgument;
       }

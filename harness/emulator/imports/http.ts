@@ -18,9 +18,10 @@ export function httpCallImports(h: HostCore): Record<string, AnyFn> {
       tPtr: number, tLen: number, timeout: number, tokenPtr: number,
     ) => {
       const cluster = h.readStr(upPtr, upLen);
-      const hdrs = h.read(hPtr, hLen);
+      // Headers and trailers are parsed at once (views, no copy); the body is kept, so it is copied.
+      const hdrs = h.view(hPtr, hLen);
       const body = h.read(bPtr, bLen);
-      const t = h.read(tPtr, tLen);
+      const t = h.view(tPtr, tLen);
       if (cluster === null || hdrs === null || body === null || t === null) return R.InvalidMemoryAccess;
       if (!h.writeU32(tokenPtr, 0)) return R.InvalidMemoryAccess;
       // Envoy takes the timeout as a signed int.

@@ -1,7 +1,7 @@
 // Logging, status, time and metrics: proxy_log, proxy_get_log_level, proxy_get_status,
 // the tick period and the clock, and proxy_define/increment/record/get_metric.
 import { WasmResult, LogLevel, type MetricRecord } from "../types.js";
-import { enc, u32 } from "../bytes.js";
+import { enc, dec, u32 } from "../bytes.js";
 import type { HostCore, AnyFn } from "../core.js";
 
 function metricById(h: HostCore, id: number): MetricRecord | undefined {
@@ -14,9 +14,10 @@ export function loggingImports(h: HostCore): Record<string, AnyFn> {
   return {
     proxy_log: (level: number, ptr: number, len: number) => {
       if (u32(level) > LogLevel.critical) return R.BadArgument;
-      const msg = h.readStr(ptr, len);
+      const msg = h.view(ptr, len);
       if (msg === null) return R.InvalidMemoryAccess;
-      h.log(level, msg);
+      // Below the log level the message is not even decoded (Envoy's logger drops it unformatted).
+      if (level >= h.logLevel) h.log(level, dec.decode(msg));
       return R.Ok;
     },
     proxy_get_log_level: (ptr: number) => (h.writeU32(ptr, h.logLevel) ? R.Ok : R.InvalidMemoryAccess),

@@ -22,6 +22,9 @@ interface Fixture {
   hashToken(): void;
   sha(): void;
   hmac(): void;
+  prepareKey(): void;
+  hmacPrepared(): void;
+  tokenPrepared(): void;
   redact(enabled: number, hash: number, base: number): number;
   editCount(): number;
   editStart(i: number): number;
@@ -633,6 +636,25 @@ describe("sha256 and HMAC-SHA256", () => {
     ],
   ])("RFC 4231 test case %i", (_n, key, data, mac) => {
     expect(hmac(key, data)).toBe(mac);
+  });
+
+  it("a key prepared once agrees with node:crypto for value after value, at every padding boundary", () => {
+    // The policy's hash_key is prepared at configure time (its inner and outer states) and reused
+    // for every value: each value's HMAC must come out as if the key were fresh.
+    for (const kl of [16, 32, 64, 100]) {
+      const key = Uint8Array.from({ length: kl }, (_, i) => (i * 29 + kl) & 0xff);
+      put(1, key);
+      fx.prepareKey();
+      for (const dl of [0, 1, 31, 32, 33, 54, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 129, 200, 55, 64, 0]) {
+        const data = Uint8Array.from({ length: dl }, (_, i) => (i * 17 + dl + kl) & 0xff);
+        const mac = createHmac("sha256", key).update(data).digest();
+        put(0, data);
+        fx.hmacPrepared();
+        expect(resultHex(), `key ${kl} data ${dl}`).toBe(mac.toString("hex"));
+        fx.tokenPrepared();
+        expect(resultText(), `token, key ${kl} data ${dl}`).toBe("hmac:" + mac.subarray(0, 16).toString("hex"));
+      }
+    }
   });
 
   it("HMAC agrees with node:crypto for keys around the block size", () => {

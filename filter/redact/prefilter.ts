@@ -1,0 +1,98 @@
+// Byte-class prefilter for the detectors (redact/detectors.ts): one table
+// lookup per byte of a short string says which detectors could find anything
+// in it, so the full scan runs only on candidates, with only the detectors
+// that could match. Every rule here follows from what a finding needs, so a
+// detector it turns off has no finding in the string:
+// - card: 13+ digits, ASCII or full-width (a full-width digit starts with 0xEF);
+// - SSN: 9 ASCII digits; phone: 8+ ASCII digits (E.164), 10 (US), 9 (labelled);
+// - e-mail: an '@', or "%40" (its two digits);
+// - JWT: "e" then "y" or "w" (jwtHead), lower-case;
+// - IBAN: 2 ASCII letters then 2 ASCII digits, 15 bytes at least;
+// - a backslash (JSON escapes, decoded before the scan): anything, all stay on.
+// A string's class is also what the callers of member names need: its ASCII
+// letters (labels.ts mayLabel) and whether it is ASCII (json/match.ts).
+import { DETECTOR_CARD, DETECTOR_EMAIL, DETECTOR_SSN, DETECTOR_JWT, DETECTOR_IBAN, DETECTOR_PHONE, DETECTOR_ALL } from "./detectors";
+
+/** Bits 0-25: the ASCII letter 'a' + k in either case. */
+export const LETTERS: u32 = (1 << 26) - 1;
+export const CLASS_AT: u32 = 1 << 26;
+export const CLASS_PERCENT: u32 = 1 << 27;
+export const CLASS_EF: u32 = 1 << 28;
+/** Any byte >= 0x80. */
+export const CLASS_HIGH: u32 = 1 << 29;
+export const CLASS_BACKSLASH: u32 = 1 << 30;
+/** An ASCII digit (counted, see digitCount). */
+const CLASS_DIGIT: u32 = 1 << 31;
+
+const LETTER_E: u32 = 1 << 4;
+const LETTER_W: u32 = 1 << 22;
+const LETTER_Y: u32 = 1 << 24;
+const NUMERIC: i32 = DETECTOR_CARD | DETECTOR_SSN | DETECTOR_PHONE;
+
+const TABLE: usize = buildTable();
+
+function buildTable(): usize {
+  const t = memory.data(1024);
+  for (let c = 0; c < 256; c++) {
+    let k: u32 = 0;
+    const l = c | 0x20;
+    if (l >= 0x61 && l <= 0x7a) k = 1 << <u32>(l - 0x61);
+    else if (c >= 0x30 && c <= 0x39) k = CLASS_DIGIT;
+    else if (c == 0x40) k = CLASS_AT;
+    else if (c == 0x25) k = CLASS_PERCENT;
+    else if (c == 0x5c) k = CLASS_BACKSLASH;
+    if (c >= 0x80) k = CLASS_HIGH | (c == 0xef ? CLASS_EF : 0);
+    store<u32>(t + (<usize>c << 2), k);
+  }
+  return t;
+}
+
+/** ASCII digits in the range classify() read last. */
+export let digitCount: i32 = 0;
+
+/** The CLASS_* and letter bits of the bytes in [p, p+len); digitCount their ASCII digits. */
+export function classify(p: usize, len: i32): u32 {
+  let acc: u32 = 0;
+  let digits = 0;
+  for (let i = 0; i < len; i++) {
+    const k = load<u32>(TABLE + (<usize>load<u8>(p + <usize>i) << 2));
+    acc |= k;
+    digits += <i32>(k >> 31);
+  }
+  digitCount = digits;
+  return acc;
+}
+
+/** Whether two ASCII letters followed by two ASCII digits (an IBAN's start) are somewhere in [p, p+len). */
+function ibanStart(p: usize, len: i32): bool {
+  for (let i = 0; i + 3 < len; i++) {
+    const d = <u32>load<u8>(p + <usize>(i + 3)) - 0x30;
+    if (d >= 10) {
+      // Byte i+3 is no digit: no start at i or i+1 (each needs it as a digit); i+2 is next.
+      i++;
+      continue;
+    }
+    if (<u32>load<u8>(p + <usize>(i + 2)) - 0x30 >= 10) continue;
+    const a = <u32>(load<u8>(p + <usize>i) | 0x20) - 0x61;
+    const b = <u32>(load<u8>(p + <usize>(i + 1)) | 0x20) - 0x61;
+    if (a < 26 && b < 26) return true;
+  }
+  return false;
+}
+
+/**
+ * The detectors among `enabled` (label bits kept) that could find something in
+ * the string [p, p+len), whose classify() bits are `cls` and ASCII digits `digits`;
+ * none of DETECTOR_ALL when the string needs no scan.
+ */
+export function candidates(p: usize, len: i32, cls: u32, digits: i32, enabled: i32): i32 {
+  if (cls & CLASS_BACKSLASH) return enabled;
+  let off = 0;
+  if (digits < 8 && (cls & CLASS_EF) == 0) off |= NUMERIC;
+  if ((cls & CLASS_AT) == 0 && ((cls & CLASS_PERCENT) == 0 || digits < 2)) off |= DETECTOR_EMAIL;
+  if ((cls & LETTER_E) == 0 || (cls & (LETTER_W | LETTER_Y)) == 0) off |= DETECTOR_JWT;
+  if (digits < 2 || len < 15 || (cls & LETTERS) == 0) off |= DETECTOR_IBAN;
+  let on = enabled & ~off;
+  if ((on & DETECTOR_IBAN) != 0 && !ibanStart(p, len)) on &= ~DETECTOR_IBAN;
+  return (on & DETECTOR_ALL) == 0 ? 0 : on;
+}
