@@ -1,13 +1,15 @@
 // Builds the filter: build/mirrorshade.wasm (optimized, what Envoy loads) and
 // build/mirrorshade.debug.wasm (names and source map, for debugging), and the
-// bench's probe modules build/probe-*.wasm. asc's diagnostics pass through
-// scripts/asc-output.mjs: json-as's own warnings are counted, not printed; ours
-// and every error are printed.
+// bench's probe modules build/probe-*.wasm (the Go and Rust SDK ones from
+// scripts/build-sdk-probes.mjs; MIRRORSHADE_SKIP_SDK_PROBES=1 skips those).
+// asc's diagnostics pass through scripts/asc-output.mjs: json-as's own warnings
+// are counted, not printed; ours and every error are printed.
 import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DiagnosticFilter } from "./asc-output.mjs";
+import { buildGoProbes, buildRustProbes } from "./build-sdk-probes.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const asc = join(root, "node_modules", ".bin", "asc");
@@ -32,8 +34,16 @@ try {
     await run(["filter/index.ts", "--config", "asconfig.json", "--target", target]);
   }
   // The bench's lower-bound probes: raw proxy-wasm modules without the SDK.
-  for (const probe of ["noop", "dispatch"]) {
-    await run([`bench/probes/${probe}.ts`, "--config", "bench/probes/asconfig.json", "-O3", "--runtime", "incremental", "--use", "abort=", "-o", `build/probe-${probe}.wasm`]);
+  // probe-simd.wasm uses Wasm SIMD (v128): the proof that Envoy's V8 runs it.
+  for (const probe of ["noop", "dispatch", "simd"]) {
+    const simd = probe === "simd" ? ["--enable", "simd"] : [];
+    await run([`bench/probes/${probe}.ts`, "--config", "bench/probes/asconfig.json", "-O3", "--runtime", "incremental", "--use", "abort=", ...simd, "-o", `build/probe-${probe}.wasm`]);
+  }
+  if (process.env.MIRRORSHADE_SKIP_SDK_PROBES === "1") {
+    console.log("build: skipping the Go and Rust SDK probes (MIRRORSHADE_SKIP_SDK_PROBES=1)");
+  } else {
+    buildGoProbes(root);
+    buildRustProbes(root);
   }
 } catch (e) {
   console.error(`build: ${e.message}`);

@@ -11,3 +11,7 @@ export declare function proxy_http_call(
 ): i32;
 
 export const CONTINUE: i32 = 0;
+@external("env", "proxy_add_header_map_value")
+export declare function proxy_add_header_map_value(mapType: i32, key: usize, keySize: usize, value: usize, valueSize: usize): i32;
+@external("env", "proxy_get_header_map_value")
+export declare function proxy_get_header_map_value(mapType: i32, key: usize, keySize: usize, retData: usize, retSize: usize): i32;

@@ -110,6 +110,14 @@ export class Copy {
     if (codec != null) codec.consume(p, len);
   }
 
+  /** The whole body in one chunk, borrowed from the host's buffer (BodyBuffer.borrow): no copy, nothing held. */
+  borrow(chunk: ArrayBuffer): void {
+    if (chunk.byteLength <= 0) return;
+    this.body.borrow(chunk);
+    const codec = this.codec;
+    if (codec != null) codec.consume(changetype<usize>(chunk), chunk.byteLength);
+  }
+
   get bodyLength(): i32 {
     return this.body.length;
   }

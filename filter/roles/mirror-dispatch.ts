@@ -170,8 +170,9 @@ export class MirrorDispatch {
 
   /** The copy's body is no longer held: freed, its capacity leaves the VM's budget. */
   release(copy: Copy): void {
-    if (copy.body.capacity == 0) return;
-    this.hold(-copy.body.capacity);
+    // A borrowed body (the host's chunk) holds no capacity: it is only let go.
+    const capacity = copy.body.capacity;
+    if (capacity > 0) this.hold(-capacity);
     copy.body.free();
   }
 

@@ -193,6 +193,8 @@ export class MirrorRole extends Role {
       this.out.dispatch(copy, trailers, hold, primary, r, t);
       return;
     }
+    // A borrowed body outlives its callback from here: it is copied and held (onRequestBody checked the room).
+    if (copy.body.isBorrowed) this.out.hold(copy.body.own());
     queue.push(new QueuedCopy(copy, trailers, hold, primary, nowNs()));
     this.metrics.redactionQueued.add(<i64>queue.waiting - this.queuedReported);
     this.queuedReported = queue.waiting;
@@ -416,8 +418,13 @@ export class MirrorStream extends Context {
       }
       const chunk = getBuffer(BUFFER_REQUEST_BODY, 0, <u32>len);
       chunkRead(<u32>len);
-      copy.append(changetype<usize>(chunk), chunk.byteLength, capacity);
-      if (growth > 0) role.out.hold(growth);
+      if (end_of_stream && body.length == 0) {
+        // The whole body in one chunk: the copy goes (or waits, then held: complete()) from the host's chunk itself.
+        copy.borrow(chunk);
+      } else {
+        copy.append(changetype<usize>(chunk), chunk.byteLength, capacity);
+        if (growth > 0) role.out.hold(growth);
+      }
     }
     if (end_of_stream) this.complete(NO_TRAILERS);
     return FilterDataStatusValues.Continue;

@@ -13,7 +13,7 @@ import { defineBench, BENCH_ONLY, WORKER_ONLY, type BenchOptions } from "./optio
 import { projectRoot } from "../paths.js";
 import { toMarkdown, toSvg, summary, type BenchReport } from "./report.js";
 import { runBench, pinSelf } from "./runner.js";
-import { SCENARIOS, ALL_SCENARIOS, GRPC_SCENARIOS, GRPC_BENCH_LOADS, CORE, FULL_LOADS, QUICK_LOADS, useBenchWasm, benchWasm } from "./scenarios.js";
+import { SCENARIOS, DEFAULT_SCENARIOS, ALL_SCENARIOS, GRPC_SCENARIOS, GRPC_BENCH_LOADS, CORE, FULL_LOADS, QUICK_LOADS, useBenchWasm, benchWasm, unbuiltProbes } from "./scenarios.js";
 import { runWorkerBench } from "./worker.js";
 import { WORKER_CONFIGS, type WorkerConfig } from "./worker-types.js";
 import { buildWasmAt } from "./worker-build.js";
@@ -171,6 +171,9 @@ export async function benchCommand(o: BenchOptions, cmd?: Command): Promise<numb
     return workerCommand(settings, argsOf(cmd));
   }
   const parsed = benchSettings(o, cmd);
+  // Named SDK probes whose module the build skipped (no toolchain): refused before anything starts.
+  const missing = unbuiltProbes((parsed.scenarios ?? "").split(","));
+  if (missing.length) throw new UsageError(`${missing.join(", ")}: not built (npm run build builds the Go and Rust SDK probes where their toolchains are; see scripts/build-sdk-probes.mjs)`);
   requireWasm();
   const quick = Boolean(parsed.quick);
   const jsonFile = parsed.json;
@@ -184,6 +187,8 @@ export async function benchCommand(o: BenchOptions, cmd?: Command): Promise<numb
   const partial = Boolean(only || loadFilter);
   // The gRPC family runs when asked for (--grpc, or a gRPC scenario named): without it, the run is the HTTP one as before.
   const grpc = Boolean(parsed.grpc) || Boolean(only?.some((s) => (GRPC_SCENARIOS as readonly string[]).includes(s)));
+  const skipped = only ? [] : unbuiltProbes(SCENARIOS);
+  if (skipped.length) console.log(`skipping ${skipped.join(", ")}: not built (their SDK's toolchain was missing at npm run build)`);
   const httpLoads = (quick ? QUICK_LOADS : FULL_LOADS).filter((l) => !grpc || !only || only.some((s) => !(GRPC_SCENARIOS as readonly string[]).includes(s)));
   pinSelf();
   const started = Date.now();
@@ -195,7 +200,7 @@ export async function benchCommand(o: BenchOptions, cmd?: Command): Promise<numb
       rounds,
       seconds,
       loads: [...httpLoads, ...(grpc ? GRPC_BENCH_LOADS : [])].filter((l) => !loadFilter || l.name.includes(loadFilter)),
-      scenarios: only ? ALL_SCENARIOS.filter((s) => only.includes(s)) : [...(quick ? CORE : SCENARIOS), ...(grpc ? GRPC_SCENARIOS : [])],
+      scenarios: only ? ALL_SCENARIOS.filter((s) => only.includes(s)) : [...(quick ? CORE : DEFAULT_SCENARIOS).filter((s) => !skipped.includes(s)), ...(grpc ? GRPC_SCENARIOS : [])],
       faults: !partial && parsed.faults !== false,
       faultSeconds: quick ? 1 : seconds,
       soakRequests: partial ? 0 : soakRequests,

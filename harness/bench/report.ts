@@ -108,11 +108,43 @@ const DESCRIPTIONS: Record<string, string> = {
   native_upstream: "native mirroring plus the filter's upstream role (the same redaction) on the shadow cluster only",
   mirrorshade_copy: "attribution: the mirror role copying everything, without selection or redaction",
   mirrorshade_no_detectors: "attribution: the full policy without the detectors",
+  mirrorshade_inline:
+    "the full policy with every body redacted on the request's path and no copy skipped for a budget (`limits`: redaction_inline_bytes 65536, redaction_bytes_per_second 1 GiB, max_buffered_bytes 256 MiB): what redaction itself costs at saturation, where the default budgets skip most large copies",
   wasm_noop:
     "lower bound: a raw proxy-wasm module (bench/probes/noop.ts, no SDK) exporting the same HTTP callbacks as mirrorshade and returning at once: what any Wasm filter costs in Envoy before doing any work",
   wasm_dispatch:
     "lower bound: a raw module (bench/probes/dispatch.ts, no SDK) that sends each request's headers and body unchanged to the shadow with dispatch_http_call: the least a mirror built on proxy-wasm's call API can cost",
+  go_noop: "`wasm_noop` written with the Go SDK (proxy-wasm-go-sdk, Go's wasip1 target; bench/probes/go/noop)",
+  go_dispatch: "`wasm_dispatch` written with the Go SDK (bench/probes/go/dispatch: the SDK's header pairs and body bytes, DispatchHttpCall)",
+  rust_noop: "`wasm_noop` written with the Rust SDK (crate proxy-wasm 0.2.2, wasm32-wasi; bench/probes/rust/noop)",
+  rust_dispatch: "`wasm_dispatch` written with the Rust SDK (bench/probes/rust/dispatch: the SDK's header pairs and body bytes, dispatch_http_call)",
 };
+
+/**
+ * The lower-bound probes per SDK and language on each saturated 1 KB load: the
+ * same two jobs (do nothing; mirror unchanged with dispatch_http_call) in raw
+ * AssemblyScript, with the Go SDK and with the Rust SDK.
+ */
+export function sdkComparison(r: BenchReport): string[] {
+  const rows: [string, string, string][] = [
+    ["AssemblyScript, no SDK (bench/probes/*.ts)", "wasm_noop", "wasm_dispatch"],
+    ["Go, proxy-wasm-go-sdk", "go_noop", "go_dispatch"],
+    ["Rust, proxy-wasm crate", "rust_noop", "rust_dispatch"],
+  ];
+  const out: string[] = [];
+  for (const load of r.loads.filter((l) => l.kind === "closed" && l.bodyBytes === 1024 && !l.grpc)) {
+    const st = r.stats[load.name] ?? {};
+    const ran = rows.filter(([, a, b]) => st[a] || st[b]);
+    if (ran.length < 2) continue;
+    const us = (s: string) => (st[s] ? f(st[s].cpu_s_per_1k * 1000, 1) : "–");
+    const rps = (s: string) => (st[s] ? f(st[s].rps, 0) : "–");
+    const rss = (s: string) => (st[s] ? f(st[s].rss_mb, 0) : "–");
+    out.push(`### ${load.name}`, "", "| language, SDK | no-op: req/s | no-op: Envoy CPU µs / req | no-op: RSS MB | dispatch mirror: req/s | dispatch: Envoy CPU µs / req | dispatch: RSS MB |", "|---|---:|---:|---:|---:|---:|---:|");
+    for (const [what, a, b] of ran) out.push(`| ${what} | ${rps(a)} | ${us(a)} | ${rss(a)} | ${rps(b)} | ${us(b)} | ${rss(b)} |`);
+    out.push("");
+  }
+  return out;
+}
 
 interface Check {
   target: string;
@@ -221,6 +253,8 @@ export function toMarkdown(r: BenchReport): string {
   }
   const why = attribution(r);
   if (why.length) out.push("## Where the time goes", "", ...why, "");
+  const sdks = sdkComparison(r);
+  if (sdks.length) out.push("## The same probes per SDK and language", "", "The two lower-bound jobs written in raw AssemblyScript (no SDK), with the Go SDK and with the Rust SDK, in the same rounds (medians over rounds; the ratio tables above give `go_*/wasm_*` and `rust_*/wasm_*` within rounds).", "", ...sdks);
   if (r.faults.length) {
     out.push(
       "## Shadow faults (500 req/s, HTTP/1.1, 1 KB)",

@@ -265,6 +265,8 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
         ["mirrorshade", "native_lua"],
         ["native_upstream", "native"],
         ["wasm_dispatch", "native"],
+        // Each SDK's probes against the raw ones (bench/probes/*.ts): what the SDK and its language add.
+        ...(["go", "rust"] as const).flatMap((sdk) => (["noop", "dispatch"] as const).map((job) => [`${sdk}_${job}`, `wasm_${job}`] as [Scenario, Scenario])),
         ...ran.filter((s) => s.startsWith("grpc_") && s !== "grpc_floor").map((s) => [s, "grpc_floor"] as [Scenario, Scenario]),
         ["grpc_mirrorshade", "grpc_native"],
         ["grpc_mirrorshade_detectors", "grpc_native"],

@@ -1,6 +1,6 @@
 // What the bench measures: the scenarios (each an Envoy bootstrap: no filter, native
 // mirroring, Lua, mirrorshade with its policies, the lower-bound probes) and the loads.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildBootstrap, wasmHttpFilter, type BootstrapSpec } from "../envoy/bootstrap.js";
 import { FILTER_WASM, probeWasm, projectRoot } from "../paths.js";
@@ -15,7 +15,9 @@ export function useBenchWasm(file: string): void {
 }
 const KEY = "bench-hash-key-0123456789abcdef";
 
-export const SCENARIOS = ["floor", "native", "native_lua", "mirrorshade", "mirrorshade_empty", "native_upstream", "mirrorshade_copy", "mirrorshade_no_detectors", "wasm_noop", "wasm_dispatch"] as const;
+/** The same two probes written with the Go and the Rust SDK (bench/probes/go, bench/probes/rust; scripts/build-sdk-probes.mjs). */
+export const SDK_PROBES = ["go_noop", "go_dispatch", "rust_noop", "rust_dispatch"] as const;
+export const SCENARIOS = ["floor", "native", "native_lua", "mirrorshade", "mirrorshade_empty", "native_upstream", "mirrorshade_copy", "mirrorshade_no_detectors", "mirrorshade_inline", "wasm_noop", "wasm_dispatch", ...SDK_PROBES] as const;
 /** The gRPC unary family (bench --grpc; bench/grpc.ts), run on the gRPC loads only. */
 export { GRPC_SCENARIOS };
 export const ALL_SCENARIOS = [...SCENARIOS, ...GRPC_SCENARIOS] as const;
@@ -24,10 +26,19 @@ const isGrpc = (s: Scenario): s is GrpcScenario => (GRPC_SCENARIOS as readonly s
 /** What the spec compares; the attribution scenarios only say where mirrorshade's cost goes. */
 export const CORE: readonly Scenario[] = ["floor", "native", "native_lua", "mirrorshade", "mirrorshade_empty"];
 const ATTRIBUTION: readonly Scenario[] = ["mirrorshade_copy", "mirrorshade_no_detectors"];
+/** Only where named (--scenarios): the full policy with every body redacted on the request's path, none skipped for the budgets. */
+const ON_REQUEST: readonly Scenario[] = ["mirrorshade_inline"];
+/** What a run without --scenarios measures. */
+export const DEFAULT_SCENARIOS: readonly Scenario[] = SCENARIOS.filter((s) => !ON_REQUEST.includes(s));
 /** The lower-bound probes run on every 1 KB load, beside the targets they bound. */
-const PROBES: readonly Scenario[] = ["wasm_noop", "wasm_dispatch"];
+const PROBES: readonly Scenario[] = ["wasm_noop", "wasm_dispatch", ...SDK_PROBES];
 /** Lower-bound probes (bench/probes): raw proxy-wasm modules with no SDK, built next to the filter. */
 const PROBE = probeWasm;
+/** The module an SDK probe scenario loads: go_noop → build/probe-go-noop.wasm. */
+const sdkProbeWasm = (s: (typeof SDK_PROBES)[number]): string => PROBE(s.replace("_", "-"));
+/** The SDK probes among these scenarios whose module was not built (its toolchain was missing). */
+export const unbuiltProbes = (scenarios: readonly string[]): string[] =>
+  SDK_PROBES.filter((s) => scenarios.includes(s) && !existsSync(sdkProbeWasm(s)));
 
 /** examples/redact.json with the hash key inline, its card path widened to every record ($..), as the sample body nests cards. */
 const EXAMPLE = JSON.parse(readFileSync(join(projectRoot, "examples", "redact.json"), "utf8")) as { redact: { json: { mask: string[] }; detectors: string[] } & Record<string, unknown> };
@@ -91,6 +102,10 @@ export function bootstrapFor(s: Scenario, ports: Ports): object {
     // Attribution: the copy alone (no selection, no redaction), and the full policy without detectors.
     case "mirrorshade_copy":
       return wasm({ role: "mirror", shadow: { cluster: "shadow", timeout_ms: 2000, max_inflight: 1024 } });
+    // The full policy redacting every body inline, within any budget: what redaction itself costs at
+    // saturation, where the default budgets would skip most large copies (limits in the README).
+    case "mirrorshade_inline":
+      return wasm({ ...MIRROR_POLICY, limits: { redaction_inline_bytes: 65536, redaction_bytes_per_second: 1073741824, max_buffered_bytes: 268435456 } });
     case "mirrorshade_no_detectors": {
       const { detectors: _d, ...rest } = REDACT;
       return wasm({ ...MIRROR_POLICY, redact: rest });
@@ -100,6 +115,12 @@ export function bootstrapFor(s: Scenario, ports: Ports): object {
       return buildBootstrap({ ...base, wasm: { wasmPath: PROBE("noop"), configuration: "" } });
     case "wasm_dispatch":
       return buildBootstrap({ ...base, wasm: { wasmPath: PROBE("dispatch"), configuration: "" } });
+    // The same two lower bounds written with the Go and the Rust SDK.
+    case "go_noop":
+    case "go_dispatch":
+    case "rust_noop":
+    case "rust_dispatch":
+      return buildBootstrap({ ...base, wasm: { wasmPath: sdkProbeWasm(s), configuration: "" } });
     case "native_upstream": {
       const filter = wasmHttpFilter({ wasmPath: WASM, configuration: { role: "upstream", redact: REDACT } });
       return buildBootstrap({ ...base, extraClusters: [{ name: "shadow", port: ports.shadow, upstreamFilters: [filter] }], nativeMirror: { cluster: "shadow" } });
