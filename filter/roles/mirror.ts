@@ -25,13 +25,12 @@ import { Comparison } from "../compare/pairs";
 import { Answer } from "../compare/answer";
 import { PrimarySide } from "../compare/primary";
 import { HeaderCursor, HeaderMapBuilder, utf8, parseDecimal, sliceOf } from "../util/bytes";
-import { random } from "../host/random";
+import { random, randomKey } from "../host/random";
 import { RedactionQueue, QueuedCopy } from "./mirror-queue";
 import { limitBody, skipForMemory, expireStream } from "./mirror-limits";
 import { MirrorDispatch, settle } from "./mirror-dispatch";
 import { getHeaderPairs, getBuffer, httpCall, logAt, logEnabled, nowNs, setTickPeriod, HEADERS_REQUEST, HEADERS_RESPONSE, TRAILERS_REQUEST, BUFFER_REQUEST_BODY, LOG_DEBUG, LOG_WARN } from "../host/hostcalls";
 import { ValueRewriter } from "../redact/values";
-import { randomKey } from "../host/random";
 import { PrimaryHeard } from "../capture/retained";
 
 const H_CONTENT_LENGTH = utf8("content-length");
@@ -221,8 +220,7 @@ export class MirrorRole extends Role {
 }
 
 const PHASE_HEADERS: u8 = 0;
-/** The body is collected for the shadows that want it. */
-const PHASE_COLLECTING: u8 = 1;
+const PHASE_COLLECTING: u8 = 1; // the body is collected for the shadows that want it
 /** No shadow wants more of the body, but copies still wait for the request to end (a request that never ends is not copied). */
 const PHASE_DRAINING: u8 = 2;
 const PHASE_FINISHED: u8 = 3;
