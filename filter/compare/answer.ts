@@ -3,7 +3,7 @@
 import { ByteSink } from "../util/bytes";
 import { ProtoMethod } from "../proto/schema";
 import { GRPC_STATUS_NONE } from "../grpc/status";
-import { RuleCompareMetrics } from "../host/metrics";
+import { VerdictMetrics } from "../host/metrics";
 
 /** One side's answer. */
 export class Answer {
@@ -37,7 +37,7 @@ export class Pair {
   token: u32 = 0;
   shadowName: string = "";
   /** The counters of this shadow and the rule that sent the copy. */
-  rule: RuleCompareMetrics | null = null;
+  rule: VerdictMetrics | null = null;
   /** A second instance of the primary's version answered the same copy (noise cancellation). */
   hasSecondary: bool = false;
   secondary: Answer = new Answer();

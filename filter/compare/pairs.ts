@@ -6,7 +6,7 @@ import { CompareConfig } from "../policy/types";
 import { Comparer } from "./comparer";
 import { Answer, Pair, Verdict, MISMATCH_STATUS, MISMATCH_HEADER, MISMATCH_BODY, MISMATCH_GRPC_STATUS } from "./answer";
 import { readGrpcStatus } from "./grpc";
-import { CompareMetrics, RuleCompareMetrics, statLabel } from "../host/metrics";
+import { CompareMetrics, VerdictMetrics, ruleCompareMetrics, statLabel } from "../host/metrics";
 import { ValueRewriter } from "../redact/values";
 import { HeaderMapBuilder, utf8, parseDecimal } from "../util/bytes";
 import { mediaType } from "../body/plan";
@@ -43,7 +43,7 @@ export class Comparison {
   /** compare.capture: told each pair's verdict. */
   capture: Capture | null = null;
   /** Counters by shadow and rule, each defined the first time a copy of that rule is compared (bounded by the policy's shadows and rules). */
-  private byRule: Map<string, RuleCompareMetrics> = new Map<string, RuleCompareMetrics>();
+  private byRule: Map<string, VerdictMetrics> = new Map<string, VerdictMetrics>();
 
   constructor(public cfg: CompareConfig, rewriter: ValueRewriter) {
     this.comparer = new Comparer(cfg, rewriter);
@@ -66,10 +66,10 @@ export class Comparison {
   }
 
   /** The counters of a shadow and a rule label (x-shadow-rule as the copy carries it; empty: none). */
-  private ruleMetrics(shadowName: string, rule: string): RuleCompareMetrics {
+  private ruleMetrics(shadowName: string, rule: string): VerdictMetrics {
     const key = shadowName + "/" + rule;
     if (this.byRule.has(key)) return this.byRule.get(key);
-    const m = new RuleCompareMetrics(shadowName, statLabel(rule));
+    const m = ruleCompareMetrics(shadowName, statLabel(rule));
     this.byRule.set(key, m);
     return m;
   }
@@ -177,8 +177,6 @@ export class Comparison {
     const v = this.verdict;
     const comparer = this.comparer;
     comparer.compare(p, v);
-    cm.compared.inc();
-    rm.compared.inc();
     if (v.suppressed > 0) cm.noiseSuppressed.add(v.suppressed);
     if (comparer.newNoise.length > 0) {
       cm.noisePaths.add(comparer.newNoise.length);
@@ -190,31 +188,13 @@ export class Comparison {
     const sm = p.shadow.atNs > p.startedNs ? p.shadow.atNs - p.startedNs : 0;
     if (sm >= pm) cm.shadowSlower.record((sm - pm) / 1000000);
     else cm.shadowFaster.record((pm - sm) / 1000000);
+    countVerdict(cm, v.mismatch);
+    countVerdict(rm, v.mismatch);
     if (v.mismatch == 0) {
-      cm.matched.inc();
-      rm.matched.inc();
       if (cap != null) cap.closed(p.token);
       return;
     }
-    cm.mismatched.inc();
-    rm.mismatched.inc();
     if (cap != null) cap.mismatched(p.token);
-    if (v.mismatch & MISMATCH_STATUS) {
-      cm.mismatchedStatus.inc();
-      rm.mismatchedStatus.inc();
-    }
-    if (v.mismatch & MISMATCH_HEADER) {
-      cm.mismatchedHeader.inc();
-      rm.mismatchedHeader.inc();
-    }
-    if (v.mismatch & MISMATCH_BODY) {
-      cm.mismatchedBody.inc();
-      rm.mismatchedBody.inc();
-    }
-    if (v.mismatch & MISMATCH_GRPC_STATUS) {
-      cm.mismatchedGrpcStatus.inc();
-      rm.mismatchedGrpcStatus.inc();
-    }
     const level = this.cfg.logLevel;
     const sinking = this.cfg.sinkCluster.byteLength > 0;
     if (!sinking && !logEnabled(level)) return;
@@ -235,4 +215,18 @@ export class Comparison {
     const token = httpCall(cluster, b.finish(), changetype<usize>(body), <usize>body.byteLength, NO_TRAILERS, 5000);
     if (token >= 0) this.sinkTokens.add(<u32>token);
   }
+}
+
+/** One compared pair's verdict (MISMATCH_* bits; 0: matched) in one set of counters. */
+function countVerdict(m: VerdictMetrics, mismatch: i32): void {
+  m.compared.inc();
+  if (mismatch == 0) {
+    m.matched.inc();
+    return;
+  }
+  m.mismatched.inc();
+  if (mismatch & MISMATCH_STATUS) m.mismatchedStatus.inc();
+  if (mismatch & MISMATCH_HEADER) m.mismatchedHeader.inc();
+  if (mismatch & MISMATCH_BODY) m.mismatchedBody.inc();
+  if (mismatch & MISMATCH_GRPC_STATUS) m.mismatchedGrpcStatus.inc();
 }

@@ -265,44 +265,41 @@ export function statLabel(s: string): string {
 }
 
 /**
- * One shadow's comparisons of the copies one selection rule sent, under
- * shadows.<name>.compare.<rule>. (rule: statLabel of the copy's x-shadow-rule):
- * the mismatch rate by shadow and route that dashboards, alerts and rollout gates read.
+ * The verdicts of compared pairs under one prefix: "compare." for all of them, and
+ * shadows.<name>.compare.<rule>. (rule: statLabel of the copy's x-shadow-rule) for one
+ * shadow and one selection rule: the mismatch rate by shadow and route that dashboards,
+ * alerts and rollout gates read.
  */
-export class RuleCompareMetrics {
+export class VerdictMetrics {
   compared: Metric;
   matched: Metric;
   mismatched: Metric;
-  unmatched: Metric;
   mismatchedStatus: Metric;
   mismatchedHeader: Metric;
   mismatchedBody: Metric;
+  /** gRPC: grpc-status or grpc-message differed (counted in mismatched.status too). */
   mismatchedGrpcStatus: Metric;
+  /** Pairs whose other half never came (timeout, primary reset, shadow failure). */
+  unmatched: Metric;
 
-  constructor(shadow: string, rule: string) {
-    const p = "shadows." + shadow + ".compare." + rule + ".";
+  constructor(p: string) {
     this.compared = counter(p + "compared");
     this.matched = counter(p + "matched");
     this.mismatched = counter(p + "mismatched");
-    this.unmatched = counter(p + "unmatched");
     this.mismatchedStatus = counter(p + "mismatched.status");
     this.mismatchedHeader = counter(p + "mismatched.header");
     this.mismatchedBody = counter(p + "mismatched.body");
     this.mismatchedGrpcStatus = counter(p + "mismatched.grpc_status");
+    this.unmatched = counter(p + "unmatched");
   }
 }
 
-export class CompareMetrics {
-  compared: Metric = counter("compare.compared");
-  matched: Metric = counter("compare.matched");
-  mismatched: Metric = counter("compare.mismatched");
-  mismatchedStatus: Metric = counter("compare.mismatched.status");
-  mismatchedHeader: Metric = counter("compare.mismatched.header");
-  mismatchedBody: Metric = counter("compare.mismatched.body");
-  /** gRPC: grpc-status or grpc-message differed (counted in mismatched.status too). */
-  mismatchedGrpcStatus: Metric = counter("compare.mismatched.grpc_status");
-  /** Pairs whose other half never came (timeout, primary reset, shadow failure). */
-  unmatched: Metric = counter("compare.unmatched");
+/** The counters of one shadow and one selection rule (shadows.<name>.compare.<rule>.*). */
+export function ruleCompareMetrics(shadow: string, rule: string): VerdictMetrics {
+  return new VerdictMetrics("shadows." + shadow + ".compare." + rule + ".");
+}
+
+export class CompareMetrics extends VerdictMetrics {
   /** Shadow minus primary latency, in ms, split by sign (histograms take non-negative values). */
   shadowSlower: Metric = histogram("compare.shadow_slower_ms");
   shadowFaster: Metric = histogram("compare.shadow_faster_ms");
@@ -310,4 +307,8 @@ export class CompareMetrics {
   noiseSuppressed: Metric = counter("compare.noise_suppressed");
   /** Gauge: paths learned as noise. */
   noisePaths: Metric = gauge("compare.noise_paths");
+
+  constructor() {
+    super("compare.");
+  }
 }
