@@ -272,12 +272,15 @@ describe("hostile review #15/#16: capture to a HAR, real Envoy and the real capt
   it("a capture sink that never answers or is down neither delays nor breaks the primary", async () => {
     await r?.close();
     for (const mode of ["blackhole", "down"] as const) {
-      r = await rig(mode === "blackhole" ? { sinkBlackhole: true } : { sinkDown: true });
+      // The capture call may wait 60 s for a sink that never answers: a primary held by it would take that
+      // long. The 30 s bound tells held from not held, whatever the machine's load (it is not a latency check).
+      const policy = (c: string) => ({ ...POLICY(c), capture: { cluster: c, rate_limit_per_second: 1000, on: ["shadow_error", "timeout"], timeout_ms: 60_000 } });
+      r = await rig(mode === "blackhole" ? { sinkBlackhole: true, policy } : { sinkDown: true, policy });
       const slow: string[] = [];
       for (let i = 0; i < 20; i++) {
         const { status, ms } = await send(r, { id: `${mode}-${i}`, path: "/pay", headers: { "content-type": "application/json" }, body: `{"i":${i}}` });
         if (status !== 200) slow.push(`${mode}-${i}: ${status}`);
-        if (ms > 3000) slow.push(`${mode}-${i}: ${ms} ms`);
+        if (ms > 30_000) slow.push(`${mode}-${i}: ${ms} ms`);
       }
       expect(slow).toEqual([]);
       await r.close();
