@@ -248,7 +248,14 @@ export function scanTextUntil(ptr: usize, len: i32, enabled: i32, out: Finding[]
       }
       continue;
     }
-    if (!boundary) continue;
+    if (!boundary) {
+      // A card in full-width digits glued to letters ("ORD４５５６..."), as an ASCII one may be.
+      if (c == 0xef && (enabled & DETECTOR_CARD) && isAlpha(byteAt(ptr, len, i - 1)) && digitAt(ptr, len, i) >= 0) {
+        const end = cardEnd(ptr, len, i);
+        if (end > 0) offer(out, base, i, end, DETECTOR_CARD);
+      }
+      continue;
+    }
     if (isDigit(c)) digitStart(ptr, len, i, enabled, out, base);
     else if (c == 0xef) {
       if ((enabled & DETECTOR_CARD) && digitAt(ptr, len, i) >= 0) {

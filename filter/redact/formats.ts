@@ -55,6 +55,25 @@ function isDomainChar(c: i32): bool {
   return isAlnum(c) || c == 0x2d || c >= 0x80;
 }
 
+/**
+ * Whether a phone number's digits may end right before j: at a byte that is no
+ * letter or digit, or at an extension glued to them ("x123", "X5", "ext5",
+ * "ext.22": x or ext, an optional '.', 1 to 6 digits, then no letter or digit).
+ * The finding still ends at j: the extension itself names no one.
+ */
+export function phoneEnds(p: usize, len: i32, j: i32): bool {
+  const c = byteAt(p, len, j);
+  if (!isAlnum(c)) return true;
+  let k = j;
+  if ((c | 0x20) == 0x78) k++;
+  else if ((c | 0x20) == 0x65 && (byteAt(p, len, j + 1) | 0x20) == 0x78 && (byteAt(p, len, j + 2) | 0x20) == 0x74) k += 3;
+  else return false;
+  if (k - j == 3 && byteAt(p, len, k) == 0x2e) k++;
+  let n = 0;
+  while (n < 7 && isDigit(byteAt(p, len, k + n))) n++;
+  return n >= 1 && n <= 6 && !isAlnum(byteAt(p, len, k + n));
+}
+
 /** US SSN at i: ddd-dd-dddd or ddd dd dddd, without the never-issued areas, groups and serials. */
 export function ssnEnd(p: usize, len: i32, i: i32): i32 {
   if (i + 11 > len) return -1;
@@ -141,7 +160,7 @@ export function e164End(p: usize, len: i32, i: i32): i32 {
     if (byteAt(p, len, end) != 0x29) return -1;
     end++;
   }
-  if (isAlnum(byteAt(p, len, end))) return -1;
+  if (!phoneEnds(p, len, end)) return -1;
   return end;
 }
 
@@ -197,7 +216,7 @@ export function usPhoneEnd(p: usize, len: i32, i: i32): i32 {
     j += 4;
   }
   const next = byteAt(p, len, j);
-  if (isAlnum(next)) return -1;
+  if (!phoneEnds(p, len, j)) return -1;
   if (next == s && isDigit(byteAt(p, len, j + 1))) return -1;
   return j;
 }

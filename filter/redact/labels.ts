@@ -11,7 +11,7 @@
 // are not. "phone" also matches glued to a word before it (telephone,
 // cellphone, homephone). A label may be followed by "number", "no", "nr" or
 // "num" ("Phone number: ...", "SSN No. ...").
-import { byteAt, isDigit, isUpper, isAlpha, isAlnum } from "./formats";
+import { byteAt, isDigit, isUpper, isAlpha, isAlnum, phoneEnds } from "./formats";
 
 export const KIND_SSN: i32 = 1;
 export const KIND_PHONE: i32 = 2;
@@ -234,7 +234,7 @@ export function labelledPhoneEnd(p: usize, len: i32, i: i32): i32 {
     }
     break;
   }
-  if (isAlnum(byteAt(p, len, j))) return -1;
+  if (!phoneEnds(p, len, j)) return -1;
   let ok = false;
   if (d0 == 0x30) ok = d1 == 0x30 ? n >= 10 : n >= 9 && n <= 11;
   else if (n == 10) ok = d0 >= 0x32 && d3 >= 0x32;

@@ -169,6 +169,9 @@ describe("card", () => {
     ["x4111111111111111", "4111111111111111"],
     ["4111111111111111abc", "4111111111111111"],
     ["/cards/card4539578763621486/x", "4539578763621486"],
+    // Full-width digits (U+FF10..), which the card detector reads elsewhere, glued to letters too.
+    ["ORD\uff14\uff15\uff15\uff16\uff17\uff13\uff17\uff15\uff18\uff16\uff18\uff19\uff19\uff18\uff15\uff15", "\uff14\uff15\uff15\uff16\uff17\uff13\uff17\uff15\uff18\uff16\uff18\uff19\uff19\uff18\uff15\uff15"],
+    ["ref ORD\uff14\uff15\uff15\uff16\uff17\uff13\uff17\uff15\uff18\uff16\uff18\uff19\uff19\uff18\uff15\uff15 paid", "\uff14\uff15\uff15\uff16\uff17\uff13\uff17\uff15\uff18\uff16\uff18\uff19\uff19\uff18\uff15\uff15"],
   ])("finds the card glued to letters in %s", (text, card) => {
     expect(scan(text, CARD)).toEqual([["card", card]]);
   });
@@ -371,6 +374,29 @@ describe("phone", () => {
     expect(scan(phone)).toEqual([["phone", phone]]);
     expect(scan(`call ${phone}.`)).toEqual([["phone", phone]]);
     expect(scan(`{"phone":"${phone}"}`)).toEqual([["phone", phone]]);
+  });
+
+  // An extension glued to the number (x, ext, ext.; 1 to 6 digits): the number is found, the extension left.
+  it.each([
+    ["415-555-2671x123", "415-555-2671"],
+    ["(415) 555-2671x5", "(415) 555-2671"],
+    ["+14155552671ext5", "+14155552671"],
+    ["415.555.2671X22", "415.555.2671"],
+    ["+44 20 7946 0958ext.12", "+44 20 7946 0958"],
+  ])("finds %s with its extension glued, as %s", (text, phone) => {
+    expect(scan(text)).toEqual([["phone", phone]]);
+    expect(scan(`call ${text} today`)).toEqual([["phone", phone]]);
+  });
+
+  it.each([
+    ["415-555-2671x", "x without digits"],
+    ["415-555-2671x1234567", "7 digits after x"],
+    ["415-555-2671xa", "a letter after x"],
+    ["415-555-2671ex5", "ex is no extension"],
+    ["415-555-2671ext", "ext without digits"],
+    ["415-555-2671x12b", "a letter after the extension"],
+  ])("does not find %s (%s)", (text) => {
+    expect(scan(text, PHONE)).toEqual([]);
   });
 
   it.each([
