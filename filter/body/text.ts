@@ -58,7 +58,7 @@ export class TextCodec extends BodyCodec {
     this.emitted = 0;
     this.edits.length = 0;
     for (let i = 0; i < 6; i++) unchecked((this.hits[i] = 0));
-    this.run.begin(p, len, this.detectors);
+    this.run.begin(p, len, this.detectors, true);
   }
 
   advance(): bool {

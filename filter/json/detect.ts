@@ -46,12 +46,12 @@ export class JsonDetect {
     const run = this.run;
     if (this.runAt != s) {
       this.runAt = s;
-      if (!escaped) run.begin(p + <usize>cs, ce - cs, enabled);
+      if (!escaped) run.begin(p + <usize>cs, ce - cs, enabled, true);
       else {
         const n = strings.decode(p, cs, ce);
         WORK.spend(ce - cs);
         this.runDecoded = n;
-        run.begin(changetype<usize>(strings.scratch), n, enabled);
+        run.begin(changetype<usize>(strings.scratch), n, enabled, true);
       }
     }
     const finished = run.advance();

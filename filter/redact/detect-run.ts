@@ -1,9 +1,17 @@
 // The detectors over one range of a body, resumable: a scan that the slice's
 // work budget (redact/work.ts) cuts short goes on where it stopped at the next
-// slice, with the findings it would have had in one go.
+// slice, with the findings it would have had in one go. A range that may hold
+// percent escapes is read twice when the caller asks for it: raw, then its
+// decoded view (redact/percent.ts), whose findings join the raw ones.
 import { Finding, TextCursor, scanTextUntil } from "./detectors";
+import { mayBeEncoded, decodedView, mergeDecoded } from "./percent";
 import { WORK } from "./work";
 import { MAX_BODY_FINDINGS } from "../policy/defaults";
+
+const PHASE_RAW: u8 = 0;
+const PHASE_DECODED: u8 = 1;
+const PHASE_DONE: u8 = 2;
+const NO_VIEW = new ArrayBuffer(0);
 
 export class DetectRun {
   findings: Finding[] = [];
@@ -11,26 +19,58 @@ export class DetectRun {
   private ptr: usize = 0;
   private len: i32 = 0;
   private enabled: i32 = 0;
+  private percent: bool = false;
+  private phase: u8 = PHASE_RAW;
+  /** The decoded view and its findings (decoded offsets) while it is read. */
+  private view: ArrayBuffer = NO_VIEW;
+  private viewFindings: Finding[] = [];
 
-  begin(ptr: usize, len: i32, enabled: i32): void {
+  /** `percent`: also read the range's percent-decoded view (JSON strings, text bodies; not query values, decoded already). */
+  begin(ptr: usize, len: i32, enabled: i32, percent: bool = false): void {
     this.findings.length = 0;
+    this.viewFindings.length = 0;
     this.cursor.reset(0);
     this.ptr = ptr;
     this.len = len;
     this.enabled = enabled;
+    this.percent = percent;
+    this.phase = PHASE_RAW;
+    this.view = NO_VIEW;
   }
 
   /** Scans on while the slice has work left; true when the range is read. */
   advance(): bool {
     const cur = this.cursor;
-    const from = cur.pos;
-    scanTextUntil(this.ptr, this.len, this.enabled, this.findings, cur, WORK.stop(from, this.len));
-    WORK.spend(cur.pos - from);
-    return cur.pos >= this.len;
+    if (this.phase == PHASE_RAW) {
+      const from = cur.pos;
+      scanTextUntil(this.ptr, this.len, this.enabled, this.findings, cur, WORK.stop(from, this.len));
+      WORK.spend(cur.pos - from);
+      if (cur.pos < this.len) return false;
+      if (!this.percent || this.overflowed || !mayBeEncoded(this.ptr, this.len)) {
+        this.phase = PHASE_DONE;
+        return true;
+      }
+      this.view = decodedView(this.ptr, this.len);
+      WORK.spend(this.len);
+      cur.reset(0);
+      this.phase = PHASE_DECODED;
+    }
+    if (this.phase == PHASE_DECODED) {
+      const view = this.view;
+      const n = view.byteLength;
+      const from = cur.pos;
+      scanTextUntil(changetype<usize>(view), n, this.enabled, this.viewFindings, cur, WORK.stop(from, n));
+      WORK.spend(cur.pos - from);
+      if (cur.pos < n) return false;
+      mergeDecoded(this.ptr, this.len, this.findings, 0, this.viewFindings);
+      this.view = NO_VIEW;
+      this.phase = PHASE_DONE;
+    }
+    return true;
   }
 
   /** More findings than a body may have (policy/defaults.ts MAX_BODY_FINDINGS): the body is not sent. */
   get overflowed(): bool {
-    return this.findings.length > MAX_BODY_FINDINGS;
+    return this.findings.length > MAX_BODY_FINDINGS || this.viewFindings.length > MAX_BODY_FINDINGS;
   }
 }

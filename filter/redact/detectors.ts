@@ -96,8 +96,20 @@ export class Finding {
     public end: i32 = 0,
     /** One DETECTOR_* bit. */
     public detector: i32 = 0,
+    /**
+     * ENCODED_*: found in the text's percent-decoded view (redact/percent.ts), so
+     * [start, end) are raw bytes whose replacement is made from their decoded bytes.
+     */
+    public encoded: u8 = ENCODED_NO,
   ) {}
 }
+
+/** A finding of the raw text. */
+export const ENCODED_NO: u8 = 0;
+/** A finding of the decoded view: masked by its detector's mask over the decoded bytes. */
+export const ENCODED_YES: u8 = 1;
+/** A decoded finding widened to cover a raw one it overlapped: every letter and digit masked. */
+export const ENCODED_WIDE: u8 = 2;
 
 /** Overlaps go to a non-phone over a phone (its pattern is the loosest), then to the longer, then to the lower bit. */
 // @ts-ignore: decorator
@@ -131,6 +143,7 @@ function offer(out: Finding[], base: i32, start: i32, end: i32, detector: i32): 
     f.start = start;
     f.end = end;
     f.detector = detector;
+    f.encoded = ENCODED_NO;
     out.length = k + 1;
   } else out.push(new Finding(start, end, detector));
 }

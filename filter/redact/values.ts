@@ -8,8 +8,11 @@ import { Edit } from "./edits";
 import { digitAt, digitLen, luhnDouble } from "./cards";
 import { shapeInto } from "./shape";
 import { HmacKey } from "../util/sha256";
+import { formDecode, reencodeSameLength } from "../util/form";
 import {
   Finding,
+  ENCODED_NO,
+  ENCODED_WIDE,
   scanText,
   DETECTOR_CARD,
   DETECTOR_EMAIL,
@@ -259,6 +262,7 @@ export class ValueRewriter {
   /** Shape-keeping mask of the finding's bytes; always the finding's byte length (empty for an empty or inverted one). */
   maskFinding(ptr: usize, f: Finding): ArrayBuffer {
     const n = f.start >= 0 && f.end > f.start ? f.end - f.start : 0;
+    if (n > 0 && f.encoded != ENCODED_NO) return this.maskEncoded(ptr, f, n);
     const out = new ArrayBuffer(n);
     if (n == 0) return out;
     const o = changetype<usize>(out);
@@ -272,6 +276,35 @@ export class ValueRewriter {
     else if (d == DETECTOR_PHONE) maskDigits(o, n, 2, 0x30, true);
     else memory.fill(o, STAR, <usize>n);
     return out;
+  }
+
+  /**
+   * The mask of a finding of the percent-decoded view (redact/percent.ts): made
+   * over its decoded bytes (a widened one: every letter and digit), written back
+   * in the raw spelling, n bytes long as every mask is.
+   */
+  private maskEncoded(ptr: usize, f: Finding, n: i32): ArrayBuffer {
+    const raw = ptr + <usize>f.start;
+    const decoded = formDecode(raw, n);
+    const d = changetype<usize>(decoded);
+    const dl = decoded.byteLength;
+    let masked: ArrayBuffer;
+    if (f.encoded == ENCODED_WIDE) {
+      masked = decoded;
+      for (let i = 0; i < dl; i++) {
+        const c = load<u8>(d + <usize>i);
+        if (isDigit(c) || <u32>((c | 0x20) - 0x61) < 26 || c >= 0x80) store<u8>(d + <usize>i, STAR);
+      }
+    } else masked = this.maskFinding(d, new Finding(0, dl, f.detector));
+    return reencodeSameLength(raw, n, masked);
+  }
+
+  /** The hash token of a finding's value: of its decoded bytes when it was found in the percent-decoded view. */
+  hashFinding(ptr: usize, f: Finding): ArrayBuffer {
+    const n = f.end - f.start;
+    if (f.encoded == ENCODED_NO || n <= 0) return this.hashToken(ptr + <usize>f.start, n);
+    const decoded = formDecode(ptr + <usize>f.start, n);
+    return this.hashToken(changetype<usize>(decoded), decoded.byteLength);
   }
 
   /**
@@ -294,7 +327,7 @@ export class ValueRewriter {
 
   /** The edit of one finding (see editsOf); returns its detector. */
   editOf(ptr: usize, f: Finding, hash: bool, baseOffset: i32, out: Edit[], counts: StaticArray<u32>): i32 {
-    const replacement = hash ? this.hashToken(ptr + <usize>f.start, f.end - f.start) : this.maskFinding(ptr, f);
+    const replacement = hash ? this.hashFinding(ptr, f) : this.maskFinding(ptr, f);
     out.push(new Edit(f.start + baseOffset, f.end + baseOffset, replacement));
     const bit = ctz<i32>(f.detector);
     if (bit < counts.length) unchecked((counts[bit] += 1));
