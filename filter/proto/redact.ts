@@ -287,7 +287,7 @@ export class ProtoRedactor extends ProtoPacked {
     if (kind == PEND_STRING) {
       // Most short strings hold no byte a finding needs (json/detect.ts worthScanning): no scan set up.
       if (!worthScanning(this.p, f.start - 1, f.end + 1)) return;
-      this.run.begin(this.p + <usize>f.start, f.end - f.start, this.detectors | labels);
+      this.run.begin(this.p + <usize>f.start, f.end - f.start, this.detectors | labels, true);
       this.state = ST_TEXT;
     } else {
       this.check.begin(this.p, f.start, f.end);
@@ -407,7 +407,7 @@ export class ProtoRedactor extends ProtoPacked {
       return;
     }
     this.pKind = ok ? PEND_PROBE : PEND_STRING;
-    this.run.begin(this.p + <usize>s, e - s, this.detectors | this.pLabels);
+    this.run.begin(this.p + <usize>s, e - s, this.detectors | this.pLabels, true);
     this.state = ST_TEXT;
   }
 

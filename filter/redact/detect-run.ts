@@ -25,7 +25,7 @@ export class DetectRun {
   private view: ArrayBuffer = NO_VIEW;
   private viewFindings: Finding[] = [];
 
-  /** `percent`: also read the range's percent-decoded view (JSON strings, text bodies; not query values, decoded already). */
+  /** `percent`: also read the range's percent-decoded view (JSON strings, text bodies, gRPC strings; not query values, decoded already). */
   begin(ptr: usize, len: i32, enabled: i32, percent: bool = false): void {
     this.findings.length = 0;
     this.viewFindings.length = 0;

@@ -1,5 +1,5 @@
 // The percent-decoded view of a text the detectors read (a JSON string, a text
-// body): a URL's query written there keeps its values encoded
+// body, a gRPC string field): a URL's query written there keeps its values encoded
 // ("?to=%2B14155552671", "pan=4556%207375%208689%209855", "pan=4556+7375+...",
 // "e=bob%40example%2Eorg"), which the raw scan cannot read, while the shadow,
 // which decodes the URL it stores, can. The view is scanned too (redact/detect-run.ts),

@@ -65,6 +65,20 @@ describe("detectors over a message", () => {
     }
   }
 
+  // A URL's query kept percent-encoded in a string field (filter/redact/percent.ts): found in
+  // the decoded view, masked in the client's spelling, every other byte as sent.
+  for (const schema of ["rc.Order", null]) {
+    it(`${schema ?? "no schema"}: percent-encoded secrets in a string are masked in their spelling`, () => {
+      const note = "https://x.example/pay?pan=4556%207375%208689%209855&to=%2B14155552671&e=bob%40example%2Eorg";
+      const r = fx.redact(encode({ items: [{ note, qty: 1 }], email: "x" }), schema, "", ALL);
+      expect(r.status).toBe(0);
+      const out = decode(r.bytes);
+      expect(out.items[0].note).toBe("https://x.example/pay?pan=4000%200000%200009%209855&to=%2B00000000071&e=***%40*******%2Eorg");
+      expect(out.items[0].qty).toBe("1");
+      for (const budget of [1, 3, 7]) expect(fx.redact(encode({ items: [{ note, qty: 1 }], email: "x" }), schema, "", ALL, false, budget).bytes.equals(r.bytes)).toBe(true);
+    });
+  }
+
   it("labels: a field named ssn or phone makes bare numbers count", () => {
     const r = fx.redact(encode({ ssn: "536228147", customer_phone: "4155550123", email: "536228147" }), "rc.Order", "", ALL);
     const out = decode(r.bytes);
