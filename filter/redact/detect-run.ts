@@ -4,13 +4,14 @@
 // percent escapes is read twice when the caller asks for it: raw, then its
 // decoded view (redact/percent.ts), whose findings join the raw ones.
 import { Finding, TextCursor, scanTextUntil } from "./detectors";
-import { mayBeEncoded, decodedView, mergeDecoded } from "./percent";
+import { mayBeEncoded, decodedView, mergeDecoded, plusView } from "./percent";
 import { WORK } from "./work";
 import { MAX_BODY_FINDINGS } from "../policy/defaults";
 
 const PHASE_RAW: u8 = 0;
 const PHASE_DECODED: u8 = 1;
-const PHASE_DONE: u8 = 2;
+const PHASE_PLUS: u8 = 2;
+const PHASE_DONE: u8 = 3;
 const NO_VIEW = new ArrayBuffer(0);
 
 export class DetectRun {
@@ -55,14 +56,23 @@ export class DetectRun {
       cur.reset(0);
       this.phase = PHASE_DECODED;
     }
-    if (this.phase == PHASE_DECODED) {
+    while (this.phase == PHASE_DECODED || this.phase == PHASE_PLUS) {
       const view = this.view;
       const n = view.byteLength;
       const from = cur.pos;
       scanTextUntil(changetype<usize>(view), n, this.enabled, this.viewFindings, cur, WORK.stop(from, n));
       WORK.spend(cur.pos - from);
       if (cur.pos < n) return false;
-      mergeDecoded(this.ptr, this.len, this.findings, 0, this.viewFindings);
+      const plus = this.phase == PHASE_PLUS;
+      mergeDecoded(this.ptr, this.len, this.findings, 0, this.viewFindings, plus);
+      if (!plus && !this.overflowed && plusView(this.ptr, this.len)) {
+        // The view that reads '+' before a digit as a plus, where the two differ.
+        this.view = decodedView(this.ptr, this.len, true);
+        WORK.spend(this.len);
+        cur.reset(0);
+        this.phase = PHASE_PLUS;
+        continue;
+      }
       this.view = NO_VIEW;
       this.phase = PHASE_DONE;
     }

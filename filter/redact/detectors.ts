@@ -110,6 +110,12 @@ export const ENCODED_NO: u8 = 0;
 export const ENCODED_YES: u8 = 1;
 /** A decoded finding widened to cover a raw one it overlapped: every letter and digit masked. */
 export const ENCODED_WIDE: u8 = 2;
+/** A raw finding that holds escapes: masked as written, hashed as its decoded value. */
+export const ENCODED_HASH: u8 = 3;
+/** The ENCODED_* kind above, without the reading bit below. */
+export const ENCODED_KIND: u8 = 3;
+/** Or-ed into YES and WIDE: found in the view that reads '+' before a digit as a plus (redact/percent.ts). */
+export const ENCODED_PLUS: u8 = 4;
 
 /** Overlaps go to a non-phone over a phone (its pattern is the loosest), then to the longer, then to the lower bit. */
 // @ts-ignore: decorator

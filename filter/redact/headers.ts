@@ -110,7 +110,8 @@ export class HeaderRedactor {
       tally.headersDropped++;
       return HEADER_DROP;
     }
-    this.rewriter.scanEdits(vp, <i32>vl, enabled, this.detectorHash, 0, findings, tally.detectorHits);
+    // A header that is no URL header may still hold one, its query encoded: the decoded view is read too.
+    this.rewriter.scanEdits(vp, <i32>vl, enabled, this.detectorHash, 0, findings, tally.detectorHits, true);
     if (findings.length == 0) return HEADER_KEEP;
     this.replacement = applyEdits(vp, <i32>vl, findings);
     return HEADER_REPLACE;

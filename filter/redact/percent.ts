@@ -8,8 +8,8 @@
 // decoded bytes and written back in the raw spelling (redact/values.ts), every
 // byte around them as the client wrote it. Query values and form bodies are
 // decoded by their own redactors (redact/query.ts) and do not use the view.
-import { Finding, ENCODED_YES, ENCODED_WIDE } from "./detectors";
-import { escapeAt, formDecode, DecodedOffsets } from "../util/form";
+import { Finding, ENCODED_NO, ENCODED_YES, ENCODED_WIDE, ENCODED_HASH, ENCODED_PLUS } from "./detectors";
+import { escapeAt, DecodedOffsets } from "../util/form";
 
 /** Whether [p, p+len) has a well-formed percent escape or a '+' (a space in a query): only then is a view worth decoding. */
 export function mayBeEncoded(p: usize, len: i32): bool {
@@ -20,9 +20,74 @@ export function mayBeEncoded(p: usize, len: i32): bool {
   return false;
 }
 
-/** The decoded view of [p, p+len) (escapes and '+' as a space, as a query's values are decoded). */
-export function decodedView(p: usize, len: i32): ArrayBuffer {
-  return formDecode(p, len);
+/**
+ * The decoded view of [p, p+len): escapes decoded, '+' read as a query reads it,
+ * a space; or, `plusKept`, as a plus at the start of a word before a digit, where
+ * it is more likely an E.164 number's own ("+1%20415%20555%202671", as encodeURI
+ * writes it). Both views are read where they differ (plusView): "ssn%3A+536..."
+ * needs the space, "+1%20415..." the plus. One byte per unit (a well-formed escape
+ * or any other byte), so util/form.ts DecodedOffsets maps offsets back.
+ */
+export function decodedView(p: usize, len: i32, plusKept: bool = false): ArrayBuffer {
+  const out = new ArrayBuffer(len);
+  const o = changetype<usize>(out);
+  let n = 0;
+  let prev: i32 = -1;
+  for (let i = 0; i < len; i++) {
+    let c = <i32>load<u8>(p + <usize>i);
+    if (c == 0x25) {
+      const e = escapeAt(p, <usize>i, <usize>len);
+      if (e >= 0) {
+        c = e;
+        i += 2;
+      }
+    } else if (c == 0x2b && !(plusKept && keptPlus(p, i, len, prev))) c = 0x20;
+    store<u8>(o + <usize>n, <u8>c);
+    n++;
+    prev = c;
+  }
+  return n == len ? out : out.slice(0, n);
+}
+
+/** The '+' at i, after the decoded byte `prev`, is read as a plus by the plusKept view. */
+// @ts-ignore: decorator
+@inline
+function keptPlus(p: usize, i: i32, len: i32, prev: i32): bool {
+  return !isAlnum(prev) && startsDigit(p, i + 1, len);
+}
+
+/** Whether the plusKept view differs from the other: a '+' it keeps. */
+export function plusView(p: usize, len: i32): bool {
+  let prev: i32 = -1;
+  for (let i = 0; i < len; i++) {
+    let c = <i32>load<u8>(p + <usize>i);
+    if (c == 0x25) {
+      const e = escapeAt(p, <usize>i, <usize>len);
+      if (e >= 0) {
+        c = e;
+        i += 2;
+      }
+    } else if (c == 0x2b) {
+      if (keptPlus(p, i, len, prev)) return true;
+      c = 0x20;
+    }
+    prev = c;
+  }
+  return false;
+}
+
+// @ts-ignore: decorator
+@inline
+function isAlnum(c: i32): bool {
+  return <u32>(c - 0x30) < 10 || <u32>((c | 0x20) - 0x61) < 26;
+}
+
+/** Whether the unit at i (a literal or an escape) is an ASCII digit. */
+function startsDigit(p: usize, i: i32, len: i32): bool {
+  if (i >= len) return false;
+  let c = <i32>load<u8>(p + <usize>i);
+  if (c == 0x25) c = escapeAt(p, <usize>i, <usize>len);
+  return <u32>(c - 0x30) < 10;
 }
 
 /** Whether the raw bytes [p+s, p+e) spell their decoded bytes as they are (no escape, no '+'). */
@@ -32,6 +97,38 @@ function plain(p: usize, s: i32, e: i32): bool {
     if (c == 0x2b || c == 0x25) return false;
   }
   return true;
+}
+
+/** Whether [p+s, p+e) holds a well-formed percent escape. */
+function hasEscape(p: usize, s: i32, e: i32): bool {
+  for (let i = s; i < e; i++) {
+    if (load<u8>(p + <usize>i) == 0x25 && escapeAt(p + <usize>s, <usize>(i - s), <usize>(e - s)) >= 0) return true;
+  }
+  return false;
+}
+
+/**
+ * [p, p+len) with its escapes decoded and everything else as it is ('+' too): the
+ * value a raw finding that holds escapes (an e-mail's "%40") is hashed as, so its
+ * token is the one of the value written plainly.
+ */
+export function unescaped(p: usize, len: i32): ArrayBuffer {
+  const out = new ArrayBuffer(len);
+  const o = changetype<usize>(out);
+  let n = 0;
+  for (let i = 0; i < len; i++) {
+    let c = <i32>load<u8>(p + <usize>i);
+    if (c == 0x25) {
+      const e = escapeAt(p, <usize>i, <usize>len);
+      if (e >= 0) {
+        c = e;
+        i += 2;
+      }
+    }
+    store<u8>(o + <usize>n, <u8>c);
+    n++;
+  }
+  return n == len ? out : out.slice(0, n);
 }
 
 const OFFSETS = new DecodedOffsets();
@@ -45,7 +142,8 @@ const MERGED: Finding[] = [];
  * raw findings otherwise is widened over them (ENCODED_WIDE), so no byte either
  * found stays. `decoded` is consumed (its objects move into `raw`).
  */
-export function mergeDecoded(p: usize, len: i32, raw: Finding[], base: i32, decoded: Finding[]): void {
+export function mergeDecoded(p: usize, len: i32, raw: Finding[], base: i32, decoded: Finding[], plusKept: bool = false): void {
+  const reading: u8 = plusKept ? ENCODED_PLUS : 0;
   if (decoded.length == 0) return;
   const offsets = OFFSETS;
   offsets.reset();
@@ -56,10 +154,12 @@ export function mergeDecoded(p: usize, len: i32, raw: Finding[], base: i32, deco
     const d = unchecked(decoded[i]);
     const rs = offsets.raw(p, len, d.start);
     const re = offsets.raw(p, len, d.end);
-    if (plain(p, rs, re)) continue;
+    // Bytes spelled as they are may still be found only here: their context was encoded
+    // ("ssn%3D536228147": the label). Masked as the raw bytes they are.
+    const isPlain = plain(p, rs, re);
     d.start = rs;
     d.end = re;
-    d.encoded = ENCODED_YES;
+    d.encoded = isPlain ? ENCODED_NO : ENCODED_YES | reading;
     // Raw findings wholly before this one go first.
     while (r < raw.length && unchecked(raw[r]).end <= rs) out.push(unchecked(raw[r++]));
     // The raw findings it overlaps: one of the same detector that holds all of its bytes
@@ -74,18 +174,25 @@ export function mergeDecoded(p: usize, len: i32, raw: Finding[], base: i32, deco
       if (f.detector == d.detector && f.start <= rs && f.end >= re) covered = true;
       if (f.detector != d.detector || f.start < rs || f.end > re) holds = false;
     }
-    if (covered && k - r == 1) continue;
+    if (covered && k - r == 1) {
+      // The raw one stays (its mask reads the escapes it holds as written); its hash token
+      // is the decoded value's, so a value hashes alike whatever its spelling.
+      const f = unchecked(raw[r]);
+      if (f.encoded == ENCODED_NO && hasEscape(p, f.start, f.end)) f.encoded = ENCODED_HASH;
+      continue;
+    }
     while (r < k) {
       const f = unchecked(raw[r++]);
       if (f.start < d.start) d.start = f.start;
       if (f.end > d.end) d.end = f.end;
-      if (!holds) d.encoded = ENCODED_WIDE;
+      if (!holds) d.encoded = ENCODED_WIDE | reading;
+      else if (d.encoded == ENCODED_NO && !plain(p, d.start, d.end)) d.encoded = ENCODED_YES | reading;
     }
     // A widened finding may now reach the previous one (itself widened): join them.
     if (out.length > 0 && unchecked(out[out.length - 1]).end > d.start) {
       const prev = unchecked(out[out.length - 1]);
       if (d.end > prev.end) prev.end = d.end;
-      prev.encoded = ENCODED_WIDE;
+      prev.encoded = ENCODED_WIDE | reading;
       continue;
     }
     out.push(d);

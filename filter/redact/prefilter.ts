@@ -8,7 +8,8 @@
 // - e-mail: an '@', or "%40" (its two digits);
 // - JWT: "e" then "y" or "w" (jwtHead), lower-case;
 // - IBAN: 2 ASCII letters then 2 ASCII digits, 15 bytes at least;
-// - a backslash (JSON escapes, decoded before the scan): anything, all stay on.
+// - a backslash (JSON escapes, decoded before the scan) or a '%' (percent escapes,
+//   read in the decoded view): anything, all stay on.
 // A string's class is also what the callers of member names need: its ASCII
 // letters (labels.ts mayLabel) and whether it is ASCII (json/match.ts).
 import { DETECTOR_CARD, DETECTOR_EMAIL, DETECTOR_SSN, DETECTOR_JWT, DETECTOR_IBAN, DETECTOR_PHONE, DETECTOR_ALL } from "./detectors";
@@ -86,7 +87,9 @@ function ibanStart(p: usize, len: i32): bool {
  * none of DETECTOR_ALL when the string needs no scan.
  */
 export function candidates(p: usize, len: i32, cls: u32, digits: i32, enabled: i32): i32 {
-  if (cls & CLASS_BACKSLASH) return enabled;
+  // Escapes (JSON's, decoded before the scan; percent escapes, read in the decoded view,
+  // redact/percent.ts) can spell any byte: every detector stays on.
+  if (cls & (CLASS_BACKSLASH | CLASS_PERCENT)) return enabled;
   let off = 0;
   if (digits < 8 && (cls & CLASS_EF) == 0) off |= NUMERIC;
   if ((cls & CLASS_AT) == 0 && ((cls & CLASS_PERCENT) == 0 || digits < 2)) off |= DETECTOR_EMAIL;

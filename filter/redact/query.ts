@@ -257,12 +257,12 @@ export class QueryRedactor {
     this.running = true;
     if (!needsDecoding(p + <usize>vStart, vLen)) {
       this.decoded = null;
-      this.run.begin(p + <usize>vStart, vLen, enabled);
+      this.run.begin(p + <usize>vStart, vLen, enabled, true);
       return;
     }
     const value = formDecode(p + <usize>vStart, vLen);
     this.decoded = value;
-    this.run.begin(changetype<usize>(value), value.byteLength, enabled);
+    this.run.begin(changetype<usize>(value), value.byteLength, enabled, true);
   }
 
   /** Whether the detectors find something in a parameter's (decoded) name; each hit is counted. */

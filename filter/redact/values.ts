@@ -8,11 +8,15 @@ import { Edit } from "./edits";
 import { digitAt, digitLen, luhnDouble } from "./cards";
 import { shapeInto } from "./shape";
 import { HmacKey } from "../util/sha256";
-import { formDecode, reencodeSameLength } from "../util/form";
+import { reencodeSameLength } from "../util/form";
+import { decodedView, mayBeEncoded, mergeDecoded, plusView, unescaped } from "./percent";
 import {
   Finding,
   ENCODED_NO,
   ENCODED_WIDE,
+  ENCODED_HASH,
+  ENCODED_KIND,
+  ENCODED_PLUS,
   scanText,
   DETECTOR_CARD,
   DETECTOR_EMAIL,
@@ -180,6 +184,7 @@ const QUOTED_STARS: i32 = 64;
 export class ValueRewriter {
   private key: HmacKey;
   private findings: Finding[] = [];
+  private viewFindings: Finding[] = [];
   private stars: StaticArray<ArrayBuffer | null> = new StaticArray<ArrayBuffer | null>(QUOTED_STARS);
 
   constructor(hashKey: ArrayBuffer) {
@@ -262,7 +267,8 @@ export class ValueRewriter {
   /** Shape-keeping mask of the finding's bytes; always the finding's byte length (empty for an empty or inverted one). */
   maskFinding(ptr: usize, f: Finding): ArrayBuffer {
     const n = f.start >= 0 && f.end > f.start ? f.end - f.start : 0;
-    if (n > 0 && f.encoded != ENCODED_NO) return this.maskEncoded(ptr, f, n);
+    const kind = f.encoded & ENCODED_KIND;
+    if (n > 0 && kind != ENCODED_NO && kind != ENCODED_HASH) return this.maskEncoded(ptr, f, n);
     const out = new ArrayBuffer(n);
     if (n == 0) return out;
     const o = changetype<usize>(out);
@@ -285,37 +291,53 @@ export class ValueRewriter {
    */
   private maskEncoded(ptr: usize, f: Finding, n: i32): ArrayBuffer {
     const raw = ptr + <usize>f.start;
-    const decoded = formDecode(raw, n);
+    const decoded = decodedView(raw, n, (f.encoded & ENCODED_PLUS) != 0);
     const d = changetype<usize>(decoded);
     const dl = decoded.byteLength;
     let masked: ArrayBuffer;
-    if (f.encoded == ENCODED_WIDE) {
-      masked = decoded;
+    if ((f.encoded & ENCODED_KIND) == ENCODED_WIDE) {
+      masked = new ArrayBuffer(dl);
+      const m = changetype<usize>(masked);
       for (let i = 0; i < dl; i++) {
         const c = load<u8>(d + <usize>i);
-        if (isDigit(c) || <u32>((c | 0x20) - 0x61) < 26 || c >= 0x80) store<u8>(d + <usize>i, STAR);
+        store<u8>(m + <usize>i, isDigit(c) || <u32>((c | 0x20) - 0x61) < 26 || c >= 0x80 ? STAR : c);
       }
     } else masked = this.maskFinding(d, new Finding(0, dl, f.detector));
-    return reencodeSameLength(raw, n, masked);
+    return reencodeSameLength(raw, n, decoded, masked);
   }
 
   /** The hash token of a finding's value: of its decoded bytes when it was found in the percent-decoded view. */
   hashFinding(ptr: usize, f: Finding): ArrayBuffer {
     const n = f.end - f.start;
-    if (f.encoded == ENCODED_NO || n <= 0) return this.hashToken(ptr + <usize>f.start, n);
-    const decoded = formDecode(ptr + <usize>f.start, n);
+    const kind = f.encoded & ENCODED_KIND;
+    if (kind == ENCODED_NO || n <= 0) return this.hashToken(ptr + <usize>f.start, n);
+    const decoded = kind == ENCODED_HASH ? unescaped(ptr + <usize>f.start, n) : decodedView(ptr + <usize>f.start, n, (f.encoded & ENCODED_PLUS) != 0);
     return this.hashToken(changetype<usize>(decoded), decoded.byteLength);
   }
 
   /**
    * One edit per finding in [ptr, ptr+len), offsets shifted by baseOffset;
    * counts[bit position] is incremented per finding. Returns the detectors hit.
+   * `percent`: the range's percent-decoded view is read too (redact/percent.ts).
    */
-  scanEdits(ptr: usize, len: i32, enabled: i32, hash: bool, baseOffset: i32, out: Edit[], counts: StaticArray<u32>): i32 {
+  scanEdits(ptr: usize, len: i32, enabled: i32, hash: bool, baseOffset: i32, out: Edit[], counts: StaticArray<u32>, percent: bool = false): i32 {
     const findings = this.findings;
     findings.length = 0;
     scanText(ptr, len, enabled, findings);
+    if (percent && mayBeEncoded(ptr, len)) {
+      this.viewEdits(ptr, len, enabled, findings, false);
+      if (plusView(ptr, len)) this.viewEdits(ptr, len, enabled, findings, true);
+    }
     return this.editsOf(ptr, findings, hash, baseOffset, out, counts);
+  }
+
+  /** The findings of one decoded view of [ptr, ptr+len) join `findings` (redact/percent.ts). */
+  private viewEdits(ptr: usize, len: i32, enabled: i32, findings: Finding[], plusKept: bool): void {
+    const view = decodedView(ptr, len, plusKept);
+    const more = this.viewFindings;
+    more.length = 0;
+    scanText(changetype<usize>(view), view.byteLength, enabled, more);
+    mergeDecoded(ptr, len, findings, 0, more, plusKept);
   }
 
   /** The edits of findings made over [ptr, ..) (see scanEdits). */

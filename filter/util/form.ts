@@ -143,30 +143,31 @@ export function formReencode(p: usize, len: i32, decoded: ArrayBuffer, segment: 
 }
 
 /**
- * The raw bytes [p, p+len) with their decoded bytes replaced by `decoded` (as
- * long as the decoded value), every unit keeping its raw length: an unchanged
- * unit keeps its spelling, a changed escape is written as the escape of its new
- * byte, a changed literal as the new byte when it is unreserved, else '*'. So
- * the result is exactly len bytes (what a mask's callers rely on).
+ * The raw bytes [p, p+len), whose units read as `was` (one byte per unit: a
+ * well-formed escape or any other byte), with those bytes replaced by `now`
+ * (as long), every unit keeping its raw length: an unchanged unit keeps its
+ * spelling, a changed escape is written as the escape of its new byte, a
+ * changed literal as the new byte when it is unreserved, else '*'. So the
+ * result is exactly len bytes (what a mask's callers rely on).
  */
-export function reencodeSameLength(p: usize, len: i32, decoded: ArrayBuffer): ArrayBuffer {
+export function reencodeSameLength(p: usize, len: i32, was: ArrayBuffer, now: ArrayBuffer): ArrayBuffer {
   const out = new ArrayBuffer(len);
   const o = changetype<usize>(out);
-  const q = changetype<usize>(decoded);
-  const dl = decoded.byteLength;
+  const w = changetype<usize>(was);
+  const q = changetype<usize>(now);
+  const n = min(was.byteLength, now.byteLength);
   let i = 0;
   let k = 0;
   while (i < len) {
-    const c = load<u8>(p + <usize>i);
     const unit = unitAt(p, i, len);
-    const was = unit == 3 ? <u8>escapeAt(p, <usize>i, <usize>len) : c == 0x2b ? <u8>0x20 : c;
-    const now = k < dl ? load<u8>(q + <usize>k) : was;
-    if (now == was) memory.copy(o + <usize>i, p + <usize>i, <usize>unit);
+    const b = k < n ? load<u8>(w + <usize>k) : 0;
+    const c = k < n ? load<u8>(q + <usize>k) : b;
+    if (c == b) memory.copy(o + <usize>i, p + <usize>i, <usize>unit);
     else if (unit == 3) {
       store<u8>(o + <usize>i, 0x25);
-      store<u8>(o + <usize>(i + 1), <u8>HEX.charCodeAt(now >> 4));
-      store<u8>(o + <usize>(i + 2), <u8>HEX.charCodeAt(now & 15));
-    } else store<u8>(o + <usize>i, keepRaw(now, false) ? now : 0x2a);
+      store<u8>(o + <usize>(i + 1), <u8>HEX.charCodeAt(c >> 4));
+      store<u8>(o + <usize>(i + 2), <u8>HEX.charCodeAt(c & 15));
+    } else store<u8>(o + <usize>i, keepRaw(c, false) ? c : 0x2a);
     i += unit;
     k++;
   }

@@ -4,7 +4,8 @@
 // encoder or a JSON writer produces; bodies go whole, in 1-7 byte HTTP/1.1 chunks and
 // (some) in 1-7 byte h2c DATA frames. hostile-lib reads every decoding of the copy (JSON
 // unescaped, percent-decoded once and twice, '+' as space, NFKC).
-// "held" tests pass on 41465b5. it.fails tests are leaks found on 41465b5: a fix flips them.
+// "held" tests passed on 41465b5; "fixed" ones were leaks found on 41465b5 and fixed after;
+// it.fails tests are leaks still open: a fix flips them.
 import { describe, it, expect, afterAll } from "vitest";
 import { startRig, printLogsAfterFailures, S, type Rig } from "./fixture.js";
 import { runProbes, type Probe, type Outcome } from "./hostile-lib.js";
@@ -158,6 +159,15 @@ function lookalikes(): Probe[] {
   ];
 }
 
+// Phone numbers whose '+' is raw and the rest percent-encoded, with the digits that must not arrive.
+const PLUS_RAW: [string, string][] = [
+  [encodeURI("+1 415 555 2671"), "4155552671"],
+  [encodeURI("+44 20 7946 0958"), "442079460958"],
+  ["+1415555%32671", "4155552671"],
+  ["+%31%34%31%35%35%35%35%32%36%37%31", "4155552671"],
+  ["+1%E2%80%AF415%E2%80%AF555%E2%80%AF2671", "4155552671"],
+];
+
 describe("hostile review: the percent-decoded view through real Envoy", () => {
   let rig: Rig | undefined;
   const use = async (config: object) => {
@@ -216,14 +226,14 @@ describe("hostile review: the percent-decoded view through real Envoy", () => {
     expect(res.flatMap((o) => o.primaryAltered)).toEqual([]);
   }, 300_000);
 
-  // FAULT (41465b5, detector_action: hash): the same e-mail hashes to different tokens by
+  // FAULT, fixed (41465b5, detector_action: hash): the same e-mail hashes to different tokens by
   // how it is spelled in a JSON string or a text body: `bob.pct@example.org` and
   // `bob.pct%40example%2Eorg` give the decoded value's token, `bob.pct%40example.org` (the
   // raw `%40` spelling the detector read before 41465b5), `bob%2Epct%40example.org` and
   // `%62ob.pct@example.org` three others. In a query or form value all five agree. The
   // shadow cannot join on a token that depends on the client's encoder ("stable across
   // requests", README), and the commit promises "hashed as the decoded value".
-  it.fails("fault (hash): an e-mail's token depends on which of its bytes were percent-escaped", async () => {
+  it("fixed (hash): an e-mail's token depends on which of its bytes were percent-escaped", async () => {
     const r = await use(P.HASH_POLICY);
     const vs = ["bob.pct@example.org", "bob.pct%40example.org", "bob%2Epct%40example.org", "%62ob.pct@example.org"];
     const probes = [
@@ -311,13 +321,13 @@ describe("hostile review: the percent-decoded view through real Envoy", () => {
     expect(s.get(S("redaction.queued")) ?? 0).toBe(0);
   }, 600_000);
 
-  // LEAK (41465b5): an IBAN whose country code or check digits are percent-escaped inside a
+  // LEAK, fixed (41465b5): an IBAN whose country code or check digits are percent-escaped inside a
   // JSON string (a member name, an NDJSON line, a kept path under redact.keep too) reaches
   // the shadow: `?iban=%44%4589370400440532013000` decodes to DE89370400440532013000. The
   // same value in a text body, a form, the query or the path is masked; an escaped letter
   // later in the IBAN (GB82%57EST...) is masked. The IBAN matcher of the decoded view seems
   // to start only where the raw string shows a letter pair.
-  it.fails("leak: an IBAN with an escaped country code or check digit inside a JSON string", async () => {
+  it("fixed: an IBAN with an escaped country code or check digit inside a JSON string", async () => {
     const vs = ["%44%4589370400440532013000", "%44E89370400440532013000", "D%4589370400440532013000", "%64%6589370400440532013000", "DE%389370400440532013000"];
     const probes: Probe[] = [];
     vs.forEach((v, i) => {
@@ -328,13 +338,13 @@ describe("hostile review: the percent-decoded view through real Envoy", () => {
     await expectClean("iban escaped", P.POLICY, probes);
   }, 300_000);
 
-  // LEAK (41465b5): a labelled SSN or national phone number whose label or separator is
+  // LEAK, fixed (41465b5): a labelled SSN or national phone number whose label or separator is
   // percent-encoded inside a JSON string: `ssn%3D536228147`, `SSN%3A%20536228147`,
   // `tel%3A4155552671`, `phone%20number%3A%204155552671`, `%70hone=4155552671`. The decoded
   // view reads `ssn=536228147`, which is labelled (the raw `ssn=536228147` in the same string
   // is masked, and so is `q=ssn%3D536228147` in a text body, a form or the query); a query
   // string kept encoded in a JSON field (OAuth `state`, a stored return URL) carries these.
-  it.fails("leak: a percent-encoded label before a bare SSN or phone number inside a JSON string", async () => {
+  it("fixed: a percent-encoded label before a bare SSN or phone number inside a JSON string", async () => {
     const cases: [string, string][] = [
       ["ssn%3D536228147", "536228147"],
       ["SSN%3A%20536228147", "536228147"],
@@ -349,7 +359,7 @@ describe("hostile review: the percent-decoded view through real Envoy", () => {
     await expectClean("labels encoded", P.POLICY, probes);
   }, 300_000);
 
-  // LEAK (41465b5): a URL carried as a query or form value (`?next=`, `redirect_uri=`,
+  // LEAK, fixed (41465b5): a URL carried as a query or form value (`?next=`, `redirect_uri=`,
   // `return_to=`: login redirects, OAuth, SAML RelayState) is percent-encoded once more
   // by the client, so its own query reaches the filter as `%252B14155552671`. The
   // application decodes the parameter once and holds `https://x.example/k?v=%2B14155552671`:
@@ -358,7 +368,7 @@ describe("hostile review: the percent-decoded view through real Envoy", () => {
   // each place (also under redact.keep when the name is kept), and in a referer whose query
   // carries such a URL. docs/hardening.md calls double encoding out of scope ("applications
   // decode once"); here the application decodes once and then holds an encoded URL.
-  it.fails("leak: a URL inside a query value, a form value or a referer's query keeps its encoded query", async () => {
+  it("fixed: a URL inside a query value, a form value or a referer's query keeps its encoded query", async () => {
     const probes: Probe[] = [];
     for (const [n, v, s] of P.urlSpellings()) {
       const inner = encodeURIComponent(P.url(v));
@@ -369,42 +379,44 @@ describe("hostile review: the percent-decoded view through real Envoy", () => {
     await expectClean("url in a query/form value", P.POLICY, probes);
   }, 600_000);
 
-  // LEAK (41465b5), partly documented: a header outside redact.url_headers whose value is a
+  // LEAK, fixed (41465b5), partly documented: a header outside redact.url_headers whose value is a
   // URL (`x-callback-url`, `x-return-to`, webhook headers) gets the detectors on its raw
   // bytes only, so every encoded spelling of its query passes: 39 of 43. docs/leaks.md
   // lists "cards in %20-grouped header values"; the same holds for %2B phones, %40 e-mails,
   // %2E-dotted JWTs, %20 IBANs. The JSON string fix did not reach header values.
-  it.fails("leak: a URL with an encoded query in a header that is not a URL header", async () => {
+  it("fixed: a URL with an encoded query in a header that is not a URL header", async () => {
     const probes = P.urlSpellings().flatMap(([n, v, s]) => P.get(`hdr-${n}`, "/r", [s], { "x-callback-url": P.url(v) }));
     await expectClean("url in a header", P.POLICY, probes);
   }, 300_000);
 
-  // LEAK (41465b5): an E.164 number whose '+' is kept raw while its spaces or digits are
-  // percent-encoded passes in every place: JSON strings, URLs in them, text, forms, queries.
-  // `encodeURI("+1 415 555 2671")` (JavaScript's encoder for whole URLs) writes
-  // `+1%20415%20555%202671`; `+44%2020%207946%200958` likewise. The raw view does not join
-  // `%20`-separated groups, and the decoded view reads the '+' as a space, so the number
-  // loses its E.164 marker (` 1 415 555 2671` is no phone to the detector). In a JSON
-  // string the '+' is a plus to every reader; even in a query, a Node or Go client decoding
-  // with decodeURIComponent / PathUnescape keeps it. Also `+1415555%32671`, `+%31%34...`,
-  // and a NNBSP-grouped `+1%E2%80%AF415...`.
-  it.fails("leak: '+' kept raw before a phone number with encoded spaces or digits (encodeURI)", async () => {
-    const vs: [string, string][] = [
-      [encodeURI("+1 415 555 2671"), "4155552671"],
-      [encodeURI("+44 20 7946 0958"), "442079460958"],
-      ["+1415555%32671", "4155552671"],
-      ["+%31%34%31%35%35%35%35%32%36%37%31", "4155552671"],
-      ["+1%E2%80%AF415%E2%80%AF555%E2%80%AF2671", "4155552671"],
-    ];
+  // Found on 41465b5: an E.164 number whose '+' is kept raw while its spaces or digits are
+  // percent-encoded passed in every place. `encodeURI("+1 415 555 2671")` (JavaScript's
+  // encoder for whole URLs) writes `+1%20415%20555%202671`. The decoded view read the '+' as
+  // a space, so the number lost its E.164 marker. Fixed for JSON strings and text: where the
+  // readings differ, a second view keeps a '+' before a digit at a word's start.
+  it("fixed: '+' kept raw before a phone number with encoded spaces or digits (encodeURI), in JSON strings and text", async () => {
     const probes: Probe[] = [];
-    vs.forEach(([v, s], i) => {
+    PLUS_RAW.slice(0, 4).forEach(([v, s], i) => {
       probes.push(...P.body(`plusraw-json-${i}`, J({ c: v }), [s]).slice(0, 1));
       probes.push(...P.BODY_PLACES["json-string"](`plusraw-url-${i}`, v, s).slice(0, 1));
       probes.push(...P.BODY_PLACES.text(`plusraw-text-${i}`, v, s).slice(0, 1));
+    });
+    await expectClean("'+' raw, rest encoded", P.POLICY, probes);
+  }, 300_000);
+
+  // Still open: in a form body or a query a '+' is a space to the form decoders the shadow's
+  // framework uses, and the filter reads these values that way (a labelled "ssn%3A+536+22+8147"
+  // needs it), so " 1 415 555 2671" is an unlabelled bare number there; and digits grouped by
+  // U+202F (NNBSP, "+1%E2%80%AF415...") are no phone number to the detector in any place.
+  it.fails("leak: '+' raw before an encoded phone number in a form or query value; NNBSP-grouped numbers anywhere", async () => {
+    const probes: Probe[] = [];
+    PLUS_RAW.forEach(([v, s], i) => {
       probes.push(...P.BODY_PLACES.form(`plusraw-form-${i}`, v, s).slice(0, 1));
       probes.push(...P.BODY_PLACES.query(`plusraw-query-${i}`, v, s));
     });
-    await expectClean("'+' raw, rest encoded", P.POLICY, probes);
+    const [v, s] = PLUS_RAW[4];
+    probes.push(...P.body(`plusraw-json-4`, J({ c: v }), [s]).slice(0, 1));
+    await expectClean("'+' raw in forms and queries; NNBSP", P.POLICY, probes);
   }, 300_000);
 
   // LEAK (41465b5, also raw; docs/hardening.md lists phones glued to letters as left): an

@@ -1,5 +1,5 @@
-// Old build against new build (issue #15): the filter as built at 94e9e1e
-// (test/fixtures/baseline/) and the current build receive the same 10,000+
+// Old build against new build (issue #15): the baseline build (test/fixtures/baseline/README.md)
+// and the current build receive the same 10,000+
 // generated requests (test/support/differential-corpus.ts: JSON with every
 // detector's spellings and near misses, escapes, NDJSON, invalid JSON, text,
 // form and query bodies) under examples/redact.json and an allow-list policy,
@@ -15,7 +15,7 @@ import { drainRedaction } from "../../../harness/drain.js";
 import { FILTER_WASM, projectRoot } from "../../../harness/paths.js";
 import { differentialCorpus, KEEP_POLICY, type DiffRequest } from "../../support/differential-corpus.js";
 
-const BASELINE = join(projectRoot, "test", "fixtures", "baseline", "mirrorshade-94e9e1e.wasm");
+const BASELINE = join(projectRoot, "test", "fixtures", "baseline", "mirrorshade-percent-view.wasm");
 // Fixed, so every run sends the same requests; MIRRORSHADE_DIFF_SEED / _DOCS explore further by hand.
 const DOCUMENTS = Math.max(10_400, Number(process.env.MIRRORSHADE_DIFF_DOCS ?? 0));
 const SEED = Number(process.env.MIRRORSHADE_DIFF_SEED ?? 15);
@@ -109,7 +109,7 @@ describe("old build vs new build", () => {
                 `request ${i} (${req.kind}), policy ${name}, chunks ${chunkText(req.chunks)}`,
                 `  path ${JSON.stringify(req.path)} headers ${JSON.stringify(req.headers)}`,
                 `  body ${show(req.body)}`,
-                `  expected (94e9e1e): sent ${expected.sent} failed ${expected.failed} dropped ${JSON.stringify(expected.headers.find(([k]) => k === DROPPED)?.[1] ?? null)}`,
+                `  expected (baseline): sent ${expected.sent} failed ${expected.failed} dropped ${JSON.stringify(expected.headers.find(([k]) => k === DROPPED)?.[1] ?? null)}`,
                 `    headers ${JSON.stringify(expected.headers)}`,
                 `    body ${show(expected.body)}`,
                 `  actual (build): sent ${actual.sent} failed ${actual.failed} dropped ${JSON.stringify(actual.headers.find(([k]) => k === DROPPED)?.[1] ?? null)}`,

@@ -45,7 +45,7 @@ async function copies(action: "mask" | "hash", cases: { ct: string; body: string
     requests: cases.map((c) => ({ method: "POST", path: "/x", headers: { "content-type": c.ct }, body: c.body })),
     chunkSize,
   });
-  return results.map((r) => (r.copies[0] ? r.copies[0].body : "(no copy)"));
+  return results.map((r) => (r.copies[0] ? r.copies[0].body ?? "(no body)" : "(no copy)"));
 }
 
 describe("percent-encoded secrets in JSON strings and text bodies", () => {
