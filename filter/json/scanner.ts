@@ -29,7 +29,8 @@ import { PathMatcher } from "./match";
 import { at, isDigit, skipWs } from "./lexer";
 import { JsonStrings, SUSPENDED } from "./strings";
 import { NumberReader } from "./numbers";
-import { JsonDetect, DETECT_SUSPENDED, DETECT_OVERFLOW, detectorsFor, nameLabels, nameDetectors } from "./detect";
+import { JsonDetect, DETECT_SUSPENDED, DETECT_OVERFLOW, detectorsFor, detectorsOf, nameLabels, nameLabelsOf, nameDetectors } from "./detect";
+import { plainString, plainClass, plainDigits } from "./plain";
 
 const KIND_OBJECT: u8 = 0;
 const KIND_ARRAY: u8 = 1;
@@ -351,9 +352,16 @@ export class JsonScan {
           continue;
         }
         let end = -1;
+        // A plain short string is validated and classified in one pass (json/plain.ts); others by the full reader.
+        let plain = false;
         if (c == 0x22) {
-          end = this.string(p, len, pos);
-          if (end == SUSPENDED) continue;
+          end = plainString(p, len, pos, WORK.stop(pos + 1, len));
+          plain = end >= 0;
+          if (plain) this.strEscaped = false;
+          else {
+            end = this.string(p, len, pos);
+            if (end == SUSPENDED) continue;
+          }
         } else if (c == 0x2d || isDigit(c)) {
           end = this.numbers.read(p, len, pos);
           if (end < 0) this.fail(this.numbers.error, this.numbers.errorAt);
@@ -379,7 +387,7 @@ export class JsonScan {
           } else if (detectors != 0) {
             if (!str) this.det.number(p, pos, end, this.numbers.integer, detectors, this.labels, rewriter, this.edits, this.detectorHits);
             else {
-              const on = detectorsFor(p, pos, end, detectors | this.labels);
+              const on = plain ? detectorsOf(p, pos, end, plainClass, plainDigits, detectors | this.labels) : detectorsFor(p, pos, end, detectors | this.labels);
               if (on != 0 && !this.detected(p, pos, end, on)) continue;
             }
             if (!this.valid) return false;
@@ -452,9 +460,16 @@ export class JsonScan {
           return false;
         }
         const keyStart = pos;
-        const keyEnd = this.string(p, len, pos);
-        if (keyEnd == SUSPENDED) continue;
-        if (keyEnd < 0) return false;
+        let keyEnd = plainString(p, len, pos, WORK.stop(pos + 1, len));
+        const keyPlain = keyEnd >= 0;
+        const keyClass = plainClass;
+        const keyDigits = plainDigits;
+        if (keyPlain) this.strEscaped = false;
+        else {
+          keyEnd = this.string(p, len, pos);
+          if (keyEnd == SUSPENDED) continue;
+          if (keyEnd < 0) return false;
+        }
         const keyEscaped = this.strEscaped;
         let vs = skipWs(p, len, keyEnd);
         if (vs >= len || at(p, vs) != 0x3a) {
@@ -487,7 +502,7 @@ export class JsonScan {
             }
             if (keepLive) kept = this.keepPaths.match(depth, kp, kl, -1) != 0;
             if (detectors != 0) {
-              this.labels = nameLabels(kp, kl, keyEscaped, detectors);
+              this.labels = keyPlain ? nameLabelsOf(kp, kl, keyClass, keyDigits, false, detectors) : nameLabels(kp, kl, keyEscaped, detectors);
               this.keyDetectors = nameDetectors;
             }
           }
