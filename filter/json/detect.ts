@@ -156,6 +156,11 @@ export function detectorsFor(p: usize, s: i32, e: i32, enabled: i32): i32 {
   return candidates(cp, n, cls, digitCount, enabled);
 }
 
+/** detectorsFor for a string token of at most SHORT bytes whose content's classify() bits and digits are known. */
+export function detectorsOf(p: usize, s: i32, e: i32, cls: u32, digits: i32, enabled: i32): i32 {
+  return candidates(p + <usize>(s + 1), e - s - 2, cls, digits, enabled);
+}
+
 /** What nameLabels found worth running over the name itself (detectorsFor's answer for it). */
 export let nameDetectors: i32 = 0;
 
@@ -166,7 +171,12 @@ export let nameDetectors: i32 = 0;
  */
 export function nameLabels(kp: usize, kl: i32, escaped: bool, detectors: i32): i32 {
   const cls = classify(kp, kl);
-  nameDetectors = escaped || kl > SHORT ? detectors : candidates(kp, kl, cls, digitCount, detectors);
+  return nameLabelsOf(kp, kl, cls, digitCount, escaped, detectors);
+}
+
+/** nameLabels for a name whose classify() bits and digits are known (json/plain.ts read them). */
+export function nameLabelsOf(kp: usize, kl: i32, cls: u32, digits: i32, escaped: bool, detectors: i32): i32 {
+  nameDetectors = escaped || kl > SHORT ? detectors : candidates(kp, kl, cls, digits, detectors);
   return labelBits(kp, <usize>kl, detectors, <i32>(cls & LETTERS));
 }
 

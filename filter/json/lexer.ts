@@ -56,6 +56,15 @@ export function skipWs(p: usize, len: i32, i: i32): i32 {
   return i;
 }
 
+/** Whitespace and RFC 7464's record separators (0x1e) between the texts of a sequence. */
+export function skipSeq(p: usize, len: i32, i: i32): i32 {
+  while (true) {
+    i = skipWs(p, len, i);
+    if (i >= len || at(p, i) != 0x1e) return i;
+    i++;
+  }
+}
+
 /**
  * Length of the well-formed UTF-8 sequence at i (lead byte >= 0x80), 0 when
  * ill-formed: overlong forms, encoded surrogates and code points past U+10FFFF

@@ -21,15 +21,17 @@
 // scanned as one document.
 import { Edit, ACTION_MASK, ACTION_HASH, ACTION_DROP } from "../redact/edits";
 import { ValueRewriter } from "../redact/values";
+import { HashBatch } from "./hash-batch";
 import { WORK, UNLIMITED } from "../redact/work";
 import { MAX_BODY_FINDINGS } from "../policy/defaults";
 import { utf8 } from "../util/bytes";
 import { JsonRule, MAX_DEPTH, describeChar } from "./path";
 import { PathMatcher } from "./match";
-import { at, isDigit, skipWs } from "./lexer";
+import { at, isDigit, skipWs, skipSeq } from "./lexer";
 import { JsonStrings, SUSPENDED } from "./strings";
 import { NumberReader } from "./numbers";
-import { JsonDetect, DETECT_SUSPENDED, DETECT_OVERFLOW, detectorsFor, nameLabels, nameDetectors } from "./detect";
+import { JsonDetect, DETECT_SUSPENDED, DETECT_OVERFLOW, detectorsFor, detectorsOf, nameLabels, nameLabelsOf, nameDetectors } from "./detect";
+import { plainString, plainClass, plainDigits } from "./plain";
 
 const KIND_OBJECT: u8 = 0;
 const KIND_ARRAY: u8 = 1;
@@ -98,6 +100,7 @@ export class JsonScan {
   /** Strings, validated resumably and decoded into its scratch. */
   private strings: JsonStrings = new JsonStrings();
   private strEscaped: bool = false;
+  private strPlain: bool = false; // the last string read took the plain path: plainClass and plainDigits describe it
   /** The too_many_findings outcome: more edits than MAX_BODY_FINDINGS. */
   overflowed: bool = false;
   // The scan in progress: its input, its rules, and where the state machine stands.
@@ -121,6 +124,8 @@ export class JsonScan {
   private emptyObject: ArrayBuffer = utf8("{}");
   private emptyArray: ArrayBuffer = utf8("[]");
   private nothing: ArrayBuffer = new ArrayBuffer(0);
+  /** String values a hash rule matched, hashed four at a time (json/hash-batch.ts). */
+  private hashes: HashBatch = new HashBatch();
 
   reset(): void {
     this.valid = true;
@@ -132,6 +137,8 @@ export class JsonScan {
     this.dropped = 0;
     this.keepMasked = 0;
     for (let i = 0; i < 6; i++) unchecked((this.detectorHits[i] = 0));
+    // The edits that held the waiting tokens are gone.
+    this.hashes.forget();
   }
 
   /** Marks the scan failed; a failed scan reports no edits and no counts. Returns -1 for the callers' convenience. */
@@ -153,17 +160,19 @@ export class JsonScan {
     return this.fail("unexpected byte 0x" + hex, pos);
   }
 
-  /** Reads the string at s (json/strings.ts): its end, -1 when invalid (the scan failed), or SUSPENDED. */
+  /** Reads the string at s: its end, -1 when invalid (the scan failed), or SUSPENDED. A plain short one in one pass with its classes (json/plain.ts), others by the full reader (json/strings.ts). */
   private string(p: usize, len: i32, s: i32): i32 {
+    const plain = plainString(p, len, s, WORK.stop(s + 1, len));
+    this.strPlain = plain >= 0;
+    if (plain >= 0) {
+      this.strEscaped = false;
+      return plain;
+    }
     const strings = this.strings;
     const e = strings.read(p, len, s);
     if (e == -1) return this.fail(strings.error, strings.errorAt);
     this.strEscaped = strings.escaped;
     return e;
-  }
-
-  private decode(p: usize, cs: i32, ce: i32): i32 {
-    return this.strings.decode(p, cs, ce);
   }
 
   private count(action: u8): void {
@@ -214,10 +223,10 @@ export class JsonScan {
       let vp = p + <usize>(s + 1);
       let vl = e - s - 2;
       if (this.strEscaped) {
-        vl = this.decode(p, s + 1, e - 1);
+        vl = this.strings.decode(p, s + 1, e - 1);
         vp = changetype<usize>(this.strings.scratch);
       }
-      replacement = action == ACTION_HASH ? rewriter.hashTokenQuoted(vp, vl) : rewriter.maskQuoted(vp, vl);
+      replacement = action == ACTION_HASH ? this.hashes.token(vp, vl, rewriter) : rewriter.maskQuoted(vp, vl);
     } else if (action == ACTION_HASH) {
       replacement = rewriter.hashTokenQuoted(p + <usize>s, e - s);
     } else if (action == ACTION_MASK) {
@@ -281,6 +290,7 @@ export class JsonScan {
     if (this.done) return true;
     const more = this.step();
     if (!more) {
+      if (this.valid) this.hashes.write(this.rewriter!); // the tokens still waiting, before anyone reads the edits
       this.done = true;
       this.rules = NO_RULES;
       this.rewriter = null;
@@ -379,7 +389,7 @@ export class JsonScan {
           } else if (detectors != 0) {
             if (!str) this.det.number(p, pos, end, this.numbers.integer, detectors, this.labels, rewriter, this.edits, this.detectorHits);
             else {
-              const on = detectorsFor(p, pos, end, detectors | this.labels);
+              const on = this.strPlain ? detectorsOf(p, pos, end, plainClass, plainDigits, detectors | this.labels) : detectorsFor(p, pos, end, detectors | this.labels);
               if (on != 0 && !this.detected(p, pos, end, on)) continue;
             }
             if (!this.valid) return false;
@@ -456,6 +466,9 @@ export class JsonScan {
         if (keyEnd == SUSPENDED) continue;
         if (keyEnd < 0) return false;
         const keyEscaped = this.strEscaped;
+        const keyPlain = this.strPlain;
+        const keyClass = plainClass;
+        const keyDigits = plainDigits;
         let vs = skipWs(p, len, keyEnd);
         if (vs >= len || at(p, vs) != 0x3a) {
           if (vs >= len) this.fail("unexpected end of input", vs);
@@ -478,7 +491,7 @@ export class JsonScan {
             let kp = p + <usize>(keyStart + 1);
             let kl = keyEnd - keyStart - 2;
             if (keyEscaped) {
-              kl = this.decode(p, keyStart + 1, keyEnd - 1);
+              kl = this.strings.decode(p, keyStart + 1, keyEnd - 1);
               kp = changetype<usize>(this.strings.scratch);
             }
             if (live) {
@@ -487,7 +500,7 @@ export class JsonScan {
             }
             if (keepLive) kept = this.keepPaths.match(depth, kp, kl, -1) != 0;
             if (detectors != 0) {
-              this.labels = nameLabels(kp, kl, keyEscaped, detectors);
+              this.labels = keyPlain ? nameLabelsOf(kp, kl, keyClass, keyDigits, false, detectors) : nameLabels(kp, kl, keyEscaped, detectors);
               this.keyDetectors = nameDetectors;
             }
           }
@@ -533,13 +546,4 @@ export function scanJson(ptr: usize, len: i32, rules: JsonRule[], detectors: i32
   out.start(ptr, len, rules, detectors, rewriter);
   out.advance();
   WORK.left = left;
-}
-
-/** Whitespace and RFC 7464's record separators (0x1e) between the texts of a sequence. */
-function skipSeq(p: usize, len: i32, i: i32): i32 {
-  while (true) {
-    i = skipWs(p, len, i);
-    if (i >= len || at(p, i) != 0x1e) return i;
-    i++;
-  }
 }

@@ -30,7 +30,8 @@ const LETTER_W: u32 = 1 << 22;
 const LETTER_Y: u32 = 1 << 24;
 const NUMERIC: i32 = DETECTOR_CARD | DETECTOR_SSN | DETECTOR_PHONE;
 
-const TABLE: usize = buildTable();
+/** The class bits of each byte (classify reads it; so does json/plain.ts). */
+export const CLASS_TABLE: usize = buildTable();
 
 function buildTable(): usize {
   const t = memory.data(1024);
@@ -56,7 +57,7 @@ export function classify(p: usize, len: i32): u32 {
   let acc: u32 = 0;
   let digits = 0;
   for (let i = 0; i < len; i++) {
-    const k = load<u32>(TABLE + (<usize>load<u8>(p + <usize>i) << 2));
+    const k = load<u32>(CLASS_TABLE + (<usize>load<u8>(p + <usize>i) << 2));
     acc |= k;
     digits += <i32>(k >> 31);
   }

@@ -28,6 +28,22 @@ import {
 
 const HEX: usize = memory.data<u8>([0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66]);
 const MAC: usize = memory.data(32);
+const MACS: usize = memory.data(4 * 32);
+/** The bytes of a quoted hash token: '"hmac:' and 32 hex digits and '"'. */
+export const QUOTED_TOKEN: i32 = 39;
+
+/** '"hmac:' and the first 16 bytes of the MAC at `mac` in lowercase hex and '"', into o (QUOTED_TOKEN bytes). */
+function quotedTokenInto(o: usize, mac: usize): void {
+  store<u8>(o, 0x22);
+  store<u32>(o + 1, 0x63616d68); // "hmac", little-endian
+  store<u8>(o, 0x3a, 5);
+  for (let i: usize = 0; i < 16; i++) {
+    const b = load<u8>(mac + i);
+    store<u8>(o + 6 + (i << 1), load<u8>(HEX + <usize>(b >> 4)));
+    store<u8>(o + 7 + (i << 1), load<u8>(HEX + <usize>(b & 15)));
+  }
+  store<u8>(o, 0x22, 38);
+}
 const STAR: u8 = 0x2a;
 
 // @ts-ignore: decorator
@@ -209,18 +225,25 @@ export class ValueRewriter {
   /** hashToken as a JSON string (quoted, '"hmac:…"'): one buffer, not two. */
   hashTokenQuoted(ptr: usize, len: i32): ArrayBuffer {
     this.key.macInto(ptr, len, MAC);
-    const out = new ArrayBuffer(39);
-    const o = changetype<usize>(out);
-    store<u8>(o, 0x22);
-    store<u32>(o + 1, 0x63616d68); // "hmac", little-endian
-    store<u8>(o, 0x3a, 5);
-    for (let i: usize = 0; i < 16; i++) {
-      const b = load<u8>(MAC + i);
-      store<u8>(o + 6 + (i << 1), load<u8>(HEX + <usize>(b >> 4)));
-      store<u8>(o + 7 + (i << 1), load<u8>(HEX + <usize>(b & 15)));
-    }
-    store<u8>(o, 0x22, 38);
+    const out = new ArrayBuffer(QUOTED_TOKEN);
+    quotedTokenInto(changetype<usize>(out), MAC);
     return out;
+  }
+
+  /**
+   * hashTokenQuoted for four values at once (HmacKey.macInto4: value j at
+   * values + 64 j, lens[j] bytes, at most SHORT_MAC), each token written into
+   * outs[j], a buffer of QUOTED_TOKEN bytes.
+   */
+  hashTokensQuoted4(values: usize, lens: StaticArray<i32>, outs: StaticArray<ArrayBuffer | null>): void {
+    this.key.macInto4(values, lens, MACS);
+    for (let j = 0; j < 4; j++) quotedTokenInto(changetype<usize>(unchecked(outs[j])), MACS + (<usize>j << 5));
+  }
+
+  /** hashTokenQuoted into `out`, a buffer of QUOTED_TOKEN bytes. */
+  hashTokenQuotedInto(ptr: usize, len: i32, out: ArrayBuffer): void {
+    this.key.macInto(ptr, len, MAC);
+    quotedTokenInto(changetype<usize>(out), MAC);
   }
 
   /**

@@ -196,6 +196,11 @@ export abstract class HostCore implements StreamHost {
   }
 
   /** @internal */
+  get keepForwardedBodies(): boolean {
+    return this.opts.keepForwardedBodies ?? true;
+  }
+
+  /** @internal */
   releaseContext(id: number): void {
     this.contexts.delete(id);
     if (this.effectiveId === id) this.effectiveId = 0;

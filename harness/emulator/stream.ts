@@ -11,6 +11,8 @@ export interface StreamHost {
   readonly failOpenInFlight: boolean;
   readonly skipNewStreams: boolean;
   readonly allowOnHeadersStopIteration: boolean;
+  /** HostOptions.keepForwardedBodies. */
+  readonly keepForwardedBodies: boolean;
   top<T>(f: () => T): T;
   defer(action: () => void): void;
   invoke(ctx: HttpStream, fn: string, args: number[]): Outcome;
@@ -473,7 +475,7 @@ export class HttpStream {
   private forwardData(d: Direction, data: Uint8Array, eos: boolean): void {
     if (d.terminated) return;
     this.forwardHeaders(d);
-    if (data.length > 0) d.out.body = d.passed.join(d.out.body, data);
+    if (data.length > 0 && this.host.keepForwardedBodies) d.out.body = d.passed.join(d.out.body, data);
     if (eos) this.finish(d);
   }
 
@@ -484,7 +486,7 @@ export class HttpStream {
     const data = d.held.take();
     d.heldPending = false;
     // What held took is its own copy, nobody else's.
-    if (data.length > 0) d.out.body = d.passed.join(d.out.body, data, true);
+    if (data.length > 0 && this.host.keepForwardedBodies) d.out.body = d.passed.join(d.out.body, data, true);
     if (trailers) {
       d.out.trailers = clonePairs(trailers);
       d.out.ended = true;

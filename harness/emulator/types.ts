@@ -152,6 +152,12 @@ export interface HostOptions {
   /** Answers for plugin_name / plugin_vm_id (defaults: rootId / ""). */
   pluginName?: string;
   vmId?: string;
+  /**
+   * Keep the body bytes each stream passes on (Forwarded.body), as tests read them (default true).
+   * false: the bytes are passed on and not kept, as Envoy hands them to the codec (the benches:
+   * collecting a megabyte body per request is the emulator's cost, not the filter's); the filter sees no difference.
+   */
+  keepForwardedBodies?: boolean;
 }
 
 export interface LogEntry {

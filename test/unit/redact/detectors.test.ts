@@ -28,6 +28,7 @@ interface Fixture {
   hmac(): void;
   prepareKey(): void;
   hmacPrepared(): void;
+  hmacPrepared4(a: number, b: number, c: number, d: number): void;
   tokenPrepared(): void;
   redact(enabled: number, hash: number, base: number): number;
   editCount(): number;
@@ -643,6 +644,29 @@ describe("sha256 and HMAC-SHA256", () => {
     ["a".repeat(1_000_000), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"],
   ])("NIST SHA-256 vector %#", (msg, digest) => {
     expect(sha(msg)).toBe(digest);
+  });
+
+  it("four values at once (macInto4, one per SIMD lane) give the MACs node:crypto does, for every length up to 55 and keys short and long", () => {
+    for (const key of [enc.encode("bench-key-0123456789abcdef"), fill(0xaa, 131), new Uint8Array(0)]) {
+      put(1, key);
+      fx.prepareKey();
+      for (let n = 0; n <= 55; n++) {
+        // Four different lengths per call, so every lane sees every length.
+        const lens = [n, (n + 17) % 56, (n + 31) % 56, (n * 7 + 3) % 56];
+        const values = lens.map((l, j) => Uint8Array.from({ length: l }, (_, i) => (i * 29 + j * 101 + l) & 0xff));
+        const all = new Uint8Array(lens.reduce((a, b) => a + b, 0));
+        let at = 0;
+        for (const v of values) {
+          all.set(v, at);
+          at += v.length;
+        }
+        put(0, all);
+        fx.hmacPrepared4(lens[0], lens[1], lens[2], lens[3]);
+        const got = resultHex();
+        const want = values.map((v) => createHmac("sha256", key).update(v).digest("hex")).join("");
+        expect(got, `lengths ${lens.join(",")}`).toBe(want);
+      }
+    }
   });
 
   it("agrees with node:crypto at every padding boundary", () => {

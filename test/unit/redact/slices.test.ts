@@ -53,6 +53,10 @@ const BODIES: [string, string, string][] = [
   ["text with a NUL late in the body", "text/plain", "hello ".repeat(50) + "\u0000 end"],
   ["json with findings in member names, escapes kept around hits", "application/json",
     '{"zq.alice77@mailhost.io":{"' + "k".repeat(90) + ' 4111111111111111":1},"n":"Zo\\u00eb \\/ 4111\\u00201111 1111 1111 \\/ a\\u0040b.io","password":"x"}'],
+  // $..email is hashed four values at a time, the rest when the scan ends: eleven of them, one escaped (hashed decoded), one too long for a batch.
+  ["json with many hashed values", "application/json",
+    '{"users":[' + Array.from({ length: 11 }, (_, i) => `{"email":"${i === 3 ? "u3\\u00e9@ex.com" : i === 5 ? "x".repeat(70) + "@example.com" : `user${i}@example.com`}","n":${i}}`).join(",") + "]}"],
+  ["invalid json after hashed values", "application/json", '{"users":[{"email":"a@b.io"},{"email":"c@d.io"},{"email":"e@f.io"},{"email":"g@h.io"},{"email":"i@j.io"}],"x":tru'],
   ["json numbers read by value", "application/json", "[4111111111111111e0, 4.111111111111111e15, 41111111111111110E-1, -4111111111111111, 1e999999, 12.5]"],
   ["text with the #13 spellings (labels read back, full-width digits, no-break spaces)", "text/plain", SPELLINGS],
 ];

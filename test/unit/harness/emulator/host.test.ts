@@ -206,6 +206,33 @@ describe("bodies", () => {
     expect(messages(h).slice(before)).toContain(`set=${WasmResult.BadArgument}`);
   });
 
+  it.each([
+    ["continue", "", [1, 3, 7]],
+    ["buffer", "buffer", [2, 5]],
+    ["upper", "upper", [4]],
+  ])("with keepForwardedBodies false the filter sees the same chunks and the stream ends alike, only the passed-on bytes are not kept (%s)", async (_name, mode, sizes) => {
+    const run = async (keep: boolean) => {
+      const h = await host({ keepForwardedBodies: keep });
+      const streams = sizes.map((n) => {
+        const s = h.newStream();
+        s.requestHeaders(mode ? [...base, ["x-echo-body", mode]] : base);
+        return { s, codes: feedBody(s, "hello world!", n) };
+      });
+      return { streams, seen: messages(h).filter((m) => m.startsWith("request_body")) };
+    };
+    const kept = await run(true);
+    const lean = await run(false);
+    expect(lean.seen).toEqual(kept.seen);
+    for (const [i, { s, codes }] of lean.streams.entries()) {
+      const k = kept.streams[i];
+      expect(codes).toEqual(k.codes);
+      expect(s.results).toEqual(k.s.results);
+      expect(s.upstreamRequest.ended).toBe(true);
+      expect(k.s.upstreamRequest.body.length).toBeGreaterThan(0);
+      expect(s.upstreamRequest.body).toHaveLength(0);
+    }
+  });
+
   it("holds body chunks without calling the filter after StopAllIteration", async () => {
     const h = await host();
     const s = h.newStream();
