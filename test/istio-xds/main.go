@@ -22,7 +22,6 @@ import (
 	"syscall"
 
 	"istio.io/istio/pilot/pkg/config/kube/crd"
-	"istio.io/istio/pilot/pkg/model"
 	xdsfake "istio.io/istio/pilot/test/xds"
 	"istio.io/istio/pkg/config"
 	"istio.io/istio/pkg/config/mesh"
@@ -152,7 +151,6 @@ func main() {
 					delete(applied, k)
 				}
 			}
-			s.Discovery.ConfigUpdate(&model.PushRequest{Full: true, Forced: true, Reason: model.NewReasonStats(model.ConfigUpdate)})
 			fmt.Printf("istio-xds: applied %s\n", strings.Join(changed, ", "))
 		}
 	}
