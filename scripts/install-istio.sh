@@ -21,6 +21,8 @@ mkdir -p .istio/refused
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 
+# istio-xds is rebuilt when its source changes (harness/istio/versions.ts compares the same hash).
+xds_sha="$(sha256sum test/istio-xds/main.go | cut -d' ' -f1)"
 declare -A chosen=() # line -> the label built for it ("" while none)
 while read -r line label modver flags <&3; do
   case "$line" in ''|'#'*) continue ;; esac
@@ -32,7 +34,7 @@ while read -r line label modver flags <&3; do
   minor="$(echo "$label" | cut -d. -f2)"
   needs_xds=""; [ "$minor" -ge 30 ] && needs_xds="$dir/bin/istio-xds"
   if [ -x "$dir/bin/pilot-discovery" ] && [ -x "$dir/bin/pilot-agent" ] && [ -f "$dir/envoy_bootstrap_tmpl.json" ] \
-     && { [ -z "$needs_xds" ] || [ -x "$needs_xds" ]; } \
+     && { [ -z "$needs_xds" ] || { [ -x "$needs_xds" ] && [ "$(cat "$dir/istio-xds.sha256" 2>/dev/null)" = "$xds_sha" ]; }; } \
      && [ "$(cat "$stamp" 2>/dev/null)" = "$modver" ]; then
     echo "istio $line: $label already built ($dir/bin)"
     chosen[$line]="$label"
@@ -78,6 +80,7 @@ while read -r line label modver flags <&3; do
   fi
   cp "$src/tools/packaging/common/envoy_bootstrap.json" "$dir/envoy_bootstrap_tmpl.json"
   chmod u+w "$dir/envoy_bootstrap_tmpl.json"
+  [ -z "$needs_xds" ] || echo "$xds_sha" > "$dir/istio-xds.sha256"
   echo "$modver" > "$stamp"
   rm -f ".istio/refused/$label"
   echo "istio $line: $label built in $(( $(date +%s) - start )) s"

@@ -2,6 +2,7 @@
 // also read by scripts/install-istio.sh), where that script put each one's binaries, and
 // which candidates the Go module proxy refused (.istio/refused/<label>, written by it).
 import { existsSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { projectRoot } from "../paths.js";
 
@@ -37,6 +38,7 @@ export interface IstioLine {
 export const VERSIONS_FILE = join(projectRoot, "scripts", "istio-versions.txt");
 export const INSTALL_COMMAND = "bash scripts/install-istio.sh";
 const ISTIO_DIR = join(projectRoot, ".istio");
+const XDS_SOURCE = join(projectRoot, "test", "istio-xds", "main.go");
 
 /** Every candidate, in file order. */
 export function istioReleases(): IstioRelease[] {
@@ -68,6 +70,30 @@ export function istioLines(): IstioLine[] {
   });
 }
 
+/**
+ * What the tests do with the lines: one skip line per line without a built candidate,
+ * naming why (every candidate refused by the Go module proxy, with its answers; or not
+ * built, with the install command). Under CI (.ci/run builds every line) a line with a
+ * candidate the proxy did not refuse must be built, and at least one 1.30+ release must
+ * run: errors, not skips.
+ */
+export function istioPlan(lines: IstioLine[], ci: boolean, installCommand: string): { skips: string[]; errors: string[] } {
+  const skips: string[] = [];
+  const errors: string[] = [];
+  for (const l of lines.filter((l) => !l.install)) {
+    const install = `\`${installCommand} ${l.line}\``;
+    if (l.candidates.every((c) => l.refused.has(c.release))) {
+      const answers = [...l.refused].map(([label, answer]) => `${label}: ${answer}`).join("; ");
+      skips.push(`${ci ? "WARNING: " : ""}skipping Istio ${l.line}: every candidate refused by the module proxy (${answers}); retry with ${install}`);
+    } else {
+      skips.push(`skipping Istio ${l.line} (${l.candidates.map((c) => c.release).join(", ")}): not built (run ${install})`);
+      if (ci) errors.push(`Istio ${l.line} not built under CI=true (run ${install})`);
+    }
+  }
+  if (ci && !lines.some((l) => l.install && atLeast(l.install.release, 1, 30))) errors.push("no Istio 1.30+ release built under CI=true");
+  return { skips, errors };
+}
+
 /** Whether a release is at least major.minor (e.g. atLeast("1.30.4-dev+9739e10", 1, 30)). */
 export function atLeast(release: string, major: number, minor: number): boolean {
   const [a, b] = release.split(".").map((p) => parseInt(p, 10));
@@ -85,8 +111,11 @@ export function istioInstall(r: IstioRelease): IstioInstall | null {
   };
   if (atLeast(r.release, 1, 30)) found.xds = join(dir, "bin", "istio-xds");
   const stamp = join(dir, "module-version");
-  const built = [found.discovery, found.agent, found.bootstrapTemplate, stamp, ...(found.xds ? [found.xds] : [])].every(existsSync) && readFileSync(stamp, "utf8").trim() === r.module;
-  return built ? found : null;
+  const xdsStamp = join(dir, "istio-xds.sha256");
+  const built = [found.discovery, found.agent, found.bootstrapTemplate, stamp, ...(found.xds ? [found.xds, xdsStamp] : [])].every(existsSync) && readFileSync(stamp, "utf8").trim() === r.module;
+  // istio-xds built from another test/istio-xds/main.go than today's is not this release's.
+  const xdsCurrent = () => !found.xds || readFileSync(xdsStamp, "utf8").trim() === createHash("sha256").update(readFileSync(XDS_SOURCE)).digest("hex");
+  return built && xdsCurrent() ? found : null;
 }
 
 /**

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { readFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createHash } from "node:crypto";
-import { istioLines, atLeast, INSTALL_COMMAND, type IstioInstall } from "../../harness/istio/versions.js";
+import { istioLines, istioPlan, INSTALL_COMMAND, type IstioInstall } from "../../harness/istio/versions.js";
 import { startMesh, type Mesh, type Manifest } from "../../harness/istio/mesh.js";
 import { renderIstio, DEFAULTS, type RenderOptions } from "../../harness/render.js";
 import { startRecordingUpstream, type RecordingUpstream } from "../../harness/net/upstreams.js";
@@ -23,20 +23,8 @@ export const HASH_KEY = "istio-mesh-test-key-0123456789ab";
  */
 export function builtReleases(file: string): { release: string; install: IstioInstall | null }[] {
   const lines = istioLines();
-  const ci = process.env.CI === "true";
-  const errors: string[] = [];
-  for (const l of lines.filter((l) => !l.install)) {
-    const labels = l.candidates.map((c) => c.release).join(", ");
-    const install = `\`${INSTALL_COMMAND} ${l.line}\``;
-    if (l.refused.size === l.candidates.length) {
-      const answers = [...l.refused].map(([label, answer]) => `${label}: ${answer}`).join("; ");
-      console.log(`${ci ? "WARNING: " : ""}${file}: skipping Istio ${l.line}: every candidate refused by the module proxy (${answers}); retry with ${install}`);
-    } else {
-      console.log(`${file}: skipping Istio ${l.line} (${labels}): not built (run ${install})`);
-      if (ci) errors.push(`Istio ${l.line} not built under CI=true (run ${install})`);
-    }
-  }
-  if (ci && !lines.some((l) => l.install && atLeast(l.install.release, 1, 30))) errors.push("no Istio 1.30+ release built under CI=true");
+  const { skips, errors } = istioPlan(lines, process.env.CI === "true", INSTALL_COMMAND);
+  for (const s of skips) console.log(s.startsWith("WARNING: ") ? `WARNING: ${file}: ${s.slice(9)}` : `${file}: ${s}`);
   if (errors.length) throw new Error(`${file}: ${errors.join("; ")}`);
   return lines.map((l) => ({ release: l.install?.release ?? l.line, install: l.install }));
 }
