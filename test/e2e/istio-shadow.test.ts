@@ -60,6 +60,7 @@ for (const { release, install } of builtReleases("istio-shadow.test.ts")) for (c
     });
 
     it("the copy reaches payments-v2 with its Host restored, tagged and redacted; the primary gets the call unchanged, without the forged tag", async () => {
+      await eventually(async () => ((await ecdsFilters(m.mesh, "payments-v2-0")).get(filterName) as { config?: unknown } | undefined)?.config, async () => JSON.stringify(Object.fromEntries(await ecdsFilters(m.mesh, "payments-v2-0"))));
       const body = '{"card":{"number":"4111111111111111","cvv":"123"}}';
       const r = await http1(`${m.clientUrl}/orders`, {
         method: "POST",
