@@ -94,8 +94,8 @@ export async function startAgent(install: IstioInstall, dir: string, istiodGrpc:
     terminationDrainDuration: "1s",
     proxyMetadata: { METRICS_LOCALHOST_ACCESS_ONLY: "true" },
     // Istio keeps only the stats it names (pkg/bootstrap/config.go; "wasm" covers the filter's
-    // wasmcustom.*): ECDS's own counters as a user would add them (statsInclusionPrefixes).
-    proxyStatsMatcher: { inclusionPrefixes: ["extension_config_discovery."] },
+    // wasmcustom.*): ECDS's own counters and the outbound clusters', as a user would add them (statsInclusionPrefixes).
+    proxyStatsMatcher: { inclusionPrefixes: ["extension_config_discovery.", "cluster.outbound|"] },
   };
   const env: Record<string, string> = {
     PROXY_CONFIG: JSON.stringify(proxyConfig),

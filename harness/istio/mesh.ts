@@ -3,7 +3,9 @@
 // apply (the manifests `mirrorshade render --target istio` writes) goes into the
 // folder unchanged, next to what Kubernetes would otherwise provide: a ServiceEntry
 // and a WorkloadEntry per workload on its own 127.0.0.x address, and a Sidecar whose
-// ingress (captureMode NONE, defaultEndpoint the app) replaces iptables capture.
+// ingress and egress (captureMode NONE, explicit binds) replace iptables capture. Where
+// the user's manifests have a Sidecar for a workload (Istio applies one per workload),
+// that capture plumbing is added to the user's Sidecar instead.
 import { mkdtempSync, rmSync, writeFileSync, renameSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -54,10 +56,40 @@ export interface Mesh {
 
 const yaml = (ms: object[]) => ms.map((m) => stringify(m, { lineWidth: 0 })).join("---\n");
 
-/** What Kubernetes and the injector would give each workload, as Istio config. */
-export function workloadConfig(namespace: string, port: number, w: WorkloadSpec): Manifest[] {
+type SidecarSpec = { workloadSelector?: { labels?: Record<string, string> }; egress?: { port?: unknown; bind?: string; captureMode?: string; hosts: string[] }[]; [k: string]: unknown };
+
+/** The user's Sidecar that selects this workload, if any (Istio applies one Sidecar per workload). */
+const userSidecar = (manifests: Manifest[], w: WorkloadSpec) =>
+  manifests.find((m) => m.kind === "Sidecar" && (m.spec as SidecarSpec).workloadSelector?.labels?.app === w.app);
+
+/**
+ * The capture plumbing (what iptables gives in Kubernetes) on a Sidecar: an ingress on the
+ * workload's address to its app, and every egress bound to the workload's outbound address
+ * on each port it needs (the service port and the ports of the user's ServiceEntries),
+ * since captureMode NONE listens only where a Sidecar names a port. Everything else of a
+ * user's Sidecar (outboundTrafficPolicy, egress hosts) stays as written.
+ */
+function withCapture(sidecar: Manifest, port: number, ports: number[], w: WorkloadSpec): Manifest {
+  const spec = sidecar.spec as SidecarSpec;
+  const http = (number: number) => ({ number, protocol: "HTTP", name: `http-${number}` });
+  return {
+    ...sidecar,
+    spec: {
+      ...spec,
+      // An explicit bind: left empty, istiod binds to the proxy's first global-unicast
+      // address (pilot/pkg/networking/core/listener_inbound.go getSidecarInboundBindIPs),
+      // which the agent takes from the host's interfaces, not INSTANCE_IP.
+      ingress: [{ port: http(port), bind: w.ip, defaultEndpoint: `127.0.0.1:${w.appPort}`, captureMode: "NONE" }],
+      egress: (spec.egress ?? [{ hosts: ["*/*"] }]).flatMap((e) => [...new Set([port, ...ports])].map((p) => ({ ...e, port: http(p), bind: w.outboundIp, captureMode: "NONE" }))),
+    },
+  };
+}
+
+/** What Kubernetes and the injector would give each workload, as Istio config; a Sidecar only where the user's manifests have none for it. */
+export function workloadConfig(namespace: string, port: number, w: WorkloadSpec, manifests: Manifest[] = []): Manifest[] {
   const host = `${w.app}.${namespace}.svc.cluster.local`;
   const http = { number: port, protocol: "HTTP", name: "http" };
+  const own: Manifest = { apiVersion: "networking.istio.io/v1", kind: "Sidecar", metadata: { name: `${w.name}-local`, namespace }, spec: { workloadSelector: { labels: { app: w.app } } } };
   return [
     {
       apiVersion: "networking.istio.io/v1",
@@ -71,20 +103,17 @@ export function workloadConfig(namespace: string, port: number, w: WorkloadSpec)
       metadata: { name: w.name, namespace },
       spec: { address: w.ip, labels: { app: w.app }, serviceAccount: "default" },
     },
-    {
-      apiVersion: "networking.istio.io/v1",
-      kind: "Sidecar",
-      metadata: { name: `${w.name}-local`, namespace },
-      spec: {
-        workloadSelector: { labels: { app: w.app } },
-        // An explicit bind: left empty, istiod binds to the proxy's first global-unicast
-        // address (pilot/pkg/networking/core/listener_inbound.go getSidecarInboundBindIPs),
-        // which the agent takes from the host's interfaces, not INSTANCE_IP.
-        ingress: [{ port: http, bind: w.ip, defaultEndpoint: `127.0.0.1:${w.appPort}`, captureMode: "NONE" }],
-        egress: [{ port: http, bind: w.outboundIp, captureMode: "NONE", hosts: ["*/*"] }],
-      },
-    },
+    ...(userSidecar(manifests, w) ? [] : [withCapture(own, port, [], w)]),
   ];
+}
+
+/** The user's manifests as istiod gets them: a Sidecar selecting a workload carries that workload's capture plumbing. */
+export function userConfig(port: number, workloads: WorkloadSpec[], manifests: Manifest[]): Manifest[] {
+  const ports = manifests.filter((m) => m.kind === "ServiceEntry").flatMap((m) => ((m.spec.ports ?? []) as { number: number }[]).map((p) => p.number));
+  return manifests.map((m) => {
+    const w = workloads.find((w) => userSidecar([m], w));
+    return w ? withCapture(m, port, ports, w) : m;
+  });
 }
 
 export async function startMesh(install: IstioInstall, opts: { namespace: string; servicePort: number; workloads: WorkloadSpec[]; manifests: Manifest[]; istiodEnv?: Record<string, string> }): Promise<Mesh> {
@@ -105,15 +134,16 @@ export async function startMesh(install: IstioInstall, opts: { namespace: string
     // No mesh-wide mTLS (plain text between the sidecars) and no telemetry providers:
     // istio.stats and the mTLS peer filters exist only in Istio's own Envoy build.
     istiod = await startControlPlane(install, dir, { rootNamespace: "istio-system", enableAutoMtls: false, defaultProviders: {} }, opts.istiodEnv);
-    const apply = (file: string, manifests: Manifest[]) => {
+    const put = (file: string, manifests: Manifest[]) => {
       const tmp = join(dir, `.${file}`);
       writeFileSync(tmp, yaml(manifests));
       renameSync(tmp, join(istiod!.configDir, file));
       istiod!.reload();
     };
-    apply("00-mesh.yaml", [
+    const apply = (file: string, manifests: Manifest[]) => put(file, userConfig(opts.servicePort, opts.workloads, manifests));
+    put("00-mesh.yaml", [
       { apiVersion: "security.istio.io/v1", kind: "PeerAuthentication", metadata: { name: "default", namespace: "istio-system" }, spec: { mtls: { mode: "DISABLE" } } },
-      ...opts.workloads.flatMap((w) => workloadConfig(opts.namespace, opts.servicePort, w)),
+      ...opts.workloads.flatMap((w) => workloadConfig(opts.namespace, opts.servicePort, w, opts.manifests)),
     ]);
     apply("10-user.yaml", opts.manifests);
     const root = makeRootCa(join(dir, "ca"));

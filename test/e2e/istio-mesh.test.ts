@@ -9,6 +9,7 @@ import { describe, it, expect, beforeAll, afterAll, afterEach } from "vitest";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { wasmPluginNames } from "../../harness/istio/versions.js";
+import { istiodShape, deliveredShape } from "../../harness/istio/shape.js";
 import { serveModule, startRegistry, registryAvailable, type ModuleServer, type Registry } from "../../harness/istio/delivery.js";
 import { packageOci } from "../../harness/package-oci.js";
 import { FILTER_WASM } from "../../harness/paths.js";
@@ -91,6 +92,8 @@ for (const { release, install } of builtReleases("istio-mesh.test.ts")) {
         vm_config: { vm_id?: string; runtime: string; code: { local: { filename: string } }; environment_variables?: { host_env_keys?: string[] } };
       };
       expect(cfg.name).toBe(names.plugin);
+      // The shape istio-shaped.test.ts runs in plain Envoy is what this release delivered.
+      expect(deliveredShape(filterName, filters.get(filterName) as never)).toEqual(istiodShape(release, m.manifests).shape);
       expect(cfg.root_id).toBe("mirrorshade");
       expect(cfg.failure_policy).toBe("FAIL_RELOAD");
       expect(cfg.vm_config.runtime).toBe("envoy.wasm.runtime.v8");

@@ -13,6 +13,7 @@
 // istiod with DISABLE_SHADOW_HOST_SUFFIX=false and the default recognize.
 import { describe, it, expect, beforeAll, afterAll, afterEach } from "vitest";
 import { wasmPluginNames } from "../../harness/istio/versions.js";
+import { istiodShape, deliveredShape } from "../../harness/istio/shape.js";
 import { serveModule, type ModuleServer } from "../../harness/istio/delivery.js";
 import { FILTER_WASM } from "../../harness/paths.js";
 import { http1 } from "./fixture.js";
@@ -43,6 +44,20 @@ for (const { release, install } of builtReleases("istio-shadow.test.ts")) for (c
       await m?.stop();
       await server?.close();
     }, 60_000);
+
+    it("istiod's delivery: the shape istio-shaped.test.ts runs, and the mirror policy's Host suffix setting", async () => {
+      const filters = await eventually(async () => {
+        const f = await ecdsFilters(m.mesh, "payments-v2-0");
+        return (f.get(filterName) as { config?: unknown } | undefined)?.config ? f : undefined;
+      }, async () => JSON.stringify(Object.fromEntries(await ecdsFilters(m.mesh, "payments-v2-0"))));
+      expect(deliveredShape(filterName, filters.get(filterName) as never)).toEqual(istiodShape(release, m.manifests).shape);
+      // The client's route to payments: Envoy's own mirror to payments-v2, "-shadow" appended only with DISABLE_SHADOW_HOST_SUFFIX=false.
+      const routes = JSON.stringify((await m.mesh.agents.get("client-0")!.configDump("dynamic_route_configs")).configs);
+      const policy = JSON.parse(routes.match(/"request_mirror_policies":(\[[^\]]*\])/)?.[1] ?? "null") as { cluster: string; disable_shadow_host_suffix_append?: boolean }[] | null;
+      expect(policy, routes.slice(0, 2000)).not.toBeNull();
+      expect(policy![0].cluster).toBe(`outbound|${m.port}||payments-v2.${NAMESPACE}.svc.cluster.local`);
+      expect(policy![0].disable_shadow_host_suffix_append ?? false).toBe(variant.istiodEnv.DISABLE_SHADOW_HOST_SUFFIX !== "false");
+    });
 
     it("the copy reaches payments-v2 with its Host restored, tagged and redacted; the primary gets the call unchanged, without the forged tag", async () => {
       await eventually(async () => ((await ecdsFilters(m.mesh, "payments-v2-0")).get(filterName) as { config?: unknown } | undefined)?.config, async () => JSON.stringify(Object.fromEntries(await ecdsFilters(m.mesh, "payments-v2-0"))));

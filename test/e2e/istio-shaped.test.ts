@@ -1,12 +1,16 @@
-// The rendered Istio manifests, run in plain Envoy shaped the way istiod 1.29
-// delivers them, as real istiod 1.29.2 produced it (test/e2e/istio-mesh.test.ts
-// checks the same fields on the ECDS config of a real sidecar): each WasmPlugin
-// becomes an HTTP filter named extensions.istio.io/wasmplugin/<ns>.<name> with
-// PluginConfig name <ns>.<name>, root_id = pluginName, no vm_id, vmConfig.env HOST
+// The rendered Istio manifests, run in plain Envoy shaped the way istiod delivers
+// them (harness/istio/shape.ts; test/e2e/istio-mesh, istio-shadow and istio-egress
+// compare that shape with the ECDS config real istiod 1.29.2 and test/istio-xds on
+// 1.30 and 1.31 delivered): each WasmPlugin becomes an HTTP filter named
+// extensions.istio.io/wasmplugin/<ns>.<name> (up to 1.29) or
+// extensions.istio.io/trafficextension/<ns>.<name>~istio-translated-wasmplugin (1.30+),
+// with that PluginConfig name, root_id = pluginName, no vm_id, vmConfig.env HOST
 // as host_env_keys and the pluginConfig as JSON in a StringValue, on the
 // inbound (mode SERVER) or outbound (mode CLIENT) listener; the mirror role's
 // shadow cluster has Istio's outbound|PORT||HOST name; VirtualService mirrors
-// are Envoy's native mirroring, which appends "-shadow" to the Host.
+// are Envoy's native mirroring, which appends "-shadow" to the Host as istiod has it
+// with DISABLE_SHADOW_HOST_SUFFIX=false (its default sets disable_shadow_host_suffix_append;
+// test/e2e/istio-shadow.test.ts reads both from the real route config).
 import { describe, it, expect, afterEach } from "vitest";
 import { join } from "node:path";
 import { renderIstio, DEFAULTS, type RenderOptions } from "../../harness/render.js";
@@ -16,32 +20,21 @@ import { startRecordingUpstream, type RecordingUpstream } from "../../harness/ne
 import { projectRoot } from "../../harness/paths.js";
 import { http1, WASM, S } from "./fixture.js";
 import { readFileSync } from "node:fs";
+import { istiodShape } from "../../harness/istio/shape.js";
+import { istioReleases } from "../../harness/istio/versions.js";
 
 const OPTS: RenderOptions = { ...DEFAULTS, namespace: "shop", service: "payments", shadowService: "payments-v2", port: 8080 };
 const example = (role: string) => JSON.parse(readFileSync(join(projectRoot, "examples", `${role}.json`), "utf8"));
 
-/** What istiod generates for one WasmPlugin (pilot/pkg/model/extensions.go), as an Envoy HTTP filter. */
+/**
+ * What istiod generates for one WasmPlugin (harness/istio/shape.ts), as an Envoy HTTP
+ * filter, with the names of the newest Istio line; the real-Istio tests check the same
+ * shape against what istiod or test/istio-xds delivers on every built release.
+ */
+const SHAPE_OF = istioReleases().at(-1)!.release;
 function istiodFilter(manifests: ReturnType<typeof renderIstio>): { spec: WasmFilterSpec; mode: string } {
-  const p = manifests.find((m) => m.kind === "WasmPlugin")!;
-  const spec = p.spec as { pluginName: string; pluginConfig: object; failStrategy: string; match: { mode: string }[]; vmConfig?: { env: { name: string; valueFrom: string; value?: string }[] } };
-  const env = spec.vmConfig?.env ?? [];
-  return {
-    mode: spec.match[0].mode,
-    spec: {
-      filterName: `extensions.istio.io/wasmplugin/${p.metadata.namespace}.${p.metadata.name}`,
-      pluginName: `${p.metadata.namespace}.${p.metadata.name}`,
-      rootId: spec.pluginName,
-      // istiod sets no vm_id (the real ECDS config has none).
-      vmId: "",
-      wasmPath: WASM,
-      configuration: JSON.stringify(spec.pluginConfig),
-      // istiod's mapping (docs/vm-faults.md): FAIL_CLOSE -> FAIL_CLOSED, FAIL_OPEN and FAIL_RELOAD as named, no reload_config.
-      failurePolicy: spec.failStrategy === "FAIL_CLOSE" ? "FAIL_CLOSED" : spec.failStrategy === "FAIL_OPEN" ? "FAIL_OPEN" : "FAIL_RELOAD",
-      // vmConfig.env: valueFrom HOST reads the sidecar's environment, INLINE carries the value.
-      envKeys: env.filter((e) => e.valueFrom === "HOST").map((e) => e.name),
-      env: Object.fromEntries(env.filter((e) => e.valueFrom === "INLINE").map((e) => [e.name, e.value ?? ""])),
-    },
-  };
+  const { shape, mode } = istiodShape(SHAPE_OF, manifests);
+  return { mode, spec: { ...shape, wasmPath: WASM } };
 }
 
 describe("rendered Istio manifests in Envoy, shaped as istiod delivers them", () => {

@@ -5,10 +5,14 @@
 // WasmPlugin translation, over a fake Kubernetes client) with the manifests in -config
 // as its config, on a TCP listener at -xds, and Istio's debug endpoints
 // (/debug/config_dump, /debug/configz) at -debug. On SIGHUP it reads -config again
-// and applies the changes (creates, updates, deletes), as kubectl apply would.
+// and applies the changes (creates, updates, deletes) to the fake server's config
+// store, as kubectl apply would; the store's event handlers push to the proxies. A file
+// that does not parse or validate is not applied (reported on stderr), as the API
+// server's validation would refuse it.
 //
 // Built by scripts/install-istio.sh against the same istio.io/istio version as the
-// release's binaries; used by harness/istio/istiod.ts.
+// release's binaries (rebuilt when this file changes: .istio/<label>/istio-xds.sha256);
+// used by harness/istio/istiod.ts.
 package main
 
 import (
@@ -22,7 +26,6 @@ import (
 	"syscall"
 
 	"istio.io/istio/pilot/pkg/config/kube/crd"
-	"istio.io/istio/pilot/pkg/model"
 	xdsfake "istio.io/istio/pilot/test/xds"
 	"istio.io/istio/pkg/config"
 	"istio.io/istio/pkg/config/mesh"
@@ -78,6 +81,12 @@ func main() {
 	debugAddr := flag.String("debug", "127.0.0.1:0", "address of the debug HTTP listener")
 	meshPath := flag.String("mesh", "", "mesh config YAML (optional)")
 	flag.Parse()
+	// Before anything answers: the harness sends SIGHUP as soon as the debug port does,
+	// and an unhandled SIGHUP would end the process.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, os.Interrupt)
 	f := &failer{}
 	cfgs, err := readConfigs(*configPath)
 	if err != nil {
@@ -113,10 +122,6 @@ func main() {
 	for _, c := range cfgs {
 		applied[key(c)] = c
 	}
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, syscall.SIGTERM, os.Interrupt)
 	for {
 		select {
 		case <-stop:
@@ -152,7 +157,6 @@ func main() {
 					delete(applied, k)
 				}
 			}
-			s.Discovery.ConfigUpdate(&model.PushRequest{Full: true, Forced: true, Reason: model.NewReasonStats(model.ConfigUpdate)})
 			fmt.Printf("istio-xds: applied %s\n", strings.Join(changed, ", "))
 		}
 	}
