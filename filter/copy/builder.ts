@@ -76,6 +76,7 @@ export class CopyHeaders {
   private authorityAt: i32 = -1;
   private mode: u8 = AUTHORITY_KEEP;
   private derived: ArrayBuffer = new ArrayBuffer(0);
+  private cursor: HeaderCursor = new HeaderCursor(new ArrayBuffer(0));
 
   /**
    * @param owned names of the headers the filter sets on copies besides the tag (x-shadow-rule, body-dropped headers)
@@ -100,7 +101,7 @@ export class CopyHeaders {
     const tag = this.tag;
     const addBaggage = tag.addBaggage;
     let baggageDone = false;
-    const cur = new HeaderCursor(raw);
+    const cur = this.cursor.reset(raw);
     while (cur.next()) {
       const kp = cur.keyPtr;
       const kl = cur.keyLen;
@@ -168,7 +169,7 @@ export class CopyHeaders {
    */
   trailers(raw: ArrayBuffer, tally: Tally): ArrayBuffer {
     const redaction = this.redaction;
-    const cur = new HeaderCursor(raw);
+    const cur = this.cursor.reset(raw);
     if (cur.count == 0) return raw;
     const b = this.trailerMap;
     b.reset();

@@ -19,6 +19,8 @@ import { Tally } from "../redact/tally";
 import { Capture } from "../capture/capture";
 
 const EMPTY = new ArrayBuffer(0);
+/** Answered calls' objects kept for reuse per VM, bounded. */
+const SPARE_CALLS = 1024;
 
 export class MirrorDispatch {
   /** Calls in flight to the shadows, by token. */
@@ -51,7 +53,16 @@ export class MirrorDispatch {
     this.calls.delete(token);
     call.release();
     const outcome = this.shadows[call.shadow].answered(this.metrics, headers, call.grpc);
+    if (this.spareCalls.length < SPARE_CALLS) this.spareCalls.push(call);
     if (cap != null) cap.answered(token, outcome);
+  }
+
+  /** Answered calls' objects, for the next calls: in steady state a call allocates none. */
+  private spareCalls: MirrorCall[] = [];
+
+  private newCall(): MirrorCall {
+    const spare = this.spareCalls;
+    return spare.length > 0 ? spare.pop() : new MirrorCall();
   }
 
   /** A copy that goes nowhere: its body is freed, its slots go back. */
@@ -139,7 +150,7 @@ export class MirrorDispatch {
         continue;
       }
       if (hold != null) hold.count++;
-      this.calls.set(<u32>token, new MirrorCall(i, copy.takeSlot(i), hold, copy.grpc));
+      this.calls.set(<u32>token, this.newCall().set(i, copy.takeSlot(i), hold, copy.grpc));
       shadow.sent(m, reason.byteLength > 0);
       if (cap != null) cap.track(<u32>token, cfg.name, headers, cl > 0);
       if (comparison != null) {

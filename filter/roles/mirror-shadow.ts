@@ -36,19 +36,29 @@ export class SlotHold {
 }
 
 export class MirrorCall {
-  constructor(
-    public shadow: i32,
-    /** The shadow's own select.max_inflight slot, if it took one. */
-    public slot: SharedCounter | null,
-    public hold: SlotHold | null,
-    /** A gRPC call: its answer is counted by grpc-status too. */
-    public grpc: bool = false,
-  ) {}
+  shadow: i32 = 0;
+  /** The shadow's own select.max_inflight slot, if it took one. */
+  slot: SharedCounter | null = null;
+  hold: SlotHold | null = null;
+  /** A gRPC call: its answer is counted by grpc-status too. */
+  grpc: bool = false;
 
+  /** The call now tracked (a new or a reused object). */
+  set(shadow: i32, slot: SharedCounter | null, hold: SlotHold | null, grpc: bool): MirrorCall {
+    this.shadow = shadow;
+    this.slot = slot;
+    this.hold = hold;
+    this.grpc = grpc;
+    return this;
+  }
+
+  /** The call answered: its slots go back, and it holds nothing any more. */
   release(): void {
     const s = this.slot;
+    this.slot = null;
     if (s != null) s.add(-1, 0);
     const h = this.hold;
+    this.hold = null;
     if (h != null) h.done();
   }
 }

@@ -37,6 +37,8 @@ const H_CONTENT_LENGTH = utf8("content-length");
 const DEFAULT_BODY_DROPPED = utf8(D.SHADOW_BODY_DROPPED_HEADER);
 const NO_TRAILERS = new ArrayBuffer(4); // a serialized map with zero pairs
 const EMPTY = new ArrayBuffer(0);
+/** Deleted streams kept for reuse per VM: what a burst of concurrent streams leaves behind, bounded. */
+const SPARE_STREAMS = 1024;
 
 /** The mirror role's configuration, compiled once: the shadows, selection, redaction, comparison. */
 export class MirrorRole extends Role {
@@ -61,6 +63,8 @@ export class MirrorRole extends Role {
   bodyHeaders: BodyHeaders = new BodyHeaders();
   /** Rewrites a request's headers or trailers without the forged marks. */
   stripped: HeaderMapBuilder = new HeaderMapBuilder();
+  /** Walks a request's headers or trailers. */
+  cursor: HeaderCursor = new HeaderCursor(EMPTY);
 
   constructor(public policy: Policy) {
     super();
@@ -104,7 +108,19 @@ export class MirrorRole extends Role {
   }
 
   newStream(id: u32, root: RootContext): Context {
-    return new MirrorStream(id, root, this);
+    const spare = this.spare;
+    if (spare.length == 0) return new MirrorStream(id, root, this);
+    const stream = spare.pop();
+    stream.context_id = id;
+    return stream;
+  }
+
+  /** Streams whose context the host deleted, for the next ones: in steady state a request allocates no stream. */
+  private spare: MirrorStream[] = [];
+
+  /** A deleted stream (reset) kept for reuse, at most SPARE_STREAMS of them; beyond that it is garbage. */
+  recycle(stream: MirrorStream): void {
+    if (this.spare.length < SPARE_STREAMS) this.spare.push(stream);
   }
 
   /** Copies waiting for their body to be redacted, scanned in slices from the tick. */
@@ -260,7 +276,7 @@ export class MirrorStream extends Context {
     const selecting = role.selecting;
     const view = role.view;
     if (selecting) view.reset(raw);
-    const cur = new HeaderCursor(raw);
+    const cur = role.cursor.reset(raw);
     while (cur.next()) {
       if (selecting && view.observe(cur)) continue;
       if (isForged(tag, cur)) forged = true;
@@ -434,7 +450,7 @@ export class MirrorStream extends Context {
     // A forged tag in the trailers would reach the primary as surely as one in the headers.
     if (tag.stripFromPrimary) {
       let forged = false;
-      const cur = new HeaderCursor(trailers);
+      const cur = this.role.cursor.reset(trailers);
       while (!forged && cur.next()) forged = isForged(tag, cur);
       if (forged) {
         stripForged(TRAILERS_REQUEST, trailers, tag, this.role.stripped);
@@ -535,6 +551,7 @@ export class MirrorStream extends Context {
   onDone(): bool {
     // A primary answer that never ended (reset) cannot be compared.
     const p = this.primary;
+    this.primary = null;
     if (p != null) p.finish(true);
     if (this.phase == PHASE_COLLECTING || this.phase == PHASE_DRAINING) {
       // The client went away before the request ended: a partial copy would be a
@@ -544,6 +561,18 @@ export class MirrorStream extends Context {
       this.finish();
     }
     return true;
+  }
+
+  /** The host deleted the context: the stream is reset and kept for a later one (MirrorRole.recycle). */
+  onDelete(): void {
+    // Envoy calls proxy_on_done first; should it not have, what onDone settles is settled here.
+    if (this.primary != null || this.phase == PHASE_COLLECTING || this.phase == PHASE_DRAINING) this.onDone();
+    this.settleHold();
+    this.phase = PHASE_HEADERS;
+    this.copy = null;
+    this.unscannableReason = 0;
+    this.heard = null;
+    this.role.recycle(this);
   }
 }
 
