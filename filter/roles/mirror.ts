@@ -6,7 +6,7 @@
 // with the primary's when the policy has a compare section.
 import { Context, RootContext, FilterHeadersStatusValues, FilterDataStatusValues, FilterTrailersStatusValues } from "@solo-io/proxy-runtime/assembly/index";
 import { Role } from "./role";
-import { collectIfGrown, chunkRead } from "../host/gc";
+import { collectIfGrown } from "../host/gc";
 import { isForged, stripForged } from "./forged";
 import { MirrorShadow, MirrorCall, SlotHold } from "./mirror-shadow";
 import { Policy, UNSCANNABLE_SKIP } from "../policy/types";
@@ -431,7 +431,6 @@ export class MirrorStream extends Context {
         return FilterDataStatusValues.Continue;
       }
       const chunk = getBuffer(BUFFER_REQUEST_BODY, 0, <u32>len);
-      chunkRead(<u32>len);
       if (end_of_stream && body.length == 0) {
         // The whole body in one chunk: the copy goes (or waits, then held: complete()) from the host's chunk itself.
         copy.borrow(chunk);
