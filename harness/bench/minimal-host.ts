@@ -20,6 +20,8 @@ const requestHeaders = (length: number): [string, string][] => [
   ["x-forwarded-proto", "http"], ["x-request-id", "6c1b1c1e-6f0e-4c55-9b1f-1d5e9c7a2b3c"],
 ];
 const RESPONSE_HEADERS: [string, string][] = [[":status", "200"], ["content-type", "application/json"], ["content-length", "2"], ["x-envoy-upstream-service-time", "1"]];
+/** A shadow's answer to a call as Envoy's router hands it over. */
+const CALL_ANSWER_HEADERS: [string, string][] = [[":status", "200"], ["content-type", "application/json"], ["date", "Wed, 02 Dec 2026 13:30:00 GMT"], ["content-length", "2"], ["x-envoy-upstream-service-time", "1"]];
 /** The call's answer headers the filter reads, by name length (":status", "x-envoy-upstream-service-time"). */
 const CALL_ANSWER = new Map([[7, new TextEncoder().encode("200")], [29, new TextEncoder().encode("1")]]);
 
@@ -49,6 +51,7 @@ export async function loadDriver(wasm: string, policy: object, bodyBytes: number
   const body = typeof bodyBytes === "number" ? enc.encode(sampleJson(bodyBytes)) : bodyBytes;
   const reqMap = serializePairs(requestHeaders(body.length));
   const respMap = serializePairs(RESPONSE_HEADERS);
+  const answerMap = serializePairs(CALL_ANSWER_HEADERS);
   const calls = new Map<string, number>();
   let memory!: WebAssembly.Memory;
   let malloc!: (n: number) => number;
@@ -91,6 +94,7 @@ export async function loadDriver(wasm: string, policy: object, bodyBytes: number
       count("proxy_get_header_map_pairs");
       if (type === 0) return give(reqMap, out, size);
       if (type === 2) return give(respMap, out, size);
+      if (type === 6) return give(answerMap, out, size);
       return give(new Uint8Array(4), out, size);
     },
     proxy_get_header_map_value: (type, _p, n, out, size) => {
@@ -145,7 +149,7 @@ export async function loadDriver(wasm: string, policy: object, bodyBytes: number
     ex.proxy_on_done(c);
     ex.proxy_on_log(c);
     ex.proxy_on_delete(c);
-    while (pendingTokens.length > 0) ex.proxy_on_http_call_response(1, pendingTokens.pop()!, 2, 0, 0);
+    while (pendingTokens.length > 0) ex.proxy_on_http_call_response(1, pendingTokens.pop()!, CALL_ANSWER_HEADERS.length, 2, 0);
   };
   // One request kept for checks: the copy's header map and body.
   keepCall = true;
