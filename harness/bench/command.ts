@@ -13,7 +13,7 @@ import { defineBench, BENCH_ONLY, WORKER_ONLY, type BenchOptions } from "./optio
 import { projectRoot } from "../paths.js";
 import { toMarkdown, toSvg, summary, type BenchReport } from "./report.js";
 import { runBench, pinSelf } from "./runner.js";
-import { SCENARIOS, DEFAULT_SCENARIOS, ALL_SCENARIOS, GRPC_SCENARIOS, GRPC_BENCH_LOADS, CORE, FULL_LOADS, QUICK_LOADS, BEFORE_SCENARIOS, useBenchWasm, useBeforeWasm, benchWasm, unbuiltProbes } from "./scenarios.js";
+import { SCENARIOS, DEFAULT_SCENARIOS, ALL_SCENARIOS, GRPC_SCENARIOS, GRPC_BENCH_LOADS, CORE, FULL_LOADS, QUICK_LOADS, BEFORE_SCENARIOS, useBenchWasm, useBeforeWasm, benchWasm, unbuiltProbes, type Scenario } from "./scenarios.js";
 import { runWorkerBench } from "./worker.js";
 import { WORKER_CONFIGS, type WorkerConfig } from "./worker-types.js";
 import { buildWasmAt } from "./worker-build.js";
@@ -209,7 +209,7 @@ export async function benchCommand(o: BenchOptions, cmd?: Command): Promise<numb
       rounds,
       seconds,
       loads: [...httpLoads, ...(grpc ? GRPC_BENCH_LOADS : [])].filter((l) => !loadFilter || l.name.includes(loadFilter)),
-      scenarios: only ? ALL_SCENARIOS.filter((s) => only.includes(s)) : [...(quick ? CORE : DEFAULT_SCENARIOS).filter((s) => !skipped.includes(s)), ...(parsed.beforeWasm ? BEFORE_SCENARIOS : []), ...(grpc ? GRPC_SCENARIOS : [])],
+      scenarios: only ? ALL_SCENARIOS.filter((s) => only.includes(s)) : [...(quick ? CORE : DEFAULT_SCENARIOS).filter((s) => !skipped.includes(s)), ...(parsed.beforeWasm ? BEFORE_SCENARIOS.filter((s) => (quick ? CORE : DEFAULT_SCENARIOS).includes(s.slice("before_".length) as Scenario)) : []), ...(grpc ? GRPC_SCENARIOS : [])],
       faults: !partial && parsed.faults !== false,
       faultSeconds: quick ? 1 : seconds,
       soakRequests: partial ? 0 : soakRequests,

@@ -125,6 +125,7 @@ const DESCRIPTIONS: Record<string, string> = {
   before_mirrorshade: "`mirrorshade` with the other build (`--before-wasm`), in the same rounds",
   before_mirrorshade_copy: "`mirrorshade_copy` with the other build (`--before-wasm`), in the same rounds",
   before_mirrorshade_empty: "`mirrorshade_empty` with the other build (`--before-wasm`), in the same rounds",
+  before_mirrorshade_inline: "`mirrorshade_inline` with the other build (`--before-wasm`), in the same rounds",
 };
 
 /**

@@ -273,6 +273,9 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
         ["mirrorshade", "before_mirrorshade"],
         ["mirrorshade_copy", "before_mirrorshade_copy"],
         ["mirrorshade_empty", "before_mirrorshade_empty"],
+        ["mirrorshade_inline", "before_mirrorshade_inline"],
+        ["mirrorshade_inline", "native"],
+        ["before_mirrorshade_inline", "native"],
         ...(["mirrorshade", "mirrorshade_copy", "before_mirrorshade", "before_mirrorshade_copy"] as const).map((s) => [s, "wasm_dispatch"] as [Scenario, Scenario]),
         ...(["mirrorshade_empty", "before_mirrorshade_empty"] as const).map((s) => [s, "wasm_noop"] as [Scenario, Scenario]),
         // Each SDK's probes against the raw ones (bench/probes/*.ts): what the SDK and its language add.

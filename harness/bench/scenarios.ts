@@ -20,7 +20,7 @@ const KEY = "bench-hash-key-0123456789abcdef";
  * builds measured in the same rounds, interleaved, against the same probes (before_mirrorshade against
  * mirrorshade, both against wasm_dispatch).
  */
-export const BEFORE_SCENARIOS = ["before_mirrorshade", "before_mirrorshade_copy", "before_mirrorshade_empty"] as const;
+export const BEFORE_SCENARIOS = ["before_mirrorshade", "before_mirrorshade_copy", "before_mirrorshade_empty", "before_mirrorshade_inline"] as const;
 let BEFORE: string | null = null;
 /** The module of the before_* scenarios (null: none given). */
 export const beforeWasm = (): string | null => BEFORE;
@@ -41,7 +41,7 @@ const isGrpc = (s: Scenario): s is GrpcScenario => (GRPC_SCENARIOS as readonly s
 export const CORE: readonly Scenario[] = ["floor", "native", "native_lua", "mirrorshade", "mirrorshade_empty"];
 const ATTRIBUTION: readonly Scenario[] = ["mirrorshade_copy", "mirrorshade_no_detectors", "before_mirrorshade_copy"];
 /** Only where named (--scenarios): the full policy with every body redacted on the request's path, none skipped for the budgets. */
-const ON_REQUEST: readonly Scenario[] = ["mirrorshade_inline"];
+const ON_REQUEST: readonly Scenario[] = ["mirrorshade_inline", "before_mirrorshade_inline"];
 /** What a run without --scenarios measures. */
 export const DEFAULT_SCENARIOS: readonly Scenario[] = SCENARIOS.filter((s) => !ON_REQUEST.includes(s) && !isBefore(s));
 /** The lower-bound probes run on every 1 KB load, beside the targets they bound. */
