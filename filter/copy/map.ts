@@ -97,7 +97,7 @@ export class MapWriter {
    */
   finish(at: i32, atData: usize, vp: usize, vl: usize): ArrayBuffer {
     const n = <usize>this.n;
-    const head = 4 + n * 8;
+    const head: usize = 4 + n * 8;
     if (at < 0) {
       const out = new ArrayBuffer(<i32>(head + this.dataLen));
       const o = changetype<usize>(out);

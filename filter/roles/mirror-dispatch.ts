@@ -17,10 +17,9 @@ import { random } from "../host/random";
 import { httpCall, logAt, LOG_WARN } from "../host/hostcalls";
 import { Tally } from "../redact/tally";
 import { Capture } from "../capture/capture";
+import { Spares } from "./spares";
 
 const EMPTY = new ArrayBuffer(0);
-/** Answered calls' objects kept for reuse per VM, bounded. */
-const SPARE_CALLS = 1024;
 
 export class MirrorDispatch {
   /** Calls in flight to the shadows, by token. */
@@ -53,16 +52,16 @@ export class MirrorDispatch {
     this.calls.delete(token);
     call.release();
     const outcome = this.shadows[call.shadow].answered(this.metrics, headers, call.grpc);
-    if (this.spareCalls.length < SPARE_CALLS) this.spareCalls.push(call);
+    this.spareCalls.keep(call);
     if (cap != null) cap.answered(token, outcome);
   }
 
-  /** Answered calls' objects, for the next calls: in steady state a call allocates none. */
-  private spareCalls: MirrorCall[] = [];
+  /** Answered calls' records, for the next calls. */
+  private spareCalls: Spares<MirrorCall> = new Spares<MirrorCall>(1024);
 
   private newCall(): MirrorCall {
-    const spare = this.spareCalls;
-    return spare.length > 0 ? spare.pop() : new MirrorCall();
+    const c = this.spareCalls.take();
+    return c != null ? c : new MirrorCall();
   }
 
   /** A copy that goes nowhere: its body is freed, its slots go back. */

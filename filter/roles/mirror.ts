@@ -6,6 +6,7 @@
 // with the primary's when the policy has a compare section.
 import { Context, RootContext, FilterHeadersStatusValues, FilterDataStatusValues, FilterTrailersStatusValues } from "@solo-io/proxy-runtime/assembly/index";
 import { Role } from "./role";
+import { Spares } from "./spares";
 import { collectIfGrown } from "../host/gc";
 import { isForged, stripForged } from "./forged";
 import { MirrorShadow, MirrorCall, SlotHold } from "./mirror-shadow";
@@ -22,7 +23,6 @@ import { Selector, Decision, DECISION_NAMES, DECISION_SELECTED } from "../select
 import { RequestView } from "../select/view";
 import { Draw } from "../select/sampling";
 import { Comparison } from "../compare/pairs";
-import { Answer } from "../compare/answer";
 import { PrimarySide } from "../compare/primary";
 import { HeaderCursor, HeaderMapBuilder, utf8, parseDecimal, sliceOf } from "../util/bytes";
 import { random, randomKey } from "../host/random";
@@ -37,8 +37,6 @@ const H_CONTENT_LENGTH = utf8("content-length");
 const DEFAULT_BODY_DROPPED = utf8(D.SHADOW_BODY_DROPPED_HEADER);
 const NO_TRAILERS = new ArrayBuffer(4); // a serialized map with zero pairs
 const EMPTY = new ArrayBuffer(0);
-/** Deleted streams kept for reuse per VM: what a burst of concurrent streams leaves behind, bounded. */
-const SPARE_STREAMS = 1024;
 
 /** The mirror role's configuration, compiled once: the shadows, selection, redaction, comparison. */
 export class MirrorRole extends Role {
@@ -98,37 +96,24 @@ export class MirrorRole extends Role {
       comparison = new Comparison(policy.compare, recordKey);
       this.comparison = comparison;
       // Pairs whose other half does not come are dropped on the tick.
-      const idle = comparison!.expireEveryMs;
-      this.idleTickMs = idle;
-      setTickPeriod(idle);
+      setTickPeriod(comparison!.expireEveryMs);
     }
     this.out = new MirrorDispatch(policy, metrics, shadows, redaction, headers, comparison);
     this.queue = new RedactionQueue(policy.redactionBytesPerSecond, policy.redactionSliceUs);
-    this.sliceNs = <u64>policy.redactionSliceUs * 1000;
+    if (comparison != null) this.queue.idleTickMs = comparison.expireEveryMs;
   }
 
   newStream(id: u32, root: RootContext): Context {
-    const spare = this.spare;
-    if (spare.length == 0) return new MirrorStream(id, root, this);
-    const stream = spare.pop();
+    const stream = this.spare.take();
+    if (stream == null) return new MirrorStream(id, root, this);
     stream.context_id = id;
     return stream;
   }
-
-  /** Streams whose context the host deleted, for the next ones: in steady state a request allocates no stream. */
-  private spare: MirrorStream[] = [];
-
-  /** A deleted stream (reset) kept for reuse, at most SPARE_STREAMS of them; beyond that it is garbage. */
-  recycle(stream: MirrorStream): void {
-    if (this.spare.length < SPARE_STREAMS) this.spare.push(stream);
-  }
+  /** Streams whose context the host deleted (MirrorStream.onDelete), for the next ones. */
+  spare: Spares<MirrorStream> = new Spares<MirrorStream>(1024);
 
   /** Copies waiting for their body to be redacted, scanned in slices from the tick. */
   queue!: RedactionQueue;
-  /** The tick runs every millisecond while copies wait, else at the comparison's pace (or not at all). */
-  private busy: bool = false;
-  private idleTickMs: u32 = 0;
-  private sliceNs: u64;
   private expiredNs: u64 = 0;
 
   onTick(): void {
@@ -144,19 +129,8 @@ export class MirrorRole extends Role {
         comparison.expire();
       }
     }
-    const queue = this.queue;
-    if (queue.waiting > 0) {
-      queue.slice(this.sliceNs, this.out, this.metrics);
-      this.metrics.redactionQueued.add(<i64>queue.waiting - this.queuedReported);
-      this.queuedReported = queue.waiting;
-    }
-    if (this.busy && queue.waiting == 0) {
-      this.busy = false;
-      setTickPeriod(this.idleTickMs);
-    }
+    this.queue.tick(this.out, this.metrics);
   }
-  /** What the redaction.queued gauge says now. */
-  private queuedReported: i32 = 0;
   /** Scratch for bodies redacted at once (limits.redaction_inline_bytes). */
   private inlineResult: CodecResult = new CodecResult();
   private inlineTally: Tally = new Tally();
@@ -210,13 +184,7 @@ export class MirrorRole extends Role {
     }
     // A borrowed body outlives its callback from here: it is copied and held (onRequestBody checked the room).
     if (copy.body.isBorrowed) this.out.hold(copy.body.own());
-    queue.push(new QueuedCopy(copy, trailers, hold, primary, nowNs()));
-    this.metrics.redactionQueued.add(<i64>queue.waiting - this.queuedReported);
-    this.queuedReported = queue.waiting;
-    if (!this.busy) {
-      this.busy = true;
-      setTickPeriod(1);
-    }
+    queue.enqueue(new QueuedCopy(copy, trailers, hold, primary, nowNs()), this.metrics);
   }
 
   /** The copy's body is no longer held (MirrorDispatch.release). */
@@ -562,7 +530,7 @@ export class MirrorStream extends Context {
     return true;
   }
 
-  /** The host deleted the context: the stream is reset and kept for a later one (MirrorRole.recycle). */
+  /** The host deleted the context: the stream is reset and kept for a later one (MirrorRole.spare). */
   onDelete(): void {
     // Envoy calls proxy_on_done first; should it not have, what onDone settles is settled here.
     if (this.primary != null || this.phase == PHASE_COLLECTING || this.phase == PHASE_DRAINING) this.onDone();
@@ -571,7 +539,7 @@ export class MirrorStream extends Context {
     this.copy = null;
     this.unscannableReason = 0;
     this.heard = null;
-    this.role.recycle(this);
+    this.role.spare.keep(this);
   }
 }
 
