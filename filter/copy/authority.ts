@@ -3,7 +3,8 @@
 // copies; the shadow role recognizes copies by it and may restore the original.
 import { utf8, bytesEqual } from "../util/bytes";
 
-const SUFFIX = utf8("-shadow");
+/** What the rule adds after the host (host[:port] -> host-shadow[:port]: the mirror role writes it into the copy's map, copy/builder.ts). */
+export const SHADOW_SUFFIX = utf8("-shadow");
 
 /** Length of the host part of an authority (without ":port"; an IPv6 literal keeps its colons inside brackets). */
 export function hostEnd(p: usize, len: usize): usize {
@@ -19,26 +20,14 @@ export function hostEnd(p: usize, len: usize): usize {
 
 export function hasShadowSuffix(p: usize, len: usize): bool {
   const h = hostEnd(p, len);
-  const n = <usize>SUFFIX.byteLength;
-  return h > n && bytesEqual(p + h - n, n, SUFFIX);
-}
-
-/** host[:port] -> host-shadow[:port] */
-export function withShadowSuffix(p: usize, len: usize): ArrayBuffer {
-  const h = hostEnd(p, len);
-  const n = <usize>SUFFIX.byteLength;
-  const out = new ArrayBuffer(<i32>(len + n));
-  const o = changetype<usize>(out);
-  memory.copy(o, p, h);
-  memory.copy(o + h, changetype<usize>(SUFFIX), n);
-  memory.copy(o + h + n, p + h, len - h);
-  return out;
+  const n = <usize>SHADOW_SUFFIX.byteLength;
+  return h > n && bytesEqual(p + h - n, n, SHADOW_SUFFIX);
 }
 
 /** host-shadow[:port] -> host[:port] (the caller checked hasShadowSuffix). */
 export function withoutShadowSuffix(p: usize, len: usize): ArrayBuffer {
   const h = hostEnd(p, len);
-  const n = <usize>SUFFIX.byteLength;
+  const n = <usize>SHADOW_SUFFIX.byteLength;
   const out = new ArrayBuffer(<i32>(len - n));
   const o = changetype<usize>(out);
   memory.copy(o, p, h - n);

@@ -18,9 +18,10 @@
 // Then the tag, the rule label and the body-dropped reason are appended. The
 // part every shadow shares is built once per request (prepare); finish() adds
 // what differs per shadow and lays out the map.
-import { HeaderCursor, HeaderMapBuilder, utf8, bytesEqual, copyBytes, sameHeaderName } from "../util/bytes";
+import { HeaderCursor, HeaderMapBuilder, utf8, bytesEqual, sameHeaderName } from "../util/bytes";
+import { MapWriter } from "./map";
 import { ShadowTag, H_BAGGAGE } from "./tag";
-import { hasShadowSuffix, withShadowSuffix, withoutShadowSuffix, hostStart } from "./authority";
+import { hasShadowSuffix, withoutShadowSuffix, hostStart, hostEnd, SHADOW_SUFFIX } from "./authority";
 import { Redaction } from "../redact/redaction";
 import { Tally } from "../redact/tally";
 import { HEADER_DROP, HEADER_REPLACE, addRedactedHeader } from "../redact/headers";
@@ -38,6 +39,9 @@ const HOP_BY_HOP: ArrayBuffer[] = [
   utf8("upgrade"), H_TE, utf8("trailer"), utf8("content-length"), utf8("expect"),
 ];
 
+/** Bit n set: some name in HOP_BY_HOP is n bytes long (2, 6, 7, 10, 14, 16, 17). */
+const HOP_LENGTHS: u32 = (1 << 2) | (1 << 6) | (1 << 7) | (1 << 10) | (1 << 14) | (1 << 16) | (1 << 17);
+
 /** How the copy's :authority is made. */
 export const AUTHORITY_KEEP: u8 = 0;
 /** The shadow's configured authority, else the primary's with "-shadow" appended. */
@@ -51,6 +55,8 @@ export const AUTHORITY_RESTORE: u8 = 2;
  * any case), which gRPC requires on every request; any other te value goes.
  */
 function isHopByHop(p: usize, len: usize, vp: usize, vl: usize): bool {
+  // Most names have none of the lengths of HOP_BY_HOP: settled without a compare.
+  if (len >= 32 || ((HOP_LENGTHS >>> <u32>len) & 1) == 0) return false;
   for (let i = 0; i < HOP_BY_HOP.length; i++) {
     const h = unchecked(HOP_BY_HOP[i]);
     if (bytesEqual(p, len, h)) return h != H_TE || !isTrailers(vp, vl);
@@ -70,12 +76,14 @@ function isTrailers(p: usize, len: usize): bool {
 }
 
 export class CopyHeaders {
-  private b: HeaderMapBuilder = new HeaderMapBuilder();
-  /** Pairs of the shared part, and where :authority sits in it (-1: absent). */
+  private b: MapWriter = new MapWriter();
+  /** Pairs and data bytes of the shared part, and where :authority sits in it (-1: absent; its data's offset). */
   private shared: i32 = 0;
+  private sharedData: usize = 0;
   private authorityAt: i32 = -1;
+  private authorityData: usize = 0;
   private mode: u8 = AUTHORITY_KEEP;
-  private derived: ArrayBuffer = new ArrayBuffer(0);
+  private cursor: HeaderCursor = new HeaderCursor(new ArrayBuffer(0));
 
   /**
    * @param owned names of the headers the filter sets on copies besides the tag (x-shadow-rule, body-dropped headers)
@@ -100,7 +108,7 @@ export class CopyHeaders {
     const tag = this.tag;
     const addBaggage = tag.addBaggage;
     let baggageDone = false;
-    const cur = new HeaderCursor(raw);
+    const cur = this.cursor.reset(raw);
     while (cur.next()) {
       const kp = cur.keyPtr;
       const kl = cur.keyLen;
@@ -108,6 +116,7 @@ export class CopyHeaders {
       if (this.newHop ? isHopByHop(kp, kl, cur.valuePtr, cur.valueLen) : dropContentLength && cur.keyIs(H_CONTENT_LENGTH)) continue;
       if (cur.keyIs(H_AUTHORITY)) {
         this.authorityAt = b.length;
+        this.authorityData = b.dataLength;
         // "user:password@host" keeps only the host.
         const skip = hostStart(cur.valuePtr, cur.valueLen);
         let hp = cur.valuePtr + skip;
@@ -119,12 +128,12 @@ export class CopyHeaders {
           hl = <usize>masked.byteLength;
         }
         if (mode == AUTHORITY_SHADOW) {
-          this.derived = withShadowSuffix(hp, hl);
-          b.addOwned(H_AUTHORITY, this.derived);
+          // host[:port] -> host-shadow[:port] (authority.ts), written in place.
+          b.addInserted(changetype<usize>(H_AUTHORITY), <usize>H_AUTHORITY.byteLength, hp, hl, hostEnd(hp, hl), SHADOW_SUFFIX);
         } else if (mode == AUTHORITY_RESTORE && hasShadowSuffix(hp, hl)) {
-          b.addOwned(H_AUTHORITY, withoutShadowSuffix(hp, hl));
+          b.addBuffers(H_AUTHORITY, withoutShadowSuffix(hp, hl));
         } else if (masked != null) {
-          b.addOwned(H_AUTHORITY, masked);
+          b.addBuffers(H_AUTHORITY, masked);
         } else {
           b.add(kp, kl, hp, hl);
         }
@@ -134,14 +143,15 @@ export class CopyHeaders {
         if (cur.keyIs(H_PATH)) {
           const path = redaction.path(cur.valuePtr, cur.valueLen);
           if (path != null) {
-            b.addOwned(H_PATH, path);
+            b.addBuffers(H_PATH, path);
             continue;
           }
         } else {
           const verdict = redaction.headers.redact(kp, kl, cur.valuePtr, cur.valueLen, tally);
           if (verdict == HEADER_DROP) continue;
           if (verdict == HEADER_REPLACE) {
-            b.addOwned(copyBytes(kp, kl), redaction.headers.replacement);
+            const r = redaction.headers.replacement;
+            b.add(kp, kl, changetype<usize>(r), <usize>r.byteLength);
             continue;
           }
         }
@@ -149,16 +159,17 @@ export class CopyHeaders {
       if (addBaggage && cur.keyIs(H_BAGGAGE)) {
         // Exactly one member under our key, the filter's, in the first baggage field: a client's go.
         const rest = tag.withoutKey(cur.valuePtr, cur.valueLen);
-        if (!baggageDone) b.addOwned(H_BAGGAGE, tag.withMember(changetype<usize>(rest), <usize>rest.byteLength));
-        else if (rest.byteLength > 0) b.addOwned(H_BAGGAGE, rest);
+        if (!baggageDone) b.addBuffers(H_BAGGAGE, tag.withMember(changetype<usize>(rest), <usize>rest.byteLength));
+        else if (rest.byteLength > 0) b.addBuffers(H_BAGGAGE, rest);
         baggageDone = true;
         continue;
       }
       b.add(kp, kl, cur.valuePtr, cur.valueLen);
     }
-    b.addOwned(tag.name, tag.value);
-    if (addBaggage && !baggageDone) b.addOwned(H_BAGGAGE, tag.baggageMember);
+    b.addBuffers(tag.name, tag.value);
+    if (addBaggage && !baggageDone) b.addBuffers(H_BAGGAGE, tag.baggageMember);
     this.shared = b.length;
+    this.sharedData = b.dataLength;
   }
 
   /**
@@ -168,7 +179,7 @@ export class CopyHeaders {
    */
   trailers(raw: ArrayBuffer, tally: Tally): ArrayBuffer {
     const redaction = this.redaction;
-    const cur = new HeaderCursor(raw);
+    const cur = this.cursor.reset(raw);
     if (cur.count == 0) return raw;
     const b = this.trailerMap;
     b.reset();
@@ -198,19 +209,15 @@ export class CopyHeaders {
    */
   finish(authority: ArrayBuffer, label: ArrayBuffer, droppedHeader: ArrayBuffer, reason: ArrayBuffer): ArrayBuffer {
     const b = this.b;
-    b.truncate(this.shared);
-    if (this.mode == AUTHORITY_SHADOW) {
-      const at = this.authorityAt;
-      const configured = authority.byteLength > 0;
-      if (at >= 0) {
-        const v = configured ? authority : this.derived;
-        b.setValue(at, changetype<usize>(v), <usize>v.byteLength);
-      } else if (configured) {
-        b.addOwned(H_AUTHORITY, authority);
-      }
+    b.truncate(this.shared, this.sharedData);
+    // The shadow's configured authority replaces the derived one (written by prepare) in the finished map.
+    let replaceAt: i32 = -1;
+    if (this.mode == AUTHORITY_SHADOW && authority.byteLength > 0) {
+      if (this.authorityAt >= 0) replaceAt = this.authorityAt;
+      else b.addBuffers(H_AUTHORITY, authority);
     }
-    if (label.byteLength > 0) b.addOwned(H_RULE, label);
-    if (reason.byteLength > 0) b.addOwned(droppedHeader, reason);
-    return b.finish();
+    if (label.byteLength > 0) b.addBuffers(H_RULE, label);
+    if (reason.byteLength > 0) b.addBuffers(droppedHeader, reason);
+    return b.finish(replaceAt, this.authorityData, changetype<usize>(authority), <usize>authority.byteLength);
   }
 }

@@ -9,6 +9,8 @@ import { SharedCounter } from "../select/budget";
 import { ProtoMethod, ProtoMessage } from "../proto/schema";
 import { PrimaryHeard } from "../capture/retained";
 
+const EMPTY = new ArrayBuffer(0);
+
 /** What a copy still expects for one shadow. */
 export const TARGET_NONE: u8 = 0; // not selected, or already settled (skipped)
 export const TARGET_BODY: u8 = 1; // the copy with its body
@@ -32,7 +34,7 @@ export class ShadowChoices {
 }
 
 export class Copy {
-  headers: ArrayBuffer = new ArrayBuffer(0);
+  headers: ArrayBuffer = EMPTY;
   /** The body plan (body/plan.ts BODY_*), and its codec when the body is scanned. */
   planKind: u8 = 0;
   codec: BodyCodec | null = null;
@@ -41,7 +43,7 @@ export class Copy {
   /** Per shadow, by index: TARGET_*. */
   targets: StaticArray<u8>;
   /** The label of the policy's selecting rule (empty: none). */
-  label: ArrayBuffer = new ArrayBuffer(0);
+  label: ArrayBuffer = EMPTY;
   choices: ShadowChoices | null = null;
   /** Why the body was dropped for every shadow (a REASON_* index), or -1. */
   dropReason: i32 = -1;
@@ -123,4 +125,3 @@ export class Copy {
   }
 }
 
-const EMPTY = new ArrayBuffer(0);

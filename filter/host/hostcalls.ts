@@ -2,6 +2,7 @@
 // the request path. The SDK's helpers decode into strings and header objects;
 // here results stay as the host's bytes.
 import * as imports from "@solo-io/proxy-runtime/assembly/imports";
+import { hostBytes } from "./gc";
 
 export const WASM_OK: u32 = 0;
 export const WASM_NOT_FOUND: u32 = 1;
@@ -28,6 +29,8 @@ function adopt(): ArrayBuffer {
   if (ptr == 0) return new ArrayBuffer(0);
   const buf = changetype<ArrayBuffer>(ptr);
   __unpin(ptr);
+  // Garbage once the caller is done with it: counted towards the next collection.
+  hostBytes(<u32>buf.byteLength);
   // The host may hand out a larger allocation than it filled; never in Envoy, but cheap to honour.
   return <usize>buf.byteLength == size ? buf : buf.slice(0, <i32>size);
 }

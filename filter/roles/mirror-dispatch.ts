@@ -17,6 +17,7 @@ import { random } from "../host/random";
 import { httpCall, logAt, LOG_WARN } from "../host/hostcalls";
 import { Tally } from "../redact/tally";
 import { Capture } from "../capture/capture";
+import { Spares } from "./spares";
 
 const EMPTY = new ArrayBuffer(0);
 
@@ -51,7 +52,16 @@ export class MirrorDispatch {
     this.calls.delete(token);
     call.release();
     const outcome = this.shadows[call.shadow].answered(this.metrics, headers, call.grpc);
+    this.spareCalls.keep(call);
     if (cap != null) cap.answered(token, outcome);
+  }
+
+  /** Answered calls' records, for the next calls. */
+  private spareCalls: Spares<MirrorCall> = new Spares<MirrorCall>(1024);
+
+  private newCall(): MirrorCall {
+    const c = this.spareCalls.take();
+    return c != null ? c : new MirrorCall();
   }
 
   /** A copy that goes nowhere: its body is freed, its slots go back. */
@@ -139,7 +149,7 @@ export class MirrorDispatch {
         continue;
       }
       if (hold != null) hold.count++;
-      this.calls.set(<u32>token, new MirrorCall(i, copy.takeSlot(i), hold, copy.grpc));
+      this.calls.set(<u32>token, this.newCall().set(i, copy.takeSlot(i), hold, copy.grpc));
       shadow.sent(m, reason.byteLength > 0);
       if (cap != null) cap.track(<u32>token, cfg.name, headers, cl > 0);
       if (comparison != null) {

@@ -14,7 +14,7 @@ import { PrimarySide } from "../compare/primary";
 import { CodecResult } from "../body/codec";
 import { Tally } from "../redact/tally";
 import { WORK, UNLIMITED } from "../redact/work";
-import { nowNs } from "../host/hostcalls";
+import { nowNs, setTickPeriod } from "../host/hostcalls";
 import { MirrorDispatch } from "./mirror-dispatch";
 import { MirrorMetrics } from "../host/metrics";
 
@@ -136,6 +136,40 @@ export class RedactionQueue {
     if (this.tokens < <f64>bytes) return false;
     this.tokens -= <f64>bytes;
     return true;
+  }
+
+  /** The tick's period while no copy waits (the comparison's pace; 0: no tick). */
+  idleTickMs: u32 = 0;
+  /** The tick runs every millisecond while copies wait. */
+  private busy: bool = false;
+  /** What the redaction.queued gauge says now. */
+  private reported: i32 = 0;
+
+  /** Queues a copy; the tick runs every millisecond from now on, until the queue is empty. */
+  enqueue(q: QueuedCopy, m: MirrorMetrics): void {
+    this.push(q);
+    this.report(m);
+    if (!this.busy) {
+      this.busy = true;
+      setTickPeriod(1);
+    }
+  }
+
+  /** From the tick: a slice of redaction while copies wait, then back to the idle period. */
+  tick(out: MirrorDispatch, m: MirrorMetrics): void {
+    if (this.waiting > 0) {
+      this.slice(this.sliceNs, out, m);
+      this.report(m);
+    }
+    if (this.busy && this.waiting == 0) {
+      this.busy = false;
+      setTickPeriod(this.idleTickMs);
+    }
+  }
+
+  private report(m: MirrorMetrics): void {
+    m.redactionQueued.add(<i64>this.waiting - this.reported);
+    this.reported = this.waiting;
   }
 
   push(q: QueuedCopy): void {

@@ -5,13 +5,16 @@ import { ShadowConfig, SelectConfig } from "../policy/types";
 import { ShadowMetrics, MirrorMetrics } from "../host/metrics";
 import { Selector } from "../select/selector";
 import { SharedCounter } from "../select/budget";
-import { getHeader, HEADERS_HTTP_CALL_RESPONSE, TRAILERS_HTTP_CALL_RESPONSE } from "../host/hostcalls";
-import { utf8, parseDecimal, bytesEqual } from "../util/bytes";
+import { getHeaderPairs, HEADERS_HTTP_CALL_RESPONSE, TRAILERS_HTTP_CALL_RESPONSE } from "../host/hostcalls";
+import { utf8, parseDecimal, bytesEqual, HeaderCursor } from "../util/bytes";
 import { ANSWER_OK, ANSWER_5XX, ANSWER_GRPC_ERROR, ANSWER_RESET, ANSWER_LOCAL_REPLY, ANSWER_TIMEOUT } from "../capture/outcome";
 import { grpcStatusIn, grpcStatusOfHttp, GRPC_STATUS_NONE, GRPC_STATUS_INVALID, GRPC_UNKNOWN } from "../grpc/status";
 
 const H_STATUS = utf8(":status");
 const H_UPSTREAM_TIME = utf8("x-envoy-upstream-service-time");
+const EMPTY_MAP = new ArrayBuffer(0);
+/** Walks a call's answer headers (the VM runs one callback at a time). */
+const answerCursor = new HeaderCursor(new ArrayBuffer(0));
 /**
  * The gRPC status of a call's answer: grpc-status from its trailers, else from its
  * headers (a trailers-only answer), else mapped from the HTTP status. A value that
@@ -36,19 +39,29 @@ export class SlotHold {
 }
 
 export class MirrorCall {
-  constructor(
-    public shadow: i32,
-    /** The shadow's own select.max_inflight slot, if it took one. */
-    public slot: SharedCounter | null,
-    public hold: SlotHold | null,
-    /** A gRPC call: its answer is counted by grpc-status too. */
-    public grpc: bool = false,
-  ) {}
+  shadow: i32 = 0;
+  /** The shadow's own select.max_inflight slot, if it took one. */
+  slot: SharedCounter | null = null;
+  hold: SlotHold | null = null;
+  /** A gRPC call: its answer is counted by grpc-status too. */
+  grpc: bool = false;
 
+  /** The call now tracked (a new or a reused object). */
+  set(shadow: i32, slot: SharedCounter | null, hold: SlotHold | null, grpc: bool): MirrorCall {
+    this.shadow = shadow;
+    this.slot = slot;
+    this.hold = hold;
+    this.grpc = grpc;
+    return this;
+  }
+
+  /** The call answered: its slots go back, and it holds nothing any more. */
   release(): void {
     const s = this.slot;
+    this.slot = null;
     if (s != null) s.add(-1, 0);
     const h = this.hold;
+    this.hold = null;
     if (h != null) h.done();
   }
 }
@@ -103,12 +116,20 @@ export class MirrorShadow {
       sm.failures.inc();
       return ANSWER_RESET;
     }
-    const status = getHeader(HEADERS_HTTP_CALL_RESPONSE, H_STATUS);
-    const code = status == null ? -1 : parseDecimal(changetype<usize>(status), <usize>status.byteLength);
+    // One read of the answer's headers (one host call, not one per header): its :status, and whether
+    // Envoy's router stamped x-envoy-upstream-service-time.
+    const cur = answerCursor.reset(getHeaderPairs(HEADERS_HTTP_CALL_RESPONSE));
+    let code: i64 = -1;
+    let fromShadow = false;
+    while (cur.next()) {
+      if (code < 0 && cur.keyIs(H_STATUS)) code = parseDecimal(cur.valuePtr, cur.valueLen);
+      else if (cur.keyIs(H_UPSTREAM_TIME)) fromShadow = true;
+    }
+    cur.reset(EMPTY_MAP);
     // Connect failures, resets and timeouts come back as Envoy's own local reply
     // (503/504). The router stamps x-envoy-upstream-service-time only on answers
     // that came from the shadow itself, which tells the two apart.
-    if (getHeader(HEADERS_HTTP_CALL_RESPONSE, H_UPSTREAM_TIME) == null) {
+    if (!fromShadow) {
       m.shadowFailed.inc();
       sm.failures.inc();
       if (code == 504) {

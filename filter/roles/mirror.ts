@@ -6,7 +6,8 @@
 // with the primary's when the policy has a compare section.
 import { Context, RootContext, FilterHeadersStatusValues, FilterDataStatusValues, FilterTrailersStatusValues } from "@solo-io/proxy-runtime/assembly/index";
 import { Role } from "./role";
-import { collectIfGrown, chunkRead } from "../host/gc";
+import { Spares } from "./spares";
+import { collectIfGrown } from "../host/gc";
 import { isForged, stripForged } from "./forged";
 import { MirrorShadow, MirrorCall, SlotHold } from "./mirror-shadow";
 import { Policy, UNSCANNABLE_SKIP } from "../policy/types";
@@ -22,7 +23,6 @@ import { Selector, Decision, DECISION_NAMES, DECISION_SELECTED } from "../select
 import { RequestView } from "../select/view";
 import { Draw } from "../select/sampling";
 import { Comparison } from "../compare/pairs";
-import { Answer } from "../compare/answer";
 import { PrimarySide } from "../compare/primary";
 import { HeaderCursor, HeaderMapBuilder, utf8, parseDecimal, sliceOf } from "../util/bytes";
 import { random, randomKey } from "../host/random";
@@ -61,6 +61,8 @@ export class MirrorRole extends Role {
   bodyHeaders: BodyHeaders = new BodyHeaders();
   /** Rewrites a request's headers or trailers without the forged marks. */
   stripped: HeaderMapBuilder = new HeaderMapBuilder();
+  /** Walks a request's headers or trailers. */
+  cursor: HeaderCursor = new HeaderCursor(EMPTY);
 
   constructor(public policy: Policy) {
     super();
@@ -94,25 +96,24 @@ export class MirrorRole extends Role {
       comparison = new Comparison(policy.compare, recordKey);
       this.comparison = comparison;
       // Pairs whose other half does not come are dropped on the tick.
-      const idle = comparison!.expireEveryMs;
-      this.idleTickMs = idle;
-      setTickPeriod(idle);
+      setTickPeriod(comparison!.expireEveryMs);
     }
     this.out = new MirrorDispatch(policy, metrics, shadows, redaction, headers, comparison);
     this.queue = new RedactionQueue(policy.redactionBytesPerSecond, policy.redactionSliceUs);
-    this.sliceNs = <u64>policy.redactionSliceUs * 1000;
+    if (comparison != null) this.queue.idleTickMs = comparison.expireEveryMs;
   }
 
   newStream(id: u32, root: RootContext): Context {
-    return new MirrorStream(id, root, this);
+    const stream = this.spare.take();
+    if (stream == null) return new MirrorStream(id, root, this);
+    stream.context_id = id;
+    return stream;
   }
+  /** Streams whose context the host deleted (MirrorStream.onDelete), for the next ones. */
+  spare: Spares<MirrorStream> = new Spares<MirrorStream>(1024);
 
   /** Copies waiting for their body to be redacted, scanned in slices from the tick. */
   queue!: RedactionQueue;
-  /** The tick runs every millisecond while copies wait, else at the comparison's pace (or not at all). */
-  private busy: bool = false;
-  private idleTickMs: u32 = 0;
-  private sliceNs: u64;
   private expiredNs: u64 = 0;
 
   onTick(): void {
@@ -128,19 +129,8 @@ export class MirrorRole extends Role {
         comparison.expire();
       }
     }
-    const queue = this.queue;
-    if (queue.waiting > 0) {
-      queue.slice(this.sliceNs, this.out, this.metrics);
-      this.metrics.redactionQueued.add(<i64>queue.waiting - this.queuedReported);
-      this.queuedReported = queue.waiting;
-    }
-    if (this.busy && queue.waiting == 0) {
-      this.busy = false;
-      setTickPeriod(this.idleTickMs);
-    }
+    this.queue.tick(this.out, this.metrics);
   }
-  /** What the redaction.queued gauge says now. */
-  private queuedReported: i32 = 0;
   /** Scratch for bodies redacted at once (limits.redaction_inline_bytes). */
   private inlineResult: CodecResult = new CodecResult();
   private inlineTally: Tally = new Tally();
@@ -194,13 +184,7 @@ export class MirrorRole extends Role {
     }
     // A borrowed body outlives its callback from here: it is copied and held (onRequestBody checked the room).
     if (copy.body.isBorrowed) this.out.hold(copy.body.own());
-    queue.push(new QueuedCopy(copy, trailers, hold, primary, nowNs()));
-    this.metrics.redactionQueued.add(<i64>queue.waiting - this.queuedReported);
-    this.queuedReported = queue.waiting;
-    if (!this.busy) {
-      this.busy = true;
-      setTickPeriod(1);
-    }
+    queue.enqueue(new QueuedCopy(copy, trailers, hold, primary, nowNs()), this.metrics);
   }
 
   /** The copy's body is no longer held (MirrorDispatch.release). */
@@ -260,7 +244,7 @@ export class MirrorStream extends Context {
     const selecting = role.selecting;
     const view = role.view;
     if (selecting) view.reset(raw);
-    const cur = new HeaderCursor(raw);
+    const cur = role.cursor.reset(raw);
     while (cur.next()) {
       if (selecting && view.observe(cur)) continue;
       if (isForged(tag, cur)) forged = true;
@@ -415,7 +399,6 @@ export class MirrorStream extends Context {
         return FilterDataStatusValues.Continue;
       }
       const chunk = getBuffer(BUFFER_REQUEST_BODY, 0, <u32>len);
-      chunkRead(<u32>len);
       if (end_of_stream && body.length == 0) {
         // The whole body in one chunk: the copy goes (or waits, then held: complete()) from the host's chunk itself.
         copy.borrow(chunk);
@@ -434,7 +417,7 @@ export class MirrorStream extends Context {
     // A forged tag in the trailers would reach the primary as surely as one in the headers.
     if (tag.stripFromPrimary) {
       let forged = false;
-      const cur = new HeaderCursor(trailers);
+      const cur = this.role.cursor.reset(trailers);
       while (!forged && cur.next()) forged = isForged(tag, cur);
       if (forged) {
         stripForged(TRAILERS_REQUEST, trailers, tag, this.role.stripped);
@@ -535,6 +518,7 @@ export class MirrorStream extends Context {
   onDone(): bool {
     // A primary answer that never ended (reset) cannot be compared.
     const p = this.primary;
+    this.primary = null;
     if (p != null) p.finish(true);
     if (this.phase == PHASE_COLLECTING || this.phase == PHASE_DRAINING) {
       // The client went away before the request ended: a partial copy would be a
@@ -544,6 +528,18 @@ export class MirrorStream extends Context {
       this.finish();
     }
     return true;
+  }
+
+  /** The host deleted the context: the stream is reset and kept for a later one (MirrorRole.spare). */
+  onDelete(): void {
+    // Envoy calls proxy_on_done first; should it not have, what onDone settles is settled here.
+    if (this.primary != null || this.phase == PHASE_COLLECTING || this.phase == PHASE_DRAINING) this.onDone();
+    this.settleHold();
+    this.phase = PHASE_HEADERS;
+    this.copy = null;
+    this.unscannableReason = 0;
+    this.heard = null;
+    this.role.spare.keep(this);
   }
 }
 

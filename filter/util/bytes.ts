@@ -58,15 +58,29 @@ export class HeaderCursor {
   private index: u32 = 0;
 
   constructor(public raw: ArrayBuffer) {
+    this.reset(raw);
+  }
+
+  /** Starts over on another map (a cursor kept for reuse allocates nothing per map). */
+  reset(raw: ArrayBuffer): HeaderCursor {
+    this.raw = raw;
     const len = <usize>raw.byteLength;
     this.base = changetype<usize>(raw);
     this.end = this.base + len;
+    this.index = 0;
+    this.count = 0;
+    this.next_ = 0;
+    this.keyPtr = 0;
+    this.keyLen = 0;
+    this.valuePtr = 0;
+    this.valueLen = 0;
     const n: u32 = len < 4 ? 0 : load<u32>(this.base);
     // A malformed map from the host must not make the filter read out of bounds.
     if (len >= 4 && <u64>4 + <u64>n * 8 <= <u64>len) {
       this.count = n;
       this.next_ = this.base + 4 + <usize>n * 8;
     }
+    return this;
   }
 
   /** Moves to the next pair; false when there is none. */

@@ -13,7 +13,7 @@ import { defineBench, BENCH_ONLY, WORKER_ONLY, type BenchOptions } from "./optio
 import { projectRoot } from "../paths.js";
 import { toMarkdown, toSvg, summary, type BenchReport } from "./report.js";
 import { runBench, pinSelf } from "./runner.js";
-import { SCENARIOS, DEFAULT_SCENARIOS, ALL_SCENARIOS, GRPC_SCENARIOS, GRPC_BENCH_LOADS, CORE, FULL_LOADS, QUICK_LOADS, useBenchWasm, benchWasm, unbuiltProbes } from "./scenarios.js";
+import { SCENARIOS, DEFAULT_SCENARIOS, ALL_SCENARIOS, GRPC_SCENARIOS, GRPC_BENCH_LOADS, CORE, FULL_LOADS, QUICK_LOADS, BEFORE_SCENARIOS, useBenchWasm, useBeforeWasm, benchWasm, unbuiltProbes, type Scenario } from "./scenarios.js";
 import { runWorkerBench } from "./worker.js";
 import { WORKER_CONFIGS, type WorkerConfig } from "./worker-types.js";
 import { buildWasmAt } from "./worker-build.js";
@@ -151,6 +151,8 @@ export function benchSettings(o: BenchOptions, cmd?: Command): BenchOptions {
   checkMode({ ...o, worker: false }, cmd);
   const unknown = (o.scenarios ?? "").split(",").filter((s) => s && !(ALL_SCENARIOS as readonly string[]).includes(s));
   if (unknown.length) throw new UsageError(`unknown scenario ${unknown.map((s) => `"${s}"`).join(", ")} in --scenarios (known: ${ALL_SCENARIOS.join(", ")})`);
+  const before = (o.scenarios ?? "").split(",").filter((s) => (BEFORE_SCENARIOS as readonly string[]).includes(s));
+  if (before.length && !o.beforeWasm) throw new UsageError(`${before.join(", ")}: needs --before-wasm FILE (the other build)`);
   const loads = o.loads;
   const known = [...FULL_LOADS, ...QUICK_LOADS, ...GRPC_BENCH_LOADS];
   if (loads !== undefined && !known.some((l) => l.name.includes(loads))) throw new UsageError(`--loads "${loads}" matches no load (loads: ${[...FULL_LOADS, ...GRPC_BENCH_LOADS].map((l) => l.name).join("; ")})`);
@@ -183,6 +185,13 @@ export async function benchCommand(o: BenchOptions, cmd?: Command): Promise<numb
   // Comparing two builds: --wasm other.wasm; a subset: --scenarios a,b --loads saturation.
   if (parsed.wasm) useBenchWasm(parsed.wasm);
   const only = parsed.scenarios?.split(",");
+  // Two builds in the same rounds: --before-wasm FILE adds the before_* counterpart of each mirrorshade scenario
+  // measured (all three without --scenarios), unless some before_* scenario is named.
+  if (parsed.beforeWasm) {
+    useBeforeWasm(parsed.beforeWasm);
+    const isBefore = (s: string) => (BEFORE_SCENARIOS as readonly string[]).includes(s);
+    if (only && !only.some(isBefore)) only.push(...only.map((s) => `before_${s}`).filter(isBefore));
+  }
   const loadFilter = parsed.loads;
   const partial = Boolean(only || loadFilter);
   // The gRPC family runs when asked for (--grpc, or a gRPC scenario named): without it, the run is the HTTP one as before.
@@ -200,7 +209,7 @@ export async function benchCommand(o: BenchOptions, cmd?: Command): Promise<numb
       rounds,
       seconds,
       loads: [...httpLoads, ...(grpc ? GRPC_BENCH_LOADS : [])].filter((l) => !loadFilter || l.name.includes(loadFilter)),
-      scenarios: only ? ALL_SCENARIOS.filter((s) => only.includes(s)) : [...(quick ? CORE : DEFAULT_SCENARIOS).filter((s) => !skipped.includes(s)), ...(grpc ? GRPC_SCENARIOS : [])],
+      scenarios: only ? ALL_SCENARIOS.filter((s) => only.includes(s)) : [...(quick ? CORE : DEFAULT_SCENARIOS).filter((s) => !skipped.includes(s)), ...(parsed.beforeWasm ? BEFORE_SCENARIOS.filter((s) => (quick ? CORE : DEFAULT_SCENARIOS).includes(s.slice("before_".length) as Scenario)) : []), ...(grpc ? GRPC_SCENARIOS : [])],
       faults: !partial && parsed.faults !== false,
       faultSeconds: quick ? 1 : seconds,
       soakRequests: partial ? 0 : soakRequests,

@@ -41,7 +41,7 @@ export const WORKER_GROUP = "Options of bench --worker:";
 
 /** The option attributes each mode has alone (the others are refused with the other mode, by name). */
 export const BENCH_ONLY = ["seconds", "soak", "faults", "grpc", "scenarios", "loads"] as const;
-export const WORKER_ONLY = ["configs", "beforeWasm", "beforeCommit", "commit", "uploads", "uploadEvery", "bodyBytes", "bystanderEvery", "sliceUs", "redactionBytesPerSecond"] as const;
+export const WORKER_ONLY = ["configs", "beforeCommit", "commit", "uploads", "uploadEvery", "bodyBytes", "bystanderEvery", "sliceUs", "redactionBytesPerSecond"] as const;
 
 /** Puts bench's options on `cmd` (the --scenarios description gets the names in cli/bench.ts, when bench runs). */
 export function defineBench(cmd: Command): Command {
@@ -52,6 +52,7 @@ export function defineBench(cmd: Command): Command {
     .option("--rounds <n>", "interleaved rounds (default 3; --worker: 5, at most 20; --quick: 1)", int(1))
     .option("--retakes <n>", "measurements disturbed by other processes are taken again up to <n> times each (default 2; --worker: 1, at most 10; --quick: 0, so that a short run takes a bounded time on a busy machine)", int(0))
     .option("--wasm <file>", "the filter module to measure (default build/mirrorshade.wasm)", file)
+    .option("--before-wasm <file>", "another build to measure in the same rounds (bench: the before_mirrorshade* scenarios; --worker: mirrorshade_before, with the same policy)", file)
     .option("--out <dir>", "where results.md, results.json and latency.svg go (default bench/results for a full run, a temporary folder otherwise); --worker: also write worker.md and worker.json there", text)
     .option("--worker", "instead: what redacting a large upload costs the primary and the other requests on the same Envoy worker (its options below)")
     .optionsGroup(BENCH_GROUP)
@@ -63,7 +64,6 @@ export function defineBench(cmd: Command): Command {
     .option("--loads <text>", 'only the loads whose name contains <text>, e.g. "saturation h1"', text)
     .optionsGroup(WORKER_GROUP)
     .option("--configs <a,b>", `configurations: ${WORKER_CONFIGS.join(", ")} (default: floor, native, mirrorshade, and mirrorshade_before when a --before-* option is given)`, text)
-    .option("--before-wasm <file>", "the module of mirrorshade_before (another build, with the same policy)", file)
     .option("--before-commit <rev>", "build mirrorshade_before from commit <rev> in a temporary git worktree (removed afterwards), e.g. --before-commit 5e4654c", text)
     .option("--commit <rev>", "build mirrorshade from commit <rev> the same way instead of --wasm (what is measured then does not depend on the working tree)", text)
     .option("--uploads <n>", "uploads per configuration and round (default 30; --quick: 5)", int(1, 1000))

@@ -42,7 +42,11 @@ export type ScenarioStats = Record<Field, number> &
 
 type RatioKey = "p50" | "p90" | "p99" | "p999" | "rps" | "cpu" | "rss";
 /** Per-round ratios of two scenarios: median over rounds and spread (min, max). */
-export type Ratio = Record<RatioKey, number> & Record<`${RatioKey}_spread`, [number, number]>;
+export type Ratio = Record<RatioKey, number> & Record<`${RatioKey}_spread`, [number, number]> & {
+  /** Envoy CPU µs per request of a minus b, within each round: median and spread. */
+  cpu_us_diff?: number;
+  cpu_us_diff_spread?: [number, number];
+};
 
 export interface BenchReport {
   machine: string;
@@ -118,6 +122,10 @@ const DESCRIPTIONS: Record<string, string> = {
   go_dispatch: "`wasm_dispatch` written with the Go SDK (bench/probes/go/dispatch: the SDK's header pairs and body bytes, DispatchHttpCall)",
   rust_noop: "`wasm_noop` written with the Rust SDK (crate proxy-wasm 0.2.2, wasm32-wasi; bench/probes/rust/noop)",
   rust_dispatch: "`wasm_dispatch` written with the Rust SDK (bench/probes/rust/dispatch: the SDK's header pairs and body bytes, dispatch_http_call)",
+  before_mirrorshade: "`mirrorshade` with the other build (`--before-wasm`), in the same rounds",
+  before_mirrorshade_copy: "`mirrorshade_copy` with the other build (`--before-wasm`), in the same rounds",
+  before_mirrorshade_empty: "`mirrorshade_empty` with the other build (`--before-wasm`), in the same rounds",
+  before_mirrorshade_inline: "`mirrorshade_inline` with the other build (`--before-wasm`), in the same rounds",
 };
 
 /**
@@ -241,8 +249,8 @@ export function toMarkdown(r: BenchReport): string {
         const x = st[s];
         out.push(`| ${s} | ${f(x.rps, 0)} | ${spread(x.rps_spread, 0)} | ${f(x.cpu_s_per_1k, 3)} | ${f(x.rss_mb, 0)} | ${pct(x.envoy_core_busy)} | ${f(x.mirrored_share)} | ${x.errors} |`);
       }
-      out.push("", "| ratio | req/s | CPU / req | RSS |", "|---|---:|---:|---:|");
-      for (const [k, v] of Object.entries(r.ratios[load.name] ?? {})) if (v) out.push(`| ${k} | ${withSpread(v.rps, v.rps_spread)} | ${withSpread(v.cpu, v.cpu_spread)} | ${f(v.rss)} |`);
+      out.push("", "| ratio | req/s | CPU / req | Envoy CPU µs / req, difference | RSS |", "|---|---:|---:|---:|---:|");
+      for (const [k, v] of Object.entries(r.ratios[load.name] ?? {})) if (v) out.push(`| ${k} | ${withSpread(v.rps, v.rps_spread)} | ${withSpread(v.cpu, v.cpu_spread)} | ${v.cpu_us_diff === undefined ? "–" : withSpread(v.cpu_us_diff, v.cpu_us_diff_spread!, 1)} | ${f(v.rss)} |`);
       const g = ran.map((s) => st[s]);
       out.push(
         "",

@@ -14,7 +14,7 @@ import { startBenchUpstream, type BenchUpstream, type ShadowFault } from "./upst
 import { openLoop, closedLoop, fixedCount, percentile, type LoadSpec } from "./load.js";
 import { FIELDS, type BenchReport, type ScenarioStats, type Measure, type Ratio } from "./report.js";
 import { sampleJson } from "./redact.js";
-import { benchWasm, bootstrapFor, scenariosFor, MIRROR_POLICY, EMPTY_POLICY, LUA, type Load, type Scenario } from "./scenarios.js";
+import { benchWasm, beforeWasm, bootstrapFor, scenariosFor, MIRROR_POLICY, EMPTY_POLICY, LUA, type Load, type Scenario } from "./scenarios.js";
 import { startGrpcBenchUpstream } from "./grpc-upstream.js";
 import { sampleGrpcMessage, GRPC_HEADERS, GRPC_PATH, GRPC_CONTENT_TYPE, GRPC_POLICY, GRPC_DETECTORS_POLICY } from "./grpc.js";
 
@@ -103,7 +103,7 @@ async function withEnvoy<T>(
   const shadowPort = shadowDown ? await freePort() : ups.shadow.port;
   const { envoy, listenerPort: listener } = await startEnvoyOnFreePorts(
     (admin, listener) => bootstrapFor(scenario, { admin, listener, primary: ups.primary.port, shadow: shadowPort }),
-    { backend, cpus: ENVOY_CPU, mounts: [BUILD_DIR, benchWasm().replace(/\/[^/]*$/, "")], logLevel: "warning" },
+    { backend, cpus: ENVOY_CPU, mounts: [BUILD_DIR, ...[benchWasm(), beforeWasm()].filter((w) => w !== null).map((w) => w.replace(/\/[^/]*$/, ""))], logLevel: "warning" },
   );
   try {
     // The container backend cannot pass taskset: pin every thread of the containerized Envoy from the host.
@@ -186,6 +186,10 @@ function roundRatio(a: Measure[], b: Measure[]): Ratio {
     out[key] = median(per);
     out[`${key}_spread`] = range(per);
   }
+  // Envoy CPU µs per request of a over b, within each round.
+  const diff = a.map((m, i) => (b[i] ? (m.cpu_s_per_1k - b[i].cpu_s_per_1k) * 1000 : NaN));
+  out.cpu_us_diff = median(diff);
+  out.cpu_us_diff_spread = range(diff);
   return out;
 }
 
@@ -265,6 +269,15 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
         ["mirrorshade", "native_lua"],
         ["native_upstream", "native"],
         ["wasm_dispatch", "native"],
+        // Two builds in the same rounds (bench --before-wasm), and each against the barest mirror (issue #15's 1 KB target).
+        ["mirrorshade", "before_mirrorshade"],
+        ["mirrorshade_copy", "before_mirrorshade_copy"],
+        ["mirrorshade_empty", "before_mirrorshade_empty"],
+        ["mirrorshade_inline", "before_mirrorshade_inline"],
+        ["mirrorshade_inline", "native"],
+        ["before_mirrorshade_inline", "native"],
+        ...(["mirrorshade", "mirrorshade_copy", "before_mirrorshade", "before_mirrorshade_copy"] as const).map((s) => [s, "wasm_dispatch"] as [Scenario, Scenario]),
+        ...(["mirrorshade_empty", "before_mirrorshade_empty"] as const).map((s) => [s, "wasm_noop"] as [Scenario, Scenario]),
         // Each SDK's probes against the raw ones (bench/probes/*.ts): what the SDK and its language add.
         ...(["go", "rust"] as const).flatMap((sdk) => (["noop", "dispatch"] as const).map((job) => [`${sdk}_${job}`, `wasm_${job}`] as [Scenario, Scenario])),
         ...ran.filter((s) => s.startsWith("grpc_") && s !== "grpc_floor").map((s) => [s, "grpc_floor"] as [Scenario, Scenario]),

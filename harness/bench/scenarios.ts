@@ -15,9 +15,23 @@ export function useBenchWasm(file: string): void {
 }
 const KEY = "bench-hash-key-0123456789abcdef";
 
+/**
+ * The mirrorshade scenarios again with another build of the filter (bench --before-wasm FILE): the two
+ * builds measured in the same rounds, interleaved, against the same probes (before_mirrorshade against
+ * mirrorshade, both against wasm_dispatch).
+ */
+export const BEFORE_SCENARIOS = ["before_mirrorshade", "before_mirrorshade_copy", "before_mirrorshade_empty", "before_mirrorshade_inline"] as const;
+let BEFORE: string | null = null;
+/** The module of the before_* scenarios (null: none given). */
+export const beforeWasm = (): string | null => BEFORE;
+export function useBeforeWasm(file: string): void {
+  BEFORE = file;
+}
+const isBefore = (s: string): s is (typeof BEFORE_SCENARIOS)[number] => (BEFORE_SCENARIOS as readonly string[]).includes(s);
+
 /** The same two probes written with the Go and the Rust SDK (bench/probes/go, bench/probes/rust; scripts/build-sdk-probes.mjs). */
 export const SDK_PROBES = ["go_noop", "go_dispatch", "rust_noop", "rust_dispatch"] as const;
-export const SCENARIOS = ["floor", "native", "native_lua", "mirrorshade", "mirrorshade_empty", "native_upstream", "mirrorshade_copy", "mirrorshade_no_detectors", "mirrorshade_inline", "wasm_noop", "wasm_dispatch", ...SDK_PROBES] as const;
+export const SCENARIOS = ["floor", "native", "native_lua", "mirrorshade", "mirrorshade_empty", "native_upstream", "mirrorshade_copy", "mirrorshade_no_detectors", "mirrorshade_inline", "wasm_noop", "wasm_dispatch", ...SDK_PROBES, ...BEFORE_SCENARIOS] as const;
 /** The gRPC unary family (bench --grpc; bench/grpc.ts), run on the gRPC loads only. */
 export { GRPC_SCENARIOS };
 export const ALL_SCENARIOS = [...SCENARIOS, ...GRPC_SCENARIOS] as const;
@@ -25,11 +39,11 @@ export type Scenario = (typeof SCENARIOS)[number] | GrpcScenario;
 const isGrpc = (s: Scenario): s is GrpcScenario => (GRPC_SCENARIOS as readonly string[]).includes(s);
 /** What the spec compares; the attribution scenarios only say where mirrorshade's cost goes. */
 export const CORE: readonly Scenario[] = ["floor", "native", "native_lua", "mirrorshade", "mirrorshade_empty"];
-const ATTRIBUTION: readonly Scenario[] = ["mirrorshade_copy", "mirrorshade_no_detectors"];
+const ATTRIBUTION: readonly Scenario[] = ["mirrorshade_copy", "mirrorshade_no_detectors", "before_mirrorshade_copy"];
 /** Only where named (--scenarios): the full policy with every body redacted on the request's path, none skipped for the budgets. */
-const ON_REQUEST: readonly Scenario[] = ["mirrorshade_inline"];
+const ON_REQUEST: readonly Scenario[] = ["mirrorshade_inline", "before_mirrorshade_inline"];
 /** What a run without --scenarios measures. */
-export const DEFAULT_SCENARIOS: readonly Scenario[] = SCENARIOS.filter((s) => !ON_REQUEST.includes(s));
+export const DEFAULT_SCENARIOS: readonly Scenario[] = SCENARIOS.filter((s) => !ON_REQUEST.includes(s) && !isBefore(s));
 /** The lower-bound probes run on every 1 KB load, beside the targets they bound. */
 const PROBES: readonly Scenario[] = ["wasm_noop", "wasm_dispatch", ...SDK_PROBES];
 /** Lower-bound probes (bench/probes): raw proxy-wasm modules with no SDK, built next to the filter. */
@@ -75,6 +89,16 @@ type Ports = { admin: number; listener: number; primary: number; shadow: number 
 
 export function bootstrapFor(s: Scenario, ports: Ports): object {
   if (isGrpc(s)) return grpcBootstrapFor(s, ports, WASM);
+  if (isBefore(s)) {
+    if (BEFORE === null) throw new Error(`${s}: needs bench --before-wasm FILE`);
+    const measured = WASM;
+    WASM = BEFORE;
+    try {
+      return bootstrapFor(s.slice("before_".length) as Scenario, ports);
+    } finally {
+      WASM = measured;
+    }
+  }
   const base: BootstrapSpec = {
     adminPort: ports.admin,
     listenerPort: ports.listener,

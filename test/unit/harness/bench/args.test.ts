@@ -3,6 +3,7 @@
 import { describe, it, expect } from "vitest";
 import { parseBenchArgs, parseWorkerArgs } from "../../../../harness/bench/command.js";
 import { SCENARIOS, GRPC_SCENARIOS } from "../../../../harness/bench/scenarios.js";
+import { FILTER_WASM } from "../../../../harness/paths.js";
 
 describe("mirrorshade bench options", () => {
   it.each([
@@ -19,6 +20,8 @@ describe("mirrorshade bench options", () => {
     [["--loads", "saturation h3"], '--loads "saturation h3" matches no load'],
     [["--wasm", "/nonexistent/filter.wasm"], "option '--wasm <file>' argument '/nonexistent/filter.wasm' is invalid. no such file"],
     [["--uploads", "3"], "--uploads: only with --worker"],
+    [["--scenarios", "mirrorshade,before_mirrorshade"], "before_mirrorshade: needs --before-wasm FILE"],
+    [["--before-wasm", "/nonexistent/before.wasm"], "option '--before-wasm <file>' argument '/nonexistent/before.wasm' is invalid. no such file"],
     [["extra"], "too many arguments"],
   ])("%j is refused: %s", (args, message) => {
     expect(() => parseBenchArgs(args)).toThrow(message);
@@ -41,8 +44,8 @@ describe("mirrorshade bench options", () => {
   });
 
   it("accepts every documented option", () => {
-    const o = parseBenchArgs(["--quick", "--container", "--no-faults", "--rounds", "2", "--seconds", "1.5", "--soak", "0", "--retakes", "1", "--scenarios", SCENARIOS.join(","), "--loads", "saturation", "--json", "q.json", "--out", "dir"]);
-    expect(o).toMatchObject({ quick: true, container: true, faults: false, rounds: 2, seconds: 1.5, soak: 0, retakes: 1, loads: "saturation", json: "q.json", out: "dir" });
+    const o = parseBenchArgs(["--quick", "--container", "--no-faults", "--rounds", "2", "--seconds", "1.5", "--soak", "0", "--retakes", "1", "--scenarios", SCENARIOS.join(","), "--loads", "saturation", "--json", "q.json", "--out", "dir", "--before-wasm", FILTER_WASM]);
+    expect(o).toMatchObject({ quick: true, container: true, faults: false, rounds: 2, seconds: 1.5, soak: 0, retakes: 1, loads: "saturation", json: "q.json", out: "dir", beforeWasm: FILTER_WASM });
     expect(o.scenarios?.split(",")).toEqual([...SCENARIOS]);
     expect(parseBenchArgs([]).faults).toBe(true);
   });
