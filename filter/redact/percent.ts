@@ -20,6 +20,41 @@ export function mayBeEncoded(p: usize, len: i32): bool {
   return false;
 }
 
+/** How a literal '+' reads in a decoding: as itself, as a space (a query), or as itself only before a digit at a word's start. */
+const PLUS_ITSELF: i32 = 0;
+const PLUS_SPACE: i32 = 1;
+const PLUS_BEFORE_DIGIT: i32 = 2;
+
+/** The unit at i: its byte (an escape's, or the literal) in the low 8 bits, its raw length (3 or 1) above. */
+// @ts-ignore: decorator
+@inline
+function unit(p: usize, i: i32, len: i32): i32 {
+  const c = <i32>load<u8>(p + <usize>i);
+  if (c == 0x25) {
+    const e = escapeAt(p, <usize>i, <usize>len);
+    if (e >= 0) return (3 << 8) | e;
+  }
+  return (1 << 8) | c;
+}
+
+/** One byte per unit of [p, p+len): escapes decoded, a literal '+' read as `plus` says. */
+function decode(p: usize, len: i32, plus: i32): ArrayBuffer {
+  const out = new ArrayBuffer(len);
+  const o = changetype<usize>(out);
+  let n = 0;
+  let prev: i32 = -1;
+  for (let i = 0; i < len; ) {
+    const u = unit(p, i, len);
+    let c = u & 255;
+    if (u >> 8 == 1 && c == 0x2b && plus != PLUS_ITSELF && !(plus == PLUS_BEFORE_DIGIT && keptPlus(p, i, len, prev))) c = 0x20;
+    store<u8>(o + <usize>n, <u8>c);
+    n++;
+    prev = c;
+    i += u >> 8;
+  }
+  return n == len ? out : out.slice(0, n);
+}
+
 /**
  * The decoded view of [p, p+len): escapes decoded, '+' read as a query reads it,
  * a space; or, `plusKept`, as a plus at the start of a word before a digit, where
@@ -29,65 +64,51 @@ export function mayBeEncoded(p: usize, len: i32): bool {
  * or any other byte), so util/form.ts DecodedOffsets maps offsets back.
  */
 export function decodedView(p: usize, len: i32, plusKept: bool = false): ArrayBuffer {
-  const out = new ArrayBuffer(len);
-  const o = changetype<usize>(out);
-  let n = 0;
-  let prev: i32 = -1;
-  for (let i = 0; i < len; i++) {
-    let c = <i32>load<u8>(p + <usize>i);
-    if (c == 0x25) {
-      const e = escapeAt(p, <usize>i, <usize>len);
-      if (e >= 0) {
-        c = e;
-        i += 2;
-      }
-    } else if (c == 0x2b && !(plusKept && keptPlus(p, i, len, prev))) c = 0x20;
-    store<u8>(o + <usize>n, <u8>c);
-    n++;
-    prev = c;
-  }
-  return n == len ? out : out.slice(0, n);
+  return decode(p, len, plusKept ? PLUS_BEFORE_DIGIT : PLUS_SPACE);
+}
+
+/**
+ * [p, p+len) with its escapes decoded and everything else as it is ('+' too): the
+ * value a raw finding that holds escapes (an e-mail's "%40") is hashed as, so its
+ * token is the one of the value written plainly.
+ */
+export function unescaped(p: usize, len: i32): ArrayBuffer {
+  return decode(p, len, PLUS_ITSELF);
 }
 
 /** The '+' at i, after the decoded byte `prev`, is read as a plus by the plusKept view. */
 // @ts-ignore: decorator
 @inline
 function keptPlus(p: usize, i: i32, len: i32, prev: i32): bool {
-  return !isAlnum(prev) && startsDigit(p, i + 1, len);
+  return !isAlnum(prev) && i + 1 < len && isDigit(unit(p, i + 1, len) & 255);
 }
 
 /** Whether the plusKept view differs from the other: a '+' it keeps. */
 export function plusView(p: usize, len: i32): bool {
   let prev: i32 = -1;
-  for (let i = 0; i < len; i++) {
-    let c = <i32>load<u8>(p + <usize>i);
-    if (c == 0x25) {
-      const e = escapeAt(p, <usize>i, <usize>len);
-      if (e >= 0) {
-        c = e;
-        i += 2;
-      }
-    } else if (c == 0x2b) {
+  for (let i = 0; i < len; ) {
+    const u = unit(p, i, len);
+    let c = u & 255;
+    if (u >> 8 == 1 && c == 0x2b) {
       if (keptPlus(p, i, len, prev)) return true;
       c = 0x20;
     }
     prev = c;
+    i += u >> 8;
   }
   return false;
 }
 
 // @ts-ignore: decorator
 @inline
-function isAlnum(c: i32): bool {
-  return <u32>(c - 0x30) < 10 || <u32>((c | 0x20) - 0x61) < 26;
+function isDigit(c: i32): bool {
+  return <u32>(c - 0x30) < 10;
 }
 
-/** Whether the unit at i (a literal or an escape) is an ASCII digit. */
-function startsDigit(p: usize, i: i32, len: i32): bool {
-  if (i >= len) return false;
-  let c = <i32>load<u8>(p + <usize>i);
-  if (c == 0x25) c = escapeAt(p, <usize>i, <usize>len);
-  return <u32>(c - 0x30) < 10;
+// @ts-ignore: decorator
+@inline
+function isAlnum(c: i32): bool {
+  return <u32>(c - 0x30) < 10 || <u32>((c | 0x20) - 0x61) < 26;
 }
 
 /** Whether the raw bytes [p+s, p+e) spell their decoded bytes as they are (no escape, no '+'). */
@@ -105,30 +126,6 @@ function hasEscape(p: usize, s: i32, e: i32): bool {
     if (load<u8>(p + <usize>i) == 0x25 && escapeAt(p + <usize>s, <usize>(i - s), <usize>(e - s)) >= 0) return true;
   }
   return false;
-}
-
-/**
- * [p, p+len) with its escapes decoded and everything else as it is ('+' too): the
- * value a raw finding that holds escapes (an e-mail's "%40") is hashed as, so its
- * token is the one of the value written plainly.
- */
-export function unescaped(p: usize, len: i32): ArrayBuffer {
-  const out = new ArrayBuffer(len);
-  const o = changetype<usize>(out);
-  let n = 0;
-  for (let i = 0; i < len; i++) {
-    let c = <i32>load<u8>(p + <usize>i);
-    if (c == 0x25) {
-      const e = escapeAt(p, <usize>i, <usize>len);
-      if (e >= 0) {
-        c = e;
-        i += 2;
-      }
-    }
-    store<u8>(o + <usize>n, <u8>c);
-    n++;
-  }
-  return n == len ? out : out.slice(0, n);
 }
 
 const OFFSETS = new DecodedOffsets();
