@@ -46,6 +46,12 @@ export function startProcess(name: string, cmd: string, args: string[], opts: { 
   };
 }
 
+/** The end of a process's log, for an error that would otherwise lose it (a process that failed to start is in no mesh's log yet). */
+function tail(proc: IstioProcess): string {
+  const l = proc.logs();
+  return `===== ${proc.name} (log${l.length > 20_000 ? ", last 20,000 characters" : ""}) =====\n${l.slice(-20_000)}`;
+}
+
 /** Polls url until it answers 200 (or fails after timeoutMs, with the last answer and the process's log). */
 export async function waitForOk(url: string, proc: IstioProcess, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -61,7 +67,7 @@ export async function waitForOk(url: string, proc: IstioProcess, timeoutMs = 60_
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`${proc.name}: ${url} not ready after ${timeoutMs} ms (last: ${last})`);
+  throw new Error(`${proc.name}: ${url} not ready after ${timeoutMs} ms (last: ${last})\n${tail(proc)}`);
 }
 
 /** Waits until the process's log contains text. */
@@ -69,7 +75,7 @@ export async function waitForLog(proc: IstioProcess, text: string, timeoutMs = 6
   const deadline = Date.now() + timeoutMs;
   while (!proc.logs().includes(text)) {
     if (proc.exited() !== null) throw new Error(`${proc.name} exited with ${proc.exited()} before logging "${text}"\n${proc.logs()}`);
-    if (Date.now() > deadline) throw new Error(`${proc.name}: no "${text}" in its log after ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`${proc.name}: no "${text}" in its log after ${timeoutMs} ms\n${tail(proc)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
