@@ -237,18 +237,19 @@ export async function benchCommand(o: BenchOptions, cmd?: Command): Promise<numb
 
 /** The compact JSON of `bench --quick --json FILE`: latency from the first fixed-rate load, throughput from the first saturation load. */
 export function quickJson(r: BenchReport) {
-  const open = (r.loads.find((l) => l.kind === "open" && !l.grpc) ?? r.loads.find((l) => l.kind === "open"))!.name;
-  const closed = (r.loads.find((l) => l.kind === "closed" && !l.grpc) ?? r.loads.find((l) => l.kind === "closed"))!.name;
+  // Either kind of load may be absent (--loads picks them): its figures are then null in the JSON.
+  const open = (r.loads.find((l) => l.kind === "open" && !l.grpc) ?? r.loads.find((l) => l.kind === "open"))?.name;
+  const closed = (r.loads.find((l) => l.kind === "closed" && !l.grpc) ?? r.loads.find((l) => l.kind === "closed"))?.name;
   const scenarios: Record<string, { p50_ms: number; p99_ms: number; rps: number; cpu_s_per_1k: number; rss_mb: number }> = {};
   for (const s of r.scenarios) {
-    const o = r.stats[open][s];
-    const c = r.stats[closed][s];
-    if (!o || !c) continue;
-    scenarios[s] = { p50_ms: o.p50_ms, p99_ms: o.p99_ms, rps: c.rps, cpu_s_per_1k: c.cpu_s_per_1k, rss_mb: c.rss_mb };
+    const o = open ? r.stats[open]?.[s] : undefined;
+    const c = closed ? r.stats[closed]?.[s] : undefined;
+    if (!o && !c) continue;
+    scenarios[s] = { p50_ms: o?.p50_ms ?? NaN, p99_ms: o?.p99_ms ?? NaN, rps: c?.rps ?? NaN, cpu_s_per_1k: c?.cpu_s_per_1k ?? NaN, rss_mb: c?.rss_mb ?? NaN };
   }
   const ratio = (key: string) => {
-    const lat = r.ratios[open][key];
-    const thr = r.ratios[closed][key];
+    const lat = open ? r.ratios[open]?.[key] : undefined;
+    const thr = closed ? r.ratios[closed]?.[key] : undefined;
     return { p50: lat?.p50 ?? NaN, p99: lat?.p99 ?? NaN, rps: thr?.rps ?? NaN };
   };
   return {
