@@ -7,44 +7,20 @@
 // written without reading filter/. Bodies go whole, in 1-7 byte HTTP/1.1 chunks and (some)
 // in 1-7 byte h2c DATA frames; hostile-lib reads every decoding of the copy.
 // `it`: held on f773e39. `it.fails`: a leak found on f773e39; a fix flips it.
-import { describe, it, expect, afterAll } from "vitest";
+import { describe, it, expect } from "vitest";
 import { connect as netConnect } from "node:net";
 import { connect as http2Connect, constants as h2 } from "node:http2";
 import { readFileSync } from "node:fs";
-import { startRig, printLogsAfterFailures, S, type Rig } from "./fixture.js";
-import { runProbes, findLeaks, type Probe, type Outcome } from "./hostile-lib.js";
+import { S, type Rig } from "./fixture.js";
+import { hostileRigs } from "./hostile-rigs.js";
+import { runProbes, findLeaks, type Probe } from "./hostile-lib.js";
+import { verdict } from "./hostile-pct-verdict.js";
 import * as P from "./hostile-pct-probes.js";
 import type { RecordedRequest } from "../../harness/net/upstreams.js";
 
 const J = (o: object) => JSON.stringify(o);
 const PH = "4155552671";
 const PH2 = "4155550100";
-
-/** Everything wrong with the outcomes: no copy, a secret in any reading, a changed primary, a dropped body, an invalid JSON copy. */
-function verdict(probes: Probe[], res: Outcome[]): string[] {
-  const byId = new Map(probes.map((p) => [p.id, p]));
-  const out: string[] = [];
-  for (const o of res) {
-    const p = byId.get(o.id)!;
-    if (!o.shadow) {
-      out.push(`${o.id}: no copy`);
-      continue;
-    }
-    const where = o.shadow.body || o.shadow.path + " " + JSON.stringify(o.shadow.headers.filter(([k]) => /callback|referer/.test(k)));
-    if (o.leaks.length) out.push(`${o.id}: ${o.leaks} in ${where.slice(0, 220)}`);
-    out.push(...o.primaryAltered.map((a) => `${o.id}: primary altered ${a}`), ...o.copyAltered.map((a) => `${o.id}: copy altered ${a}`));
-    if (o.shadow.headers.some(([k]) => k === "x-mirrorshade-body-dropped")) out.push(`${o.id}: body dropped`);
-    const ct = (Array.isArray(p.headers) ? Object.fromEntries(p.headers) : (p.headers ?? {}))["content-type"] ?? "";
-    if (/json/.test(ct) && o.shadow.body) {
-      try {
-        JSON.parse(o.shadow.body);
-      } catch {
-        out.push(`${o.id}: copy not JSON: ${o.shadow.body.slice(0, 120)}`);
-      }
-    }
-  }
-  return out;
-}
 
 /** A URL whose `next` parameter is a URL whose query carries v (the client encoded the inner URL once more). */
 const nested = (v: string) => `https://a.example/login?next=${encodeURIComponent(P.url(v))}`;
@@ -60,21 +36,7 @@ const NESTED: [string, string, string][] = [
 ];
 
 describe("hostile review 2: percent views and reused request state through real Envoy", () => {
-  let rig: Rig | undefined;
-  const use = async (config: object) => {
-    await rig?.close();
-    rig = await startRig({ backend: "process", config });
-    return rig;
-  };
-  const expectClean = async (label: string, config: object, probes: Probe[]) => {
-    const bad = verdict(probes, await runProbes(await use(config), probes, undefined, 5_000));
-    console.log(`${label}: ${probes.length} probes, ${bad.length} bad\n${bad.slice(0, 8).join("\n")}`);
-    expect(bad).toEqual([]);
-  };
-  afterAll(async () => {
-    await rig?.close();
-  });
-  printLogsAfterFailures(() => rig);
+  const { use, expectClean } = hostileRigs(verdict, 8);
 
   it("held: a nested URL (next= holding an encoded URL) in a referer and a text body", async () => {
     const probes: Probe[] = [];
