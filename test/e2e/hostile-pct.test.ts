@@ -6,68 +6,14 @@
 // unescaped, percent-decoded once and twice, '+' as space, NFKC).
 // "held" tests passed on 41465b5; "fixed" ones were leaks found on 41465b5 and fixed after;
 // it.fails tests are leaks still open: a fix flips them.
-import { describe, it, expect, afterAll } from "vitest";
-import { startRig, printLogsAfterFailures, S, type Rig } from "./fixture.js";
-import { runProbes, type Probe, type Outcome } from "./hostile-lib.js";
+import { describe, it, expect } from "vitest";
+import { S } from "./fixture.js";
+import { hostileRigs } from "./hostile-rigs.js";
+import { runProbes, type Probe } from "./hostile-lib.js";
+import { verdict } from "./hostile-pct-verdict.js";
 import * as P from "./hostile-pct-probes.js";
 
 const J = (o: object) => JSON.stringify(o);
-const isJson = (ct: string) => /json/.test(ct) && !/ndjson/.test(ct);
-
-function contentType(p: Probe): string {
-  const h = Array.isArray(p.headers) ? Object.fromEntries(p.headers) : (p.headers ?? {});
-  return h["content-type"] ?? "";
-}
-
-/** Everything that is wrong with the outcomes: no copy, a secret in any reading, a changed primary, an invalid JSON copy, bytes changed outside the planted value. */
-function verdict(probes: Probe[], res: Outcome[]): string[] {
-  const byId = new Map(probes.map((p) => [p.id, p]));
-  const out: string[] = [];
-  for (const o of res) {
-    const p = byId.get(o.id)!;
-    if (!o.shadow) {
-      out.push(`${o.id}: no copy`);
-      continue;
-    }
-    const sent = p.body !== undefined ? String(p.body) : p.chunks ? Buffer.concat(p.chunks.map((c) => Buffer.from(c))).toString() : "";
-    const copy = o.shadow.body;
-    if (o.leaks.length) out.push(`${o.id}: ${o.leaks} in ${(sent ? copy : o.shadow.path).slice(0, 200)}`);
-    out.push(...o.copyAltered.map((a) => `${o.id}: copy altered ${a}`), ...o.primaryAltered.map((a) => `${o.id}: primary altered ${a}`));
-    if (o.shadow.headers.some(([k]) => k === "x-mirrorshade-body-dropped")) out.push(`${o.id}: body dropped`);
-    const ct = contentType(p);
-    if (sent && isJson(ct)) {
-      try {
-        JSON.parse(copy);
-      } catch {
-        out.push(`${o.id}: copy not JSON: ${copy.slice(0, 120)}`);
-      }
-    }
-    if (sent && /ndjson/.test(ct)) for (const line of copy.split("\n").filter(Boolean)) {
-      try {
-        JSON.parse(line);
-      } catch {
-        out.push(`${o.id}: copy line not JSON: ${line.slice(0, 120)}`);
-      }
-    }
-    const span = P.spans.get(o.id);
-    if (span) {
-      const a = span.in === "body" ? sent : p.path;
-      const b = span.in === "body" ? copy : o.shadow.path;
-      const i = a.indexOf(span.value);
-      const j = i + span.value.length;
-      if (i < 0) out.push(`${o.id}: span not in what was sent`);
-      // A mask may respell the hit itself (text bodies write a masked escaped digit as the digit): only its surroundings are fixed.
-      else if (b.length < i + a.length - j || !b.startsWith(a.slice(0, i)) || !b.endsWith(a.slice(j)))
-        out.push(`${o.id}: bytes outside the value changed: ${b.slice(0, 200)}`);
-    }
-  }
-  return out;
-}
-
-async function check(rig: Rig, probes: Probe[]): Promise<string[]> {
-  return verdict(probes, await runProbes(rig, probes, undefined, 5_000));
-}
-
 const IBAN_ESCAPED = new Set(["iban-letters-escaped"]);
 
 /** Percent spellings x places that held on 41465b5. */
@@ -169,22 +115,7 @@ const PLUS_RAW: [string, string][] = [
 ];
 
 describe("hostile review: the percent-decoded view through real Envoy", () => {
-  let rig: Rig | undefined;
-  const use = async (config: object) => {
-    await rig?.close();
-    rig = await startRig({ backend: "process", config });
-    return rig;
-  };
-  /** Sends the probes through a fresh Envoy with this policy: nothing may be wrong with any copy. */
-  const expectClean = async (label: string, config: object, probes: Probe[]) => {
-    const bad = await check(await use(config), probes);
-    console.log(`${label}: ${probes.length} probes, ${bad.length} bad\n${bad.slice(0, 6).join("\n")}`);
-    expect(bad).toEqual([]);
-  };
-  afterAll(async () => {
-    await rig?.close();
-  });
-  printLogsAfterFailures(() => rig);
+  const { use, expectClean } = hostileRigs(verdict);
 
   it("held: every URL spelling in JSON strings (also \\u0025, \\/), member names, text, NDJSON, forms, queries; nothing else changes", async () => {
     const probes = heldSpellings();
