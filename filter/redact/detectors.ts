@@ -268,6 +268,12 @@ export function scanTextUntil(ptr: usize, len: i32, enabled: i32, out: Finding[]
       continue;
     }
     if (!boundary) {
+      // An E.164 number glued by its '+' to the number before it ("+14155552671+14155550100").
+      if (c == 0x2b && (enabled & DETECTOR_PHONE) && isDigit(byteAt(ptr, len, i - 1))) {
+        const end = e164End(ptr, len, i);
+        if (end > 0) offer(out, base, i, end, DETECTOR_PHONE);
+        continue;
+      }
       // A card in full-width digits glued to letters ("ORD４５５６..."), as an ASCII one may be.
       if (c == 0xef && (enabled & DETECTOR_CARD) && isAlpha(byteAt(ptr, len, i - 1)) && digitAt(ptr, len, i) >= 0) {
         const end = cardEnd(ptr, len, i);

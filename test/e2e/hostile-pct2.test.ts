@@ -112,15 +112,24 @@ describe("hostile review 2: percent views and reused request state through real 
   // JSON string or a text body: the '+'-as-plus view stops at `2671+1` (the '+' is not at a
   // word's start, so it reads a space) and the '+'-as-space view has no E.164 marker. With
   // `, ` between them (`+1%20415...,%20+1%20415...`) both are masked.
-  it.fails("leak: an E.164 number glued by its '+' to the number before it", async () => {
+  it("fixed: an E.164 number glued by its '+' to the number before it (raw digits)", async () => {
     const probes = [
       ...P.body("glued-raw", J({ c: "+14155552671+14155550100" }), [PH2]).slice(0, 1),
       ...P.body("glued-raw-text", "to +14155552671+14155550100 now", [PH2], "text/plain").slice(0, 1),
-      ...P.body("glued-encodeuri", J({ c: encodeURI("+1 415 555 2671") + encodeURI("+1 415 555 0100") }), [PH, PH2]).slice(0, 1),
-      ...P.body("glued-encodeuri-text", "x " + encodeURI("+1 415 555 2671") + encodeURI("+1 415 555 0100") + " y", [PH, PH2], "text/plain").slice(0, 1),
       ...P.body("glued-spaced-raw", J({ c: "+1 415 555 2671+1 415 555 0100" }), [PH2]).slice(0, 1),
     ];
     await expectClean("glued E.164", P.POLICY, probes);
+  }, 300_000);
+
+  // Still open: spelled by encodeURI the second '+' follows a digit, so the '+'-as-plus view
+  // (a plus only at a word's start, which "+1%20415+555+2671" needs) reads it as a space and
+  // the run grows past E.164's 15 digits.
+  it.fails("leak: two encodeURI-spelled E.164 numbers glued by '+'", async () => {
+    const probes = [
+      ...P.body("glued-encodeuri", J({ c: encodeURI("+1 415 555 2671") + encodeURI("+1 415 555 0100") }), [PH, PH2]).slice(0, 1),
+      ...P.body("glued-encodeuri-text", "x " + encodeURI("+1 415 555 2671") + encodeURI("+1 415 555 0100") + " y", [PH, PH2], "text/plain").slice(0, 1),
+    ];
+    await expectClean("glued E.164, encodeURI", P.POLICY, probes);
   }, 300_000);
 
   it("held (hash): one token per value across spellings, views and places (JSON, text, query, double-encoded query, referer)", async () => {

@@ -389,6 +389,11 @@ describe("phone", () => {
     expect(scan(`call ${text} today`)).toEqual([["phone", phone]]);
   });
 
+  it("finds an E.164 number glued by its '+' to the number before it", () => {
+    expect(scan("+14155552671+14155550100")).toEqual([["phone", "+14155552671"], ["phone", "+14155550100"]]);
+    expect(scan("1.5e+10 2024-01-15T10:20:30+01:00 12345+678", PHONE)).toEqual([]);
+  });
+
   it.each([
     ["415-555-2671x", "x without digits"],
     ["415-555-2671x1234567", "7 digits after x"],

@@ -27,6 +27,8 @@ const MASKED: [string, string, string, string][] = [
   ["a JSON escape in the same string", JSON_CT, `{"cb":"/k?to=%2B14155552671\\n\\u0041"}`, `{"cb":"/k?to=%2B00000000071\\n\\u0041"}`],
   ["in a member name", JSON_CT, `{"/k?to=%2B14155552671":1}`, `{"/k?to=%2B00000000071":1}`],
   ["text body", TEXT_CT, `GET https://x.example/pay?pan=4556%207375%208689%209855 ok`, `GET https://x.example/pay?pan=4000%200000%200009%209855 ok`],
+  ["'+' raw before encoded spaces (encodeURI)", JSON_CT, `{"cb":"+1%20415%20555%202671"}`, `{"cb":"+0%20000%20000%200071"}`],
+  ["a label before '+'-spaced digits", JSON_CT, `{"cb":"ssn%3A+536+22+8147"}`, `{"cb":"ssn%3A+***+**+8147"}`],
   ["a raw finding beside it stays found", JSON_CT, `{"cb":"bob@example.org /k?to=%2B14155552671"}`, `{"cb":"***@*******.org /k?to=%2B00000000071"}`],
 ];
 
