@@ -154,14 +154,19 @@ describe("hostile review 2: percent views and reused request state through real 
       });
     const res = await runProbes(r, probes, undefined, 5_000);
     const tokens = new Map<string, Set<string>>();
+    const byProbe: string[] = [];
     for (const o of res) {
-      const all = o.shadow ? [o.shadow.body, o.shadow.path, ...o.shadow.headers.map(([, v]) => v)].join(" ") : "";
+      // Where the value was put: the body, the path, the referer (not headers Envoy adds).
+      const referer = o.shadow?.headers.find(([k]) => k === "referer")?.[1] ?? "";
+      const all = o.shadow ? [o.shadow.body, o.shadow.path, referer].join(" ") : "";
       const t = all.match(/hmac:[0-9a-f]{32}/g) ?? [`none(${o.id})`];
       const g = gOf.get(o.id)!;
+      byProbe.push(`${o.id}: ${t.join(" ")}`);
       for (const x of t) (tokens.get(g) ?? tokens.set(g, new Set()).get(g)!).add(x);
     }
     const shapes = [...tokens.entries()].map(([g, t]) => `${g}: ${[...t].join(" ")}`);
     console.log(shapes.join("\n"));
+    if ([...tokens.values()].some((t) => t.size > 1)) console.log(byProbe.join("\n"));
     expect(shapes.map((s) => s.split(" ").length)).toEqual(groups.map(() => 2));
     expect(res.flatMap((o) => o.primaryAltered)).toEqual([]);
   }, 300_000);
