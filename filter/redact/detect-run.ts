@@ -51,10 +51,7 @@ export class DetectRun {
         this.phase = PHASE_DONE;
         return true;
       }
-      this.view = decodedView(this.ptr, this.len);
-      WORK.spend(this.len);
-      cur.reset(0);
-      this.phase = PHASE_DECODED;
+      this.startView(PHASE_DECODED);
     }
     while (this.phase == PHASE_DECODED || this.phase == PHASE_PLUS) {
       const view = this.view;
@@ -64,19 +61,24 @@ export class DetectRun {
       WORK.spend(cur.pos - from);
       if (cur.pos < n) return false;
       const plus = this.phase == PHASE_PLUS;
-      mergeDecoded(this.ptr, this.len, this.findings, 0, this.viewFindings, plus);
+      mergeDecoded(this.ptr, this.len, this.findings, this.viewFindings, plus);
       if (!plus && !this.overflowed && plusView(this.ptr, this.len)) {
         // The view that reads '+' before a digit as a plus, where the two differ.
-        this.view = decodedView(this.ptr, this.len, true);
-        WORK.spend(this.len);
-        cur.reset(0);
-        this.phase = PHASE_PLUS;
+        this.startView(PHASE_PLUS);
         continue;
       }
       this.view = NO_VIEW;
       this.phase = PHASE_DONE;
     }
     return true;
+  }
+
+  /** Decodes the range's view for `phase` (PHASE_PLUS: '+' before a digit kept), to be read from its start. */
+  private startView(phase: u8): void {
+    this.view = decodedView(this.ptr, this.len, phase == PHASE_PLUS);
+    WORK.spend(this.len);
+    this.cursor.reset(0);
+    this.phase = phase;
   }
 
   /** More findings than a body may have (policy/defaults.ts MAX_BODY_FINDINGS): the body is not sent. */

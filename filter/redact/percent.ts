@@ -9,7 +9,8 @@
 // byte around them as the client wrote it. Query values and form bodies are
 // decoded by their own redactors (redact/query.ts) and do not use the view.
 import { Finding, ENCODED_NO, ENCODED_YES, ENCODED_WIDE, ENCODED_HASH, ENCODED_PLUS } from "./detectors";
-import { escapeAt, DecodedOffsets } from "../util/form";
+import { escapeAt, codedUnit, DecodedOffsets } from "../util/form";
+import { isDigit, isAlnum } from "./formats";
 
 /** Whether [p, p+len) has a well-formed percent escape or a '+' (a space in a query): only then is a view worth decoding. */
 export function mayBeEncoded(p: usize, len: i32): bool {
@@ -25,18 +26,6 @@ const PLUS_ITSELF: i32 = 0;
 const PLUS_SPACE: i32 = 1;
 const PLUS_BEFORE_DIGIT: i32 = 2;
 
-/** The unit at i: its byte (an escape's, or the literal) in the low 8 bits, its raw length (3 or 1) above. */
-// @ts-ignore: decorator
-@inline
-function unit(p: usize, i: i32, len: i32): i32 {
-  const c = <i32>load<u8>(p + <usize>i);
-  if (c == 0x25) {
-    const e = escapeAt(p, <usize>i, <usize>len);
-    if (e >= 0) return (3 << 8) | e;
-  }
-  return (1 << 8) | c;
-}
-
 /** One byte per unit of [p, p+len): escapes decoded, a literal '+' read as `plus` says. */
 function decode(p: usize, len: i32, plus: i32): ArrayBuffer {
   const out = new ArrayBuffer(len);
@@ -44,7 +33,7 @@ function decode(p: usize, len: i32, plus: i32): ArrayBuffer {
   let n = 0;
   let prev: i32 = -1;
   for (let i = 0; i < len; ) {
-    const u = unit(p, i, len);
+    const u = codedUnit(p, i, len);
     let c = u & 255;
     if (u >> 8 == 1 && c == 0x2b && plus != PLUS_ITSELF && !(plus == PLUS_BEFORE_DIGIT && keptPlus(p, i, len, prev))) c = 0x20;
     store<u8>(o + <usize>n, <u8>c);
@@ -80,14 +69,14 @@ export function unescaped(p: usize, len: i32): ArrayBuffer {
 // @ts-ignore: decorator
 @inline
 function keptPlus(p: usize, i: i32, len: i32, prev: i32): bool {
-  return !isAlnum(prev) && i + 1 < len && isDigit(unit(p, i + 1, len) & 255);
+  return !isAlnum(prev) && i + 1 < len && isDigit(codedUnit(p, i + 1, len) & 255);
 }
 
 /** Whether the plusKept view differs from the other: a '+' it keeps. */
 export function plusView(p: usize, len: i32): bool {
   let prev: i32 = -1;
   for (let i = 0; i < len; ) {
-    const u = unit(p, i, len);
+    const u = codedUnit(p, i, len);
     let c = u & 255;
     if (u >> 8 == 1 && c == 0x2b) {
       if (keptPlus(p, i, len, prev)) return true;
@@ -97,18 +86,6 @@ export function plusView(p: usize, len: i32): bool {
     i += u >> 8;
   }
   return false;
-}
-
-// @ts-ignore: decorator
-@inline
-function isDigit(c: i32): bool {
-  return <u32>(c - 0x30) < 10;
-}
-
-// @ts-ignore: decorator
-@inline
-function isAlnum(c: i32): bool {
-  return <u32>(c - 0x30) < 10 || <u32>((c | 0x20) - 0x61) < 26;
 }
 
 /** Whether the raw bytes [p+s, p+e) spell their decoded bytes as they are (no escape, no '+'). */
@@ -132,21 +109,20 @@ const OFFSETS = new DecodedOffsets();
 const MERGED: Finding[] = [];
 
 /**
- * Adds to `raw` (findings of [p, p+len), sorted, not overlapping, from index
- * `base` on) the findings `decoded` of its view, in raw offsets: those spelled
+ * Adds to `raw` (findings of [p, p+len), sorted, not overlapping) the findings `decoded` of its view, in raw offsets: those spelled
  * as they are in the raw text are the raw scan's to find and are left out, and
  * so are those inside a raw finding of the same detector; one that overlaps
  * raw findings otherwise is widened over them (ENCODED_WIDE), so no byte either
  * found stays. `decoded` is consumed (its objects move into `raw`).
  */
-export function mergeDecoded(p: usize, len: i32, raw: Finding[], base: i32, decoded: Finding[], plusKept: bool = false): void {
-  const reading: u8 = plusKept ? ENCODED_PLUS : 0;
+export function mergeDecoded(p: usize, len: i32, raw: Finding[], decoded: Finding[], plusKept: bool = false): void {
   if (decoded.length == 0) return;
+  const reading: u8 = plusKept ? ENCODED_PLUS : 0;
   const offsets = OFFSETS;
   offsets.reset();
   const out = MERGED;
   out.length = 0;
-  let r = base;
+  let r = 0;
   for (let i = 0; i < decoded.length; i++) {
     const d = unchecked(decoded[i]);
     const rs = offsets.raw(p, len, d.start);
@@ -195,7 +171,7 @@ export function mergeDecoded(p: usize, len: i32, raw: Finding[], base: i32, deco
     out.push(d);
   }
   while (r < raw.length) out.push(unchecked(raw[r++]));
-  raw.length = base;
+  raw.length = 0;
   for (let i = 0; i < out.length; i++) raw.push(unchecked(out[i]));
   out.length = 0;
   decoded.length = 0;

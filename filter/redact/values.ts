@@ -360,7 +360,7 @@ export class ValueRewriter {
     const more = this.viewFindings;
     more.length = 0;
     scanText(changetype<usize>(view), view.byteLength, enabled, more);
-    mergeDecoded(ptr, len, findings, 0, more, plusKept);
+    mergeDecoded(ptr, len, findings, more, plusKept);
   }
 
   /** The edits of findings made over [ptr, ..) (see scanEdits). */

@@ -78,9 +78,23 @@ function keepRaw(c: u8, segment: bool): bool {
 }
 
 
-/** The raw length of the coded unit at p+i: 3 for a well-formed escape, else 1 ('+' is one unit too). */
+/** The coded unit at p+i: the byte it stands for in the low 8 bits, its raw length above (3 for a well-formed escape, else 1; '+' is one unit too). */
+// @ts-ignore: decorator
+@inline
+export function codedUnit(p: usize, i: i32, len: i32): i32 {
+  const c = <i32>load<u8>(p + <usize>i);
+  if (c == 0x25) {
+    const e = escapeAt(p, <usize>i, <usize>len);
+    if (e >= 0) return (3 << 8) | e;
+  }
+  return (1 << 8) | c;
+}
+
+/** The raw length of the coded unit at p+i (codedUnit). */
+// @ts-ignore: decorator
+@inline
 function unitAt(p: usize, i: i32, len: i32): i32 {
-  return load<u8>(p + <usize>i) == 0x25 && escapeAt(p, <usize>i, <usize>len) >= 0 ? 3 : 1;
+  return codedUnit(p, i, len) >> 8;
 }
 
 /**
