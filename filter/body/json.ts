@@ -6,7 +6,7 @@ import { JsonScan } from "../json/scanner";
 import { JsonRule, JsonPath } from "../json/path";
 import { ACTION_MASK } from "../redact/edits";
 import { ValueRewriter } from "../redact/values";
-import { applyEdits } from "../redact/edits";
+import { applyEdits, recycleEdits } from "../redact/edits";
 import { Tally } from "../redact/tally";
 
 export class JsonCodec extends BodyCodec {
@@ -53,6 +53,6 @@ export class JsonCodec extends BodyCodec {
     tally.jsonKeepMasked += scan.keepMasked;
     for (let i = 0; i < 6; i++) tally.detectorHits[i] += scan.detectorHits[i];
     if (scan.edits.length > 0) out.body = applyEdits(this.p, this.len, scan.edits);
-    scan.edits.length = 0;
+    recycleEdits(scan.edits);
   }
 }

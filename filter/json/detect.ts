@@ -2,7 +2,7 @@
 // rewrote: the detectors over it (member names too), resumable in slices, each
 // hit masked or hashed in place; and the allow-list mode's (redact.keep) shape
 // mask of a value not kept. Every replacement keeps the document valid JSON.
-import { Edit } from "../redact/edits";
+import { Edit, edit, recycleEdits } from "../redact/edits";
 import { ValueRewriter } from "../redact/values";
 import { Finding, scanText, labelBits, DETECTOR_CARD, DETECTOR_SSN, DETECTOR_PHONE } from "../redact/detectors";
 import { maskedDigits } from "../redact/digits";
@@ -68,16 +68,16 @@ export class JsonDetect {
       rewriter.editsOf(p + <usize>cs, findings, hash, cs, edits, hits);
       if (!editsWithin(edits, before, cs, ce)) {
         // Findings that do not fit the string would corrupt the document; mask the value whole instead.
-        edits.length = before;
-        edits.push(new Edit(s, e, quoted(rewriter.maskValue(p + <usize>cs, ce - cs))));
+        recycleEdits(edits, before);
+        edits.push(edit(s, e, quoted(rewriter.maskValue(p + <usize>cs, ce - cs))));
       }
       return DETECT_DONE;
     }
     // The scratch still holds this string: nothing decoded another since (a suspended scan resumes here first).
     escapedEdits(p, cs, ce, changetype<usize>(strings.scratch), findings, hash, rewriter, edits, hits);
     if (!editsWithin(edits, before, cs, ce)) {
-      edits.length = before;
-      edits.push(new Edit(s, e, quoted(rewriter.maskValue(changetype<usize>(strings.scratch), this.runDecoded))));
+      recycleEdits(edits, before);
+      edits.push(edit(s, e, quoted(rewriter.maskValue(changetype<usize>(strings.scratch), this.runDecoded))));
     }
     return DETECT_DONE;
   }
@@ -106,8 +106,8 @@ export class JsonDetect {
     if (plain) {
       const out = new ArrayBuffer(n);
       memory.copy(changetype<usize>(out), digits, <usize>n);
-      edits.push(new Edit(s + sign, e, out));
-    } else edits.push(new Edit(s, e, maskedNumber(p, s, e, digits, n)));
+      edits.push(edit(s + sign, e, out));
+    } else edits.push(edit(s, e, maskedNumber(p, s, e, digits, n)));
   }
 
   /** The allow-list mode's mask of the string token [s, e): its decoded content, shape kept, written back as a JSON string. */
@@ -123,14 +123,14 @@ export class JsonDetect {
     }
     let shape = rewriter.maskShape(vp, vl, false);
     if (!wellFormed(changetype<usize>(shape), shape.byteLength)) shape = rewriter.maskValue(vp, vl);
-    edits.push(new Edit(s, e, quoted(shape)));
+    edits.push(edit(s, e, quoted(shape)));
     return true;
   }
 
   /** The allow-list mode's mask of the number token [s, e): a number of the same shape. */
   keepNumber(p: usize, s: i32, e: i32, rewriter: ValueRewriter, edits: Edit[]): void {
     const shape = rewriter.maskShape(p + <usize>s, e - s, true);
-    edits.push(new Edit(s, e, isJsonNumber(changetype<usize>(shape), shape.byteLength) ? shape : ZERO));
+    edits.push(edit(s, e, isJsonNumber(changetype<usize>(shape), shape.byteLength) ? shape : ZERO));
   }
 }
 

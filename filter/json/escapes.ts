@@ -6,7 +6,7 @@
 // changes is written as its masked form (`\u0034` in a card becomes `0`). The
 // result is valid JSON and decodes to the masked value. A hash replaces the
 // hit's raw range with the token of the decoded hit.
-import { Edit } from "../redact/edits";
+import { Edit, edit } from "../redact/edits";
 import { Finding } from "../redact/detectors";
 import { ValueRewriter } from "../redact/values";
 import { at, hex4 } from "./lexer";
@@ -89,7 +89,7 @@ export function escapedEdits(
     const re = i;
     const de = d;
     if (hash) {
-      out.push(new Edit(rs, re, rewriter.hashFinding(decoded, new Finding(ds, de, f.detector, f.encoded))));
+      out.push(edit(rs, re, rewriter.hashFinding(decoded, new Finding(ds, de, f.detector, f.encoded))));
       continue;
     }
     // The masked decoded bytes [ds, de): the finding's mask, '*' over any part of a unit outside it.
@@ -127,7 +127,7 @@ export function escapedEdits(
         di += dl;
       }
       if (pass == 0) size = w;
-      else out.push(new Edit(rs, re, buf));
+      else out.push(edit(rs, re, buf));
     }
   }
 }

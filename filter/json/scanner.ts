@@ -19,7 +19,7 @@
 // not under a kept path is shape-masked (json/detect.ts). A body can also be a
 // sequence of JSON texts (NDJSON, JSON Lines, RFC 7464 with its RS bytes), each
 // scanned as one document.
-import { Edit, ACTION_MASK, ACTION_HASH, ACTION_DROP } from "../redact/edits";
+import { Edit, edit, recycleEdits, ACTION_MASK, ACTION_HASH, ACTION_DROP } from "../redact/edits";
 import { ValueRewriter } from "../redact/values";
 import { HashBatch } from "./hash-batch";
 import { WORK, UNLIMITED } from "../redact/work";
@@ -131,7 +131,7 @@ export class JsonScan {
     this.valid = true;
     this.overflowed = false;
     this.error = "";
-    this.edits.length = 0;
+    recycleEdits(this.edits);
     this.masked = 0;
     this.hashed = 0;
     this.dropped = 0;
@@ -192,7 +192,7 @@ export class JsonScan {
     const run = unchecked(this.fRunStart[depth]);
     if (run >= 0) {
       // The run goes with the comma after it; this member takes the run's place.
-      this.edits.push(new Edit(run, start, this.nothing));
+      this.edits.push(edit(run, start, this.nothing));
       unchecked((this.fRunStart[depth] = -1));
     }
   }
@@ -204,14 +204,14 @@ export class JsonScan {
     if (run >= 0) {
       const kept = unchecked(this.fKeptEnd[depth]);
       // After a kept member the run takes the comma before it; with none kept the container is left empty.
-      if (kept >= 0) this.edits.push(new Edit(kept, unchecked(this.fRunEnd[depth]), this.nothing));
-      else this.edits.push(new Edit(open + 1, pos, this.nothing));
+      if (kept >= 0) this.edits.push(edit(kept, unchecked(this.fRunEnd[depth]), this.nothing));
+      else this.edits.push(edit(open + 1, pos, this.nothing));
     }
     const action = unchecked(this.fAction[depth]);
     if (action == ACTION_MASK) {
-      this.edits.push(new Edit(open, pos + 1, unchecked(this.fKind[depth]) == KIND_OBJECT ? this.emptyObject : this.emptyArray));
+      this.edits.push(edit(open, pos + 1, unchecked(this.fKind[depth]) == KIND_OBJECT ? this.emptyObject : this.emptyArray));
     } else if (action == ACTION_HASH) {
-      this.edits.push(new Edit(open, pos + 1, rewriter.hashTokenQuoted(p + <usize>open, pos + 1 - open)));
+      this.edits.push(edit(open, pos + 1, rewriter.hashTokenQuoted(p + <usize>open, pos + 1 - open)));
     }
   }
 
@@ -234,7 +234,7 @@ export class JsonScan {
       if (c == 0x74) replacement = this.falseLit;
       else if (c != 0x66 && c != 0x6e && !(e - s == 1 && c == 0x30)) replacement = this.zero;
     }
-    if (replacement != null) this.edits.push(new Edit(s, e, replacement));
+    if (replacement != null) this.edits.push(edit(s, e, replacement));
   }
 
   /** The detectors over the string token [s, e) (json/detect.ts); false when the slice ran out first (the next call with the same s goes on). */

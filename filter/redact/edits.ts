@@ -16,6 +16,35 @@ export class Edit {
   ) {}
 }
 
+/** Edits of ended scans, for edit() to reuse: allocation is a large share of a dense body's redaction (#15). */
+const SPARE: Edit[] = [];
+/** At most this many are kept: a body's findings are bounded (policy/defaults.ts MAX_BODY_FINDINGS). */
+const SPARE_MAX: i32 = 4096;
+const NO_BYTES = new ArrayBuffer(0);
+
+/** An Edit, reused from an ended scan when one is spare. */
+export function edit(start: i32, end: i32, replacement: ArrayBuffer): Edit {
+  if (SPARE.length == 0) return new Edit(start, end, replacement);
+  const e = SPARE.pop();
+  e.start = start;
+  e.end = end;
+  e.replacement = replacement;
+  return e;
+}
+
+/**
+ * Truncates `edits` to `from`, keeping the Edits past it for edit(). Only for a
+ * list whose Edits nothing else refers to (each Edit is in one list, once).
+ */
+export function recycleEdits(edits: Edit[], from: i32 = 0): void {
+  for (let i = from; i < edits.length && SPARE.length < SPARE_MAX; i++) {
+    const e = unchecked(edits[i]);
+    e.replacement = NO_BYTES; // its bytes are not kept alive by the spare
+    SPARE.push(e);
+  }
+  edits.length = from;
+}
+
 /** Applies sorted, non-overlapping edits to [src, src+len). Returns a new buffer. */
 export function applyEdits(src: usize, len: i32, edits: Edit[]): ArrayBuffer {
   let size = len;

@@ -4,7 +4,7 @@
 // same value always gives the same token) so joins and deduplication in the
 // shadow still work, while the key keeps tokens from being reversed by
 // hashing guesses.
-import { Edit } from "./edits";
+import { Edit, edit } from "./edits";
 import { digitAt, digitLen, luhnDouble } from "./cards";
 import { shapeInto } from "./shape";
 import { HmacKey } from "../util/sha256";
@@ -373,7 +373,7 @@ export class ValueRewriter {
   /** The edit of one finding (see editsOf); returns its detector. */
   editOf(ptr: usize, f: Finding, hash: bool, baseOffset: i32, out: Edit[], counts: StaticArray<u32>): i32 {
     const replacement = hash ? this.hashFinding(ptr, f) : this.maskFinding(ptr, f);
-    out.push(new Edit(f.start + baseOffset, f.end + baseOffset, replacement));
+    out.push(edit(f.start + baseOffset, f.end + baseOffset, replacement));
     const bit = ctz<i32>(f.detector);
     if (bit < counts.length) unchecked((counts[bit] += 1));
     return f.detector;
