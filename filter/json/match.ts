@@ -46,6 +46,15 @@ export class PathMatcher {
    */
   private names: StaticArray<u64> = new StaticArray<u64>(0);
   private descendants: StaticArray<u64> = new StaticArray<u64>(0);
+  /**
+   * The `$..name` rules (one descendant name segment), apart from the others:
+   * live below every container, so they need no state per depth, and a member
+   * costs one look at their names' filter (anyMask) and a comparison only when
+   * its bit is set. [action, segment] per rule; the segment in segmentTable.
+   */
+  private anyTable: StaticArray<i32> = new StaticArray<i32>(0);
+  private anyCount: i32 = 0;
+  private anyMask: u64 = 0;
 
   /**
    * Flattens the rules: per rule [action, segment count, first segment], per
@@ -70,6 +79,10 @@ export class PathMatcher {
     const st = this.states;
     const desc = this.descendants;
     const names = this.names;
+    if (this.anyTable.length < nr * 2) this.anyTable = new StaticArray<i32>(nr * 2);
+    const at = this.anyTable;
+    let anyCount = 0;
+    let anyMask: u64 = 0;
     let next = 0;
     let foldLimit = 0;
     for (let r = 0; r < nr; r++) {
@@ -77,7 +90,14 @@ export class PathMatcher {
       const segs = rule.path.segments;
       const n = segs.length;
       const usable = rule.action >= ACTION_MASK && rule.action <= ACTION_DROP && n > 0 && n <= MAX_SEGMENTS;
-      unchecked((rt[r * 3] = usable ? <i32>rule.action : 0));
+      // A `$..name` rule goes to anyTable; its slot here stays, disabled (action 0, no state).
+      const anywhere = usable && n == 1 && segs[0].kind == SEGMENT_NAME && segs[0].descendant;
+      if (anywhere) {
+        unchecked((at[anyCount * 2] = <i32>rule.action));
+        unchecked((at[anyCount * 2 + 1] = next));
+        anyCount++;
+      }
+      unchecked((rt[r * 3] = usable && !anywhere ? <i32>rule.action : 0));
       unchecked((rt[r * 3 + 1] = n));
       unchecked((rt[r * 3 + 2] = next));
       const fold = !rule.path.matchCase;
@@ -99,13 +119,16 @@ export class PathMatcher {
       }
       unchecked((desc[r] = dm));
       unchecked((names[r] = nm));
+      if (anywhere) anyMask |= nm;
       next += n;
       // The root's location: every usable rule at its first segment (slot 1 is the root container's).
-      unchecked((st[nr + r] = usable ? 1 : 0));
+      unchecked((st[nr + r] = usable && !anywhere ? 1 : 0));
     }
     this.ruleCount = nr;
+    this.anyCount = anyCount;
+    this.anyMask = anyMask;
     this.foldLimit = foldLimit;
-    this.childLive = false;
+    this.childLive = anyCount > 0;
     for (let r = 0; r < nr; r++) if (unchecked(st[nr + r]) != 0) this.childLive = true;
   }
 
@@ -125,6 +148,21 @@ export class PathMatcher {
     // The member as folded segments see it, worked out at the first folded comparison:
     // 0 not yet, 1 ASCII (compared lower-cased in place), 2 folded into keyFolded, 3 too long to match.
     let keyState = hb != 0 ? 1 : 0;
+    const anyCount = this.anyCount;
+    if (anyCount > 0) {
+      // The `$..name` rules: below a live container they stay live, and one matches a member of its name.
+      live = true;
+      if (index < 0 && (hb == 0 || (this.anyMask & hb) != 0)) {
+        const at = changetype<usize>(this.anyTable);
+        for (let a = 0; a < anyCount; a++) {
+          const ra = load<i32>(at + (<usize>a << 3));
+          if (ra <= action) continue;
+          const seg = sg + (<usize>load<i32>(at + (<usize>a << 3), 4) << (alignof<usize>() + 2));
+          if (keyState == 0) keyState = isAscii(kp, kl) ? 1 : this.foldKey(kp, kl);
+          if (this.nameHit(seg, kp, kl, keyState)) action = ra;
+        }
+      }
+    }
     for (let r = 0; r < nr; r++) {
       let bits = load<u64>(from + (<usize>r << 3));
       let next: u64 = 0;
@@ -146,18 +184,8 @@ export class PathMatcher {
           const kind = <u8>(kindDesc & 0xff);
           let hit = kind == SEGMENT_ANY;
           if (kind == SEGMENT_NAME && index < 0) {
-            const np = load<usize>(seg, sizeof<usize>() * 2);
-            const nl = <i32>load<usize>(seg, sizeof<usize>() * 3);
-            if ((kindDesc & FOLD) == 0) {
-              hit = nl == kl && memory.compare(np, kp, <usize>kl) == 0;
-            } else {
-              if (keyState == 0) keyState = isAscii(kp, kl) ? 1 : this.foldKey(kp, kl);
-              if (keyState == 1) hit = equalsFolded(kp, kl, np, nl);
-              else if (keyState == 2) {
-                const f = this.keyFolded;
-                hit = f.byteLength == nl && memory.compare(changetype<usize>(f), np, <usize>nl) == 0;
-              } else hit = false;
-            }
+            if ((kindDesc & FOLD) != 0 && keyState == 0) keyState = isAscii(kp, kl) ? 1 : this.foldKey(kp, kl);
+            hit = this.nameHit(seg, kp, kl, keyState);
           } else if (kind == SEGMENT_INDEX) {
             hit = index >= 0 && <i32>load<usize>(seg, sizeof<usize>()) == index;
           }
@@ -197,6 +225,25 @@ export class PathMatcher {
     }
     this.childLive = this.childLive || liveA;
     return a > b ? a : b;
+  }
+
+  /**
+   * Whether the member [kp, kp+kl) equals the name segment at `seg` (byte for
+   * byte, or folded when the segment folds: keyState as in match(), set by the
+   * caller before a folded segment is compared).
+   */
+  // @ts-ignore: decorator
+  @inline
+  private nameHit(seg: usize, kp: usize, kl: i32, keyState: i32): bool {
+    const np = load<usize>(seg, sizeof<usize>() * 2);
+    const nl = <i32>load<usize>(seg, sizeof<usize>() * 3);
+    if ((load<usize>(seg) & FOLD) == 0) return nl == kl && memory.compare(np, kp, <usize>kl) == 0;
+    if (keyState == 1) return equalsFolded(kp, kl, np, nl);
+    if (keyState == 2) {
+      const f = this.keyFolded;
+      return f.byteLength == nl && memory.compare(changetype<usize>(f), np, <usize>nl) == 0;
+    }
+    return false;
   }
 
   /** Folds a non-ASCII member into keyFolded (2), or 3 when it is too long for any folded segment. */
