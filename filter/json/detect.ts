@@ -8,7 +8,7 @@ import { Finding, scanText, labelBits, DETECTOR_CARD, DETECTOR_SSN, DETECTOR_PHO
 import { maskedDigits } from "../redact/digits";
 import { DetectRun } from "../redact/detect-run";
 import { WORK } from "../redact/work";
-import { at, isDigit, quoted, utf8Seq } from "./lexer";
+import { at, quoted, utf8Seq } from "./lexer";
 import { JsonStrings } from "./strings";
 import { escapedEdits } from "./escapes";
 import { integerDigits, maskedNumber, isJsonNumber, VALUE_DIGITS } from "./numbers";
@@ -134,19 +134,15 @@ export class JsonDetect {
   }
 }
 
-/** Strings up to this many bytes are looked over (mayHold) before a detector scan is set up. */
+/** Strings up to this many bytes go through the prefilter (redact/prefilter.ts); longer ones get every detector. */
 export const SHORT: i32 = 256;
-
-/** Whether the string token [s, e) is worth a detector scan (see mayHold); the same answer every time, so a scan resumed in a later slice is not skipped. */
-export function worthScanning(p: usize, s: i32, e: i32): bool {
-  return e - s - 2 > SHORT || mayHold(p, s + 1, e - 1);
-}
 
 /**
  * The detectors among `enabled` worth running over the string token [s, e)
  * (redact/prefilter.ts: the ones that could find something), 0 when none; for
  * strings longer than SHORT, all of them. The same answer every time, so a scan
- * resumed in a later slice is not skipped.
+ * resumed in a later slice is not skipped. JSON strings and protobuf strings
+ * (proto/redact.ts, the token's bounds one byte outside the payload) alike.
  */
 export function detectorsFor(p: usize, s: i32, e: i32, enabled: i32): i32 {
   const n = e - s - 2;
@@ -178,23 +174,6 @@ export function nameLabels(kp: usize, kl: i32, escaped: bool, detectors: i32): i
 export function nameLabelsOf(kp: usize, kl: i32, cls: u32, digits: i32, escaped: bool, detectors: i32): i32 {
   nameDetectors = escaped || kl > SHORT ? detectors : candidates(kp, kl, cls, digits, detectors);
   return labelBits(kp, <usize>kl, detectors, <i32>(cls & LETTERS));
-}
-
-/**
- * Whether [cs, ce) has a byte some detector's finding needs: a digit (cards,
- * SSNs, phone numbers, IBANs' check digits), '@' (e-mail), "ey"/"ew" (a JWT's
- * header), or anything non-ASCII or escaped (full-width digits, decoded
- * text). Most member names and many short values have none, and then the
- * detector scan is not set up at all (one pass over a few bytes instead). A
- * detector whose findings could lack all of these must be added here.
- */
-function mayHold(p: usize, cs: i32, ce: i32): bool {
-  for (let i = cs; i < ce; i++) {
-    const c = at(p, i);
-    if (isDigit(c) || c == 0x40 || c >= 0x80 || c == 0x5c) return true;
-    if (c == 0x65 && i + 1 < ce && (at(p, i + 1) == 0x79 || at(p, i + 1) == 0x77)) return true;
-  }
-  return false;
 }
 
 /** Well-formed UTF-8 (a mask must not leave half a sequence in the document). */

@@ -27,7 +27,7 @@ import { ValueRewriter } from "../redact/values";
 import { Tally } from "../redact/tally";
 import { ACTION_MASK, ACTION_HASH, ACTION_DROP, applyEdits } from "../redact/edits";
 import { labelBits } from "../redact/detectors";
-import { worthScanning } from "../json/detect";
+import { detectorsFor } from "../json/detect";
 import { numberHit } from "./numbers";
 import { WORK } from "../redact/work";
 import { MAX_BODY_FINDINGS } from "../policy/defaults";
@@ -265,11 +265,12 @@ export class ProtoRedactor extends ProtoPacked {
     unchecked((this.fProbed[d] = true));
     const s = unchecked(this.fStart[d]);
     const e = unchecked(this.fEnd[d]);
-    if (!worthScanning(this.p, s - 1, e + 1)) return;
+    const on = detectorsFor(this.p, s - 1, e + 1, this.detectors);
+    if (on == 0) return;
     this.pKind = PEND_FRAME;
     this.pStart = s;
     this.pEnd = e;
-    this.run.begin(this.p + <usize>s, e - s, this.detectors);
+    this.run.begin(this.p + <usize>s, e - s, on);
     this.state = ST_TEXT;
   }
 
@@ -285,9 +286,10 @@ export class ProtoRedactor extends ProtoPacked {
     this.pLabels = labels;
     this.pos = f.end;
     if (kind == PEND_STRING) {
-      // Most short strings hold no byte a finding needs (json/detect.ts worthScanning): no scan set up.
-      if (!worthScanning(this.p, f.start - 1, f.end + 1)) return;
-      this.run.begin(this.p + <usize>f.start, f.end - f.start, this.detectors | labels, true);
+      // Most short strings hold no byte a finding needs (redact/prefilter.ts, as for JSON strings): no scan set up.
+      const on = detectorsFor(this.p, f.start - 1, f.end + 1, this.detectors | labels);
+      if (on == 0) return;
+      this.run.begin(this.p + <usize>f.start, f.end - f.start, on, true);
       this.state = ST_TEXT;
     } else {
       this.check.begin(this.p, f.start, f.end);
@@ -402,12 +404,13 @@ export class ProtoRedactor extends ProtoPacked {
       return;
     }
     // PEND_RAW: a message is probed as text first; anything else is text.
-    if (!worthScanning(this.p, s - 1, e + 1)) {
+    const on = detectorsFor(this.p, s - 1, e + 1, this.detectors | this.pLabels);
+    if (on == 0) {
       if (ok) this.push(null, s, e, this.pPrefix, 0, MODE_NORMAL, 0, false, false, this.pKept);
       return;
     }
     this.pKind = ok ? PEND_PROBE : PEND_STRING;
-    this.run.begin(this.p + <usize>s, e - s, this.detectors | this.pLabels, true);
+    this.run.begin(this.p + <usize>s, e - s, on, true);
     this.state = ST_TEXT;
   }
 

@@ -13,29 +13,12 @@ import { Edit, applyEdits, ACTION_DROP, ACTION_HASH, ACTION_MASK } from "./edits
 import { Tally } from "./tally";
 import { decodeBase64Lenient } from "../util/base64";
 import { HeaderMapBuilder, copyBytes } from "../util/bytes";
+import { candidates, classify, digitCount } from "./prefilter";
 
 /** Result of redacting one header: keep as is, drop, or replace the value. */
 export const HEADER_KEEP: u8 = 0;
 export const HEADER_DROP: u8 = 1;
 export const HEADER_REPLACE: u8 = 2;
-
-/**
- * Whether a header name can hold anything a detector finds, read in one pass:
- * every digit-based format (card, SSN, phone, IBAN) has at least six digits, an
- * e-mail address an '@', a JWT (and an upper-case IBAN) capitals; names are
- * tokens, which Envoy lower-cases, so the detectors rarely have to run at all.
- * Bytes past ASCII are not token characters: if one is there, the detectors run.
- */
-function mayHold(p: usize, len: usize): bool {
-  let digits = 0;
-  for (let i: usize = 0; i < len; i++) {
-    const c = load<u8>(p + i);
-    if (<u32>(c - 0x30) < 10) {
-      if (++digits >= 6) return true;
-    } else if (c == 0x40 || c >= 0x80 || <u32>(c - 0x41) < 26) return true;
-  }
-  return false;
-}
 
 /** A gRPC binary metadata name: ends in "-bin" (names reach the filter lower-cased). */
 function isBinName(kp: usize, kl: usize): bool {
@@ -59,7 +42,9 @@ export class HeaderRedactor {
 
   /** Whether the detectors find something in a header's name (each hit counted). */
   private nameHit(kp: usize, kl: usize, tally: Tally): bool {
-    return mayHold(kp, kl) && countFindings(kp, <i32>kl, this.detectors, tally.detectorHits);
+    // Names are tokens (lower-cased by Envoy): the prefilter (redact/prefilter.ts) mostly says no detector can match.
+    const on = candidates(kp, <i32>kl, classify(kp, <i32>kl), digitCount, this.detectors);
+    return on != 0 && countFindings(kp, <i32>kl, on, tally.detectorHits);
   }
 
   /** Whether the detectors find something in a binary metadata value, base64-decoded (each hit counted). */
