@@ -10,10 +10,10 @@
 import { describe, it, expect } from "vitest";
 import { connect as netConnect } from "node:net";
 import { connect as http2Connect, constants as h2 } from "node:http2";
-import { RawStream } from "./h2raw-stream.js";
 import { readFileSync } from "node:fs";
 import { S, type Rig } from "./fixture.js";
 import { hostileRigs } from "./hostile-rigs.js";
+import { RawStream } from "./h2raw-stream.js";
 import { runProbes, findLeaks, type Probe } from "./hostile-lib.js";
 import { verdict } from "./hostile-pct-verdict.js";
 import * as P from "./hostile-pct-probes.js";
@@ -275,7 +275,7 @@ describe("hostile review 2: percent views and reused request state through real 
     return sent;
   }
 
-  /** h2c: many streams on one session, their DATA frames interleaved; some reset halfway. */
+  /** h2c: many streams on one session, their DATA frames interleaved; some closed halfway (node's close(CANCEL): the prefix ends with END_STREAM, then RST_STREAM). */
   async function h2Interleaved(url: string, ids: number[], resetEvery: number): Promise<number[]> {
     const session = http2Connect(url);
     session.on("error", () => {});
