@@ -1,6 +1,8 @@
 // Recording upstreams: HTTP servers on 127.0.0.1 that keep every request they
 // receive (method, path, headers in arrival order, body bytes), so a test can
-// compare what the primary and the shadow each saw.
+// compare what the primary and the shadow each saw. A request whose connection
+// closed before its end (Envoy resetting the upstream stream) is kept apart, with
+// the body received so far: what a reset left the upstream with is observable too.
 import { createServer, type Server, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 
@@ -28,6 +30,10 @@ export interface RecordingUpstream {
   readonly name: string;
   readonly port: number;
   readonly requests: RecordedRequest[];
+  /** Requests whose connection closed before they ended, with the body received until then. */
+  readonly incomplete: RecordedRequest[];
+  /** The requests still arriving, with their body so far (a snapshot). */
+  inProgress(): RecordedRequest[];
   behaviour: UpstreamBehaviour;
   /** Resolves once `count` requests were recorded (or rejects after timeoutMs). */
   waitFor(count: number, timeoutMs?: number): Promise<RecordedRequest[]>;
@@ -38,19 +44,31 @@ export interface RecordingUpstream {
 
 export async function startRecordingUpstream(name: string, port = 0, behaviour: Partial<UpstreamBehaviour> = {}): Promise<RecordingUpstream> {
   const requests: RecordedRequest[] = [];
+  const incomplete: RecordedRequest[] = [];
+  const arriving = new Map<IncomingMessage, Buffer[]>();
   const waiters: { count: number; resolve: () => void }[] = [];
   const sockets = new Set<Socket>();
   const state: UpstreamBehaviour = { status: 200, delayMs: 0, reset: false, body: `${name} ok`, ...behaviour };
 
+  const record = (req: IncomingMessage, chunks: Buffer[]): RecordedRequest => {
+    const pairs: [string, string][] = [];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) pairs.push([req.rawHeaders[i].toLowerCase(), req.rawHeaders[i + 1]]);
+    const trailers: [string, string][] = [];
+    for (let i = 0; i < req.rawTrailers.length; i += 2) trailers.push([req.rawTrailers[i].toLowerCase(), req.rawTrailers[i + 1]]);
+    return { method: req.method ?? "", path: req.url ?? "", headers: pairs, body: Buffer.concat(chunks), trailers, receivedAt: Date.now() };
+  };
+
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
+    arriving.set(req, chunks);
     req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("close", () => {
+      // 'close' after 'end' is the ordinary close; before it, the request never ended.
+      if (arriving.delete(req)) incomplete.push(record(req, chunks));
+    });
     req.on("end", () => {
-      const pairs: [string, string][] = [];
-      for (let i = 0; i < req.rawHeaders.length; i += 2) pairs.push([req.rawHeaders[i].toLowerCase(), req.rawHeaders[i + 1]]);
-      const trailers: [string, string][] = [];
-      for (let i = 0; i < req.rawTrailers.length; i += 2) trailers.push([req.rawTrailers[i].toLowerCase(), req.rawTrailers[i + 1]]);
-      requests.push({ method: req.method ?? "", path: req.url ?? "", headers: pairs, body: Buffer.concat(chunks), trailers, receivedAt: Date.now() });
+      arriving.delete(req);
+      requests.push(record(req, chunks));
       for (const w of waiters.splice(0)) {
         if (requests.length >= w.count) w.resolve();
         else waiters.push(w);
@@ -86,6 +104,8 @@ export async function startRecordingUpstream(name: string, port = 0, behaviour: 
     name,
     port: boundPort,
     requests,
+    incomplete,
+    inProgress: () => [...arriving].map(([req, chunks]) => record(req, chunks)),
     behaviour: state,
     waitFor(count, timeoutMs = 10_000) {
       if (requests.length >= count) return Promise.resolve(requests);
@@ -110,6 +130,7 @@ export async function startRecordingUpstream(name: string, port = 0, behaviour: 
     },
     clear() {
       requests.length = 0;
+      incomplete.length = 0;
     },
     close() {
       for (const s of sockets) s.destroy();

@@ -2,9 +2,10 @@
 // send: repeated single-value headers (two content-type fields), header fields in
 // a chosen order, and DATA frames as given (an empty one ending the stream).
 // HPACK literals without indexing and without Huffman coding (RFC 7541 6.2.2).
+// h2raw-stream.ts drives one stream frame by frame with the same encoders.
 import { connect } from "node:net";
 
-const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+export const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 const DATA = 0x0;
 const HEADERS = 0x1;
 const RST_STREAM = 0x3;
@@ -14,7 +15,7 @@ const END_STREAM = 0x1;
 const END_HEADERS = 0x4;
 const ACK = 0x1;
 
-function frame(type: number, flags: number, stream: number, payload: Buffer): Buffer {
+export function frame(type: number, flags: number, stream: number, payload: Buffer): Buffer {
   const h = Buffer.alloc(9);
   h.writeUIntBE(payload.length, 0, 3);
   h[3] = type;
@@ -37,7 +38,7 @@ function int(value: number, prefixBits: number, first: number): Buffer {
   return Buffer.from(out);
 }
 
-function literal(name: string, value: string): Buffer {
+export function literal(name: string, value: string): Buffer {
   const n = Buffer.from(name, "latin1");
   const v = Buffer.from(value, "latin1");
   return Buffer.concat([Buffer.from([0]), int(n.length, 7, 0), n, int(v.length, 7, 0), v]);
