@@ -7,6 +7,7 @@
 import { Edit, edit } from "./edits";
 import { digitAt, digitLen, luhnDouble } from "./cards";
 import { shapeInto } from "./shape";
+import { candidates, classify, digitCount } from "./prefilter";
 import { HmacKey } from "../util/sha256";
 import { reencodeSameLength } from "../util/form";
 import { decodedView, mayBeEncoded, mergeDecoded, plusView, unescaped } from "./percent";
@@ -344,6 +345,9 @@ export class ValueRewriter {
    * `percent`: the range's percent-decoded view is read too (redact/percent.ts).
    */
   scanEdits(ptr: usize, len: i32, enabled: i32, hash: bool, baseOffset: i32, out: Edit[], counts: StaticArray<u32>, percent: bool = false): i32 {
+    // The detectors that could find anything here (redact/prefilter.ts, as for JSON strings): mostly none.
+    enabled = candidates(ptr, len, classify(ptr, len), digitCount, enabled);
+    if (enabled == 0) return 0;
     const findings = this.findings;
     findings.length = 0;
     scanText(ptr, len, enabled, findings);
