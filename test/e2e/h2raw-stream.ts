@@ -5,16 +5,8 @@
 // Each call writes its frame at once (inside batch(), all of them in one write:
 // one read for Envoy); what the server sent on the stream is kept.
 import { connect, type Socket } from "node:net";
-import { PREFACE, frame, literal } from "./h2raw.js";
+import { PREFACE, frame, literal, DATA, HEADERS, RST_STREAM, SETTINGS, GOAWAY, END_STREAM, END_HEADERS, ACK } from "./h2raw.js";
 
-const DATA = 0x0;
-const HEADERS = 0x1;
-const RST_STREAM = 0x3;
-const SETTINGS = 0x4;
-const GOAWAY = 0x7;
-const END_STREAM = 0x1;
-const END_HEADERS = 0x4;
-const ACK = 0x1;
 export const CANCEL = 0x8;
 
 /** What the server sent on stream 1. */

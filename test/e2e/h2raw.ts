@@ -6,14 +6,15 @@
 import { connect } from "node:net";
 
 export const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
-const DATA = 0x0;
-const HEADERS = 0x1;
-const RST_STREAM = 0x3;
-const SETTINGS = 0x4;
-const GOAWAY = 0x7;
-const END_STREAM = 0x1;
-const END_HEADERS = 0x4;
-const ACK = 0x1;
+/** Frame types and flags (RFC 9113 6), shared with h2raw-stream.ts. */
+export const DATA = 0x0;
+export const HEADERS = 0x1;
+export const RST_STREAM = 0x3;
+export const SETTINGS = 0x4;
+export const GOAWAY = 0x7;
+export const END_STREAM = 0x1;
+export const END_HEADERS = 0x4;
+export const ACK = 0x1;
 
 export function frame(type: number, flags: number, stream: number, payload: Buffer): Buffer {
   const h = Buffer.alloc(9);
