@@ -9,7 +9,7 @@ import { describe, it, expect } from "vitest";
 import { runProbes, findLeaks, type Probe, type Outcome } from "./hostile-lib.js";
 import { hostileRigs } from "./hostile-rigs.js";
 import { startGrpcRig, printGrpcLogsAfterFailures, type GrpcRig } from "./grpc-fixture.js";
-import { send, shadowCall, ld, cat, frame, PATH, descriptorPolicy, detectorsPolicy } from "./hostile-grpc-lib.js";
+import { send, shadowCall, ld, cat, frame, vi, tag, varint, PATH, UPLOAD, descriptorPolicy, detectorsPolicy } from "./hostile-grpc-lib.js";
 import * as P from "./hostile-pct-probes.js";
 
 const C = P.CARD;
@@ -92,23 +92,25 @@ const everywhere = (note: string, v: string, sec: string): Probe[] => [
 ];
 
 // ---- gRPC: one message per call, the shadow's whole body searched (also read as UTF-16LE) ----
-type GCase = [string, Buffer, string];
+/** [note, a field after order_id, the secret, or the whole call: its body (in DATA frames as given) and method]. */
+type GCase = [string, Buffer, string, { body?: Buffer | Buffer[]; path?: string }?];
 async function grpcVerdict(rig: GrpcRig, label: string, cases: GCase[]): Promise<string[]> {
   const bad: string[] = [];
-  for (const [note, field, sec] of cases) {
+  for (const [note, field, sec, whole] of cases) {
     rig.clear();
-    const msg = cat(ld(1, "ord-1"), field);
-    const sent = await send(rig.port, PATH, frame(msg));
+    const body = whole?.body ?? frame(cat(ld(1, "ord-1"), field));
+    const bytes = Buffer.isBuffer(body) ? body : Buffer.concat(body);
+    const sent = await send(rig.port, whole?.path ?? PATH, body);
     const [prim] = await rig.primary.waitFor(1, 5000).catch(() => [undefined]);
-    if (!prim || !prim.body.equals(frame(msg))) bad.push(`${label}/${note}: primary did not get the message as sent (${sent.status}/${sent.grpcStatus})`);
+    if (!prim || !prim.body.equals(bytes)) bad.push(`${label}/${note}: primary did not get the call as sent (${sent.status}/${sent.grpcStatus})`);
     const c = await shadowCall(rig.shadow, 5000);
     if (!c) {
       bad.push(`${label}/${note}: no copy`);
       continue;
     }
-    const body = c.body;
-    const leaks = findLeaks([body.toString("latin1"), body.toString("utf8"), body.toString("utf16le"), body.subarray(1).toString("utf16le"), ...c.headers.flatMap(([k, v]) => [k, v])], [sec]);
-    if (leaks.length) bad.push(`${label}/${note}: ${leaks} reached the shadow: message ${JSON.stringify(body.subarray(5).toString("latin1")).slice(0, 200)}`);
+    const got = c.body;
+    const leaks = findLeaks([got.toString("latin1"), got.toString("utf8"), got.toString("utf16le"), got.subarray(1).toString("utf16le"), ...c.headers.flatMap(([k, v]) => [k, v])], [sec]);
+    if (leaks.length) bad.push(`${label}/${note}: ${leaks} reached the shadow: message ${JSON.stringify(got.subarray(5).toString("latin1")).slice(0, 200)}`);
   }
   return bad;
 }
@@ -325,7 +327,7 @@ describe("hostile review 3 (prefilter in header values and names, gRPC, path, ho
       return bad;
     };
 
-    it("string and bytes fields, nested, unknown, map keys and values, around 256 bytes: redacted", { timeout: 300_000 }, async () => {
+    it("string and bytes fields, nested, unknown, groups, map keys and values, around 256 bytes, odd wire shapes, split frames, client streams: redacted", { timeout: 300_000 }, async () => {
       const u = (s: string) => Buffer.from(s, "utf8");
       const cases: GCase[] = [
         ["comment-card", ld(11, C), C], ["comment-fullwidth", ld(11, u(P.fw(C))), C], ["comment-nnbsp", ld(11, u(sep("\u202f"))), C], ["email", ld(3, E), E],
@@ -338,6 +340,15 @@ describe("hostile review 3 (prefilter in header values and names, gRPC, path, ho
         ...[238, 239, 240, 300].map((n): GCase => [`comment-${n}-then-card`, ld(11, "a".repeat(n) + " " + C), C]),
         ...[238, 239, 240, 300].map((n): GCase => [`comment-${n}-then-email`, ld(11, "lorem ipsum ".repeat(30).slice(0, n) + " " + E), E]),
         ["comment-straddle-256", ld(11, "a ".repeat(124) + " " + C + " zz"), C],
+        // Wire shapes: an unknown group holding a string, strings that parse as messages, non-minimal varints, repeated
+        // and huge field numbers, a fixed64 and a packed field before the string, the message cut into DATA frames, a client stream.
+        ["unknown-group", cat(tag(50, 3), ld(1, C), tag(50, 4)), C], ["comment-parses-as-message", ld(11, cat("\n\x10", C)), C],
+        ["comment-message-email", ld(11, ld(1, E)), E], ["packed-then-string", cat(ld(12, cat(varint(1), varint(2))), ld(11, E)), E],
+        ["len-5-bytes", ld(11, E, { lenBytes: 5 }), E], ["tag-5-bytes", ld(11, E, { tagBytes: 5 }), E], ["comment-twice", cat(ld(11, "a"), ld(11, E)), E],
+        ["field-536870911", ld(536870911, E), E], ["fixed64-then-string", cat(tag(13, 1), Buffer.alloc(8), ld(11, E)), E],
+        ["split-at-14", Buffer.alloc(0), C, { body: ((f) => [f.subarray(0, 14), f.subarray(14)])(frame(cat(ld(1, "o"), ld(11, "x " + C + " y")))) }],
+        ["split-1-byte", Buffer.alloc(0), E, { body: [...frame(cat(ld(1, "o"), ld(11, "x " + E)))].map((x) => Buffer.from([x])) }],
+        ["upload-stream", Buffer.alloc(0), E, { path: UPLOAD, body: cat(frame(cat(ld(1, "b"), vi(2, 1), ld(3, cat(ld(1, "o"), ld(11, C))))), frame(cat(ld(1, "b"), vi(2, 2), ld(3, ld(3, E))))) }],
       ];
       expect(await run(cases)).toEqual([]);
     });
