@@ -7,11 +7,12 @@
 // A finding never starts or ends inside a run of ASCII letters and digits (for
 // emails, non-ASCII bytes count as letters too), except a card, which may follow
 // or precede letters ("card4111...", "PAN4111...1111x"; never inside a hex
-// string) and starts and ends at a digit; so an edit never splits a UTF-8
-// sequence: every finding starts and ends at or next to an ASCII byte or at an
+// string) and starts and ends at a digit, and a JWT, which may follow letters or
+// digits ("BearereyJ...", "id_eyJ...") and starts at its header's 'e'; so an edit
+// never splits a UTF-8 sequence: every finding starts and ends at or next to an ASCII byte or at an
 // end of the input.
 
-import { byteAt, isDigit, isAlpha, isAlnum, ssnEnd, e164End, usPhoneEnd, ibanEnd, jwtRun, jwtEnd, emailEnd, emailStart } from "./formats";
+import { byteAt, isDigit, isAlpha, isAlnum, ssnEnd, e164End, usPhoneEnd, ibanEnd, jwtRun, jwtEnd, joseHeaderRun, emailEnd, emailStart } from "./formats";
 import { cardEnd, digitAt } from "./cards";
 import { escapeAt } from "../util/form";
 import { KIND_SSN, KIND_PHONE, labelKinds, labelBefore, labelledSsnEnd, labelledPhoneEnd } from "./labels";
@@ -256,6 +257,12 @@ export function scanTextUntil(ptr: usize, len: i32, enabled: i32, out: Finding[]
         if ((enabled & DETECTOR_CARD) && isDigit(c) && isAlpha(byteAt(ptr, len, i - 1))) {
           const end = cardEnd(ptr, len, i);
           if (end > 0) offer(out, base, i, end, DETECTOR_CARD);
+        } else if (c == 0x65 && (enabled & DETECTOR_JWT) && i >= jwtFrom && jwtHead(ptr, len, i)) {
+          // A JWT glued to what comes before it ("tokeneyJ...", "0eyJ...", "BearereyJ..."): found when its header is a JOSE header.
+          const run = jwtRun(ptr, len, i);
+          jwtFrom = run;
+          const end = jwtEnd(ptr, len, run);
+          if (end > 0 && joseHeaderRun()) offer(out, base, i, end, DETECTOR_JWT);
         }
         continue;
       }
@@ -297,14 +304,13 @@ export function scanTextUntil(ptr: usize, len: i32, enabled: i32, out: Finding[]
         const end = ibanEnd(ptr, len, i);
         if (end > 0) offer(out, base, i, end, DETECTOR_IBAN);
       }
-      if (c == 0x65 && (enabled & DETECTOR_JWT) && i >= jwtFrom) {
+      if (c == 0x65 && (enabled & DETECTOR_JWT) && i >= jwtFrom && jwtHead(ptr, len, i)) {
         const before = byteAt(ptr, len, i - 1);
-        if (before != 0x2d && before != 0x5f && before != 0x2e && jwtHead(ptr, len, i)) {
-          const run = jwtRun(ptr, len, i);
-          jwtFrom = run;
-          const end = jwtEnd(ptr, len, run);
-          if (end > 0) offer(out, base, i, end, DETECTOR_JWT);
-        }
+        const run = jwtRun(ptr, len, i);
+        jwtFrom = run;
+        const end = jwtEnd(ptr, len, run);
+        // After '-', '_' or '.' ("token-eyJ...", "id_eyJ...", "t.eyJ...") it is glued: found when its header is a JOSE header.
+        if (end > 0 && ((before != 0x2d && before != 0x5f && before != 0x2e) || joseHeaderRun())) offer(out, base, i, end, DETECTOR_JWT);
       }
     }
   }

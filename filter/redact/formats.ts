@@ -328,10 +328,18 @@ let jwtSegments = 0;
 /** Bit k set: segment k (0-based, first 32 only) is empty, resp. one character long. */
 let jwtEmpty: u32 = 0;
 let jwtOne: u32 = 0;
+/** Where the run's third segment ends (when it has one), and where its first one ends. */
+let jwtThird = 0;
+let jwtFirstEnd = 0;
+/** Where the run jwtRun last read starts. */
+let jwtStart = 0;
 
 /** Where the dotted base64url run starting at i ends. */
 export function jwtRun(p: usize, len: i32, i: i32): i32 {
   let j = i;
+  jwtStart = i;
+  jwtPtr = p;
+  jwtLen = len;
   jwtSegments = 0;
   jwtEmpty = 0;
   jwtOne = 0;
@@ -343,6 +351,8 @@ export function jwtRun(p: usize, len: i32, i: i32): i32 {
       else if (j - s == 1) jwtOne |= 1 << jwtSegments;
     }
     jwtSegments++;
+    if (jwtSegments == 1) jwtFirstEnd = j;
+    if (jwtSegments == 3) jwtThird = j;
     if (byteAt(p, len, j) != 0x2e) return j;
     j++;
   }
@@ -353,7 +363,8 @@ export function jwtRun(p: usize, len: i32, i: i32): i32 {
  * JWT in the run jwtRun just read ("eyJ" is base64url of '{"'): three segments
  * of 2+ characters, the signature empty for alg "none"; also a five-part JWE
  * (its encrypted key empty for direct encryption). A sentence-ending dot after
- * a complete token is not part of it.
+ * a complete token is not part of it, nor are dotted labels after its first
+ * three segments when those are a JWS and the run is no JWE.
  */
 export function jwtEnd(p: usize, len: i32, runEnd: i32): i32 {
   let end = runEnd;
@@ -365,9 +376,69 @@ export function jwtEnd(p: usize, len: i32, runEnd: i32): i32 {
     empty &= ~(<u32>1 << segs);
   }
   const bad = empty | jwtOne;
-  if (segs == 3) return (bad & 0b011) == 0 && (jwtOne & 0b100) == 0 ? end : -1;
-  if (segs == 5) return (bad & 0b11101) == 0 && (jwtOne & 0b00010) == 0 ? end : -1;
+  const jws = (bad & 0b011) == 0 && (jwtOne & 0b100) == 0;
+  if (segs == 3) return jws ? end : -1;
+  if (segs == 5 && (bad & 0b11101) == 0 && (jwtOne & 0b00010) == 0) return end;
+  // More dotted labels after a whole JWS (a host "<jwt>.t.example"): the JWS is the token, when
+  // its header is one (a host "ewok.co.uk.example" starts like a pretty-printed header too).
+  return segs > 3 && jws && joseHeaderRun() ? jwtThird : -1;
+}
+
+/** JOSE header bytes read at most: real ones are a few dozen. */
+const JOSE_MAX: i32 = 1024;
+
+/** The base64url digit's value, -1 for any other byte. */
+// @ts-ignore: decorator
+@inline
+function b64Value(c: i32): i32 {
+  if (<u32>(c - 0x41) < 26) return c - 0x41;
+  if (<u32>(c - 0x61) < 26) return c - 0x61 + 26;
+  if (<u32>(c - 0x30) < 10) return c - 0x30 + 52;
+  if (c == 0x2d) return 62;
+  if (c == 0x5f) return 63;
   return -1;
+}
+
+/**
+ * Whether the first segment of the run jwtRun last read is base64url of a JOSE
+ * header: a JSON object (after optional whitespace) naming "alg", as RFC 7515
+ * requires of every JWS and JWE header. Where a JWT is not set apart from what
+ * is before it (glued to letters, digits, '-', '_' or '.') or has more dotted
+ * labels after it, its first characters alone would take words and host names
+ * for tokens ("ewpyc.co.uk"); the header's content does not.
+ */
+export function joseHeaderRun(): bool {
+  return joseHeader(jwtPtr, jwtLen, jwtStart, jwtFirstEnd);
+}
+
+/** joseHeaderRun's input: the range jwtRun last read. */
+let jwtPtr: usize = 0;
+let jwtLen = 0;
+
+function joseHeader(p: usize, len: i32, s: i32, e: i32): bool {
+  if (e - s > JOSE_MAX) e = s + JOSE_MAX;
+  let bits: u32 = 0;
+  let nbits = 0;
+  let opened = false;
+  // The last five decoded bytes, to find '"alg"'.
+  let window: u64 = 0;
+  for (let j = s; j < e; j++) {
+    const v = b64Value(<i32>load<u8>(p + <usize>j));
+    if (v < 0) return false;
+    bits = (bits << 6) | <u32>v;
+    nbits += 6;
+    if (nbits < 8) continue;
+    nbits -= 8;
+    const b = <u64>((bits >> <u32>nbits) & 0xff);
+    if (!opened) {
+      if (b == 0x7b) opened = true;
+      else if (b != 0x20 && b != 0x0a && b != 0x0d && b != 0x09) return false;
+      continue;
+    }
+    window = ((window << 8) | b) & 0xffffffffff;
+    if (window == 0x22616c6722) return true; // "alg"
+  }
+  return false;
 }
 
 /** Start of the email whose '@' emailEnd last matched. */

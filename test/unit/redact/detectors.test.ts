@@ -318,12 +318,36 @@ describe("jwt", () => {
     ["eyJhbGciOiJIUzI1NiJ9", "one segment"],
     ["eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0", "two segments"],
     ["abc.def.ghi", "no eyJ header"],
-    ["xeyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig", "inside a word"],
     ["eyJhbGciOiJIUzI1NiJ9.e.sig", "one-character payload"],
     ["eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.s", "one-character signature"],
-    ["eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig.more", "four segments"],
+    // Glued or followed by more labels, only a header that decodes to a JOSE header ('{' ... '"alg"') counts:
+    // words and host names start like the pretty-printed headers ("ew" + o-r, 0-3, k-n).
+    ["txwewpyc.co.uk", "a host label glued before 'ewp' (pretty-header-like)"],
+    ["q-ewn.co.uk", "after '-', no JOSE header"],
+    ["ewok.co.uk.example", "four segments, no JOSE header"],
+    ["sewordsmithingcompany.co.uk", "a long label glued before 'ewo'"],
+    ["xeyJ4eHgiOiJ5In0.eyJzdWIiOiIxIn0.sig", "inside a word, a header without alg ({\"xxx\":\"y\"})"],
   ])("does not find %s (%s)", (text) => {
     expect(scan(text, JWT)).toEqual([]);
+  });
+
+  it.each([
+    ["x", "a letter"],
+    ["0", "a digit"],
+    ["token-", "'-'"],
+    ["id_", "'_'"],
+    ["t.", "'.'"],
+    ["Bearer", "a word"],
+  ])("finds a JWT glued after %s (%s): its header names alg", (pre) => {
+    const jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig";
+    expect(scan(pre + jwt, JWT)).toEqual([["jwt", jwt]]);
+    expect(scan(`{"t":"${pre}${jwt}"}`, JWT)).toEqual([["jwt", jwt]]);
+  });
+
+  it("finds the JWS of a run with more dotted labels after it (a host), when its header is a JOSE header", () => {
+    const jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig";
+    expect(scan(jwt + ".more", JWT)).toEqual([["jwt", jwt]]);
+    expect(scan(jwt + ".t.example", JWT)).toEqual([["jwt", jwt]]);
   });
 });
 
