@@ -268,8 +268,9 @@ export function scanTextUntil(ptr: usize, len: i32, enabled: i32, out: Finding[]
       continue;
     }
     if (!boundary) {
-      // An E.164 number glued by its '+' to the number before it ("+14155552671+14155550100").
-      if (c == 0x2b && (enabled & DETECTOR_PHONE) && isDigit(byteAt(ptr, len, i - 1))) {
+      // An E.164 number glued by its '+' to the number or word before it ("+14155552671+14155550100",
+      // "bob@example.org+14155552671", "%2G+1415..." decoded): the '+' is its own separator.
+      if (c == 0x2b && (enabled & DETECTOR_PHONE)) {
         const end = e164End(ptr, len, i);
         if (end > 0) offer(out, base, i, end, DETECTOR_PHONE);
         continue;

@@ -152,7 +152,7 @@ function maskEmail(o: usize, n: i32): void {
   }
 }
 
-/** Keeps the last `keep` digits, spaces and dashes (and a phone's "+.()"); `mask` over other digits, '*' over anything else. */
+/** Keeps the last `keep` digits, spaces and dashes (and a phone's "+.()" and its no-break spaces); `mask` over other digits, '*' over anything else. */
 function maskDigits(o: usize, n: i32, keep: i32, mask: u8, phone: bool): void {
   let digits = 0;
   for (let i = 0; i < n; i++) if (isDigit(load<u8>(o + <usize>i))) digits++;
@@ -165,8 +165,9 @@ function maskDigits(o: usize, n: i32, keep: i32, mask: u8, phone: bool): void {
       k++;
     } else if (c == 0x20 || c == 0x2d || c == 0x2e) {
       // separators stay
-    } else if (phone && (c == 0x2b || c == 0x2e || c == 0x28 || c == 0x29)) {
-      // a phone number's own punctuation stays
+    } else if (phone && (c == 0x2b || c == 0x2e || c == 0x28 || c == 0x29 || c >= 0x80)) {
+      // a phone number's own punctuation stays, and so do the bytes of the no-break spaces
+      // that group its digits (formats.ts e164End: the only non-ASCII a phone finding holds)
     } else store<u8>(q, STAR);
   }
 }

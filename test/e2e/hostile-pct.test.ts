@@ -349,12 +349,13 @@ describe("hostile review: the percent-decoded view through real Envoy", () => {
     await expectClean("'+' raw in forms and queries; NNBSP", P.POLICY, probes);
   }, 300_000);
 
-  // LEAK (41465b5, also raw; docs/hardening.md lists phones glued to letters as left): an
-  // E.164 number right after a letter and its '+' is not found: `bob@example.org+14155552671`
-  // (the e-mail is masked, the phone passes) and `%2G%2B14155552671`, where an invalid escape
-  // leaves `G` before the decoded `+` (Python's unquote and PHP's urldecode keep `%2G` and
-  // decode the rest). The '+' already separates the number from the word.
-  it.fails("leak: an E.164 phone number after a letter and its '+'", async () => {
+  // LEAK, fixed (2026-12-03; 41465b5, also raw; docs/hardening.md listed phones glued to letters
+  // as left): an E.164 number right after a letter and its '+' was not found:
+  // `bob@example.org+14155552671` (the e-mail masked, the phone passed) and `%2G%2B14155552671`,
+  // where an invalid escape leaves `G` before the decoded `+` (Python's unquote and PHP's
+  // urldecode keep `%2G` and decode the rest). The '+' already separates the number from the
+  // word: the detectors now start an E.164 number at a '+' after a letter as after a digit.
+  it("fixed: an E.164 phone number after a letter and its '+'", async () => {
     const probes = [
       ...P.body("plus-after-email", J({ c: P.url("bob.pct@example.org+14155552671") }), ["4155552671"]),
       ...P.body("plus-after-email-enc", J({ c: P.url("bob.pct@example.org%2B14155552671") }), ["4155552671"]),

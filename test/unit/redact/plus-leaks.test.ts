@@ -1,0 +1,81 @@
+// Leaks test/e2e/hostile-pct.test.ts recorded against real Envoy, closed (docs/leaks.md):
+// an E.164 number after a letter and its '+'; digits grouped by no-break spaces (U+202F,
+// U+00A0). Through the compiled filter in the emulator, bodies whole and in chunks of 1 to 7
+// bytes: each spelling is masked in the client's spelling, every other byte as sent, and
+// look-alikes of each fix reach the copy unchanged.
+import { describe, it, expect } from "vitest";
+import { preview, type PreviewRequest } from "../../../harness/preview.js";
+import { FILTER_WASM } from "../../../harness/paths.js";
+
+const KEY = "inline:0123456789abcdef0123456789abcdef";
+const policy = (action: "mask" | "hash") =>
+  JSON.stringify({ role: "mirror", shadow: { cluster: "shadow" }, redact: { detectors: ["card", "email", "ssn", "jwt", "iban", "phone"], detector_action: action, hash_key: KEY } });
+
+type Place = "json" | "text" | "ndjson" | "form" | "query" | "header";
+const CT: Record<Place, string> = { json: "application/json", text: "text/plain", ndjson: "application/x-ndjson", form: "application/x-www-form-urlencoded", query: "", header: "" };
+const J = (o: object) => JSON.stringify(o);
+/** A login URL whose `next` is a URL whose query carries v (the inner URL encoded once more, as a redirect writes it). */
+const nested = (v: string) => `https://a.example/login?next=${encodeURIComponent(`https://x.example/k?a=1&v=${v}&z=2`)}`;
+const NNBSP = "\u202f";
+const JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
+
+// [name, place, what is sent (body, query string or x-callback-url value), what the copy carries there]
+const MASKED: [string, Place, string, string][] = [
+  // an E.164 number after a letter and its '+' (the '+' separates it)
+  ["e-mail then '+' and a number", "json", J({ c: "https://x/k?v=bob.pct@example.org+14155552671&z=2" }), J({ c: "https://x/k?v=*******@*******.org+00000000071&z=2" })],
+  ["e-mail then %2B and a number", "json", J({ c: "https://x/k?v=bob.pct@example.org%2B14155552671&z=2" }), J({ c: "https://x/k?v=*******@*******.org%2B00000000071&z=2" })],
+  ["an invalid escape's letter before %2B", "json", J({ c: "https://x/k?v=%2G%2B14155552671&z=2" }), J({ c: "https://x/k?v=%2G%2B00000000071&z=2" })],
+  ["a word then '+' and a number, text", "text", "call ref+14155552671 now", "call ref+00000000071 now"],
+  // no-break spaces between the groups
+  ["U+202F escaped, JSON", "json", J({ c: "+1%E2%80%AF415%E2%80%AF555%E2%80%AF2671" }), J({ c: "+0%E2%80%AF000%E2%80%AF000%E2%80%AF0071" })],
+  ["U+202F as written, JSON", "json", J({ c: `+1${NNBSP}415${NNBSP}555${NNBSP}2671` }), J({ c: `+0${NNBSP}000${NNBSP}000${NNBSP}0071` })],
+  ["U+00A0 as written, text", "text", "tel +44\u00a020\u00a07946\u00a00958 ok", "tel +00\u00a000\u00a00000\u00a00058 ok"],
+];
+
+// Look-alikes of each fix: the copy carries them as sent.
+const UNCHANGED: [string, Place, string][] = [
+  ["a letter, '+' and a leading 0", "json", J({ c: "ref+04155552671" })],
+  ["a letter, '+' and 7 digits", "json", J({ c: "ref+1415555" })],
+  ["base64 with '+' before digits", "json", J({ c: "q2l+Zm9v+1234/YmFy+42==" })],
+  ["sums", "text", "1+2+3+4+5+6+7+8+9+10+11+12+13+14+15+16"],
+  ["U+202F between short groups", "json", J({ c: `+1${NNBSP}415${NNBSP}55` })],
+];
+
+interface Row {
+  place: Place;
+  sent: string;
+}
+
+async function copies(action: "mask" | "hash", rows: Row[], chunkSize: number): Promise<string[]> {
+  const results = await preview({
+    wasm: FILTER_WASM,
+    policy: policy(action),
+    requests: rows.map((r): PreviewRequest =>
+      r.place === "query" ? { method: "GET", path: `/r?${r.sent}`, headers: {} }
+      : r.place === "header" ? { method: "GET", path: "/r", headers: { "x-callback-url": r.sent } }
+      : { method: "POST", path: "/r", headers: { "content-type": CT[r.place] }, body: r.sent },
+    ),
+    chunkSize,
+  });
+  return results.map((res, i) => {
+    const c = res.copies[0];
+    if (!c) return "(no copy)";
+    const place = rows[i].place;
+    if (place === "query") return c.path.replace(/^\/r\?/, "");
+    if (place === "header") return c.headers.find(([k]) => k === "x-callback-url")?.[1] ?? "(no header)";
+    return c.body ?? "(no body)";
+  });
+}
+
+describe("closed leaks of the percent views: '+' before E.164 numbers, no-break spaces, nested URLs", () => {
+  it.each([0, 1, 2, 3, 4, 5, 6, 7])("are masked in the client's spelling, the rest byte for byte (chunks of %i; 0: whole)", async (chunk) => {
+    const got = await copies("mask", MASKED.map(([, place, sent]) => ({ place, sent })), chunk);
+    expect(got.map((b, i) => [MASKED[i][0], b])).toEqual(MASKED.map(([name, , , want]) => [name, want]));
+  });
+
+  it.each([0, 1, 3, 7])("look-alikes pass unchanged (chunks of %i)", async (chunk) => {
+    const got = await copies("mask", UNCHANGED.map(([, place, sent]) => ({ place, sent })), chunk);
+    expect(got.map((b, i) => [UNCHANGED[i][0], b])).toEqual(UNCHANGED.map(([name, , sent]) => [name, sent]));
+  });
+
+});
