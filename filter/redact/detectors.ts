@@ -101,6 +101,12 @@ export class Finding {
      * [start, end) are raw bytes whose replacement is made from their decoded bytes.
      */
     public encoded: u8 = ENCODED_NO,
+    /**
+     * ENCODED_* of a finding of the decoded view's own decoded view (a URL kept
+     * encoded inside a URL's query, redact/percent.ts): how its bytes in the
+     * first decoding read; ENCODED_NO for every other finding.
+     */
+    public inner: u8 = ENCODED_NO,
   ) {}
 }
 
@@ -150,6 +156,7 @@ function offer(out: Finding[], base: i32, start: i32, end: i32, detector: i32): 
     f.end = end;
     f.detector = detector;
     f.encoded = ENCODED_NO;
+    f.inner = ENCODED_NO;
     out.length = k + 1;
   } else out.push(new Finding(start, end, detector));
 }

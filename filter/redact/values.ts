@@ -9,7 +9,7 @@ import { digitAt, digitLen, luhnDouble } from "./cards";
 import { shapeInto } from "./shape";
 import { HmacKey } from "../util/sha256";
 import { reencodeSameLength } from "../util/form";
-import { decodedView, mayBeEncoded, mergeDecoded, plusView, unescaped } from "./percent";
+import { decodedView, mayBeEncoded, mergeDecoded, nestInner, plusView, unescaped } from "./percent";
 import {
   Finding,
   ENCODED_NO,
@@ -202,6 +202,7 @@ export class ValueRewriter {
   private key: HmacKey;
   private findings: Finding[] = [];
   private viewFindings: Finding[] = [];
+  private nestedFindings: Finding[] = [];
   private stars: StaticArray<ArrayBuffer | null> = new StaticArray<ArrayBuffer | null>(QUOTED_STARS);
 
   constructor(hashKey: ArrayBuffer) {
@@ -326,7 +327,7 @@ export class ValueRewriter {
         const c = load<u8>(d + <usize>i);
         store<u8>(m + <usize>i, isDigit(c) || <u32>((c | 0x20) - 0x61) < 26 || c >= 0x80 ? STAR : c);
       }
-    } else masked = this.maskFinding(d, new Finding(0, dl, f.detector));
+    } else masked = this.maskFinding(d, new Finding(0, dl, f.detector, f.inner));
     return reencodeSameLength(raw, n, decoded, masked);
   }
 
@@ -336,6 +337,8 @@ export class ValueRewriter {
     const kind = f.encoded & ENCODED_KIND;
     if (kind == ENCODED_NO || n <= 0) return this.hashToken(ptr + <usize>f.start, n);
     const decoded = kind == ENCODED_HASH ? unescaped(ptr + <usize>f.start, n) : decodedView(ptr + <usize>f.start, n, (f.encoded & ENCODED_PLUS) != 0);
+    // Found in the view of the view: hashed as its bytes decoded twice.
+    if (kind != ENCODED_HASH && f.inner != ENCODED_NO) return this.hashFinding(changetype<usize>(decoded), new Finding(0, decoded.byteLength, f.detector, f.inner));
     return this.hashToken(changetype<usize>(decoded), decoded.byteLength);
   }
 
@@ -360,8 +363,25 @@ export class ValueRewriter {
     const view = decodedView(ptr, len, plusKept);
     const more = this.viewFindings;
     more.length = 0;
-    scanText(changetype<usize>(view), view.byteLength, enabled, more);
+    const v = changetype<usize>(view);
+    const vn = view.byteLength;
+    scanText(v, vn, enabled, more);
+    if (!plusKept && mayBeEncoded(v, vn)) {
+      // A URL kept encoded in the view's query: the view's own views too (redact/detect-run.ts does the same).
+      this.nestedEdits(v, vn, enabled, more, false);
+      if (plusView(v, vn)) this.nestedEdits(v, vn, enabled, more, true);
+      nestInner(more);
+    }
     mergeDecoded(ptr, len, findings, more, plusKept);
+  }
+
+  /** The findings of one view of the view [v, v+vn) join the view's (viewEdits). */
+  private nestedEdits(v: usize, vn: i32, enabled: i32, more: Finding[], plusKept: bool): void {
+    const nested = decodedView(v, vn, plusKept);
+    const inner = this.nestedFindings;
+    inner.length = 0;
+    scanText(changetype<usize>(nested), nested.byteLength, enabled, inner);
+    mergeDecoded(v, vn, more, inner, plusKept);
   }
 
   /** The edits of findings made over [ptr, ..) (see scanEdits). */

@@ -1,7 +1,9 @@
-// Leaks test/e2e/hostile-pct.test.ts recorded against real Envoy, closed (docs/leaks.md):
-// an E.164 number after a letter and its '+'; digits grouped by no-break spaces (U+202F,
-// U+00A0). Through the compiled filter in the emulator, bodies whole and in chunks of 1 to 7
-// bytes: each spelling is masked in the client's spelling, every other byte as sent, and
+// Leaks test/e2e/hostile-pct.test.ts and hostile-pct2.test.ts recorded against real Envoy,
+// closed (docs/leaks.md): an E.164 number after a letter and its '+'; digits grouped by
+// no-break spaces (U+202F, U+00A0); two encodeURI-spelled numbers glued by '+'; a URL kept
+// encoded inside a URL's query in a JSON string, a member name, an NDJSON line or a header.
+// Through the compiled filter in the emulator, bodies whole and in chunks of 1 to 7 bytes:
+// each spelling is masked in the client's spelling, every other byte as sent, and
 // look-alikes of each fix reach the copy unchanged.
 import { describe, it, expect } from "vitest";
 import { preview, type PreviewRequest } from "../../../harness/preview.js";
@@ -30,6 +32,19 @@ const MASKED: [string, Place, string, string][] = [
   ["U+202F escaped, JSON", "json", J({ c: "+1%E2%80%AF415%E2%80%AF555%E2%80%AF2671" }), J({ c: "+0%E2%80%AF000%E2%80%AF000%E2%80%AF0071" })],
   ["U+202F as written, JSON", "json", J({ c: `+1${NNBSP}415${NNBSP}555${NNBSP}2671` }), J({ c: `+0${NNBSP}000${NNBSP}000${NNBSP}0071` })],
   ["U+00A0 as written, text", "text", "tel +44\u00a020\u00a07946\u00a00958 ok", "tel +00\u00a000\u00a00000\u00a00058 ok"],
+  // two encodeURI-spelled numbers glued by '+'
+  ["glued encodeURI numbers, JSON", "json", J({ c: encodeURI("+1 415 555 2671") + encodeURI("+1 415 555 0100") }), J({ c: "+0%20000%20000%200071+0%20000%20000%200000" })],
+  ["glued encodeURI numbers, text", "text", `x ${encodeURI("+1 415 555 2671")}${encodeURI("+44 20 7946 0958")} y`, "x +0%20000%20000%200071+00%2000%200000%200058 y"],
+  // a URL kept encoded inside a URL's query
+  ["nested phone, JSON string", "json", J({ return: nested("%2B14155552671") }), J({ return: nested("%2B00000000071") })],
+  ["nested spaced phone, JSON string", "json", J({ return: nested("%2B1%20415%20555%202671") }), J({ return: nested("%2B0%20000%20000%200071") })],
+  ["nested card, JSON string", "json", J({ return: nested("4556%207375%208689%209855") }), J({ return: nested("4000%200000%200009%209855") })],
+  ["nested encodeURI phone ('+' raw inside), JSON string", "json", J({ return: nested("+1%20415%20555%202671") }), J({ return: nested("+0%20000%20000%200071") })],
+  ["nested '+'-grouped card, JSON string", "json", J({ return: nested("4556+7375+8689+9855") }), J({ return: nested("4000+0000+0009+9855") })],
+  ["nested SSN, member name", "json", J({ [nested("536%2D22%2D8147")]: 1 }), J({ [nested("***%2D**%2D8147")]: 1 })],
+  ["nested IBAN, NDJSON line", "ndjson", `{"a":1}\n${J({ u: nested("DE89%203704%200044%200532%200130%2000") })}\n`, `{"a":1}\n${J({ u: nested("DEXX%20XXXX%20XXXX%20XXXX%20XX30%2000") })}\n`],
+  ["nested phone, x-callback-url", "header", nested("%2B1%20415%20555%202671"), nested("%2B0%20000%20000%200071")],
+  ["nested JWT dots, x-callback-url", "header", nested(JWT.replace(/\./g, "%2E")), nested(JWT.split(".").map((s) => "x".repeat(s.length)).join("%2E"))],
 ];
 
 // Look-alikes of each fix: the copy carries them as sent.
@@ -38,7 +53,12 @@ const UNCHANGED: [string, Place, string][] = [
   ["a letter, '+' and 7 digits", "json", J({ c: "ref+1415555" })],
   ["base64 with '+' before digits", "json", J({ c: "q2l+Zm9v+1234/YmFy+42==" })],
   ["sums", "text", "1+2+3+4+5+6+7+8+9+10+11+12+13+14+15+16"],
+  ["'+0' after a label, JSON", "json", J({ q: "SSN+No.+0657+8270+1826+5907" })],
   ["U+202F between short groups", "json", J({ c: `+1${NNBSP}415${NNBSP}55` })],
+  ["a nested URL without secrets", "json", J({ u: nested("red%2520shoes&n=42") })],
+  ["a nested URL without secrets, header", "header", nested("red%20shoes")],
+  ["a nested URL with '+' sums", "json", J({ u: nested("1+2+3+4+5+6+7+8+9+10") })],
+  ["a JSON string with %2B and no number", "json", J({ c: "a%2Bb%2B1%2B2" })],
 ];
 
 interface Row {
