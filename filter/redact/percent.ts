@@ -25,6 +25,8 @@ export function mayBeEncoded(p: usize, len: i32): bool {
 const PLUS_ITSELF: i32 = 0;
 const PLUS_SPACE: i32 = 1;
 const PLUS_BEFORE_DIGIT: i32 = 2;
+/** As PLUS_BEFORE_DIGIT, but only at the start of a form value or after a space (formPlusReading). */
+const PLUS_FORM: i32 = 3;
 
 /** Digits a number begun by a kept '+' has before a '+' after its last digit reads as the next number's plus: E.164's fewest. */
 const GLUED_DIGITS: i32 = 8;
@@ -46,8 +48,8 @@ function decode(p: usize, len: i32, plus: i32): ArrayBuffer {
       // number ("+1%20415%20555%202671+1%20415...": two encodeURI-spelled numbers);
       // after fewer digits it is a space between groups ("+1%20415+555+2671").
       // Counted only where an E.164 number may begin (its first digit 1-9) and while it may still be one.
-      if (plus == PLUS_BEFORE_DIGIT && keptPlus(p, i, len, prev)) digits = e164Start(p, i, len) ? 0 : -1;
-      else if (plus == PLUS_BEFORE_DIGIT && digits >= GLUED_DIGITS && digits <= 15 && isDigit(prev) && e164Start(p, i, len)) digits = 0;
+      if (plus >= PLUS_BEFORE_DIGIT && (plus == PLUS_FORM ? formKeptPlus(p, i, len, prev) : keptPlus(p, i, len, prev))) digits = e164Start(p, i, len) ? 0 : -1;
+      else if (plus >= PLUS_BEFORE_DIGIT && digits >= GLUED_DIGITS && digits <= 15 && isDigit(prev) && e164Start(p, i, len)) digits = 0;
       else c = 0x20;
     } else if (isDigit(c)) {
       if (digits >= 0) digits++;
@@ -70,6 +72,34 @@ function decode(p: usize, len: i32, plus: i32): ArrayBuffer {
  */
 export function decodedView(p: usize, len: i32, plusKept: bool = false): ArrayBuffer {
   return decode(p, len, plusKept ? PLUS_BEFORE_DIGIT : PLUS_SPACE);
+}
+
+/**
+ * A form or query value [p, p+len) (raw) read with a '+' before a digit kept at the
+ * value's start or after a space, as an E.164 number's own (redact/readings.ts):
+ * a form encoder writes '+' as %2B, so a raw one there was written by something
+ * else ("+1%20415%20555%202671": encodeURI; "+44+20+7946+0958": spaces replaced,
+ * the plus kept). After anything else ("ssn%3A+536...", "No.+658..."), it is the
+ * space a form encoder writes, and stays one. One byte per unit, as formDecode.
+ */
+export function formPlusReading(p: usize, len: i32): ArrayBuffer {
+  return decode(p, len, PLUS_FORM);
+}
+
+/** Whether formPlusReading differs from formDecode: a '+' it keeps. */
+export function formPlusView(p: usize, len: i32): bool {
+  let prev: i32 = -1;
+  for (let i = 0; i < len; ) {
+    const u = codedUnit(p, i, len);
+    let c = u & 255;
+    if (u >> 8 == 1 && c == 0x2b) {
+      if (formKeptPlus(p, i, len, prev)) return true;
+      c = 0x20;
+    }
+    prev = c;
+    i += u >> 8;
+  }
+  return false;
 }
 
 /**
@@ -101,6 +131,13 @@ function e164Start(p: usize, i: i32, len: i32): bool {
 @inline
 function keptPlus(p: usize, i: i32, len: i32, prev: i32): bool {
   return !isAlnum(prev) && nextDigit(p, i, len);
+}
+
+/** The '+' at i, after the decoded byte `prev` (-1: none), is read as a plus by formPlusReading. */
+// @ts-ignore: decorator
+@inline
+function formKeptPlus(p: usize, i: i32, len: i32, prev: i32): bool {
+  return (prev == -1 || prev == 0x20) && nextDigit(p, i, len);
 }
 
 /** Whether the plusKept view differs from the other: a '+' it keeps. */

@@ -334,11 +334,14 @@ describe("hostile review: the percent-decoded view through real Envoy", () => {
     await expectClean("'+' raw, rest encoded", P.POLICY, probes);
   }, 300_000);
 
-  // Still open: in a form body or a query a '+' is a space to the form decoders the shadow's
-  // framework uses, and the filter reads these values that way (a labelled "ssn%3A+536+22+8147"
-  // needs it), so " 1 415 555 2671" is an unlabelled bare number there; and digits grouped by
-  // U+202F (NNBSP, "+1%E2%80%AF415...") are no phone number to the detector in any place.
-  it.fails("leak: '+' raw before an encoded phone number in a form or query value; NNBSP-grouped numbers anywhere", async () => {
+  // LEAK, fixed (2026-12-03): in a form body or a query a '+' is a space to the form decoders the
+  // shadow's framework uses, and the filter read these values only that way (a labelled
+  // "ssn%3A+536+22+8147" needs it), so " 1 415 555 2671" was an unlabelled bare number there;
+  // and digits grouped by U+202F (NNBSP, "+1%E2%80%AF415...") were no phone number to the
+  // detector in any place. Now a form or query value whose raw '+' before a digit sits at its
+  // start or after a space (a form encoder writes '+' as %2B) is read with that '+' kept too
+  // (filter/redact/readings.ts), and E.164 groups may be separated by no-break spaces.
+  it("fixed: '+' raw before an encoded phone number in a form or query value; NNBSP-grouped numbers anywhere", async () => {
     const probes: Probe[] = [];
     PLUS_RAW.forEach(([v, s], i) => {
       probes.push(...P.BODY_PLACES.form(`plusraw-form-${i}`, v, s).slice(0, 1));

@@ -1,10 +1,11 @@
-// Leaks test/e2e/hostile-pct.test.ts and hostile-pct2.test.ts recorded against real Envoy,
-// closed (docs/leaks.md): an E.164 number after a letter and its '+'; digits grouped by
-// no-break spaces (U+202F, U+00A0); two encodeURI-spelled numbers glued by '+'; a URL kept
-// encoded inside a URL's query in a JSON string, a member name, an NDJSON line or a header.
-// Through the compiled filter in the emulator, bodies whole and in chunks of 1 to 7 bytes:
-// each spelling is masked in the client's spelling, every other byte as sent, and
-// look-alikes of each fix reach the copy unchanged.
+// The leaks test/e2e/hostile-pct.test.ts and hostile-pct2.test.ts recorded against real
+// Envoy, closed (docs/leaks.md): an E.164 number after a letter and its '+'; a raw '+'
+// before an encoded number in a form or query value; digits grouped by no-break spaces
+// (U+202F, U+00A0); two encodeURI-spelled numbers glued by '+'; a URL kept encoded inside
+// a URL's query in a JSON string, a member name, an NDJSON line or a header. Through the
+// compiled filter in the emulator, bodies whole and in chunks of 1 to 7 bytes: each
+// spelling is masked in the client's spelling, every other byte as sent, and look-alikes
+// of each fix reach the copy unchanged.
 import { describe, it, expect } from "vitest";
 import { preview, type PreviewRequest } from "../../../harness/preview.js";
 import { FILTER_WASM } from "../../../harness/paths.js";
@@ -32,6 +33,17 @@ const MASKED: [string, Place, string, string][] = [
   ["U+202F escaped, JSON", "json", J({ c: "+1%E2%80%AF415%E2%80%AF555%E2%80%AF2671" }), J({ c: "+0%E2%80%AF000%E2%80%AF000%E2%80%AF0071" })],
   ["U+202F as written, JSON", "json", J({ c: `+1${NNBSP}415${NNBSP}555${NNBSP}2671` }), J({ c: `+0${NNBSP}000${NNBSP}000${NNBSP}0071` })],
   ["U+00A0 as written, text", "text", "tel +44\u00a020\u00a07946\u00a00958 ok", "tel +00\u00a000\u00a00000\u00a00058 ok"],
+  // a raw '+' before an encoded number in a form or query value
+  ["encodeURI number, form", "form", "a=1&v=+1%20415%20555%202671&z=2", "a=1&v=+0%20000%20000%200071&z=2"],
+  ["encodeURI number, query", "query", "a=1&v=+1%20415%20555%202671&z=2", "a=1&v=+0%20000%20000%200071&z=2"],
+  ["UK encodeURI number, form", "form", "v=+44%2020%207946%200958", "v=+00%2000%200000%200058"],
+  ["escaped digit, query", "query", "v=+1415555%32671", "v=+0000000%30071"],
+  ["every digit escaped, form", "form", "v=+%31%34%31%35%35%35%35%32%36%37%31&z=2", "v=+%30%30%30%30%30%30%30%30%30%37%31&z=2"],
+  ["U+202F escaped, form", "form", "v=+1%E2%80%AF415%E2%80%AF555%E2%80%AF2671", "v=+0%E2%80%AF000%E2%80%AF000%E2%80%AF0071"],
+  ["U+202F escaped, query", "query", "v=+1%E2%80%AF415%E2%80%AF555%E2%80%AF2671&z=2", "v=+0%E2%80%AF000%E2%80%AF000%E2%80%AF0071&z=2"],
+  ["spaces as '+', the plus kept, form", "form", "note=+44+20+7946+0958", "note=+00+00+0000+0058"],
+  ["after a spaced word, form", "form", "q=call++14155552671", "q=call++00000000071"],
+  ["labelled: the form reading's mask stays", "query", "phone=+1+415+555+2671", "phone=+0+000+000+0071"],
   // two encodeURI-spelled numbers glued by '+'
   ["glued encodeURI numbers, JSON", "json", J({ c: encodeURI("+1 415 555 2671") + encodeURI("+1 415 555 0100") }), J({ c: "+0%20000%20000%200071+0%20000%20000%200000" })],
   ["glued encodeURI numbers, text", "text", `x ${encodeURI("+1 415 555 2671")}${encodeURI("+44 20 7946 0958")} y`, "x +0%20000%20000%200071+00%2000%200000%200058 y"],
@@ -53,6 +65,9 @@ const UNCHANGED: [string, Place, string][] = [
   ["a letter, '+' and 7 digits", "json", J({ c: "ref+1415555" })],
   ["base64 with '+' before digits", "json", J({ c: "q2l+Zm9v+1234/YmFy+42==" })],
   ["sums", "text", "1+2+3+4+5+6+7+8+9+10+11+12+13+14+15+16"],
+  ["a label's space before a near miss, form", "form", "q=ssn%3A+5127462210872&r=SSN+No.+658-3503-81"],
+  ["a label's space before a near miss, query", "query", "q=tel%3A+923-8864-78&p=Phone+number%3A+2026-12-57"],
+  ["'+' as spaces between words and digits, form", "form", "q=size+42+or+43&n=1+2+3"],
   ["'+0' after a label, JSON", "json", J({ q: "SSN+No.+0657+8270+1826+5907" })],
   ["U+202F between short groups", "json", J({ c: `+1${NNBSP}415${NNBSP}55` })],
   ["a nested URL without secrets", "json", J({ u: nested("red%2520shoes&n=42") })],
@@ -98,4 +113,20 @@ describe("closed leaks of the percent views: '+' before E.164 numbers, no-break 
     expect(got.map((b, i) => [UNCHANGED[i][0], b])).toEqual(UNCHANGED.map(([name, , sent]) => [name, sent]));
   });
 
+  it("hashed: one token per number whatever its spelling or place", async () => {
+    const rows: Row[] = [
+      { place: "json", sent: J({ c: "+1 415 555 2671" }) },
+      { place: "form", sent: "v=+1%20415%20555%202671" },
+      { place: "query", sent: "v=+1%20415%20555%202671" },
+      { place: "header", sent: nested("%2B1%20415%20555%202671") },
+      { place: "json", sent: J({ c: encodeURI("+1 415 555 0100") + encodeURI("+1 415 555 2671") }) },
+      { place: "json", sent: J({ return: nested("%2B1%20415%20555%202671") }) },
+    ];
+    const got = await copies("hash", rows, 3);
+    const tokens = got.map((c) => c.match(/hmac:[0-9a-f]{32}/g) ?? []);
+    expect(tokens.map((t) => t.length)).toEqual([1, 1, 1, 1, 2, 1]);
+    // the glued pair's second number is the one the others hold
+    expect(new Set([tokens[0][0], tokens[1][0], tokens[2][0], tokens[3][0], tokens[4][1], tokens[5][0]]).size).toBe(1);
+    expect(tokens[4][0]).not.toBe(tokens[4][1]);
+  });
 });
