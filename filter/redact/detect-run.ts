@@ -6,7 +6,7 @@
 // that is encoded still (a URL kept encoded in a URL's query) has its own
 // views read too, whose findings join the view's first.
 import { Finding, TextCursor, scanTextUntil } from "./detectors";
-import { mayBeEncoded, decodedView, mergeDecoded, nestInner, plusView } from "./percent";
+import { mayBeEncoded, decodedView, mergeDecoded, nestInner, nestedWorth, plusView } from "./percent";
 import { WORK } from "./work";
 import { MAX_BODY_FINDINGS } from "../policy/defaults";
 
@@ -74,7 +74,7 @@ export class DetectRun {
       const vn = this.view.byteLength;
       // The view may be encoded still (a URL kept encoded in a URL's query): its own views
       // are read before it joins the raw text's findings (redact/percent.ts nestInner).
-      if (this.phase == PHASE_DECODED && !this.overflowed && mayBeEncoded(v, vn)) {
+      if (this.phase == PHASE_DECODED && !this.overflowed && nestedWorth(v, vn)) {
         this.startNested(PHASE_NESTED);
         continue;
       }

@@ -166,14 +166,28 @@ function plain(p: usize, s: i32, e: i32): bool {
 }
 
 /**
- * A view's own views: a URL kept encoded inside a URL's query
- * ("?next=https%3A%2F%2Fx%2Fk%3Fv%3D%252B1415...", once decoded "...?v=%2B1415...",
- * or "...?v=4556+7375..."), which the application reads decoded once more, as
- * query values are (redact/query.ts). The view's own views' findings join the
- * view's (mergeDecoded over the view), then nestInner makes each hold in `inner`
- * how its bytes read in the view, for the merge into the raw text to set `encoded`:
- * a nested finding is masked and hashed through both decodings (redact/values.ts).
+ * Whether the decoded view [v, v+vlen) is worth its own views: a URL kept encoded
+ * inside a URL's query ("?next=https%3A%2F%2Fx%2Fk%3Fv%3D%252B1415...", once decoded
+ * "...?v=%2B1415...", or "...?v=4556+7375..."), which the application reads decoded
+ * once more, as query values are (redact/query.ts). The view's own views' findings
+ * join the view's (mergeDecoded over the view), then nestInner makes each hold in
+ * `inner` how its bytes read in the view, for the merge into the raw text to set
+ * `encoded`: a nested finding is masked and hashed through both decodings
+ * (redact/values.ts).
  */
+export function nestedWorth(v: usize, vlen: i32): bool {
+  for (let i = 0; i < vlen; i++) {
+    const c = load<u8>(v + <usize>i);
+    if (c == 0x25 && escapeAt(v, <usize>i, <usize>vlen) >= 0) return true;
+    // A '+' reads as a space there, which matters only between digits it groups ("4556+7375",
+    // "DE89+3704", "+1+415"); before a number the view reads it already ("+1415...": E.164,
+    // "+4556...": a card), and "abc+def=" (base64) needs no view at all.
+    if (c == 0x2b && i > 0 && i + 1 < vlen && isDigit(load<u8>(v + <usize>(i - 1))) && isDigit(load<u8>(v + <usize>(i + 1)))) return true;
+  }
+  return false;
+}
+
+/** Moves each view finding's `encoded` into `inner` (see nestedWorth). */
 export function nestInner(viewFindings: Finding[]): void {
   for (let i = 0; i < viewFindings.length; i++) {
     const f = unchecked(viewFindings[i]);

@@ -9,7 +9,7 @@ import { digitAt, digitLen, luhnDouble } from "./cards";
 import { shapeInto } from "./shape";
 import { HmacKey } from "../util/sha256";
 import { reencodeSameLength } from "../util/form";
-import { decodedView, mayBeEncoded, mergeDecoded, nestInner, plusView, unescaped } from "./percent";
+import { decodedView, mayBeEncoded, mergeDecoded, nestInner, nestedWorth, plusView, unescaped } from "./percent";
 import {
   Finding,
   ENCODED_NO,
@@ -366,7 +366,7 @@ export class ValueRewriter {
     const v = changetype<usize>(view);
     const vn = view.byteLength;
     scanText(v, vn, enabled, more);
-    if (!plusKept && mayBeEncoded(v, vn)) {
+    if (!plusKept && nestedWorth(v, vn)) {
       // A URL kept encoded in the view's query: the view's own views too (redact/detect-run.ts does the same).
       this.nestedEdits(v, vn, enabled, more, false);
       if (plusView(v, vn)) this.nestedEdits(v, vn, enabled, more, true);
