@@ -89,11 +89,11 @@ export function escapedEdits(
     const re = i;
     const de = d;
     if (hash) {
-      out.push(edit(rs, re, rewriter.hashFinding(decoded, new Finding(ds, de, f.detector, f.encoded))));
+      out.push(edit(rs, re, rewriter.hashFinding(decoded, new Finding(ds, de, f.detector, f.encoded, f.inner))));
       continue;
     }
     // The masked decoded bytes [ds, de): the finding's mask, '*' over any part of a unit outside it.
-    const masked = rewriter.maskFinding(decoded, new Finding(ds, de, f.detector, f.encoded));
+    const masked = rewriter.maskFinding(decoded, new Finding(ds, de, f.detector, f.encoded, f.inner));
     const m = changetype<usize>(masked);
     for (let k = ds; k < f.start; k++) store<u8>(m + <usize>(k - ds), 0x2a);
     for (let k = f.end; k < de; k++) store<u8>(m + <usize>(k - ds), 0x2a);

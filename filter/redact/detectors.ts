@@ -102,6 +102,12 @@ export class Finding {
      * [start, end) are raw bytes whose replacement is made from their decoded bytes.
      */
     public encoded: u8 = ENCODED_NO,
+    /**
+     * ENCODED_* of a finding of the decoded view's own decoded view (a URL kept
+     * encoded inside a URL's query, redact/percent.ts): how its bytes in the
+     * first decoding read; ENCODED_NO for every other finding.
+     */
+    public inner: u8 = ENCODED_NO,
   ) {}
 }
 
@@ -151,6 +157,7 @@ function offer(out: Finding[], base: i32, start: i32, end: i32, detector: i32): 
     f.end = end;
     f.detector = detector;
     f.encoded = ENCODED_NO;
+    f.inner = ENCODED_NO;
     out.length = k + 1;
   } else out.push(new Finding(start, end, detector));
 }
@@ -275,8 +282,9 @@ export function scanTextUntil(ptr: usize, len: i32, enabled: i32, out: Finding[]
       continue;
     }
     if (!boundary) {
-      // An E.164 number glued by its '+' to the number before it ("+14155552671+14155550100").
-      if (c == 0x2b && (enabled & DETECTOR_PHONE) && isDigit(byteAt(ptr, len, i - 1))) {
+      // An E.164 number glued by its '+' to the number or word before it ("+14155552671+14155550100",
+      // "bob@example.org+14155552671", "%2G+1415..." decoded): the '+' is its own separator.
+      if (c == 0x2b && (enabled & DETECTOR_PHONE)) {
         const end = e164End(ptr, len, i);
         if (end > 0) offer(out, base, i, end, DETECTOR_PHONE);
         continue;

@@ -108,10 +108,25 @@ export function ssnEnd(p: usize, len: i32, i: i32): i32 {
 }
 
 /**
+ * Byte length of a space that groups a phone number's digits at j, 0 if none:
+ * U+00A0 (no-break), U+2000-U+200A (figure, thin, ... spaces), U+202F (narrow
+ * no-break: what Intl.NumberFormat and French typography put between groups).
+ */
+// @ts-ignore: decorator
+@inline
+function wideSpaceLen(p: usize, len: i32, j: i32): i32 {
+  const c = byteAt(p, len, j);
+  if (c == 0xc2) return byteAt(p, len, j + 1) == 0xa0 ? 2 : 0;
+  if (c != 0xe2 || byteAt(p, len, j + 1) != 0x80) return 0;
+  const d = byteAt(p, len, j + 2);
+  return (d >= 0x80 && d <= 0x8a) || d == 0xaf ? 3 : 0;
+}
+
+/**
  * E.164 number at the '+' at i: a country code not starting with 0, 8-15 digits
- * in all, groups separated by at most one of space, dash or dot plus at most one
- * parenthesis ("+1 (415) 555-2671", "+44 (0) 20 7946 0958"). More than 15
- * digits is not a phone number, and a prefix of it is not one either.
+ * in all, groups separated by at most one of space (wideSpaceLen's too), dash or
+ * dot plus at most one parenthesis ("+1 (415) 555-2671", "+44 (0) 20 7946 0958").
+ * More than 15 digits is not a phone number, and a prefix of it is not one either.
  */
 export function e164End(p: usize, len: i32, i: i32): i32 {
   let j = i + 1;
@@ -137,6 +152,12 @@ export function e164End(p: usize, len: i32, i: i32): i32 {
       if (c == 0x20 || c == 0x2d || c == 0x2e) {
         if (plain) break;
         plain = true;
+      } else if (c >= 0xc2) {
+        const w = wideSpaceLen(p, len, k);
+        if (w == 0 || plain) break;
+        plain = true;
+        k += w;
+        continue;
       } else if (c == 0x28) {
         if (paren || open) break;
         paren = true;

@@ -25,6 +25,11 @@ export function mayBeEncoded(p: usize, len: i32): bool {
 const PLUS_ITSELF: i32 = 0;
 const PLUS_SPACE: i32 = 1;
 const PLUS_BEFORE_DIGIT: i32 = 2;
+/** As PLUS_BEFORE_DIGIT, but only at the start of a form value or after a space (formPlusReading). */
+const PLUS_FORM: i32 = 3;
+
+/** Digits a number begun by a kept '+' has before a '+' after its last digit reads as the next number's plus: E.164's fewest. */
+const GLUED_DIGITS: i32 = 8;
 
 /** One byte per unit of [p, p+len): escapes decoded, a literal '+' read as `plus` says. */
 function decode(p: usize, len: i32, plus: i32): ArrayBuffer {
@@ -32,10 +37,23 @@ function decode(p: usize, len: i32, plus: i32): ArrayBuffer {
   const o = changetype<usize>(out);
   let n = 0;
   let prev: i32 = -1;
+  // PLUS_BEFORE_DIGIT: the digits read since the last '+' kept, through the separators a
+  // phone number's groups have; -1 outside such a number.
+  let digits: i32 = -1;
   for (let i = 0; i < len; ) {
     const u = codedUnit(p, i, len);
     let c = u & 255;
-    if (u >> 8 == 1 && c == 0x2b && plus != PLUS_ITSELF && !(plus == PLUS_BEFORE_DIGIT && keptPlus(p, i, len, prev))) c = 0x20;
+    if (u >> 8 == 1 && c == 0x2b && plus != PLUS_ITSELF) {
+      // A '+' glued to the digits of a whole number begun by a kept '+' begins the next
+      // number ("+1%20415%20555%202671+1%20415...": two encodeURI-spelled numbers);
+      // after fewer digits it is a space between groups ("+1%20415+555+2671").
+      // Counted only where an E.164 number may begin (its first digit 1-9) and while it may still be one.
+      if (plus >= PLUS_BEFORE_DIGIT && (plus == PLUS_FORM ? formKeptPlus(p, i, len, prev) : keptPlus(p, i, len, prev))) digits = e164Start(p, i, len) ? 0 : -1;
+      else if (plus >= PLUS_BEFORE_DIGIT && digits >= GLUED_DIGITS && digits <= 15 && isDigit(prev) && e164Start(p, i, len)) digits = 0;
+      else c = 0x20;
+    } else if (isDigit(c)) {
+      if (digits >= 0) digits++;
+    } else if (c != 0x20 && c != 0x2d && c != 0x2e && c != 0x28 && c != 0x29) digits = -1;
     store<u8>(o + <usize>n, <u8>c);
     n++;
     prev = c;
@@ -57,6 +75,34 @@ export function decodedView(p: usize, len: i32, plusKept: bool = false): ArrayBu
 }
 
 /**
+ * A form or query value [p, p+len) (raw) read with a '+' before a digit kept at the
+ * value's start or after a space, as an E.164 number's own (redact/readings.ts):
+ * a form encoder writes '+' as %2B, so a raw one there was written by something
+ * else ("+1%20415%20555%202671": encodeURI; "+44+20+7946+0958": spaces replaced,
+ * the plus kept). After anything else ("ssn%3A+536...", "No.+658..."), it is the
+ * space a form encoder writes, and stays one. One byte per unit, as formDecode.
+ */
+export function formPlusReading(p: usize, len: i32): ArrayBuffer {
+  return decode(p, len, PLUS_FORM);
+}
+
+/** Whether formPlusReading differs from formDecode: a '+' it keeps. */
+export function formPlusView(p: usize, len: i32): bool {
+  let prev: i32 = -1;
+  for (let i = 0; i < len; ) {
+    const u = codedUnit(p, i, len);
+    let c = u & 255;
+    if (u >> 8 == 1 && c == 0x2b) {
+      if (formKeptPlus(p, i, len, prev)) return true;
+      c = 0x20;
+    }
+    prev = c;
+    i += u >> 8;
+  }
+  return false;
+}
+
+/**
  * [p, p+len) with its escapes decoded and everything else as it is ('+' too): the
  * value a raw finding that holds escapes (an e-mail's "%40") is hashed as, so its
  * token is the one of the value written plainly.
@@ -65,11 +111,33 @@ export function unescaped(p: usize, len: i32): ArrayBuffer {
   return decode(p, len, PLUS_ITSELF);
 }
 
-/** The '+' at i, after the decoded byte `prev`, is read as a plus by the plusKept view. */
+/** The unit after the one at i (one byte long) is a digit. */
+// @ts-ignore: decorator
+@inline
+function nextDigit(p: usize, i: i32, len: i32): bool {
+  return i + 1 < len && isDigit(codedUnit(p, i + 1, len) & 255);
+}
+
+/** The unit after the '+' at i is a digit an E.164 country code may start with (1-9). */
+// @ts-ignore: decorator
+@inline
+function e164Start(p: usize, i: i32, len: i32): bool {
+  const c = i + 1 < len ? codedUnit(p, i + 1, len) & 255 : -1;
+  return isDigit(c) && c != 0x30;
+}
+
+/** The '+' at i, after the decoded byte `prev`, is read as a plus by the plusKept view (at a word's start; decode keeps some glued ones too). */
 // @ts-ignore: decorator
 @inline
 function keptPlus(p: usize, i: i32, len: i32, prev: i32): bool {
-  return !isAlnum(prev) && i + 1 < len && isDigit(codedUnit(p, i + 1, len) & 255);
+  return !isAlnum(prev) && nextDigit(p, i, len);
+}
+
+/** The '+' at i, after the decoded byte `prev` (-1: none), is read as a plus by formPlusReading. */
+// @ts-ignore: decorator
+@inline
+function formKeptPlus(p: usize, i: i32, len: i32, prev: i32): bool {
+  return (prev == -1 || prev == 0x20) && nextDigit(p, i, len);
 }
 
 /** Whether the plusKept view differs from the other: a '+' it keeps. */
@@ -95,6 +163,37 @@ function plain(p: usize, s: i32, e: i32): bool {
     if (c == 0x2b || c == 0x25) return false;
   }
   return true;
+}
+
+/**
+ * Whether the decoded view [v, v+vlen) is worth its own views: a URL kept encoded
+ * inside a URL's query ("?next=https%3A%2F%2Fx%2Fk%3Fv%3D%252B1415...", once decoded
+ * "...?v=%2B1415...", or "...?v=4556+7375..."), which the application reads decoded
+ * once more, as query values are (redact/query.ts). The view's own views' findings
+ * join the view's (mergeDecoded over the view), then nestInner makes each hold in
+ * `inner` how its bytes read in the view, for the merge into the raw text to set
+ * `encoded`: a nested finding is masked and hashed through both decodings
+ * (redact/values.ts).
+ */
+export function nestedWorth(v: usize, vlen: i32): bool {
+  for (let i = 0; i < vlen; i++) {
+    const c = load<u8>(v + <usize>i);
+    if (c == 0x25 && escapeAt(v, <usize>i, <usize>vlen) >= 0) return true;
+    // A '+' reads as a space there, which matters only between digits it groups ("4556+7375",
+    // "DE89+3704", "+1+415"); before a number the view reads it already ("+1415...": E.164,
+    // "+4556...": a card), and "abc+def=" (base64) needs no view at all.
+    if (c == 0x2b && i > 0 && i + 1 < vlen && isDigit(load<u8>(v + <usize>(i - 1))) && isDigit(load<u8>(v + <usize>(i + 1)))) return true;
+  }
+  return false;
+}
+
+/** Moves each view finding's `encoded` into `inner` (see nestedWorth). */
+export function nestInner(viewFindings: Finding[]): void {
+  for (let i = 0; i < viewFindings.length; i++) {
+    const f = unchecked(viewFindings[i]);
+    f.inner = f.encoded;
+    f.encoded = ENCODED_NO;
+  }
 }
 
 /** Whether [p+s, p+e) holds a well-formed percent escape. */

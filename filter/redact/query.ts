@@ -7,8 +7,10 @@ import { NameActions, ACTION_NOT_KEPT } from "./names";
 import { ValueRewriter } from "./values";
 import { Edit, applyEdits, ACTION_DROP, ACTION_HASH, ACTION_MASK } from "./edits";
 import { Tally } from "./tally";
-import { formDecode, formEncode, formReencode, needsDecoding, DecodedOffsets } from "../util/form";
-import { labelBits, countFindings } from "./detectors";
+import { formDecode, formEncode, formReencode, reencodeSameLength, needsDecoding, DecodedOffsets } from "../util/form";
+import { formPlusReading, formPlusView } from "./percent";
+import { joinReadings } from "./readings";
+import { labelBits, countFindings, Finding } from "./detectors";
 import { isAscii } from "../util/fold";
 
 /** Work units per byte of a non-ASCII name (its fold), against the slice's budget. */
@@ -31,6 +33,16 @@ export class QueryRedactor {
   private valueStart: i32 = 0;
   private valueEnd: i32 = 0;
   private decoded: ArrayBuffer | null = null;
+  /**
+   * The value read with a '+' before a digit at a word's start kept (redact/readings.ts),
+   * when that reading differs, its detectors (begun once the other reading is read),
+   * and its findings' edits.
+   */
+  private plussed: ArrayBuffer | null = null;
+  private plusRun: DetectRun = new DetectRun();
+  private plusBegun: bool = false;
+  private plusFound: Edit[] = [];
+  private enabled: i32 = 0;
   // The scan in progress: [p, p+len), the next parameter's first byte.
   private p: usize = 0;
   private len: i32 = 0;
@@ -68,6 +80,7 @@ export class QueryRedactor {
     this.counts.reset();
     this.running = false;
     this.decoded = null;
+    this.plussed = null;
     this.sub.length = 0;
     this.findings.length = 0;
     this.overflowed = false;
@@ -105,6 +118,7 @@ export class QueryRedactor {
     tally.queryNotKept += c.queryNotKept;
     for (let i = 0; i < 6; i++) unchecked((tally.detectorHits[i] += unchecked(c.detectorHits[i])));
     this.decoded = null;
+    this.plussed = null;
     const edits = this.edits;
     if (edits.length == 0 || this.overflowed) {
       edits.length = 0;
@@ -118,6 +132,7 @@ export class QueryRedactor {
   /** The detector scan of the value in progress goes on; false when the slice ran out first. */
   private finishValue(): bool {
     const run = this.run;
+    // A run that is done says so again at once: the other reading may have held the slice.
     const done = run.advance();
     if (run.overflowed) {
       this.overflowed = true;
@@ -125,6 +140,22 @@ export class QueryRedactor {
       return true;
     }
     if (!done) return false;
+    const plussed = this.plussed;
+    const plusRun = this.plusRun;
+    if (plussed != null) {
+      if (!this.plusBegun) {
+        plusRun.begin(changetype<usize>(plussed), plussed.byteLength, this.enabled, true);
+        this.plusBegun = true;
+      }
+      const read = plusRun.advance();
+      if (plusRun.overflowed) {
+        this.overflowed = true;
+        this.running = false;
+        return true;
+      }
+      if (!read) return false;
+      joinReadings(run.findings, plusRun.findings, changetype<usize>(plussed));
+    }
     this.running = false;
     const findings = run.findings;
     const found = this.findings;
@@ -154,9 +185,41 @@ export class QueryRedactor {
         }
       }
     }
+    if (plussed != null && plusRun.findings.length > 0) this.plusEdits(plussed, plusRun.findings, found);
     this.decoded = null;
+    this.plussed = null;
     this.flush(found);
     return true;
+  }
+
+  /**
+   * The edits of the findings of the value's '+'-kept reading (raw offsets), merged
+   * into `found` (the other reading's, in order): a replacement as long as the
+   * decoded bytes keeps every unchanged unit's spelling (its '+' stays a '+').
+   */
+  private plusEdits(plussed: ArrayBuffer, findings: Finding[], found: Edit[]): void {
+    const more = this.plusFound;
+    more.length = 0;
+    this.rewriter.editsOf(changetype<usize>(plussed), findings, this.detectorHash, 0, more, this.counts.detectorHits);
+    const vs = this.valueStart;
+    const vp = this.p + <usize>vs;
+    const vl = this.valueEnd - vs;
+    const offsets = this.offsets;
+    offsets.reset();
+    for (let i = 0; i < more.length; i++) {
+      const e = unchecked(more[i]);
+      const rs = offsets.raw(vp, vl, e.start);
+      const re = offsets.raw(vp, vl, e.end);
+      const r = e.replacement;
+      e.replacement = r.byteLength == e.end - e.start ? reencodeSameLength(vp + <usize>rs, re - rs, plussed.slice(e.start, e.end), r) : formEncode(r);
+      e.start = vs + rs;
+      e.end = vs + re;
+    }
+    // Both sorted and apart (readings.ts joinReadings): one ordered list.
+    const n = found.length;
+    for (let i = 0; i < more.length; i++) found.push(unchecked(more[i]));
+    if (n > 0) found.sort((a: Edit, b: Edit): i32 => a.start - b.start);
+    more.length = 0;
   }
 
   /** The value's edits in order: its redacted ';' sub-parts, and the findings outside them. */
@@ -257,11 +320,16 @@ export class QueryRedactor {
     this.running = true;
     if (!needsDecoding(p + <usize>vStart, vLen)) {
       this.decoded = null;
+      this.plussed = null;
       this.run.begin(p + <usize>vStart, vLen, enabled, true);
       return;
     }
     const value = formDecode(p + <usize>vStart, vLen);
     this.decoded = value;
+    // A raw '+' before a digit where a form encoder writes none: the value is read with it kept too (redact/readings.ts).
+    this.plussed = formPlusView(p + <usize>vStart, vLen) ? formPlusReading(p + <usize>vStart, vLen) : null;
+    this.plusBegun = false;
+    this.enabled = enabled;
     this.run.begin(changetype<usize>(value), value.byteLength, enabled, true);
   }
 

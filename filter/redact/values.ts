@@ -10,7 +10,7 @@ import { shapeInto } from "./shape";
 import { candidates, classify, digitCount } from "./prefilter";
 import { HmacKey } from "../util/sha256";
 import { reencodeSameLength } from "../util/form";
-import { decodedView, mayBeEncoded, mergeDecoded, plusView, unescaped } from "./percent";
+import { decodedView, mayBeEncoded, mergeDecoded, nestInner, nestedWorth, plusView, unescaped } from "./percent";
 import {
   Finding,
   ENCODED_NO,
@@ -153,7 +153,7 @@ function maskEmail(o: usize, n: i32): void {
   }
 }
 
-/** Keeps the last `keep` digits, spaces and dashes (and a phone's "+.()"); `mask` over other digits, '*' over anything else. */
+/** Keeps the last `keep` digits, spaces and dashes (and a phone's "+.()" and its no-break spaces); `mask` over other digits, '*' over anything else. */
 function maskDigits(o: usize, n: i32, keep: i32, mask: u8, phone: bool): void {
   let digits = 0;
   for (let i = 0; i < n; i++) if (isDigit(load<u8>(o + <usize>i))) digits++;
@@ -166,8 +166,9 @@ function maskDigits(o: usize, n: i32, keep: i32, mask: u8, phone: bool): void {
       k++;
     } else if (c == 0x20 || c == 0x2d || c == 0x2e) {
       // separators stay
-    } else if (phone && (c == 0x2b || c == 0x2e || c == 0x28 || c == 0x29)) {
-      // a phone number's own punctuation stays
+    } else if (phone && (c == 0x2b || c == 0x2e || c == 0x28 || c == 0x29 || c >= 0x80)) {
+      // a phone number's own punctuation stays, and so do the bytes of the no-break spaces
+      // that group its digits (formats.ts e164End: the only non-ASCII a phone finding holds)
     } else store<u8>(q, STAR);
   }
 }
@@ -202,6 +203,7 @@ export class ValueRewriter {
   private key: HmacKey;
   private findings: Finding[] = [];
   private viewFindings: Finding[] = [];
+  private nestedFindings: Finding[] = [];
   private stars: StaticArray<ArrayBuffer | null> = new StaticArray<ArrayBuffer | null>(QUOTED_STARS);
 
   constructor(hashKey: ArrayBuffer) {
@@ -326,7 +328,7 @@ export class ValueRewriter {
         const c = load<u8>(d + <usize>i);
         store<u8>(m + <usize>i, isDigit(c) || <u32>((c | 0x20) - 0x61) < 26 || c >= 0x80 ? STAR : c);
       }
-    } else masked = this.maskFinding(d, new Finding(0, dl, f.detector));
+    } else masked = this.maskFinding(d, new Finding(0, dl, f.detector, f.inner));
     return reencodeSameLength(raw, n, decoded, masked);
   }
 
@@ -336,6 +338,8 @@ export class ValueRewriter {
     const kind = f.encoded & ENCODED_KIND;
     if (kind == ENCODED_NO || n <= 0) return this.hashToken(ptr + <usize>f.start, n);
     const decoded = kind == ENCODED_HASH ? unescaped(ptr + <usize>f.start, n) : decodedView(ptr + <usize>f.start, n, (f.encoded & ENCODED_PLUS) != 0);
+    // Found in the view of the view: hashed as its bytes decoded twice.
+    if (kind != ENCODED_HASH && f.inner != ENCODED_NO) return this.hashFinding(changetype<usize>(decoded), new Finding(0, decoded.byteLength, f.detector, f.inner));
     return this.hashToken(changetype<usize>(decoded), decoded.byteLength);
   }
 
@@ -363,8 +367,25 @@ export class ValueRewriter {
     const view = decodedView(ptr, len, plusKept);
     const more = this.viewFindings;
     more.length = 0;
-    scanText(changetype<usize>(view), view.byteLength, enabled, more);
+    const v = changetype<usize>(view);
+    const vn = view.byteLength;
+    scanText(v, vn, enabled, more);
+    if (!plusKept && nestedWorth(v, vn)) {
+      // A URL kept encoded in the view's query: the view's own views too (redact/detect-run.ts does the same).
+      this.nestedEdits(v, vn, enabled, more, false);
+      if (plusView(v, vn)) this.nestedEdits(v, vn, enabled, more, true);
+      nestInner(more);
+    }
     mergeDecoded(ptr, len, findings, more, plusKept);
+  }
+
+  /** The findings of one view of the view [v, v+vn) join the view's (viewEdits). */
+  private nestedEdits(v: usize, vn: i32, enabled: i32, more: Finding[], plusKept: bool): void {
+    const nested = decodedView(v, vn, plusKept);
+    const inner = this.nestedFindings;
+    inner.length = 0;
+    scanText(changetype<usize>(nested), nested.byteLength, enabled, inner);
+    mergeDecoded(v, vn, more, inner, plusKept);
   }
 
   /** The edits of findings made over [ptr, ..) (see scanEdits). */

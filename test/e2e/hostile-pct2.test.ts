@@ -71,7 +71,8 @@ describe("hostile review 2: percent views and reused request state through real 
     await expectClean("nested URL, held places", P.POLICY, probes);
   }, 600_000);
 
-  // LEAK (f773e39): the same nested URL inside a JSON string, a JSON member name or a header
+  // LEAK, fixed (2026-12-03: a decoded view that is encoded still has its own views read,
+  // filter/redact/detect-run.ts and values.ts): the same nested URL inside a JSON string, a JSON member name or a header
   // outside redact.url_headers (x-callback-url) passes for every spelling but the e-mail's
   // (`%2540` is matched raw). A JSON body carrying the page's address (an SPA posting
   // location.href, a stored return URL, an OAuth state) holds exactly this after a login
@@ -80,7 +81,7 @@ describe("hostile review 2: percent views and reused request state through real 
   // `v` is the phone number. The text body, the form, the query and the referer mask it, so
   // the JSON string and the header are a decoding short: the inner query value needs the
   // second decoding that query values get since f773e39.
-  it.fails("leak: a nested URL in a JSON string, a JSON member name, an NDJSON line or an x-callback-url header", async () => {
+  it("fixed: a nested URL in a JSON string, a JSON member name, an NDJSON line or an x-callback-url header", async () => {
     const probes: Probe[] = [];
     for (const [n, v, s] of NESTED) {
       const u = nested(v);
@@ -144,10 +145,12 @@ describe("hostile review 2: percent views and reused request state through real 
     await expectClean("glued E.164", P.POLICY, probes);
   }, 300_000);
 
-  // Still open: spelled by encodeURI the second '+' follows a digit, so the '+'-as-plus view
-  // (a plus only at a word's start, which "+1%20415+555+2671" needs) reads it as a space and
-  // the run grows past E.164's 15 digits.
-  it.fails("leak: two encodeURI-spelled E.164 numbers glued by '+'", async () => {
+  // LEAK, fixed (2026-12-03): spelled by encodeURI the second '+' follows a digit, so the
+  // '+'-as-plus view (a plus only at a word's start, which "+1%20415+555+2671" needs) read it
+  // as a space and the run grew past E.164's 15 digits. Now a '+' right after the digits of a
+  // whole number (8 to 15 since the kept '+' that began it) begins the next number in that view
+  // (filter/redact/percent.ts decode).
+  it("fixed: two encodeURI-spelled E.164 numbers glued by '+'", async () => {
     const probes = [
       ...P.body("glued-encodeuri", J({ c: encodeURI("+1 415 555 2671") + encodeURI("+1 415 555 0100") }), [PH, PH2]).slice(0, 1),
       ...P.body("glued-encodeuri-text", "x " + encodeURI("+1 415 555 2671") + encodeURI("+1 415 555 0100") + " y", [PH, PH2], "text/plain").slice(0, 1),
