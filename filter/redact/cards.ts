@@ -38,17 +38,31 @@ export function fullWidthBefore(p: usize, len: i32, j: i32): bool {
 
 /**
  * Byte length of the card separator at j, 0 if none: space, tab, '-', '.', '/',
- * '_', U+00A0, U+2000-U+200A (figure, thin, ... spaces), U+202F, U+3000.
+ * '_', U+00A0, U+2000-U+200A (figure, thin, ... spaces), U+202F, U+3000; the
+ * dashes U+2010-U+2015 and U+2212 (minus), the full-width and small forms of
+ * '-', '.' and '/' (U+FF0D-U+FF0F, U+FE63), which NFKC folds to them; and a lone
+ * 0xA0 byte (latin-1's no-break space: after an ASCII digit it is no UTF-8
+ * continuation, and Node reads header bytes as latin-1).
  */
 export function cardSepLen(p: usize, len: i32, j: i32): i32 {
   const c = byteAt(p, len, j);
-  if (c == 0x20 || c == 0x09 || c == 0x2d || c == 0x2e || c == 0x2f || c == 0x5f) return 1;
+  if (c == 0x20 || c == 0x09 || c == 0x2d || c == 0x2e || c == 0x2f || c == 0x5f || c == 0xa0) return 1;
   if (c == 0xc2) return byteAt(p, len, j + 1) == 0xa0 ? 2 : 0;
   const c1 = byteAt(p, len, j + 1);
   const c2 = byteAt(p, len, j + 2);
-  if (c == 0xe2 && c1 == 0x80 && (c2 <= 0x8a || c2 == 0xaf) && c2 >= 0x80) return 3;
+  if (c == 0xe2 && c1 == 0x80 && ((c2 >= 0x80 && c2 <= 0x8a) || (c2 >= 0x90 && c2 <= 0x95) || c2 == 0xaf)) return 3;
+  if (c == 0xe2 && c1 == 0x88 && c2 == 0x92) return 3;
   if (c == 0xe3 && c1 == 0x80 && c2 == 0x80) return 3;
+  if (c == 0xef && ((c1 == 0xbc && c2 >= 0x8d && c2 <= 0x8f) || (c1 == 0xb9 && c2 == 0xa3))) return 3;
   return 0;
+}
+
+/** A '.' at j, or its full-width form (U+FF0E): a card read across it needs three groups. */
+// @ts-ignore: decorator
+@inline
+function isDot(p: usize, len: i32, j: i32): bool {
+  const c = byteAt(p, len, j);
+  return c == 0x2e || (c == 0xef && byteAt(p, len, j + 1) == 0xbc && byteAt(p, len, j + 2) == 0x8e);
 }
 
 /** Doubling step of the Luhn check. */
@@ -141,7 +155,7 @@ export function cardEnd(p: usize, len: i32, i: i32): i32 {
     if (alpha || (groups == 1 && g > 8)) return best;
     const s = cardSepLen(p, len, j);
     if (s == 0) return best;
-    if (c == 0x2e) dots++;
+    if (isDot(p, len, j)) dots++;
     if (digitAt(p, len, j + s) < 0) return best;
     j += s;
   }

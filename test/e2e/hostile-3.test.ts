@@ -242,12 +242,25 @@ describe("hostile review 3 (prefilter in header values and names, gRPC, path, ho
   // (`/u/bob.pct%EF%BC%A0example.org`), a query, a referer, JSON and text; also `bob.pct﹫example.org`
   // (U+FE6B), `bob.pct@example．org` (U+FF0E), a full-width SSN `５３６-２２-８１４７`, a full-width phone
   // `+１４１５５５５２６７１` and `＋14155552671`, a phone with no-break spaces `+1\u00a0415\u00a0555\u00a02671`,
-  // cards separated by U+FF0E, U+FF0D, U+2212, U+2013, U+2010 (`4556−7375−8689−9855`), and in
+  // cards separated by U+FF0E, U+FF0D, U+2212, U+2013, U+2010 (`4556−7375−8689−9855`; fixed since, above), and in
   // mathematical bold digits (U+1D7D2…), all unchanged in the copy. Also: single latin-1 NBSP bytes
   // (0xA0, the byte Node's HTTP parser reads as U+00A0) between the groups of a header value
   // (`x-note: 4556\xA07375\xA08689\xA09855`) and `%A0` in a path (`/u/4556%A07375%A08689%A09855`, as
   // servlet containers decoding ISO-8859-1 read it), and a JSON-escaped `\u0040` in a header
   // carrying JSON (`x-note: {"email":"bob.pct\u0040example.org"}`): unchanged in the copy.
+  // Found by this review (LEAK on 578be0d), fixed the same day: cards grouped by separators NFKC folds
+  // to '-', '.' or '/' (U+2010-U+2014, U+2212, U+FF0D-U+FF0F, U+FE63) and by lone 0xA0 bytes (latin-1's
+  // no-break space; `%A0` in a path or query) reached the shadow unchanged (filter/redact/cards.ts cardSepLen).
+  it("fixed: cards grouped by unicode dashes, the minus sign, full-width '-', '.', '/', or latin-1 NBSP bytes", { timeout: 300_000 }, async () => {
+    const probes: Probe[] = [
+      ...["\u2010", "\u2013", "\u2014", "\u2212", "\uff0d", "\uff0e", "\uff0f", "\ufe63"].flatMap((x) => everywhere(`card-sep-${x.codePointAt(0)!.toString(16)}`, sep(x), C)),
+      hdr("latin1-nbsp-card", { "x-note": "4556\xa07375\xa08689\xa09855" }, [C]),
+      pth("pct-a0-card-segment", "/u/4556%A07375%A08689%A09855", [C]),
+      pth("pct-a0-card-query", "/r?c=4556%A07375%A08689%A09855", [C]),
+    ];
+    await expectClean("card separators", P.POLICY, probes);
+  });
+
   it.fails("LEAK: compatibility forms ('＠', full-width SSN and phone, unicode dashes and dots), latin-1 NBSP, \\u0040 outside JSON", { timeout: 300_000 }, async () => {
     const probes: Probe[] = [
       ...everywhere("fullwidth-at", "bob.pct\uff20example.org", E),
@@ -257,15 +270,9 @@ describe("hostile review 3 (prefilter in header values and names, gRPC, path, ho
       ...everywhere("fullwidth-phone", "+" + P.fw("14155552671"), PH),
       ...everywhere("fullwidth-plus-phone", "\uff0b14155552671", PH),
       ...everywhere("nbsp-phone", "+1\u00a0415\u00a0555\u00a02671", PH),
-      ...everywhere("card-fullwidth-dot", sep("\uff0e"), C),
-      ...everywhere("card-minus-sign", sep("\u2212"), C),
-      ...everywhere("card-en-dash", sep("\u2013"), C),
       ...everywhere("card-math-bold", [...C].map((d) => String.fromCodePoint(0x1d7ce + Number(d))).join(""), C),
       hdr("referer-fullwidth-at", { referer: "https://x.example/u/bob.pct%EF%BC%A0example.org" }, [E]),
-      hdr("latin1-nbsp-card", { "x-note": "4556\xa07375\xa08689\xa09855" }, [C]),
       hdr("latin1-nbsp-ssn", { "x-note": "536\xa022\xa08147" }, [SSN9]),
-      pth("pct-a0-card-segment", "/u/4556%A07375%A08689%A09855", [C]),
-      pth("pct-a0-card-query", "/r?c=4556%A07375%A08689%A09855", [C]),
       hdr("json-in-header-u0040", { "x-note": '{"email":"bob.pct\\u0040example.org"}' }, [E]),
     ];
     await expectClean("compatibility forms", P.POLICY, probes);
@@ -350,8 +357,9 @@ describe("hostile review 3 (prefilter in header values and names, gRPC, path, ho
         ["field-536870911", ld(536870911, E), E], ["fixed64-then-string", cat(tag(13, 1), Buffer.alloc(8), ld(11, E)), E],
         ["split-at-14", Buffer.alloc(0), C, { body: ((f) => [f.subarray(0, 14), f.subarray(14)])(frame(cat(ld(1, "o"), ld(11, "x " + C + " y")))) }],
         ["split-1-byte", Buffer.alloc(0), E, { body: [...frame(cat(ld(1, "o"), ld(11, "x " + E)))].map((x) => Buffer.from([x])) }],
-        // A glued JWT (a leak on 578be0d, fixed in b35e572).
+        // A glued JWT (a leak on 578be0d, fixed in b35e572); a card grouped by latin-1 NBSP bytes (a leak on 578be0d, fixed since).
         ["comment-token-jwt", ld(11, "token-" + J), J], ["comment-id_jwt", ld(11, "id_" + J), J],
+        ["comment-latin1-nbsp", ld(11, Buffer.from(sep("\u00a0"), "latin1")), C], ["bytes-latin1-nbsp", ld(10, Buffer.from(sep("\u00a0"), "latin1")), C],
         ["upload-stream", Buffer.alloc(0), E, { path: UPLOAD, body: cat(frame(cat(ld(1, "b"), vi(2, 1), ld(3, cat(ld(1, "o"), ld(11, C))))), frame(cat(ld(1, "b"), vi(2, 2), ld(3, ld(3, E))))) }],
       ];
       expect(await run(cases)).toEqual([]);
@@ -359,8 +367,8 @@ describe("hostile review 3 (prefilter in header values and names, gRPC, path, ho
 
     // LEAK (gRPC, with and without a schema): the same gaps in protobuf strings and bytes. Sent
     // ChargeRequest.comment (field 11) = `bob.pct＠example.org`, `５３６-２２-８１４７`, `deadbeefcafe4556737586899855`,
-    // `{"e":"bob.pct\u0040example.org"}`, and latin-1 `4556\xA07375\xA08689\xA09855` in comment and in
-    // idempotency_key (bytes, field 10): each reached the shadow's message unchanged. Also
+    // `{"e":"bob.pct\u0040example.org"}` in comment: each reached the shadow's message unchanged
+    // (latin-1 `4556\xA07375\xA08689\xA09855` in comment and idempotency_key too, fixed since: held above). Also
     // idempotency_key = the card in UTF-16LE (`4\0 5\0 5\0 6\0 …`): unchanged.
     it.fails("LEAK: '＠', full-width SSN, hex-glued card, \\u0040, latin-1 NBSP, UTF-16 in protobuf fields", { timeout: 300_000 }, async () => {
       const u = (s: string) => Buffer.from(s, "utf8");
@@ -368,8 +376,7 @@ describe("hostile review 3 (prefilter in header values and names, gRPC, path, ho
       const cases: GCase[] = [
         ["comment-fullwidth-at", ld(11, u("bob.pct\uff20example.org")), E],
         ["comment-fullwidth-ssn", ld(11, u(P.fw(P.SSN))), SSN9], ["comment-hex-card", ld(11, "deadbeefcafe" + C), C],
-        ["comment-json-u0040", ld(11, '{"e":"bob.pct\\u0040example.org"}'), E], ["comment-latin1-nbsp", ld(11, l1(sep("\u00a0"))), C],
-        ["bytes-latin1-nbsp", ld(10, l1(sep("\u00a0"))), C], ["bytes-utf16le", ld(10, Buffer.from(C, "utf16le")), C],
+        ["comment-json-u0040", ld(11, '{"e":"bob.pct\\u0040example.org"}'), E], ["bytes-utf16le", ld(10, Buffer.from(C, "utf16le")), C],
       ];
       expect(await run(cases)).toEqual([]);
     });

@@ -164,6 +164,26 @@ describe("card", () => {
     expect(scan(`card=${card}&x=1`)).toEqual([["card", card]]);
   });
 
+  // Separators NFKC folds to '-', '.' or '/' (hostile review 3): unicode dashes, the minus sign, full-width and small forms.
+  it.each([
+    ["\u2010", "hyphen"], ["\u2011", "non-breaking hyphen"], ["\u2012", "figure dash"], ["\u2013", "en dash"], ["\u2014", "em dash"],
+    ["\u2212", "minus sign"], ["\uff0d", "full-width hyphen-minus"], ["\uff0e", "full-width full stop"], ["\uff0f", "full-width solidus"], ["\ufe63", "small hyphen-minus"],
+  ])("finds a card grouped by %s (%s)", (sep) => {
+    const card = ["4556", "7375", "8689", "9855"].join(sep);
+    expect(scan(card)).toEqual([["card", card]]);
+    expect(scan(`pay ${card} now`)).toEqual([["card", card]]);
+  });
+
+  it("finds a card grouped by lone 0xA0 bytes (latin-1's no-break space, as Node reads header bytes)", () => {
+    const b = Buffer.concat([Buffer.from("x "), Buffer.from("4556"), Buffer.from([0xa0]), Buffer.from("7375"), Buffer.from([0xa0]), Buffer.from("8689"), Buffer.from([0xa0]), Buffer.from("9855 y")]);
+    const found = scanBytes(new Uint8Array(b));
+    expect(found.map((f) => [f.start, f.end])).toEqual([[2, 21]]);
+  });
+
+  it("does not read a card across one full-width full stop (a decimal, as with '.')", () => {
+    expect(scan("45567375\uff0e86899855")).toEqual([]);
+  });
+
   it.each([
     ["card4539578763621486", "4539578763621486"],
     ["PAN4539578763621486", "4539578763621486"],
