@@ -247,7 +247,8 @@ describe("hostile review 4 (glued JWTs by JOSE header, '+' before numbers, E.164
   // the shadow unchanged. Sent the form body `v=tel:+1+415+555+2671` (and `?v=tel:+1+415+555+2671`),
   // `v=tel,+1+415+555+2671`, `v=tel%09+1+415+555+2671`, `v=tel%0A+1+415+555+2671`,
   // `a=1;v=+1+415+555+2671` (a ';' separator, which the filter honours elsewhere) and
-  // `+1+415+555+2671=1`: each copy held the bytes as sent.
+  // `+1+415+555+2671=1`: each copy held the bytes as sent. (docs/leaks.md lists `x%3A+1%20415…` as
+  // still open but says a labelled `tel%3A+1%20415…` is found by its label: `tel:+1+415+555+2671` is not.)
   it.fails("LEAK: '+1+415+555+2671' after ';', ',', ':', a tab or a newline, or as a form/query name", { timeout: 300_000 }, async () => {
     const probes = plusForms([
       ["semicolon", "a=1;v=+1+415+555+2671", PH], ["name", "+1+415+555+2671=1", PH], ["after-comma", "v=tel,+1+415+555+2671", PH],
@@ -264,6 +265,7 @@ describe("hostile review 4 (glued JWTs by JOSE header, '+' before numbers, E.164
   // space), U+205F, U+2060 (word joiner), U+00AD (soft hyphen), U+2011 (non-breaking hyphen):
   // `x-note: +1<U+200B>415<U+200B>555<U+200B>2671` and `+44<U+3000>20<U+3000>7946<U+3000>0958`
   // reached the shadow unchanged as header values, query values, path segments, JSON and text.
+  // (docs/leaks.md lists national numbers with no-break spaces as still open; the others are new.)
   it.fails("LEAK: '(415) 555-2671' with no-break spaces; E.164 grouped by zero-width, ideographic, word-joiner, soft or non-breaking hyphens", { timeout: 300_000 }, async () => {
     const probes: Probe[] = [];
     for (const [n, s] of [["nbsp", "\u00a0"], ["en-quad", "\u2000"], ["em-space", "\u2003"], ["figure", "\u2007"], ["thin", "\u2009"], ["hair", "\u200a"], ["nnbsp", "\u202f"]])
@@ -280,6 +282,7 @@ describe("hostile review 4 (glued JWTs by JOSE header, '+' before numbers, E.164
   // and with the inner value `%2B1+415+555+2671`, `+1+415+555+2671`, `4556+7375+8689+9855` or
   // `DE89+3704+0044+0532+0130+00` at the third level (JSON, name, NDJSON, header): unchanged.
   // (Three levels of `4556%207375%208689%209855`, `%2B1%20415…`, the e-mail, the SSN and the JWT are masked.)
+  // docs/leaks.md lists three levels as still open; this pins which spellings pass through.
   it.fails("LEAK: three levels of nesting: '%2B' and '+' spellings of phones, cards and IBANs", { timeout: 300_000 }, async () => {
     const probes: Probe[] = [];
     for (const [n, v, s] of NESTED.filter(([n]) => ["phone", "phone-plus-sp", "phone-raw-plus", "card-plus", "iban"].includes(n))) probes.push(...nestedPlaces(`${n}-l3`, lvl3(v), s));
