@@ -12,7 +12,7 @@
 // never splits a UTF-8 sequence: every finding starts and ends at or next to an ASCII byte or at an
 // end of the input.
 
-import { byteAt, isDigit, isAlpha, isAlnum, ssnEnd, e164End, usPhoneEnd, ibanEnd, jwtRun, jwtEnd, joseHeaderRun, emailEnd, emailStart } from "./formats";
+import { byteAt, isDigit, isAlpha, isAlnum, ssnEnd, e164End, usPhoneEnd, ibanEnd, jwtRun, jwtEnd, jwtAccept, emailEnd, emailStart } from "./formats";
 import { cardEnd, digitAt } from "./cards";
 import { escapeAt } from "../util/form";
 import { KIND_SSN, KIND_PHONE, labelKinds, labelBefore, labelledSsnEnd, labelledPhoneEnd } from "./labels";
@@ -72,6 +72,15 @@ function jwtHead(ptr: usize, len: i32, i: i32): bool {
   if (b == 0x79) return (c >= 0x41 && c <= 0x44) || (c >= 0x49 && c <= 0x4c);
   if (b == 0x77) return (c >= 0x6f && c <= 0x72) || (c >= 0x30 && c <= 0x33) || (c >= 0x6b && c <= 0x6e);
   return false;
+}
+
+/** The full-width or the small commercial at (U+FF20, U+FE6B) at i: an '@' once NFKC-folded, as many applications fold input. */
+// @ts-ignore: decorator
+@inline
+function wideAt(ptr: usize, len: i32, i: i32): bool {
+  const b = byteAt(ptr, len, i + 1);
+  const c = byteAt(ptr, len, i + 2);
+  return (b == 0xbc && c == 0xa0) || (b == 0xb9 && c == 0xab);
 }
 
 /** A percent escape ("%20", "%3D") ends right before i. */
@@ -269,12 +278,12 @@ export function scanTextUntil(ptr: usize, len: i32, enabled: i32, out: Finding[]
           const run = jwtRun(ptr, len, i);
           jwtFrom = run;
           const end = jwtEnd(ptr, len, run);
-          if (end > 0 && joseHeaderRun()) offer(out, base, i, end, DETECTOR_JWT);
+          if (end > 0 && jwtAccept(true)) offer(out, base, i, end, DETECTOR_JWT);
         }
         continue;
       }
     }
-    if (c == 0x40 || (c == 0x25 && byteAt(ptr, len, i + 1) == 0x34 && byteAt(ptr, len, i + 2) == 0x30)) {
+    if (c == 0x40 || (c == 0x25 && byteAt(ptr, len, i + 1) == 0x34 && byteAt(ptr, len, i + 2) == 0x30) || (c == 0xef && wideAt(ptr, len, i))) {
       if (enabled & DETECTOR_EMAIL) {
         const end = emailEnd(ptr, len, i, c == 0x40 ? i + 1 : i + 3);
         if (end > 0) offer(out, base, emailStart, end, DETECTOR_EMAIL);
@@ -317,8 +326,8 @@ export function scanTextUntil(ptr: usize, len: i32, enabled: i32, out: Finding[]
         const run = jwtRun(ptr, len, i);
         jwtFrom = run;
         const end = jwtEnd(ptr, len, run);
-        // After '-', '_' or '.' ("token-eyJ...", "id_eyJ...", "t.eyJ...") it is glued: found when its header is a JOSE header.
-        if (end > 0 && ((before != 0x2d && before != 0x5f && before != 0x2e) || joseHeaderRun())) offer(out, base, i, end, DETECTOR_JWT);
+        // After '-', '_' or '.' ("token-eyJ...", "id_eyJ...", "t.eyJ...") it is glued (formats.ts jwtAccept).
+        if (end > 0 && jwtAccept(before == 0x2d || before == 0x5f || before == 0x2e)) offer(out, base, i, end, DETECTOR_JWT);
       }
     }
   }

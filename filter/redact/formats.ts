@@ -352,6 +352,7 @@ let jwtOne: u32 = 0;
 /** Where the run's third segment ends (when it has one), and where its first one ends. */
 let jwtThird = 0;
 let jwtFirstEnd = 0;
+let jwtSecondEnd = 0;
 /** Where the run jwtRun last read starts. */
 let jwtStart = 0;
 
@@ -373,6 +374,7 @@ export function jwtRun(p: usize, len: i32, i: i32): i32 {
     }
     jwtSegments++;
     if (jwtSegments == 1) jwtFirstEnd = j;
+    if (jwtSegments == 2) jwtSecondEnd = j;
     if (jwtSegments == 3) jwtThird = j;
     if (byteAt(p, len, j) != 0x2e) return j;
     j++;
@@ -398,15 +400,22 @@ export function jwtEnd(p: usize, len: i32, runEnd: i32): i32 {
   }
   const bad = empty | jwtOne;
   const jws = (bad & 0b011) == 0 && (jwtOne & 0b100) == 0;
+  jwtParts = 3;
   if (segs == 3) return jws ? end : -1;
-  if (segs == 5 && (bad & 0b11101) == 0 && (jwtOne & 0b00010) == 0) return end;
+  if (segs == 5 && (bad & 0b11101) == 0 && (jwtOne & 0b00010) == 0) {
+    jwtParts = 5;
+    return end;
+  }
   // More dotted labels after a whole JWS (a host "<jwt>.t.example"): the JWS is the token, when
   // its header is one (a host "ewok.co.uk.example" starts like a pretty-printed header too).
   return segs > 3 && jws && joseHeaderRun() ? jwtThird : -1;
 }
 
-/** JOSE header bytes read at most: real ones are a few dozen. */
-const JOSE_MAX: i32 = 1024;
+/** What jwtEnd matched last: a JWS (3 parts) or a JWE (5). */
+let jwtParts = 3;
+
+/** JOSE header characters read at most: real ones are a few dozen, with an embedded key a few KB. */
+const JOSE_MAX: i32 = 8192;
 
 /** The base64url digit's value, -1 for any other byte. */
 // @ts-ignore: decorator
@@ -456,10 +465,34 @@ function joseHeader(p: usize, len: i32, s: i32, e: i32): bool {
       else if (b != 0x20 && b != 0x0a && b != 0x0d && b != 0x09) return false;
       continue;
     }
-    window = ((window << 8) | b) & 0xffffffffff;
-    if (window == 0x22616c6722) return true; // "alg"
+    // Lower-cased: "ALG" is no JOSE header by RFC 7515, but a bearer token all the same.
+    window = (window << 8) | (b >= 0x41 && b <= 0x5a ? b | 0x20 : b);
+    if ((window & 0xffffffffff) == 0x22616c6722) return true; // "alg"
+    if ((window & 0xffffffffffffff) == 0x303036316c6722) return true; // 0061lg" (\u0061lg": an escaped 'a')
   }
   return false;
+}
+
+/**
+ * Whether the JWT of the run jwtRun and jwtEnd read counts. One whose header
+ * segment decodes to a JOSE header always does. Without one, only a classic
+ * token set apart from what precedes it: "eyJ" ('{"') and a header segment of
+ * 15 characters or more (the shortest JOSE header, {"alg":"x"}, has 15), so
+ * short dotted words and host names ("ewok.co.uk", "eyJ.eyJ.eyJ") are none.
+ * A three-part token's payload is JSON ("ey", "ew") or 16 characters at least:
+ * a lone header before a host name ("<header>.example.com") is none either.
+ */
+export function jwtAccept(glued: bool): bool {
+  if (jwtParts == 3) {
+    const ps = jwtFirstEnd + 1;
+    const payload = jwtSecondEnd - ps;
+    const b = byteAt(jwtPtr, jwtLen, ps + 1);
+    if (payload < 16 && !(byteAt(jwtPtr, jwtLen, ps) == 0x65 && (b == 0x79 || b == 0x77))) return false;
+  }
+  if (joseHeaderRun()) return true;
+  if (glued) return false;
+  const s = jwtStart;
+  return byteAt(jwtPtr, jwtLen, s + 1) == 0x79 && byteAt(jwtPtr, jwtLen, s + 2) == 0x4a && jwtFirstEnd - s >= 15;
 }
 
 /** Start of the email whose '@' emailEnd last matched. */

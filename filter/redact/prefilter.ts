@@ -5,7 +5,7 @@
 // detector it turns off has no finding in the string:
 // - card: 13+ digits, ASCII or full-width (a full-width digit starts with 0xEF);
 // - SSN: 9 ASCII digits; phone: 8+ ASCII digits (E.164), 10 (US), 9 (labelled);
-// - e-mail: an '@', or "%40" (its two digits);
+// - e-mail: an '@', or "%40" (its two digits), or a full-width or small at (a 0xEF byte);
 // - JWT: "e" then "y" or "w" (jwtHead), lower-case;
 // - IBAN: 2 ASCII letters then 2 ASCII digits, 15 bytes at least;
 // - a backslash (JSON escapes, decoded before the scan) or a '%' (percent escapes,
@@ -93,7 +93,8 @@ export function candidates(p: usize, len: i32, cls: u32, digits: i32, enabled: i
   if (cls & (CLASS_BACKSLASH | CLASS_PERCENT)) return enabled;
   let off = 0;
   if (digits < 8 && (cls & CLASS_EF) == 0) off |= NUMERIC;
-  if ((cls & CLASS_AT) == 0 && ((cls & CLASS_PERCENT) == 0 || digits < 2)) off |= DETECTOR_EMAIL;
+  // An e-mail needs an '@', "%40", or a full-width or small at (EF BC A0, EF B9 AB).
+  if ((cls & (CLASS_AT | CLASS_EF)) == 0 && ((cls & CLASS_PERCENT) == 0 || digits < 2)) off |= DETECTOR_EMAIL;
   if ((cls & LETTER_E) == 0 || (cls & (LETTER_W | LETTER_Y)) == 0) off |= DETECTOR_JWT;
   if (digits < 2 || len < 15 || (cls & LETTERS) == 0) off |= DETECTOR_IBAN;
   let on = enabled & ~off;

@@ -132,6 +132,15 @@ function putDigit(q: usize, d: i32, wide: bool): void {
   else store<u8>(q, <u8>(0x30 + d));
 }
 
+/** U+FF20 or U+FE6B (EF BC A0, EF B9 AB) at q: the at signs NFKC folds to '@'. */
+// @ts-ignore: decorator
+@inline
+function wideAtByte(q: usize): bool {
+  const b = load<u8>(q + 1);
+  const c = load<u8>(q + 2);
+  return (b == 0xbc && c == 0xa0) || (b == 0xb9 && c == 0xab);
+}
+
 /** Email: '@' (or a "%40"), the domain's dots and the top-level domain kept. */
 function maskEmail(o: usize, n: i32): void {
   let at = -1;
@@ -139,7 +148,8 @@ function maskEmail(o: usize, n: i32): void {
   let dot = -1;
   for (let i = 0; i < n; i++) {
     const c = load<u8>(o + <usize>i);
-    if (c == 0x40 || (c == 0x25 && i + 2 < n && load<u8>(o + <usize>(i + 1)) == 0x34 && load<u8>(o + <usize>(i + 2)) == 0x30)) {
+    if (c == 0x40 || (c == 0x25 && i + 2 < n && load<u8>(o + <usize>(i + 1)) == 0x34 && load<u8>(o + <usize>(i + 2)) == 0x30) || (c == 0xef && i + 2 < n && wideAtByte(o + <usize>i))) {
+      // '@', "%40", or the full-width or small at (U+FF20, U+FE6B), kept as written.
       at = i;
       atLen = c == 0x40 ? 1 : 3;
       dot = -1;

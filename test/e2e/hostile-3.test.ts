@@ -261,17 +261,25 @@ describe("hostile review 3 (prefilter in header values and names, gRPC, path, ho
     await expectClean("card separators", P.POLICY, probes);
   });
 
-  it.fails("LEAK: compatibility forms ('＠', full-width SSN and phone, unicode dashes and dots), latin-1 NBSP, \\u0040 outside JSON", { timeout: 300_000 }, async () => {
+  // Found by this review (LEAK on 578be0d), fixed the same day: an e-mail whose '@' is the full-width or
+  // the small commercial at (U+FF20, U+FE6B; NFKC folds both to '@') reached the shadow unchanged.
+  it("fixed: e-mails with a full-width or small commercial at", { timeout: 300_000 }, async () => {
     const probes: Probe[] = [
       ...everywhere("fullwidth-at", "bob.pct\uff20example.org", E),
       ...everywhere("small-at", "bob.pct\ufe6bexample.org", E),
+      hdr("referer-fullwidth-at", { referer: "https://x.example/u/bob.pct%EF%BC%A0example.org" }, [E]),
+    ];
+    await expectClean("wide at signs", P.POLICY, probes);
+  });
+
+  it.fails("LEAK: compatibility forms ('＠', full-width SSN and phone, unicode dashes and dots), latin-1 NBSP, \\u0040 outside JSON", { timeout: 300_000 }, async () => {
+    const probes: Probe[] = [
       ...everywhere("fullwidth-dot-email", "bob.pct@example\uff0eorg", E),
       ...everywhere("fullwidth-ssn", P.fw(P.SSN), SSN9),
       ...everywhere("fullwidth-phone", "+" + P.fw("14155552671"), PH),
       ...everywhere("fullwidth-plus-phone", "\uff0b14155552671", PH),
       ...everywhere("nbsp-phone", "+1\u00a0415\u00a0555\u00a02671", PH),
       ...everywhere("card-math-bold", [...C].map((d) => String.fromCodePoint(0x1d7ce + Number(d))).join(""), C),
-      hdr("referer-fullwidth-at", { referer: "https://x.example/u/bob.pct%EF%BC%A0example.org" }, [E]),
       hdr("latin1-nbsp-ssn", { "x-note": "536\xa022\xa08147" }, [SSN9]),
       hdr("json-in-header-u0040", { "x-note": '{"email":"bob.pct\\u0040example.org"}' }, [E]),
     ];
@@ -360,21 +368,21 @@ describe("hostile review 3 (prefilter in header values and names, gRPC, path, ho
         // A glued JWT (a leak on 578be0d, fixed in b35e572); a card grouped by latin-1 NBSP bytes (a leak on 578be0d, fixed since).
         ["comment-token-jwt", ld(11, "token-" + J), J], ["comment-id_jwt", ld(11, "id_" + J), J],
         ["comment-latin1-nbsp", ld(11, Buffer.from(sep("\u00a0"), "latin1")), C], ["bytes-latin1-nbsp", ld(10, Buffer.from(sep("\u00a0"), "latin1")), C],
+        ["comment-fullwidth-at", ld(11, Buffer.from("bob.pct\uff20example.org", "utf8")), E],
         ["upload-stream", Buffer.alloc(0), E, { path: UPLOAD, body: cat(frame(cat(ld(1, "b"), vi(2, 1), ld(3, cat(ld(1, "o"), ld(11, C))))), frame(cat(ld(1, "b"), vi(2, 2), ld(3, ld(3, E))))) }],
       ];
       expect(await run(cases)).toEqual([]);
     });
 
     // LEAK (gRPC, with and without a schema): the same gaps in protobuf strings and bytes. Sent
-    // ChargeRequest.comment (field 11) = `bob.pct＠example.org`, `５３６-２２-８１４７`, `deadbeefcafe4556737586899855`,
+    // ChargeRequest.comment (field 11) = `５３６-２２-８１４７`, `deadbeefcafe4556737586899855`,
     // `{"e":"bob.pct\u0040example.org"}` in comment: each reached the shadow's message unchanged
     // (latin-1 `4556\xA07375\xA08689\xA09855` in comment and idempotency_key too, fixed since: held above). Also
     // idempotency_key = the card in UTF-16LE (`4\0 5\0 5\0 6\0 …`): unchanged.
-    it.fails("LEAK: '＠', full-width SSN, hex-glued card, \\u0040, latin-1 NBSP, UTF-16 in protobuf fields", { timeout: 300_000 }, async () => {
+    it.fails("LEAK: full-width SSN, hex-glued card, \\u0040, latin-1 NBSP, UTF-16 in protobuf fields", { timeout: 300_000 }, async () => {
       const u = (s: string) => Buffer.from(s, "utf8");
       const l1 = (s: string) => Buffer.from(s, "latin1");
       const cases: GCase[] = [
-        ["comment-fullwidth-at", ld(11, u("bob.pct\uff20example.org")), E],
         ["comment-fullwidth-ssn", ld(11, u(P.fw(P.SSN))), SSN9], ["comment-hex-card", ld(11, "deadbeefcafe" + C), C],
         ["comment-json-u0040", ld(11, '{"e":"bob.pct\\u0040example.org"}'), E], ["bytes-utf16le", ld(10, Buffer.from(C, "utf16le")), C],
       ];

@@ -154,7 +154,7 @@ describe("hostile review 4 (glued JWTs by JOSE header, '+' before numbers, E.164
     await expectClean("JWT look-alikes", P.POLICY, probes);
   });
 
-  // FALSE POSITIVE: three dot-separated labels whose first begins "ew" (as a pretty-printed JOSE
+  // FALSE POSITIVE on 0c766d9: three dot-separated labels whose first begins "ew" (as a pretty-printed JOSE
   // header's base64 "ewog..." does) are masked as a JWT, every character but the dots, in header
   // values, x-forwarded-host, query values, path segments, JSON strings and text bodies alike:
   // sent `x-note: ewok.co.uk`, the shadow got `x-note: xxxx.xx.xx`; `/r?v=ewpyc.co.uk` became
@@ -164,7 +164,10 @@ describe("hostile review 4 (glued JWTs by JOSE header, '+' before numbers, E.164
   // `ewok.co.uk.example` stay.) Also masked: `eyJ.eyJ.eyJ` (`xxx.xxx.xxx`: no segment decodes to
   // anything) and a lone JOSE header followed by a host name, `eyJhbGciOiJIUzI1NiJ9.example.com`
   // (`xxxxxxxxxxxxxxxxxxxx.xxxxxxx.xxx`: "example" and "com" are no JSON payload nor signature).
-  it.fails("FALSE POSITIVE: host names and words of three labels starting 'ew', 'eyJ.eyJ.eyJ', a JOSE header before a host name: masked as JWTs", { timeout: 300_000 }, async () => {
+  // Fixed the same day (after 0df12d3): a JWT counts when its header decodes to a JOSE header, or, set
+  // apart from what precedes it, starts "eyJ" with 15 characters or more; a JWS payload is JSON ("ey",
+  // "ew") or 16 characters at least (filter/redact/formats.ts jwtAccept).
+  it("fixed: host names and words of three labels starting 'ew', 'eyJ.eyJ.eyJ', a JOSE header before a host name stay byte-identical", { timeout: 300_000 }, async () => {
     const looks = ["ewok.co.uk", "ewpyc.co.uk", "ewr.example.com", "eworld.example.net", "ewogdGVzdA.co.uk", "eyJ.eyJ.eyJ", b64u('{"alg":"HS256"}') + ".example.com"];
     const probes: Probe[] = looks.flatMap((v, i) => same(everywhere(`fp-${i}`, v, [])));
     ["ewok.co.uk", "ewr.example.com"].forEach((h, i) => probes.push({ ...hdr(`fp-host-${i}`, { "x-forwarded-host": h }, []), identical: true }));
@@ -236,11 +239,17 @@ describe("hostile review 4 (glued JWTs by JOSE header, '+' before numbers, E.164
   // `token-eyJBTEciOiJIUzI1NiIsIlRZUCI6IkpXVCJ9.…` (`{"ALG":"HS256","TYP":"JWT"}`: not a JOSE header
   // by RFC 7515, but a bearer token all the same) and `IHsiYWxnIjoiSFMyNTYifQ.<payload>.<sig>`
   // (` {"alg":"HS256"}`), even bare: all unchanged in the copy.
-  it.fails("LEAK: glued JWTs with a header over 1 KB, an escaped or upper-case 'alg', and any JWT whose header starts with a space", { timeout: 300_000 }, async () => {
+  // Fixed the same day (after 0df12d3): the JOSE header is read up to 8 KB, "alg" case-insensitively and
+  // as "\u0061lg". Still open: a header with whitespace before its '{' (base64 "IHs..."), bare or glued.
+  it("fixed: glued JWTs with a header over 1 KB, an escaped or upper-case 'alg'", { timeout: 300_000 }, async () => {
     const probes: Probe[] = [];
     for (const h of ["escaped-alg", "kid-1k", "kid-3k"]) probes.push(...jwtProbes(h, SHAPES.slice(1)));
-    for (const h of ["alg-upper", "leading-space"]) probes.push(...jwtProbes(h));
-    await expectClean("JWT leaks", P.POLICY, probes);
+    probes.push(...jwtProbes("alg-upper"));
+    await expectClean("JWT leaks fixed", P.POLICY, probes);
+  });
+
+  it.fails("LEAK: a JWT whose header starts with a space (base64 'IHs...'), bare or glued", { timeout: 300_000 }, async () => {
+    await expectClean("JWT leaks", P.POLICY, jwtProbes("leading-space"));
   });
 
   // LEAK: a raw '+' before a number is read as a plus only at the value's start or after a space:

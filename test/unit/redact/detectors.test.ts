@@ -174,6 +174,22 @@ describe("card", () => {
     expect(scan(`pay ${card} now`)).toEqual([["card", card]]);
   });
 
+  it.each([
+    ["bob.pct\uff20example.org", "full-width at"],
+    ["bob.pct\ufe6bexample.org", "small commercial at"],
+  ])("finds the e-mail %s (%s): an '@' once NFKC-folded", (email) => {
+    expect(scan(email)).toEqual([["email", email]]);
+    expect(scan(`mail ${email} now`)).toEqual([["email", email]]);
+  });
+
+  it("keeps a full-width at as written in the mask", () => {
+    expect(mask("bob.pct\uff20example.org", EMAIL)).toBe("*******\uff20*******.org");
+  });
+
+  it.each([["東京\uff20渋谷"], ["\uff20home"], ["a\uff20b"]])("does not take %s for an e-mail (no dotted domain)", (text) => {
+    expect(scan(text)).toEqual([]);
+  });
+
   it("finds a card grouped by lone 0xA0 bytes (latin-1's no-break space, as Node reads header bytes)", () => {
     const b = Buffer.concat([Buffer.from("x "), Buffer.from("4556"), Buffer.from([0xa0]), Buffer.from("7375"), Buffer.from([0xa0]), Buffer.from("8689"), Buffer.from([0xa0]), Buffer.from("9855 y")]);
     const found = scanBytes(new Uint8Array(b));
@@ -347,6 +363,12 @@ describe("jwt", () => {
     ["ewok.co.uk.example", "four segments, no JOSE header"],
     ["sewordsmithingcompany.co.uk", "a long label glued before 'ewo'"],
     ["xeyJ4eHgiOiJ5In0.eyJzdWIiOiIxIn0.sig", "inside a word, a header without alg ({\"xxx\":\"y\"})"],
+    // Hostile review 4: set apart, only a header that is a JOSE header or a classic "eyJ" one of 15+ characters counts,
+    // and a JWS payload is JSON or 16 characters at least.
+    ["ewok.co.uk", "three labels starting like a pretty-printed header"],
+    ["ewr.example.com", "a host name"],
+    ["eyJ.eyJ.eyJ", "short segments"],
+    ["eyJhbGciOiJIUzI1NiJ9.example.com", "a lone JOSE header before a host name"],
   ])("does not find %s (%s)", (text) => {
     expect(scan(text, JWT)).toEqual([]);
   });
@@ -362,6 +384,15 @@ describe("jwt", () => {
     const jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig";
     expect(scan(pre + jwt, JWT)).toEqual([["jwt", jwt]]);
     expect(scan(`{"t":"${pre}${jwt}"}`, JWT)).toEqual([["jwt", jwt]]);
+  });
+
+  it.each([
+    ['{"\\u0061lg":"HS256"}', "an escaped alg"],
+    ['{"ALG":"HS256","TYP":"JWT"}', "an upper-case ALG"],
+    [`{"kid":"${"k".repeat(3000)}","alg":"RS256"}`, "a header of 4 KB"],
+  ])("finds a glued JWT whose header is %s (%s)", (header) => {
+    const jwt = `${Buffer.from(header).toString("base64url")}.eyJzdWIiOiIxIn0.sig`;
+    expect(scan("token-" + jwt, JWT)).toEqual([["jwt", jwt]]);
   });
 
   it("finds the JWS of a run with more dotted labels after it (a host), when its header is a JOSE header", () => {
