@@ -12,7 +12,8 @@
 // never splits a UTF-8 sequence: every finding starts and ends at or next to an ASCII byte or at an
 // end of the input.
 
-import { byteAt, isDigit, isAlpha, isAlnum, ssnEnd, e164End, usPhoneEnd, ibanEnd, jwtRun, jwtEnd, jwtAccept, emailEnd, emailStart } from "./formats";
+import { byteAt, isDigit, isAlpha, isAlnum, ssnEnd, e164End, usPhoneEnd, ibanEnd, emailEnd, emailStart } from "./formats";
+import { jwtRun, jwtEnd, jwtAccept } from "./jwt";
 import { cardEnd, digitAt } from "./cards";
 import { escapeAt } from "../util/form";
 import { KIND_SSN, KIND_PHONE, labelKinds, labelBefore, labelledSsnEnd, labelledPhoneEnd } from "./labels";
@@ -326,7 +327,7 @@ export function scanTextUntil(ptr: usize, len: i32, enabled: i32, out: Finding[]
         const run = jwtRun(ptr, len, i);
         jwtFrom = run;
         const end = jwtEnd(ptr, len, run);
-        // After '-', '_' or '.' ("token-eyJ...", "id_eyJ...", "t.eyJ...") it is glued (formats.ts jwtAccept).
+        // After '-', '_' or '.' ("token-eyJ...", "id_eyJ...", "t.eyJ...") it is glued (jwt.ts jwtAccept).
         if (end > 0 && jwtAccept(before == 0x2d || before == 0x5f || before == 0x2e)) offer(out, base, i, end, DETECTOR_JWT);
       }
     }

@@ -166,7 +166,7 @@ describe("hostile review 4 (glued JWTs by JOSE header, '+' before numbers, E.164
   // (`xxxxxxxxxxxxxxxxxxxx.xxxxxxx.xxx`: "example" and "com" are no JSON payload nor signature).
   // Fixed the same day (after 0df12d3): a JWT counts when its header decodes to a JOSE header, or, set
   // apart from what precedes it, starts "eyJ" with 15 characters or more; a JWS payload is JSON ("ey",
-  // "ew") or 16 characters at least (filter/redact/formats.ts jwtAccept).
+  // "ew") or 16 characters at least (filter/redact/jwt.ts jwtAccept).
   it("fixed: host names and words of three labels starting 'ew', 'eyJ.eyJ.eyJ', a JOSE header before a host name stay byte-identical", { timeout: 300_000 }, async () => {
     const looks = ["ewok.co.uk", "ewpyc.co.uk", "ewr.example.com", "eworld.example.net", "ewogdGVzdA.co.uk", "eyJ.eyJ.eyJ", b64u('{"alg":"HS256"}') + ".example.com"];
     const probes: Probe[] = looks.flatMap((v, i) => same(everywhere(`fp-${i}`, v, [])));
