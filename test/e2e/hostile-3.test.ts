@@ -6,7 +6,8 @@
 // `it`: probe groups that held on 38d9e33. `it.fails`: a leak found on 38d9e33; its comment
 // gives the exact input and what the shadow received; a fix flips it.
 import { describe, it, expect } from "vitest";
-import { runProbes, findLeaks, type Probe, type Outcome } from "./hostile-lib.js";
+import { findLeaks, type Probe } from "./hostile-lib.js";
+import { hostileVerdict } from "./hostile-verdict.js";
 import { hostileRigs } from "./hostile-rigs.js";
 import { startGrpcRig, printGrpcLogsAfterFailures, type GrpcRig } from "./grpc-fixture.js";
 import { send, shadowCall, ld, cat, frame, vi, tag, varint, PATH, UPLOAD, descriptorPolicy, detectorsPolicy } from "./hostile-grpc-lib.js";
@@ -43,39 +44,7 @@ const JWT_SP = `${b64u('{ "alg":"HS256","typ":"JWT"}')}.${b64u('{"sub":"hostile3
 const JWT_NL = `${b64u('{\n  "alg": "HS256"\n}')}.${b64u('{"sub":"hostile3"}')}.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U`;
 const JWT_NONE = `${b64u('{"alg":"none"}')}.${b64u('{"sub":"hostile3x"}')}.`;
 
-/** Every way the copy can be read: as sent, and header bytes re-read as UTF-8. */
-function copyFields(o: Outcome): string[] {
-  const sh = o.shadow!;
-  const f = [sh.path, ...sh.headers.flatMap(([k, v]) => [k, v]), sh.body];
-  return [...f, ...f.map((x) => Buffer.from(x, "latin1").toString("utf8"))];
-}
-const headerOf = (hs: [string, string][] | undefined, name: string) => JSON.stringify(hs?.filter(([k]) => k === name));
-
-/** What is wrong with the outcomes: no copy, a secret in the copy, a primary that did not get what was sent, an altered copy where nothing was sensitive. */
-function verdict(probes: Probe[], res: Outcome[]): string[] {
-  const byId = new Map(probes.map((p) => [p.id, p]));
-  const bad: string[] = [];
-  for (const o of res) {
-    const p = byId.get(o.id)!;
-    if (!o.shadow) {
-      bad.push(`${o.id}: no copy (${o.status})`);
-      continue;
-    }
-    const leaks = findLeaks(copyFields(o), p.secrets);
-    if (leaks.length) bad.push(`${o.id}: ${leaks.join(",")} reached the shadow: path ${o.shadow.path} headers ${JSON.stringify(o.shadow.headers.filter(([k]) => !/^(x-pid|x-envoy|x-request-id|x-forwarded-proto|content-length|x-shadow-request)$/.test(k)))} body ${o.shadow.body.slice(0, 160)}`);
-    bad.push(...o.primaryAltered.map((a) => `${o.id}: primary altered ${a}`));
-    const sent: [string, string][] = Array.isArray(p.headers) ? p.headers : Object.entries(p.headers ?? {});
-    for (const [k] of sent) {
-      if (k.startsWith(":") || k === "host") continue;
-      // Envoy itself removes a referer it finds invalid (a fragment, userinfo, spaces, a non-URL) before any filter runs: neither side gets it.
-      if (k === "referer" && !o.primary?.headers.some(([n]) => n === k)) continue;
-      if (headerOf(o.primary?.headers, k) !== JSON.stringify([[k, sent.find(([n]) => n === k)![1]]])) bad.push(`${o.id}: primary's ${k} altered: ${headerOf(o.primary?.headers, k)}`);
-      if (p.identical && headerOf(o.shadow.headers, k) !== headerOf(o.primary?.headers, k)) bad.push(`${o.id}: copy's ${k} altered: ${headerOf(o.shadow.headers, k)}`);
-    }
-    if (p.identical && o.shadow.path !== o.primary?.path) bad.push(`${o.id}: copy's path altered: ${o.shadow.path}`);
-  }
-  return bad;
-}
+const verdict = hostileVerdict({ shown: 160 });
 
 let seq = 0;
 const hdr = (note: string, headers: Record<string, string> | [string, string][], secrets: string[], path = "/r"): Probe => ({ id: `${++seq}-${note}`, method: "GET", path, headers, secrets });

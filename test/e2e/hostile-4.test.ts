@@ -5,7 +5,8 @@
 // a leak or a false positive found on 0c766d9; its comment gives the exact input and what the
 // shadow received; a fix flips it.
 import { describe, it, expect } from "vitest";
-import { runProbes, findLeaks, type Probe, type Outcome } from "./hostile-lib.js";
+import { runProbes, type Probe } from "./hostile-lib.js";
+import { hostileVerdict } from "./hostile-verdict.js";
 import { hostileRigs } from "./hostile-rigs.js";
 import * as P from "./hostile-pct-probes.js";
 
@@ -20,41 +21,7 @@ const jwt = (header: string) => `${b64u(header)}.${PAY}.${SIG}`;
 const u8 = (s: string) => Buffer.from(s, "utf8").toString("latin1");
 const enc = encodeURIComponent;
 
-/** Every way the copy can be read: as sent, and header bytes re-read as UTF-8. */
-function copyFields(o: Outcome): string[] {
-  const sh = o.shadow!;
-  const f = [sh.path, ...sh.headers.flatMap(([k, v]) => [k, v]), sh.body];
-  return [...f, ...f.map((x) => Buffer.from(x, "latin1").toString("utf8"))];
-}
-const headerOf = (hs: [string, string][] | undefined, name: string) => JSON.stringify(hs?.filter(([k]) => k === name));
-const NOISE = /^(x-pid|x-envoy|x-request-id|x-forwarded-proto|content-length|x-shadow-request)$/;
-
-/** What is wrong: no copy, a secret in the copy, a primary not given what was sent, a copy of a non-sensitive request not byte-identical. */
-function verdict(probes: Probe[], res: Outcome[]): string[] {
-  const byId = new Map(probes.map((p) => [p.id, p]));
-  const bad: string[] = [];
-  for (const o of res) {
-    const p = byId.get(o.id)!;
-    if (o.status !== 200) bad.push(`${o.id}: primary answered ${o.status}`);
-    if (!o.shadow) {
-      bad.push(`${o.id}: no copy (${o.status})`);
-      continue;
-    }
-    const leaks = findLeaks(copyFields(o), p.secrets);
-    const shown = () => `path ${o.shadow!.path} headers ${JSON.stringify(o.shadow!.headers.filter(([k]) => !NOISE.test(k)))} body ${o.shadow!.body.slice(0, 240)}`;
-    if (leaks.length) bad.push(`${o.id}: ${leaks.join(",")} reached the shadow: ${shown()}`);
-    bad.push(...o.primaryAltered.map((a) => `${o.id}: primary altered ${a}`));
-    if (p.identical && o.copyAltered.length) bad.push(`${o.id}: copy altered (${o.copyAltered.join(",")}): ${shown()}`);
-    const sent: [string, string][] = Array.isArray(p.headers) ? p.headers : Object.entries(p.headers ?? {});
-    for (const [k] of sent) {
-      if (k.startsWith(":") || k === "host") continue;
-      if (k === "referer" && !o.primary?.headers.some(([n]) => n === k)) continue;
-      if (headerOf(o.primary?.headers, k) !== JSON.stringify([[k, sent.find(([n]) => n === k)![1]]])) bad.push(`${o.id}: primary's ${k} altered: ${headerOf(o.primary?.headers, k)}`);
-      if (p.identical && headerOf(o.shadow.headers, k) !== headerOf(o.primary?.headers, k)) bad.push(`${o.id}: copy's ${k} altered: ${headerOf(o.shadow.headers, k)}`);
-    }
-  }
-  return bad;
-}
+const verdict = hostileVerdict({ requireOk: true, shown: 240 });
 
 let seq = 0;
 const hdr = (note: string, headers: Record<string, string>, secrets: string[]): Probe => ({ id: `${++seq}-${note}`, method: "GET", path: "/r", headers, secrets });
