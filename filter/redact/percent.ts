@@ -88,18 +88,7 @@ export function formPlusReading(p: usize, len: i32): ArrayBuffer {
 
 /** Whether formPlusReading differs from formDecode: a '+' it keeps. */
 export function formPlusView(p: usize, len: i32): bool {
-  let prev: i32 = -1;
-  for (let i = 0; i < len; ) {
-    const u = codedUnit(p, i, len);
-    let c = u & 255;
-    if (u >> 8 == 1 && c == 0x2b) {
-      if (formKeptPlus(p, i, len, prev)) return true;
-      c = 0x20;
-    }
-    prev = c;
-    i += u >> 8;
-  }
-  return false;
+  return keepsPlus(p, len, true);
 }
 
 /**
@@ -142,12 +131,17 @@ function formKeptPlus(p: usize, i: i32, len: i32, prev: i32): bool {
 
 /** Whether the plusKept view differs from the other: a '+' it keeps. */
 export function plusView(p: usize, len: i32): bool {
+  return keepsPlus(p, len, false);
+}
+
+/** Whether some raw '+' in [p, p+len) is kept (formKeptPlus for form values, else keptPlus); the others read as spaces. */
+function keepsPlus(p: usize, len: i32, form: bool): bool {
   let prev: i32 = -1;
   for (let i = 0; i < len; ) {
     const u = codedUnit(p, i, len);
     let c = u & 255;
     if (u >> 8 == 1 && c == 0x2b) {
-      if (keptPlus(p, i, len, prev)) return true;
+      if (form ? formKeptPlus(p, i, len, prev) : keptPlus(p, i, len, prev)) return true;
       c = 0x20;
     }
     prev = c;
