@@ -27,10 +27,23 @@ export async function startEnvoyOnFreePorts(
   bootstrap: (adminPort: number, listenerPort: number) => object,
   opts: Omit<StartOptions, "adminPort" | "bootstrap"> = {},
 ): Promise<{ envoy: EnvoyInstance; adminPort: number; listenerPort: number }> {
-  const adminPort = await freePort();
-  const listenerPort = await freePort();
-  const envoy = await startEnvoy({ ...opts, adminPort, bootstrap: bootstrap(adminPort, listenerPort) });
-  return { envoy, adminPort, listenerPort };
+  // A port free a moment ago can be taken by another process before Envoy binds it (the machine
+  // runs many test files at once): such a start is retried with new ports, a few times.
+  for (let attempt = 1; ; attempt++) {
+    const adminPort = await freePort();
+    const listenerPort = await freePort();
+    try {
+      const envoy = await startEnvoy({ ...opts, adminPort, bootstrap: bootstrap(adminPort, listenerPort) });
+      return { envoy, adminPort, listenerPort };
+    } catch (e) {
+      if (attempt >= 4 || !(e instanceof EnvoyStartError) || !portTaken(e)) throw e;
+    }
+  }
+}
+
+/** Envoy could not bind a port it was given: it was taken after it was picked. */
+function portTaken(e: EnvoyStartError): boolean {
+  return /cannot bind '[^']*': Address already in use/.test(e.logs);
 }
 
 /** Render the bootstrap, start Envoy with the chosen backend and wait until the admin endpoint says LIVE. */
