@@ -12,7 +12,7 @@ import { at, quoted, utf8Seq } from "./lexer";
 import { JsonStrings } from "./strings";
 import { escapedEdits } from "./escapes";
 import { integerDigits, maskedNumber, isJsonNumber, VALUE_DIGITS } from "./numbers";
-import { classify, candidates, digitCount, LETTERS } from "../redact/prefilter";
+import { classify, candidates, detectorsIn, digitCount, LETTERS } from "../redact/prefilter";
 
 /** string(): the slice ran out (call again with the same s); the findings overflowed. */
 export const DETECT_SUSPENDED: i32 = 0;
@@ -147,9 +147,7 @@ export const SHORT: i32 = 256;
 export function detectorsFor(p: usize, s: i32, e: i32, enabled: i32): i32 {
   const n = e - s - 2;
   if (n > SHORT) return enabled;
-  const cp = p + <usize>(s + 1);
-  const cls = classify(cp, n);
-  return candidates(cp, n, cls, digitCount, enabled);
+  return detectorsIn(p + <usize>(s + 1), n, enabled);
 }
 
 /** detectorsFor for a string token of at most SHORT bytes whose content's classify() bits and digits are known. */

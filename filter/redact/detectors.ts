@@ -13,7 +13,7 @@
 // end of the input.
 
 import { byteAt, isDigit, isAlpha, isAlnum, ssnEnd, e164End, usPhoneEnd, ibanEnd, emailEnd, emailStart } from "./formats";
-import { jwtRun, jwtEnd, jwtAccept } from "./jwt";
+import { jwtAt, jwtRunEnd } from "./jwt";
 import { cardEnd, digitAt } from "./cards";
 import { escapeAt } from "../util/form";
 import { KIND_SSN, KIND_PHONE, labelKinds, labelBefore, labelledSsnEnd, labelledPhoneEnd } from "./labels";
@@ -63,7 +63,7 @@ function labelled(ptr: usize, len: i32, i: i32, enabled: i32, bit: i32, kind: i3
  * Whether a JOSE header (base64url of a JSON object) may start at i: "{" then '"'
  * is "eyJ" (or eyI/eyK/eyL), "{ " is "eyA".."eyD", "{\n" "ewo".."ewr", "{\r"
  * "ew0".."ew3", "{\t" "ewk".."ewn": encoders that pretty-print or space their
- * JSON write the latter. jwtEnd checks the token's structure after.
+ * JSON write the latter. jwt.ts checks the token's structure and header after.
  */
 // @ts-ignore: decorator
 @inline
@@ -75,10 +75,10 @@ function jwtHead(ptr: usize, len: i32, i: i32): bool {
   return false;
 }
 
-/** The full-width or the small commercial at (U+FF20, U+FE6B) at i: an '@' once NFKC-folded, as many applications fold input. */
+/** The full-width or the small commercial at (U+FF20, U+FE6B) at i (its 0xEF byte): an '@' once NFKC-folded, as many applications fold input. */
 // @ts-ignore: decorator
 @inline
-function wideAt(ptr: usize, len: i32, i: i32): bool {
+export function wideAt(ptr: usize, len: i32, i: i32): bool {
   const b = byteAt(ptr, len, i + 1);
   const c = byteAt(ptr, len, i + 2);
   return (b == 0xbc && c == 0xa0) || (b == 0xb9 && c == 0xab);
@@ -276,10 +276,9 @@ export function scanTextUntil(ptr: usize, len: i32, enabled: i32, out: Finding[]
           if (end > 0) offer(out, base, i, end, DETECTOR_CARD);
         } else if (c == 0x65 && (enabled & DETECTOR_JWT) && i >= jwtFrom && jwtHead(ptr, len, i)) {
           // A JWT glued to what comes before it ("tokeneyJ...", "0eyJ...", "BearereyJ..."): found when its header is a JOSE header.
-          const run = jwtRun(ptr, len, i);
-          jwtFrom = run;
-          const end = jwtEnd(ptr, len, run);
-          if (end > 0 && jwtAccept(true)) offer(out, base, i, end, DETECTOR_JWT);
+          const end = jwtAt(ptr, len, i, true);
+          jwtFrom = jwtRunEnd;
+          if (end > 0) offer(out, base, i, end, DETECTOR_JWT);
         }
         continue;
       }
@@ -324,11 +323,10 @@ export function scanTextUntil(ptr: usize, len: i32, enabled: i32, out: Finding[]
       }
       if (c == 0x65 && (enabled & DETECTOR_JWT) && i >= jwtFrom && jwtHead(ptr, len, i)) {
         const before = byteAt(ptr, len, i - 1);
-        const run = jwtRun(ptr, len, i);
-        jwtFrom = run;
-        const end = jwtEnd(ptr, len, run);
-        // After '-', '_' or '.' ("token-eyJ...", "id_eyJ...", "t.eyJ...") it is glued (jwt.ts jwtAccept).
-        if (end > 0 && jwtAccept(before == 0x2d || before == 0x5f || before == 0x2e)) offer(out, base, i, end, DETECTOR_JWT);
+        // After '-', '_' or '.' ("token-eyJ...", "id_eyJ...", "t.eyJ...") it is glued (jwt.ts).
+        const end = jwtAt(ptr, len, i, before == 0x2d || before == 0x5f || before == 0x2e);
+        jwtFrom = jwtRunEnd;
+        if (end > 0) offer(out, base, i, end, DETECTOR_JWT);
       }
     }
   }

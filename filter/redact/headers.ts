@@ -13,7 +13,7 @@ import { Edit, applyEdits, ACTION_DROP, ACTION_HASH, ACTION_MASK } from "./edits
 import { Tally } from "./tally";
 import { decodeBase64Lenient } from "../util/base64";
 import { HeaderMapBuilder, copyBytes } from "../util/bytes";
-import { candidates, classify, digitCount } from "./prefilter";
+import { detectorsIn } from "./prefilter";
 
 /** Result of redacting one header: keep as is, drop, or replace the value. */
 export const HEADER_KEEP: u8 = 0;
@@ -43,7 +43,7 @@ export class HeaderRedactor {
   /** Whether the detectors find something in a header's name (each hit counted). */
   private nameHit(kp: usize, kl: usize, tally: Tally): bool {
     // Names are tokens (lower-cased by Envoy): the prefilter (redact/prefilter.ts) mostly says no detector can match.
-    const on = candidates(kp, <i32>kl, classify(kp, <i32>kl), digitCount, this.detectors);
+    const on = detectorsIn(kp, <i32>kl, this.detectors);
     return on != 0 && countFindings(kp, <i32>kl, on, tally.detectorHits);
   }
 

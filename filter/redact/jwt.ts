@@ -1,10 +1,10 @@
-// JSON Web Tokens in free text (redact/detectors.ts runs them at an 'e' that
-// starts a JOSE header's base64url): the dotted base64url run from there
+// JSON Web Tokens in free text (redact/detectors.ts calls jwtAt at an 'e' that
+// may start a JOSE header's base64url): the dotted base64url run from there
 // (jwtRun), whether it has the shape of a JWS or a JWE (jwtEnd), and whether it
 // counts (jwtAccept): a header that decodes to a JOSE header, a JSON object
 // naming "alg" (RFC 7515), or, for a token set apart from what precedes it, the
 // classic "eyJ" start with a header long enough to be one. The run's shape is
-// kept in module state between the three calls, as the other matchers keep
+// kept in module state between the three steps, as the other matchers keep
 // theirs (formats.ts emailStart).
 import { byteAt, isAlnum } from "./formats";
 
@@ -19,15 +19,30 @@ let jwtSegments = 0;
 /** Bit k set: segment k (0-based, first 32 only) is empty, resp. one character long. */
 let jwtEmpty: u32 = 0;
 let jwtOne: u32 = 0;
-/** Where the run's third segment ends (when it has one), and where its first one ends. */
-let jwtThird = 0;
+/** Where the run's first, second and third segments end (those it has). */
 let jwtFirstEnd = 0;
 let jwtSecondEnd = 0;
+let jwtThird = 0;
 /** Where the run jwtRun last read starts. */
 let jwtStart = 0;
 
+/** Where the run jwtAt last read ends: no later attempt starts inside it. */
+export let jwtRunEnd = 0;
+
+/**
+ * The JWT whose header would start at i: where it ends, or -1 when there is
+ * none (jwtRunEnd says where the run read ends). `glued`: letters, digits, '-',
+ * '_' or '.' come right before it (jwtAccept).
+ */
+export function jwtAt(p: usize, len: i32, i: i32, glued: bool): i32 {
+  const run = jwtRun(p, len, i);
+  jwtRunEnd = run;
+  const end = jwtEnd(p, len, run);
+  return end > 0 && jwtAccept(glued) ? end : -1;
+}
+
 /** Where the dotted base64url run starting at i ends. */
-export function jwtRun(p: usize, len: i32, i: i32): i32 {
+function jwtRun(p: usize, len: i32, i: i32): i32 {
   let j = i;
   jwtStart = i;
   jwtPtr = p;
@@ -59,7 +74,7 @@ export function jwtRun(p: usize, len: i32, i: i32): i32 {
  * a complete token is not part of it, nor are dotted labels after its first
  * three segments when those are a JWS and the run is no JWE.
  */
-export function jwtEnd(p: usize, len: i32, runEnd: i32): i32 {
+function jwtEnd(p: usize, len: i32, runEnd: i32): i32 {
   let end = runEnd;
   let segs = jwtSegments;
   let empty = jwtEmpty;
@@ -71,18 +86,21 @@ export function jwtEnd(p: usize, len: i32, runEnd: i32): i32 {
   const bad = empty | jwtOne;
   const jws = (bad & 0b011) == 0 && (jwtOne & 0b100) == 0;
   jwtParts = 3;
+  jwtLabelsAfter = false;
   if (segs == 3) return jws ? end : -1;
   if (segs == 5 && (bad & 0b11101) == 0 && (jwtOne & 0b00010) == 0) {
     jwtParts = 5;
     return end;
   }
   // More dotted labels after a whole JWS (a host "<jwt>.t.example"): the JWS is the token, when
-  // its header is one (a host "ewok.co.uk.example" starts like a pretty-printed header too).
-  return segs > 3 && jws && joseHeaderRun() ? jwtThird : -1;
+  // its header is one (jwtAccept: a host "ewok.co.uk.example" starts like a pretty-printed header too).
+  jwtLabelsAfter = true;
+  return segs > 3 && jws ? jwtThird : -1;
 }
 
-/** What jwtEnd matched last: a JWS (3 parts) or a JWE (5). */
+/** What jwtEnd matched last: a JWS (3 parts) or a JWE (5); a JWS with more dotted labels after it. */
 let jwtParts = 3;
+let jwtLabelsAfter = false;
 
 /** JOSE header characters read at most: real ones are a few dozen, with an embedded key a few KB. */
 const JOSE_MAX: i32 = 8192;
@@ -107,7 +125,7 @@ function b64Value(c: i32): i32 {
  * labels after it, its first characters alone would take words and host names
  * for tokens ("ewpyc.co.uk"); the header's content does not.
  */
-export function joseHeaderRun(): bool {
+function joseHeaderRun(): bool {
   return joseHeader(jwtPtr, jwtLen, jwtStart, jwtFirstEnd);
 }
 
@@ -120,7 +138,7 @@ function joseHeader(p: usize, len: i32, s: i32, e: i32): bool {
   let bits: u32 = 0;
   let nbits = 0;
   let opened = false;
-  // The last five decoded bytes, to find '"alg"'.
+  // The last eight decoded bytes, lower-cased, to find '"alg"' (or its escaped '\u0061lg"').
   let window: u64 = 0;
   for (let j = s; j < e; j++) {
     const v = b64Value(<i32>load<u8>(p + <usize>j));
@@ -146,13 +164,13 @@ function joseHeader(p: usize, len: i32, s: i32, e: i32): bool {
 /**
  * Whether the JWT of the run jwtRun and jwtEnd read counts. One whose header
  * segment decodes to a JOSE header always does. Without one, only a classic
- * token set apart from what precedes it: "eyJ" ('{"') and a header segment of
+ * token set apart from what precedes it and with no labels after it: "eyJ" ('{"') and a header segment of
  * 15 characters or more (the shortest JOSE header, {"alg":"x"}, has 15), so
  * short dotted words and host names ("ewok.co.uk", "eyJ.eyJ.eyJ") are none.
  * A three-part token's payload is JSON ("ey", "ew") or 16 characters at least:
  * a lone header before a host name ("<header>.example.com") is none either.
  */
-export function jwtAccept(glued: bool): bool {
+function jwtAccept(glued: bool): bool {
   if (jwtParts == 3) {
     const ps = jwtFirstEnd + 1;
     const payload = jwtSecondEnd - ps;
@@ -160,7 +178,7 @@ export function jwtAccept(glued: bool): bool {
     if (payload < 16 && !(byteAt(jwtPtr, jwtLen, ps) == 0x65 && (b == 0x79 || b == 0x77))) return false;
   }
   if (joseHeaderRun()) return true;
-  if (glued) return false;
+  if (glued || jwtLabelsAfter) return false;
   const s = jwtStart;
   return byteAt(jwtPtr, jwtLen, s + 1) == 0x79 && byteAt(jwtPtr, jwtLen, s + 2) == 0x4a && jwtFirstEnd - s >= 15;
 }

@@ -101,3 +101,9 @@ export function candidates(p: usize, len: i32, cls: u32, digits: i32, enabled: i
   if ((on & DETECTOR_IBAN) != 0 && !ibanStart(p, len)) on &= ~DETECTOR_IBAN;
   return (on & DETECTOR_ALL) == 0 ? 0 : on;
 }
+
+/** candidates() for a range not classified yet: classify and decide in one call. */
+export function detectorsIn(p: usize, len: i32, enabled: i32): i32 {
+  const cls = classify(p, len);
+  return candidates(p, len, cls, digitCount, enabled);
+}

@@ -7,7 +7,7 @@
 import { Edit, edit } from "./edits";
 import { digitAt, digitLen, luhnDouble } from "./cards";
 import { shapeInto } from "./shape";
-import { candidates, classify, digitCount } from "./prefilter";
+import { detectorsIn } from "./prefilter";
 import { HmacKey } from "../util/sha256";
 import { reencodeSameLength } from "../util/form";
 import { decodedView, mayBeEncoded, mergeDecoded, nestInner, nestedWorth, plusView, unescaped } from "./percent";
@@ -19,6 +19,7 @@ import {
   ENCODED_KIND,
   ENCODED_PLUS,
   scanText,
+  wideAt,
   DETECTOR_CARD,
   DETECTOR_EMAIL,
   DETECTOR_SSN,
@@ -132,15 +133,6 @@ function putDigit(q: usize, d: i32, wide: bool): void {
   else store<u8>(q, <u8>(0x30 + d));
 }
 
-/** U+FF20 or U+FE6B (EF BC A0, EF B9 AB) at q: the at signs NFKC folds to '@'. */
-// @ts-ignore: decorator
-@inline
-function wideAtByte(q: usize): bool {
-  const b = load<u8>(q + 1);
-  const c = load<u8>(q + 2);
-  return (b == 0xbc && c == 0xa0) || (b == 0xb9 && c == 0xab);
-}
-
 /** Email: '@' (or a "%40"), the domain's dots and the top-level domain kept. */
 function maskEmail(o: usize, n: i32): void {
   let at = -1;
@@ -148,7 +140,7 @@ function maskEmail(o: usize, n: i32): void {
   let dot = -1;
   for (let i = 0; i < n; i++) {
     const c = load<u8>(o + <usize>i);
-    if (c == 0x40 || (c == 0x25 && i + 2 < n && load<u8>(o + <usize>(i + 1)) == 0x34 && load<u8>(o + <usize>(i + 2)) == 0x30) || (c == 0xef && i + 2 < n && wideAtByte(o + <usize>i))) {
+    if (c == 0x40 || (c == 0x25 && i + 2 < n && load<u8>(o + <usize>(i + 1)) == 0x34 && load<u8>(o + <usize>(i + 2)) == 0x30) || (c == 0xef && wideAt(o, n, i))) {
       // '@', "%40", or the full-width or small at (U+FF20, U+FE6B), kept as written.
       at = i;
       atLen = c == 0x40 ? 1 : 3;
@@ -360,7 +352,7 @@ export class ValueRewriter {
    */
   scanEdits(ptr: usize, len: i32, enabled: i32, hash: bool, baseOffset: i32, out: Edit[], counts: StaticArray<u32>, percent: bool = false): i32 {
     // The detectors that could find anything here (redact/prefilter.ts, as for JSON strings): mostly none.
-    enabled = candidates(ptr, len, classify(ptr, len), digitCount, enabled);
+    enabled = detectorsIn(ptr, len, enabled);
     if (enabled == 0) return 0;
     const findings = this.findings;
     findings.length = 0;
