@@ -170,19 +170,7 @@ export class QueryRedactor {
         // Findings are over the decoded value: each goes back to its raw bytes, and only
         // those change ('+' and escapes around a finding stay as the client wrote them).
         this.rewriter.editsOf(changetype<usize>(decoded), findings, this.detectorHash, 0, found, counts);
-        const vp = this.p + <usize>vs;
-        const vl = this.valueEnd - vs;
-        const offsets = this.offsets;
-        offsets.reset();
-        for (let i = 0; i < found.length; i++) {
-          const e = unchecked(found[i]);
-          const rs = offsets.raw(vp, vl, e.start);
-          const re = offsets.raw(vp, vl, e.end);
-          const r = e.replacement;
-          e.replacement = r.byteLength == e.end - e.start ? formReencode(vp + <usize>rs, re - rs, r) : formEncode(r);
-          e.start = vs + rs;
-          e.end = vs + re;
-        }
+        this.toRaw(found, null);
       }
     }
     if (plussed != null && plusRun.findings.length > 0) this.plusEdits(plussed, plusRun.findings, found);
@@ -201,25 +189,37 @@ export class QueryRedactor {
     const more = this.plusFound;
     more.length = 0;
     this.rewriter.editsOf(changetype<usize>(plussed), findings, this.detectorHash, 0, more, this.counts.detectorHits);
-    const vs = this.valueStart;
-    const vp = this.p + <usize>vs;
-    const vl = this.valueEnd - vs;
-    const offsets = this.offsets;
-    offsets.reset();
-    for (let i = 0; i < more.length; i++) {
-      const e = unchecked(more[i]);
-      const rs = offsets.raw(vp, vl, e.start);
-      const re = offsets.raw(vp, vl, e.end);
-      const r = e.replacement;
-      e.replacement = r.byteLength == e.end - e.start ? reencodeSameLength(vp + <usize>rs, re - rs, plussed.slice(e.start, e.end), r) : formEncode(r);
-      e.start = vs + rs;
-      e.end = vs + re;
-    }
+    this.toRaw(more, plussed);
     // Both sorted and apart (readings.ts joinReadings): one ordered list.
     const n = found.length;
     for (let i = 0; i < more.length; i++) found.push(unchecked(more[i]));
     if (n > 0) found.sort((a: Edit, b: Edit): i32 => a.start - b.start);
     more.length = 0;
+  }
+
+  /**
+   * Moves edits made over a decoded reading of the current value onto its raw
+   * bytes. A replacement as long as the decoded bytes is re-encoded in the
+   * client's spelling: against the form decoding (`plussed` null), or against the
+   * '+'-kept reading's bytes (a kept '+' stays a '+'); any other is form-encoded.
+   */
+  private toRaw(list: Edit[], plussed: ArrayBuffer | null): void {
+    const vs = this.valueStart;
+    const vp = this.p + <usize>vs;
+    const vl = this.valueEnd - vs;
+    const offsets = this.offsets;
+    offsets.reset();
+    for (let i = 0; i < list.length; i++) {
+      const e = unchecked(list[i]);
+      const rs = offsets.raw(vp, vl, e.start);
+      const re = offsets.raw(vp, vl, e.end);
+      const r = e.replacement;
+      if (r.byteLength != e.end - e.start) e.replacement = formEncode(r);
+      else if (plussed == null) e.replacement = formReencode(vp + <usize>rs, re - rs, r);
+      else e.replacement = reencodeSameLength(vp + <usize>rs, re - rs, plussed.slice(e.start, e.end), r);
+      e.start = vs + rs;
+      e.end = vs + re;
+    }
   }
 
   /** The value's edits in order: its redacted ';' sub-parts, and the findings outside them. */
