@@ -6,11 +6,16 @@
 // request, their medians, the fastest batches, and the host calls per request.
 //
 //   npx tsx harness/bench/minimal-host.ts --wasm build/mirrorshade.wasm --wasm other.wasm \
-//     [--policy copy|full|empty] [--bytes 1024] [--batches 20] [--requests 20000]
+//     [--policy copy|full|empty|example] [--bytes 1024] [--batches 20] [--requests 20000]
+//
+// --policy example is bench-redact's: examples/redact.json, every body redacted inline
+// (so up to 64 KB; larger bodies would wait for ticks this host does not give).
 import { readFileSync } from "node:fs";
 import { serializePairs } from "../emulator/pairs.js";
 import { MIRROR_POLICY, EMPTY_POLICY } from "./scenarios.js";
 import { sampleJson } from "./redact.js";
+import { join } from "node:path";
+import { projectRoot } from "../paths.js";
 
 /** The request as Envoy hands it to the filter for the bench's h1 load (bench/runner.ts HEADERS, PATH). */
 const requestHeaders = (length: number): [string, string][] => [
@@ -25,10 +30,19 @@ const CALL_ANSWER_HEADERS: [string, string][] = [[":status", "200"], ["content-t
 /** The call's answer headers the filter reads, by name length (":status", "x-envoy-upstream-service-time"). */
 const CALL_ANSWER = new Map([[7, new TextEncoder().encode("200")], [29, new TextEncoder().encode("1")]]);
 
+/** examples/redact.json with bench-redact's key and shadow, redacting inline within any budget. */
+function examplePolicy(): object {
+  const example = JSON.parse(readFileSync(join(projectRoot, "examples", "redact.json"), "utf8"));
+  example.redact.hash_key = "inline:bench-key-0123456789abcdef";
+  const limits = { redaction_inline_bytes: 65536, redaction_bytes_per_second: 1073741824, max_buffered_bytes: 268435456 };
+  return { ...example, shadow: { cluster: "shadow", max_body_bytes: 4194304 }, limits };
+}
+
 export const POLICIES: Record<string, object> = {
   copy: { role: "mirror", shadow: { cluster: "shadow", timeout_ms: 2000, max_inflight: 1024 } },
   full: MIRROR_POLICY,
   empty: EMPTY_POLICY,
+  example: examplePolicy(),
 };
 
 const enc = new TextEncoder();
