@@ -51,9 +51,25 @@ function isWs(c: i32): bool {
   return c == 0x20 || c == 0x0a || c == 0x0d || c == 0x09;
 }
 
+/** Past the whitespace at i. Inlined for its common case, no whitespace at all (a byte above ' ' or the end). */
+// @ts-ignore: decorator
+@inline
 export function skipWs(p: usize, len: i32, i: i32): i32 {
+  if (i >= len || at(p, i) > 0x20) return i;
+  return skipWsRun(p, len, i);
+}
+
+function skipWsRun(p: usize, len: i32, i: i32): i32 {
   while (i < len && isWs(at(p, i))) i++;
   return i;
+}
+
+/** The end of the literal true, null or false at i (its first byte is 't', 'n' or 'f'), -1 when it is none. */
+export function literalEnd(p: usize, len: i32, i: i32): i32 {
+  const c = at(p, i);
+  if (c == 0x66) return i + 5 <= len && load<u32>(p + <usize>i) == 0x736c6166 && at(p, i + 4) == 0x65 ? i + 5 : -1; // "false"
+  const word: u32 = c == 0x74 ? 0x65757274 : 0x6c6c756e; // "true", "null"
+  return i + 4 <= len && load<u32>(p + <usize>i) == word ? i + 4 : -1;
 }
 
 /** Whitespace and RFC 7464's record separators (0x1e) between the texts of a sequence. */

@@ -26,6 +26,12 @@ export class PathMatcher {
   childLive: bool = false;
   /** Per depth and rule: bit k = the first k segments matched the location so far. */
   private states: StaticArray<u64> = new StaticArray<u64>(0);
+  /**
+   * Per depth: some rule's state there is not zero. When clear, that depth's states
+   * are not read (they may be stale) and its members' next states are all zero, so
+   * below a container no rooted rule reaches, a member costs no loop over the rules.
+   */
+  private statesOn: StaticArray<bool> = new StaticArray<bool>(MAX_DEPTH + 2);
   // The rules flattened for matching (see prepare): raw tables, so the per-key
   // loop holds no managed references and costs no shadow-stack traffic.
   private ruleTable: StaticArray<i32> = new StaticArray<i32>(0);
@@ -125,15 +131,20 @@ export class PathMatcher {
       unchecked((st[nr + r] = usable && !anywhere ? 1 : 0));
     }
     this.ruleCount = nr;
+    let rooted = false;
+    for (let r = 0; r < nr; r++) if (unchecked(st[nr + r]) != 0) rooted = true;
+    unchecked((this.statesOn[1] = rooted));
     this.anyCount = anyCount;
     this.anyMask = anyMask;
     this.foldLimit = foldLimit;
-    this.childLive = anyCount > 0;
-    for (let r = 0; r < nr; r++) if (unchecked(st[nr + r]) != 0) this.childLive = true;
+    this.childLive = anyCount > 0 || rooted;
   }
 
-  /** Rule matching for a child of the container at `depth`: a member (kp/kl) or an element (index >= 0). */
-  match(depth: i32, kp: usize, kl: i32, index: i32): u8 {
+  /**
+   * Rule matching for a child of the container at `depth`: a member (kp/kl) or an element (index >= 0).
+   * `ascii`: 1 the member's name is ASCII, 0 it is not, -1 not known (read here).
+   */
+  match(depth: i32, kp: usize, kl: i32, index: i32, ascii: i32 = -1): u8 {
     const nr = this.ruleCount;
     const rt = changetype<usize>(this.ruleTable);
     const sg = changetype<usize>(this.segmentTable);
@@ -142,7 +153,7 @@ export class PathMatcher {
     let action: i32 = 0;
     let live = false;
     // An ASCII member's name filter bit (0: an element, or a name compared in full).
-    const hb: u64 = index < 0 && isAscii(kp, kl) ? (<u64>1) << <u64>nameHash(kp, kl) : 0;
+    const hb: u64 = index < 0 && (ascii >= 0 ? ascii != 0 : isAscii(kp, kl)) ? (<u64>1) << <u64>nameHash(kp, kl) : 0;
     const nm = changetype<usize>(this.names);
     const desc = changetype<usize>(this.descendants);
     // The member as folded segments see it, worked out at the first folded comparison:
@@ -163,7 +174,10 @@ export class PathMatcher {
         }
       }
     }
-    for (let r = 0; r < nr; r++) {
+    // No rule's state at this depth: none at the child's either.
+    const on = unchecked(this.statesOn[depth]);
+    let anyOn = false;
+    for (let r = 0; on && r < nr; r++) {
       let bits = load<u64>(from + (<usize>r << 3));
       let next: u64 = 0;
       if (bits != 0 && (load<u64>(nm + (<usize>r << 3)) & hb) == 0 && hb != 0) {
@@ -199,8 +213,10 @@ export class PathMatcher {
         }
         if (next != 0) live = true;
       }
+      if (next != 0) anyOn = true;
       store<u64>(to + (<usize>r << 3), next);
     }
+    unchecked((this.statesOn[depth + 1] = anyOn));
     this.childLive = live;
     return <u8>action;
   }
@@ -216,12 +232,18 @@ export class PathMatcher {
     if (this.either.length < nr) this.either = new StaticArray<u64>(nr);
     const to = changetype<usize>(this.states) + (<usize>((depth + 1) * nr) << 3);
     const keep = changetype<usize>(this.either);
-    memory.copy(keep, to, <usize>nr << 3);
+    const onA = unchecked(this.statesOn[depth + 1]);
+    if (onA) memory.copy(keep, to, <usize>nr << 3);
     const liveA = this.childLive;
     const b = this.match(depth, bp, bl, -1);
-    for (let r = 0; r < nr; r++) {
-      const o = <usize>r << 3;
-      store<u64>(to + o, load<u64>(to + o) | load<u64>(keep + o));
+    const onB = unchecked(this.statesOn[depth + 1]);
+    if (onA) {
+      // The child's states are the union; where b's are stale (statesOn clear), a's alone.
+      for (let r = 0; r < nr; r++) {
+        const o = <usize>r << 3;
+        store<u64>(to + o, (onB ? load<u64>(to + o) : 0) | load<u64>(keep + o));
+      }
+      unchecked((this.statesOn[depth + 1] = true));
     }
     this.childLive = this.childLive || liveA;
     return a > b ? a : b;

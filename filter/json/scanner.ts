@@ -27,11 +27,12 @@ import { MAX_BODY_FINDINGS } from "../policy/defaults";
 import { utf8 } from "../util/bytes";
 import { JsonRule, MAX_DEPTH, describeChar } from "./path";
 import { PathMatcher } from "./match";
-import { at, isDigit, skipWs, skipSeq } from "./lexer";
+import { at, isDigit, skipWs, skipSeq, literalEnd } from "./lexer";
 import { JsonStrings, SUSPENDED } from "./strings";
 import { NumberReader } from "./numbers";
 import { JsonDetect, DETECT_SUSPENDED, DETECT_OVERFLOW, detectorsFor, detectorsOf, nameLabels, nameLabelsOf, nameDetectors } from "./detect";
 import { plainString, plainClass, plainDigits } from "./plain";
+import { CLASS_HIGH } from "../redact/prefilter";
 
 const KIND_OBJECT: u8 = 0;
 const KIND_ARRAY: u8 = 1;
@@ -368,13 +369,9 @@ export class JsonScan {
           end = this.numbers.read(p, len, pos);
           if (end < 0) this.fail(this.numbers.error, this.numbers.errorAt);
         }
-        else if (c == 0x74 || c == 0x6e) {
-          const word: u32 = c == 0x74 ? 0x65757274 : 0x6c6c756e; // "true", "null"
-          if (pos + 4 <= len && load<u32>(p + <usize>pos) == word) end = pos + 4;
-          else end = this.fail("invalid literal", pos);
-        } else if (c == 0x66) {
-          if (pos + 5 <= len && load<u32>(p + <usize>pos) == 0x736c6166 && at(p, pos + 4) == 0x65) end = pos + 5;
-          else end = this.fail("invalid literal", pos);
+        else if (c == 0x74 || c == 0x6e || c == 0x66) {
+          end = literalEnd(p, len, pos);
+          if (end < 0) this.fail("invalid literal", pos);
         } else end = this.unexpected(p, len, pos);
         if (end < 0) return false;
         if (!inert) {
@@ -494,11 +491,12 @@ export class JsonScan {
               kl = this.strings.decode(p, keyStart + 1, keyEnd - 1);
               kp = changetype<usize>(this.strings.scratch);
             }
+            const ascii = keyPlain ? ((keyClass & CLASS_HIGH) == 0 ? 1 : 0) : -1; // read with the name's classes
             if (live) {
-              action = this.paths.match(depth, kp, kl, -1);
+              action = this.paths.match(depth, kp, kl, -1, ascii);
               this.count(action);
             }
-            if (keepLive) kept = this.keepPaths.match(depth, kp, kl, -1) != 0;
+            if (keepLive) kept = this.keepPaths.match(depth, kp, kl, -1, ascii) != 0;
             if (detectors != 0) {
               this.labels = keyPlain ? nameLabelsOf(kp, kl, keyClass, keyDigits, false, detectors) : nameLabels(kp, kl, keyEscaped, detectors);
               this.keyDetectors = nameDetectors;

@@ -6,7 +6,7 @@
 // - card: 13+ digits, ASCII or full-width (a full-width digit starts with 0xEF);
 // - SSN: 9 ASCII digits; phone: 8+ ASCII digits (E.164), 10 (US), 9 (labelled);
 // - e-mail: an '@', or "%40" (its two digits), or a full-width or small at (a 0xEF byte);
-// - JWT: "e" then "y" or "w" (jwtHead), lower-case;
+// - JWT: "e" then "y" or "w" (jwtHead), lower-case, and 12 bytes at least (JWT_MIN);
 // - IBAN: 2 ASCII letters then 2 ASCII digits, 15 bytes at least;
 // - a backslash (JSON escapes, decoded before the scan) or a '%' (percent escapes,
 //   read in the decoded view): anything, all stay on.
@@ -29,6 +29,12 @@ const LETTER_E: u32 = 1 << 4;
 const LETTER_W: u32 = 1 << 22;
 const LETTER_Y: u32 = 1 << 24;
 const NUMERIC: i32 = DETECTOR_CARD | DETECTOR_SSN | DETECTOR_PHONE;
+/**
+ * The shortest JWT redact/jwt.ts accepts: a header that decodes to '{"alg"' (8
+ * characters; the classic "eyJ" one without it needs 15), '.', a payload of 2
+ * ("ey"), '.' and an empty signature: "eyJhbGci.ey.". A JWE has five parts, longer.
+ */
+const JWT_MIN: i32 = 12;
 
 /** The class bits of each byte (classify reads it; so does json/plain.ts). */
 export const CLASS_TABLE: usize = buildTable();
@@ -95,7 +101,7 @@ export function candidates(p: usize, len: i32, cls: u32, digits: i32, enabled: i
   if (digits < 8 && (cls & CLASS_EF) == 0) off |= NUMERIC;
   // An e-mail needs an '@', "%40", or a full-width or small at (EF BC A0, EF B9 AB).
   if ((cls & (CLASS_AT | CLASS_EF)) == 0 && ((cls & CLASS_PERCENT) == 0 || digits < 2)) off |= DETECTOR_EMAIL;
-  if ((cls & LETTER_E) == 0 || (cls & (LETTER_W | LETTER_Y)) == 0) off |= DETECTOR_JWT;
+  if ((cls & LETTER_E) == 0 || (cls & (LETTER_W | LETTER_Y)) == 0 || len < JWT_MIN) off |= DETECTOR_JWT;
   if (digits < 2 || len < 15 || (cls & LETTERS) == 0) off |= DETECTOR_IBAN;
   let on = enabled & ~off;
   if ((on & DETECTOR_IBAN) != 0 && !ibanStart(p, len)) on &= ~DETECTOR_IBAN;

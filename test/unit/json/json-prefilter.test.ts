@@ -40,6 +40,9 @@ describe("the prefilter lets through every string a detector finds something in"
     // A JWT's header needs no digit.
     ["JWT, letters only before the first dot", '{"v":"eyJhbGciOiJub25lIn0.eyJzdWIiOiJhYmMifQ.c2lnbmF0dXJlX2hlcmU"}', '{"v":"xxxxxxxxxxxxxxxxxxx.xxxxxxxxxxxxxxxxxx.xxxxxxxxxxxxxxxxxxx"}'],
     // Full-width digits are not ASCII digits: the 0xEF byte they start with lets the card detector through.
+    // The shortest JWT the detector takes, 12 bytes (prefilter.ts JWT_MIN): a header decoding to '{"alg"', payload "ey", no signature.
+    ["JWT, the shortest", '{"v":"eyJhbGci.ey."}', '{"v":"xxxxxxxx.xx."}'],
+    ["JWT, the shortest, as a member name", '{"eyJhbGci.ey.":1}', '{"xxxxxxxx.xx.":1}'],
     ["card, full-width digits only", '{"v":"４１１１１１１１１１１１１１１１"}', '{"v":"４００００００００００６１１１１"}'],
     // Every digit an escape: no digit byte, but a backslash, so every detector reads the decoded string.
     ["card, every digit escaped", '{"v":"\\u0034\\u0031\\u0031\\u0031\\u0031\\u0031\\u0031\\u0031\\u0031\\u0031\\u0031\\u0031\\u0031\\u0031\\u0031\\u0031"}', '{"v":"\\u003400000000006\\u0031\\u0031\\u0031\\u0031"}'],
