@@ -88,7 +88,7 @@ export function wideAt(ptr: usize, len: i32, i: i32): bool {
 // @ts-ignore: decorator
 @inline
 function afterEscape(ptr: usize, len: i32, i: i32): bool {
-  return i >= 3 && escapeAt(ptr, <usize>(i - 3), <usize>len) >= 0;
+  return i >= 3 && load<u8>(ptr + <usize>(i - 3)) == 0x25 && escapeAt(ptr, <usize>(i - 3), <usize>len) >= 0;
 }
 
 /** Index i names bit 1 << i; the names are the config's and the metrics'. */
@@ -194,7 +194,9 @@ function digitStart(ptr: usize, len: i32, i: i32, enabled: i32, out: Finding[], 
   }
   if (enabled & DETECTOR_PHONE) {
     let end = run == 3 || run == 1 ? usPhoneEnd(ptr, len, i) : -1;
-    if (end < 0 && (run >= 9 || (run >= 2 && grouped))) {
+    // A labelled national number has at most 11 digits unless it starts "00" (labels.ts labelledPhoneEnd): a longer run is none.
+    const long = run >= 12 && !(byteAt(ptr, len, i) == 0x30 && byteAt(ptr, len, i + 1) == 0x30);
+    if (end < 0 && !long && (run >= 9 || (run >= 2 && grouped))) {
       end = labelledPhoneEnd(ptr, len, i);
       if (end > 0 && !labelled(ptr, len, i, enabled, LABEL_PHONE, KIND_PHONE)) end = -1;
     }
