@@ -15,6 +15,7 @@
 import { byteAt, isDigit, isAlpha, isAlnum, ssnEnd, e164End, usPhoneEnd, ibanEnd, emailEnd, emailStart } from "./formats";
 import { jwtAt, jwtRunEnd } from "./jwt";
 import { cardEnd, digitAt } from "./cards";
+import { compatSsnEnd, compatE164End, compatUsPhoneEnd, widePlusAt } from "./compat";
 import { escapeAt } from "../util/form";
 import { KIND_SSN, KIND_PHONE, labelKinds, labelBefore, labelledSsnEnd, labelledPhoneEnd } from "./labels";
 
@@ -186,6 +187,8 @@ function digitStart(ptr: usize, len: i32, i: i32, enabled: i32, out: Finding[], 
   }
   if (enabled & DETECTOR_SSN) {
     let end = run == 3 ? ssnEnd(ptr, len, i) : -1;
+    // Its groups in full-width digits or apart by a non-ASCII separator ("536\xA022\xA08147", compat.ts).
+    if (end < 0 && run == 3 && (after >= 0x80 || byteAt(ptr, len, i + 4) >= 0x80)) end = compatSsnEnd(ptr, len, i);
     if (end < 0 && (run == 9 || (run == 3 && grouped))) {
       end = labelledSsnEnd(ptr, len, i);
       if (end > 0 && !labelled(ptr, len, i, enabled, LABEL_SSN, KIND_SSN)) end = -1;
@@ -198,6 +201,26 @@ function digitStart(ptr: usize, len: i32, i: i32, enabled: i32, out: Finding[], 
       end = labelledPhoneEnd(ptr, len, i);
       if (end > 0 && !labelled(ptr, len, i, enabled, LABEL_PHONE, KIND_PHONE)) end = -1;
     }
+    if (end > 0) offer(out, base, i, end, DETECTOR_PHONE);
+  }
+}
+
+/**
+ * The matchers that start at a 0xEF or 0xF0 byte at a word boundary: a card, an SSN in
+ * full-width or mathematical digits, an E.164 number after a full-width plus (compat.ts).
+ */
+function wideStart(ptr: usize, len: i32, i: i32, enabled: i32, out: Finding[], base: i32): void {
+  if (digitAt(ptr, len, i) >= 0) {
+    if (enabled & DETECTOR_CARD) {
+      const end = cardEnd(ptr, len, i);
+      if (end > 0) offer(out, base, i, end, DETECTOR_CARD);
+    }
+    if (enabled & DETECTOR_SSN) {
+      const end = compatSsnEnd(ptr, len, i);
+      if (end > 0) offer(out, base, i, end, DETECTOR_SSN);
+    }
+  } else if ((enabled & DETECTOR_PHONE) && load<u8>(ptr + <usize>i) == 0xef && widePlusAt(ptr, len, i)) {
+    const end = compatE164End(ptr, len, i);
     if (end > 0) offer(out, base, i, end, DETECTOR_PHONE);
   }
 }
@@ -294,26 +317,31 @@ export function scanTextUntil(ptr: usize, len: i32, enabled: i32, out: Finding[]
       // An E.164 number glued by its '+' to the number or word before it ("+14155552671+14155550100",
       // "bob@example.org+14155552671", "%2G+1415..." decoded): the '+' is its own separator.
       if (c == 0x2b && (enabled & DETECTOR_PHONE)) {
-        const end = e164End(ptr, len, i);
+        let end = e164End(ptr, len, i);
+        if (end < 0) end = compatE164End(ptr, len, i);
         if (end > 0) offer(out, base, i, end, DETECTOR_PHONE);
         continue;
       }
-      // A card in full-width digits glued to letters ("ORD４５５６..."), as an ASCII one may be.
-      if (c == 0xef && (enabled & DETECTOR_CARD) && isAlpha(byteAt(ptr, len, i - 1)) && digitAt(ptr, len, i) >= 0) {
-        const end = cardEnd(ptr, len, i);
-        if (end > 0) offer(out, base, i, end, DETECTOR_CARD);
+      // A card in full-width digits glued to letters ("ORD４５５６..."), as an ASCII one may be; an E.164
+      // number after its full-width plus, as after a '+'.
+      if (c == 0xef) {
+        if ((enabled & DETECTOR_CARD) && isAlpha(byteAt(ptr, len, i - 1)) && digitAt(ptr, len, i) >= 0) {
+          const end = cardEnd(ptr, len, i);
+          if (end > 0) offer(out, base, i, end, DETECTOR_CARD);
+        } else if ((enabled & DETECTOR_PHONE) && widePlusAt(ptr, len, i)) {
+          const end = compatE164End(ptr, len, i);
+          if (end > 0) offer(out, base, i, end, DETECTOR_PHONE);
+        }
       }
       continue;
     }
     if (isDigit(c)) digitStart(ptr, len, i, enabled, out, base);
-    else if (c == 0xef) {
-      if ((enabled & DETECTOR_CARD) && digitAt(ptr, len, i) >= 0) {
-        const end = cardEnd(ptr, len, i);
-        if (end > 0) offer(out, base, i, end, DETECTOR_CARD);
-      }
-    } else if (c == 0x2b || c == 0x28) {
+    else if (c == 0xef || c == 0xf0) wideStart(ptr, len, i, enabled, out, base);
+    else if (c == 0x2b || c == 0x28) {
       if (enabled & DETECTOR_PHONE) {
-        const end = c == 0x2b ? e164End(ptr, len, i) : usPhoneEnd(ptr, len, i);
+        let end = c == 0x2b ? e164End(ptr, len, i) : usPhoneEnd(ptr, len, i);
+        // Digits of another width, or grouped by other spaces and hyphens (compat.ts).
+        if (end < 0) end = c == 0x2b ? compatE164End(ptr, len, i) : compatUsPhoneEnd(ptr, len, i);
         if (end > 0) offer(out, base, i, end, DETECTOR_PHONE);
       }
     } else if (isAlpha(c)) {

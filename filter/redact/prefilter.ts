@@ -3,8 +3,10 @@
 // in it, so the full scan runs only on candidates, with only the detectors
 // that could match. Every rule here follows from what a finding needs, so a
 // detector it turns off has no finding in the string:
-// - card: 13+ digits, ASCII or full-width (a full-width digit starts with 0xEF);
-// - SSN: 9 ASCII digits; phone: 8+ ASCII digits (E.164), 10 (US), 9 (labelled);
+// - card: 13+ digits, ASCII, full-width (a full-width digit starts with 0xEF) or
+//   mathematical (0xF0; CLASS_EF is set for both lead bytes);
+// - SSN: 9 digits; phone: 8+ digits (E.164), 10 (US), 9 (labelled): ASCII ones,
+//   or some in those forms (redact/compat.ts), or after a full-width plus (0xEF);
 // - e-mail: an '@', or "%40" (its two digits), or a full-width or small at (a 0xEF byte);
 // - JWT: "e" then "y" or "w" (jwtHead), lower-case;
 // - IBAN: 2 ASCII letters then 2 ASCII digits, 15 bytes at least;
@@ -18,6 +20,7 @@ import { DETECTOR_CARD, DETECTOR_EMAIL, DETECTOR_SSN, DETECTOR_JWT, DETECTOR_IBA
 export const LETTERS: u32 = (1 << 26) - 1;
 export const CLASS_AT: u32 = 1 << 26;
 export const CLASS_PERCENT: u32 = 1 << 27;
+/** A 0xEF or 0xF0 byte: a full-width or mathematical digit, a full-width at, plus or dot may start there. */
 export const CLASS_EF: u32 = 1 << 28;
 /** Any byte >= 0x80. */
 export const CLASS_HIGH: u32 = 1 << 29;
@@ -43,7 +46,7 @@ function buildTable(): usize {
     else if (c == 0x40) k = CLASS_AT;
     else if (c == 0x25) k = CLASS_PERCENT;
     else if (c == 0x5c) k = CLASS_BACKSLASH;
-    if (c >= 0x80) k = CLASS_HIGH | (c == 0xef ? CLASS_EF : 0);
+    if (c >= 0x80) k = CLASS_HIGH | (c == 0xef || c == 0xf0 ? CLASS_EF : 0);
     store<u32>(t + (<usize>c << 2), k);
   }
   return t;
