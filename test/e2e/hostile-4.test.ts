@@ -219,14 +219,17 @@ describe("hostile review 4 (glued JWTs by JOSE header, '+' before numbers, E.164
     await expectClean("JWT leaks", P.POLICY, jwtProbes("leading-space"));
   });
 
-  // LEAK: a raw '+' before a number is read as a plus only at the value's start or after a space:
+  // Found as a LEAK on 38d9e33: a raw '+' before a number is read as a plus only at the value's start or after a space:
   // after ';', ',', ':', a tab or a newline, or in a form or query *name*, `+1+415+555+2671` reaches
   // the shadow unchanged. Sent the form body `v=tel:+1+415+555+2671` (and `?v=tel:+1+415+555+2671`),
   // `v=tel,+1+415+555+2671`, `v=tel%09+1+415+555+2671`, `v=tel%0A+1+415+555+2671`,
   // `a=1;v=+1+415+555+2671` (a ';' separator, which the filter honours elsewhere) and
   // `+1+415+555+2671=1`: each copy held the bytes as sent. (docs/leaks.md lists `x%3A+1%20415…` as
   // still open but says a labelled `tel%3A+1%20415…` is found by its label: `tel:+1+415+555+2671` is not.)
-  it.fails("LEAK: '+1+415+555+2671' after ';', ',', ':', a tab or a newline, or as a form/query name", { timeout: 300_000 }, async () => {
+  // Fixed after 3d235aa (filter/redact/percent.ts formKeptPlus: a '+' before a digit is kept after a tab
+  // or line break and after a raw ';', ',', ':' or '=', which a form encoder escapes; query.ts plusNameHit:
+  // a parameter name is read with such a '+' kept too, and the parameter dropped on a hit).
+  it("fixed: '+1+415+555+2671' after ';', ',', ':', a tab or a newline, or as a form/query name", { timeout: 300_000 }, async () => {
     const probes = plusForms([
       ["semicolon", "a=1;v=+1+415+555+2671", PH], ["name", "+1+415+555+2671=1", PH], ["after-comma", "v=tel,+1+415+555+2671", PH],
       ["after-tab", "v=tel%09+1+415+555+2671", PH], ["after-nl", "v=tel%0A+1+415+555+2671", PH], ["after-colon", "v=tel:+1+415+555+2671", PH],
