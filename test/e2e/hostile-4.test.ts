@@ -207,7 +207,7 @@ describe("hostile review 4 (glued JWTs by JOSE header, '+' before numbers, E.164
   // by RFC 7515, but a bearer token all the same) and `IHsiYWxnIjoiSFMyNTYifQ.<payload>.<sig>`
   // (` {"alg":"HS256"}`), even bare: all unchanged in the copy.
   // Fixed the same day (after 0df12d3): the JOSE header is read up to 8 KB, "alg" case-insensitively and
-  // as "\u0061lg". Still open: a header with whitespace before its '{' (base64 "IHs..."), bare or glued.
+  // as "\u0061lg". A header with whitespace before its '{' (base64 "IHs..."), bare or glued: fixed after 3d235aa, below.
   it("fixed: glued JWTs with a header over 1 KB, an escaped or upper-case 'alg'", { timeout: 300_000 }, async () => {
     const probes: Probe[] = [];
     for (const h of ["escaped-alg", "kid-1k", "kid-3k"]) probes.push(...jwtProbes(h, SHAPES.slice(1)));
@@ -215,7 +215,9 @@ describe("hostile review 4 (glued JWTs by JOSE header, '+' before numbers, E.164
     await expectClean("JWT leaks fixed", P.POLICY, probes);
   });
 
-  it.fails("LEAK: a JWT whose header starts with a space (base64 'IHs...'), bare or glued", { timeout: 300_000 }, async () => {
+  // Fixed after 3d235aa: a run starting "IH" or "IC" (base64url of " {" and "  {") is tried too, and
+  // counts only when its header decodes to a JOSE header (detectors.ts spacedJwtHead, jwt.ts joseHeader).
+  it("fixed: a JWT whose header starts with a space (base64 'IHs...'), bare or glued", { timeout: 300_000 }, async () => {
     await expectClean("JWT leaks", P.POLICY, jwtProbes("leading-space"));
   });
 
