@@ -78,7 +78,7 @@ function request(place: Place, v: string): PreviewRequest {
 }
 
 /** What the copy carries where v was sent, read back into a JS string. */
-function carried(place: Place, c: { path: string; body?: string; headers: [string, string][] }): string {
+function carried(place: Place, c: { path: string; body?: string | null; headers: [string, string][] }): string {
   if (place === "json") return (JSON.parse(c.body ?? "{}") as { note?: string }).note ?? "(no note)";
   if (place === "text") return (c.body ?? "").replace(/^note: /, "").replace(/ end$/, "");
   if (place === "query") return decodeURIComponent(c.path.replace(/^\/r\?v=/, ""));

@@ -33,7 +33,7 @@ function request(place: Place, v: string): PreviewRequest {
   return { method: "GET", path: "/r", headers: { "x-note": v } };
 }
 
-function carried(place: Place, c: { path: string; body?: string; headers: [string, string][] }): string {
+function carried(place: Place, c: { path: string; body?: string | null; headers: [string, string][] }): string {
   if (place === "json") return (JSON.parse(c.body ?? "{}") as { note?: string }).note ?? "(no note)";
   if (place === "text") return (c.body ?? "").replace(/^see /, "").replace(/ now$/, "");
   if (place === "query") return decodeURIComponent(c.path.replace(/^\/r\?v=/, ""));
