@@ -208,3 +208,47 @@ export function compatUsPhoneEnd(p: usize, len: i32, i: i32): i32 {
   if (!sawWide || !phoneEnds(p, len, end) || digitAt(p, len, end) >= 0) return -1;
   return end;
 }
+
+/**
+ * [p, p+len) with its full-width and mathematical digits, full-width '+' and full-width
+ * full stops folded to ASCII, as NFKC folds them, so a value hashes alike in either
+ * spelling (values.ts); null when it holds none (no 0xEF or 0xF0 byte starts one).
+ */
+export function foldCompat(p: usize, len: i32): ArrayBuffer | null {
+  let any = false;
+  for (let i = 0; i < len; i++) {
+    const c = load<u8>(p + <usize>i);
+    if (c == 0xef || c == 0xf0) {
+      any = true;
+      break;
+    }
+  }
+  if (!any) return null;
+  const out = new ArrayBuffer(len);
+  const o = changetype<usize>(out);
+  let n = 0;
+  let folded = false;
+  for (let i = 0; i < len; ) {
+    const c = load<u8>(p + <usize>i);
+    let b = c;
+    let w = 1;
+    if (c >= 0xef) {
+      const d = digitAt(p, len, i);
+      if (d >= 0) {
+        b = <u8>(0x30 + d);
+        w = digitLen;
+      } else if (c == 0xef && widePlusAt(p, len, i)) {
+        b = 0x2b;
+        w = 3;
+      } else if (c == 0xef && wideDotAt(p, len, i)) {
+        b = 0x2e;
+        w = 3;
+      }
+    }
+    if (w > 1) folded = true;
+    store<u8>(o + <usize>n, b);
+    n++;
+    i += w;
+  }
+  return folded ? out.slice(0, n) : null;
+}

@@ -7,7 +7,7 @@
 import { Edit, edit } from "./edits";
 import { digitAt, digitLen, luhnDouble, putDigit } from "./cards";
 import { shapeInto } from "./shape";
-import { wideDotAt } from "./compat";
+import { wideDotAt, foldCompat } from "./compat";
 import { detectorsIn } from "./prefilter";
 import { HmacKey } from "../util/sha256";
 import { reencodeSameLength } from "../util/form";
@@ -357,11 +357,17 @@ export class ValueRewriter {
   hashFinding(ptr: usize, f: Finding): ArrayBuffer {
     const n = f.end - f.start;
     const kind = f.encoded & ENCODED_KIND;
-    if (kind == ENCODED_NO || n <= 0) return this.hashToken(ptr + <usize>f.start, n);
+    if (kind == ENCODED_NO || n <= 0) return this.foldedToken(ptr + <usize>f.start, n);
     const decoded = kind == ENCODED_HASH ? unescaped(ptr + <usize>f.start, n) : decodedView(ptr + <usize>f.start, n, (f.encoded & ENCODED_PLUS) != 0);
     // Found in the view of the view: hashed as its bytes decoded twice.
     if (kind != ENCODED_HASH && f.inner != ENCODED_NO) return this.hashFinding(changetype<usize>(decoded), new Finding(0, decoded.byteLength, f.detector, f.inner));
-    return this.hashToken(changetype<usize>(decoded), decoded.byteLength);
+    return this.foldedToken(changetype<usize>(decoded), decoded.byteLength);
+  }
+
+  /** hashToken of a finding's bytes with its compatibility forms folded (compat.ts foldCompat): "５３６-２２-８１４７" gives the token of "536-22-8147". */
+  private foldedToken(ptr: usize, len: i32): ArrayBuffer {
+    const folded = foldCompat(ptr, len);
+    return folded == null ? this.hashToken(ptr, len) : this.hashToken(changetype<usize>(folded), folded.byteLength);
   }
 
   /**

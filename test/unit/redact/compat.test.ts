@@ -114,6 +114,19 @@ describe("closed leaks of compatibility forms: full-width and mathematical digit
     for (const place of PLACES) expect(got[place].map((b, i) => [place, UNCHANGED[i][0], b])).toEqual(UNCHANGED.map(([name, v]) => [place, name, v]));
   });
 
+  it("hashed: a value in compatibility forms gives the token of its ASCII spelling", async () => {
+    const pairs: [string, string][] = [
+      [fw("536-22-8147"), "536-22-8147"], ["+" + fw("14155552671"), "+14155552671"], ["\uff0b14155552671", "+14155552671"],
+      ["+" + math("14155552671", 0x1d7e2), "+14155552671"], ["bob.pct@example\uff0eorg", "bob.pct@example.org"],
+      [math("4556737586899855"), "4556737586899855"], [fw("4556 7375 8689 9855"), "4556 7375 8689 9855"],
+    ];
+    const got = await copies("hash", pairs.flat(), 0);
+    for (const place of PLACES) {
+      const toks = got[place].map((b) => b.match(/hmac:[0-9a-f]{32}/)?.[0] ?? `(none: ${b})`);
+      for (let i = 0; i < pairs.length; i++) expect([place, pairs[i][1], toks[2 * i]]).toEqual([place, pairs[i][1], toks[2 * i + 1]]);
+    }
+  });
+
   it("hashed: each value becomes one token", async () => {
     const got = await copies("hash", MASKED.map(([, v]) => v), 3);
     for (const place of PLACES) expect(got[place].map((b, i) => [MASKED[i][0], /hmac:[0-9a-f]{32}/.test(b)])).toEqual(MASKED.map(([name]) => [name, true]));
