@@ -131,4 +131,24 @@ describe("closed leaks of compatibility forms: full-width and mathematical digit
     const got = await copies("hash", MASKED.map(([, v]) => v), 3);
     for (const place of PLACES) expect(got[place].map((b, i) => [MASKED[i][0], /hmac:[0-9a-f]{32}/.test(b)])).toEqual(MASKED.map(([name]) => [name, true]));
   });
+
+  it("the allow-list's shape keeps a card in mathematical or full-width digits a Luhn-valid card of its width (redact/shape.ts)", async () => {
+    const keep = JSON.stringify({ role: "mirror", shadow: { cluster: "shadow" }, redact: { keep: { json: ["$.id"] } } });
+    const cards = [math("4556737586899855"), math("4556 7375 8689 9855", 0x1d7d8), fw("4556737586899855")];
+    for (const chunkSize of [0, 1, 5]) {
+      const res = await preview({ wasm: FILTER_WASM, policy: keep, chunkSize, requests: cards.map((c) => ({ method: "POST", path: "/r", headers: { "content-type": "application/json" }, body: JSON.stringify({ id: 1, note: c }) })) });
+      res.forEach((r, i) => {
+        const body = r.copies[0]?.body ?? "";
+        const note = (JSON.parse(body) as { note: string }).note;
+        expect(utf8(note)).toBe(utf8(cards[i]));
+        expect(note).not.toBe(cards[i]);
+        // Read back as ASCII digits (NFKC), it is a card number still: first digit kept, Luhn-valid.
+        const digits = [...note.normalize("NFKC")].filter((ch) => /[0-9]/.test(ch)).map(Number);
+        expect(digits.length).toBe(16);
+        expect(digits[0]).toBe(4);
+        const sum = digits.reverse().reduce((a, d, k) => a + (k % 2 ? (d * 2 > 9 ? d * 2 - 9 : d * 2) : d), 0);
+        expect(sum % 10).toBe(0);
+      });
+    }
+  });
 });
