@@ -1,16 +1,17 @@
 // Card numbers (redact/detectors.ts runs cardEnd): 13-19 digits that pass the
 // Luhn check, bare or grouped the ways people and forms print them. Digits are
-// ASCII or full-width (U+FF10-FF19, three bytes each: Java, .NET and Python
-// read them as digits); separators are one space, tab, '-', '.', '/', '_' or
+// ASCII, full-width (U+FF10-FF19, three bytes each: Java, .NET and Python
+// read them as digits) or mathematical (U+1D7CE-1D7FF, bold, double-struck,
+// sans-serif and monospace, four bytes each: NFKC folds them to ASCII); separators are one space, tab, '-', '.', '/', '_' or
 // no-break / fixed-width space per gap. A match starts and ends on a digit's
 // first, resp. last byte, so it never splits a UTF-8 sequence.
 import { byteAt, isDigit, isAlpha, isAlnum } from "./formats";
 import { hexVal } from "../util/form";
 
-/** Byte length of the digit digitAt last read (1 or 3). */
+/** Byte length of the digit digitAt last read (1, 3 or 4). */
 export let digitLen = 1;
 
-/** The digit at j, ASCII or full-width (EF BC 90-99); -1 if none. */
+/** The digit at j, ASCII, full-width (EF BC 90-99) or mathematical (F0 9D 9F 8E-BF); -1 if none. */
 // @ts-ignore: decorator
 @inline
 export function digitAt(p: usize, len: i32, j: i32): i32 {
@@ -25,15 +26,43 @@ export function digitAt(p: usize, len: i32, j: i32): i32 {
       digitLen = 3;
       return d;
     }
-  }
+  } else if (c == 0xf0) return mathDigitAt(p, len, j);
   return -1;
 }
 
-/** A full-width digit ends at j - 1. */
+/** The mathematical digit (U+1D7CE-1D7FF: F0 9D 9F 8E-BF) at j, whose 0xF0 is read; -1 if none. */
+function mathDigitAt(p: usize, len: i32, j: i32): i32 {
+  if (byteAt(p, len, j + 1) != 0x9d || byteAt(p, len, j + 2) != 0x9f) return -1;
+  const d = byteAt(p, len, j + 3) - 0x8e;
+  if (<u32>d >= 50) return -1;
+  digitLen = 4;
+  return d % 10;
+}
+
+/** A full-width or mathematical digit ends at j - 1. */
 // @ts-ignore: decorator
 @inline
 export function fullWidthBefore(p: usize, len: i32, j: i32): bool {
-  return byteAt(p, len, j - 3) == 0xef && byteAt(p, len, j - 2) == 0xbc && <u32>(byteAt(p, len, j - 1) - 0x90) < 10;
+  const c = byteAt(p, len, j - 1);
+  if (c < 0x80) return false;
+  return (byteAt(p, len, j - 3) == 0xef && byteAt(p, len, j - 2) == 0xbc && <u32>(c - 0x90) < 10) ||
+    (byteAt(p, len, j - 4) == 0xf0 && byteAt(p, len, j - 3) == 0x9d && byteAt(p, len, j - 2) == 0x9f && <u32>(c - 0x8e) < 50);
+}
+
+/**
+ * Writes digit d over the digit of `width` bytes at q (digitAt's digitLen): ASCII,
+ * full-width (EF BC 90+d) or the mathematical digit of the same style, so a mask
+ * keeps the value's byte length and its characters' widths.
+ */
+// @ts-ignore: decorator
+@inline
+export function putDigit(q: usize, d: i32, width: i32): void {
+  if (width == 1) store<u8>(q, <u8>(0x30 + d));
+  else if (width == 3) store<u8>(q + 2, <u8>(0x90 + d));
+  else {
+    const k = <i32>load<u8>(q + 3) - 0x8e;
+    store<u8>(q + 3, <u8>(0x8e + k - k % 10 + d));
+  }
 }
 
 /**

@@ -15,6 +15,7 @@
 import { byteAt, isDigit, isAlpha, isAlnum, ssnEnd, e164End, usPhoneEnd, ibanEnd, emailEnd, emailStart } from "./formats";
 import { jwtAt, jwtRunEnd } from "./jwt";
 import { cardEnd, digitAt } from "./cards";
+import { compatSsnEnd, compatE164End, compatUsPhoneEnd, widePlusAt } from "./compat";
 import { escapeAt } from "../util/form";
 import { KIND_SSN, KIND_PHONE, labelKinds, labelBefore, labelledSsnEnd, labelledPhoneEnd } from "./labels";
 
@@ -73,6 +74,18 @@ function jwtHead(ptr: usize, len: i32, i: i32): bool {
   if (b == 0x79) return (c >= 0x41 && c <= 0x44) || (c >= 0x49 && c <= 0x4c);
   if (b == 0x77) return (c >= 0x6f && c <= 0x72) || (c >= 0x30 && c <= 0x33) || (c >= 0x6b && c <= 0x6e);
   return false;
+}
+
+/**
+ * Whether a JOSE header with whitespace before its '{' may start at the 'I' at i:
+ * " {" is "IH" in base64url, "  {" "IC" (jwt.ts joseHeader reads the whitespace
+ * and needs the header's "alg"; no other rule lets such a token count).
+ */
+// @ts-ignore: decorator
+@inline
+function spacedJwtHead(ptr: usize, len: i32, i: i32): bool {
+  const b = byteAt(ptr, len, i + 1);
+  return b == 0x48 || b == 0x43;
 }
 
 /** The full-width or the small commercial at (U+FF20, U+FE6B) at i (its 0xEF byte): an '@' once NFKC-folded, as many applications fold input. */
@@ -186,6 +199,8 @@ function digitStart(ptr: usize, len: i32, i: i32, enabled: i32, out: Finding[], 
   }
   if (enabled & DETECTOR_SSN) {
     let end = run == 3 ? ssnEnd(ptr, len, i) : -1;
+    // Its groups in full-width digits or apart by a non-ASCII separator ("536\xA022\xA08147", compat.ts).
+    if (end < 0 && run == 3 && (after >= 0x80 || byteAt(ptr, len, i + 4) >= 0x80)) end = compatSsnEnd(ptr, len, i);
     if (end < 0 && (run == 9 || (run == 3 && grouped))) {
       end = labelledSsnEnd(ptr, len, i);
       if (end > 0 && !labelled(ptr, len, i, enabled, LABEL_SSN, KIND_SSN)) end = -1;
@@ -200,6 +215,26 @@ function digitStart(ptr: usize, len: i32, i: i32, enabled: i32, out: Finding[], 
       end = labelledPhoneEnd(ptr, len, i);
       if (end > 0 && !labelled(ptr, len, i, enabled, LABEL_PHONE, KIND_PHONE)) end = -1;
     }
+    if (end > 0) offer(out, base, i, end, DETECTOR_PHONE);
+  }
+}
+
+/**
+ * The matchers that start at a 0xEF or 0xF0 byte at a word boundary: a card, an SSN in
+ * full-width or mathematical digits, an E.164 number after a full-width plus (compat.ts).
+ */
+function wideStart(ptr: usize, len: i32, i: i32, enabled: i32, out: Finding[], base: i32): void {
+  if (digitAt(ptr, len, i) >= 0) {
+    if (enabled & DETECTOR_CARD) {
+      const end = cardEnd(ptr, len, i);
+      if (end > 0) offer(out, base, i, end, DETECTOR_CARD);
+    }
+    if (enabled & DETECTOR_SSN) {
+      const end = compatSsnEnd(ptr, len, i);
+      if (end > 0) offer(out, base, i, end, DETECTOR_SSN);
+    }
+  } else if ((enabled & DETECTOR_PHONE) && load<u8>(ptr + <usize>i) == 0xef && widePlusAt(ptr, len, i)) {
+    const end = compatE164End(ptr, len, i);
     if (end > 0) offer(out, base, i, end, DETECTOR_PHONE);
   }
 }
@@ -276,8 +311,9 @@ export function scanTextUntil(ptr: usize, len: i32, enabled: i32, out: Finding[]
         if ((enabled & DETECTOR_CARD) && isDigit(c) && isAlpha(byteAt(ptr, len, i - 1))) {
           const end = cardEnd(ptr, len, i);
           if (end > 0) offer(out, base, i, end, DETECTOR_CARD);
-        } else if (c == 0x65 && (enabled & DETECTOR_JWT) && i >= jwtFrom && jwtHead(ptr, len, i)) {
-          // A JWT glued to what comes before it ("tokeneyJ...", "0eyJ...", "BearereyJ..."): found when its header is a JOSE header.
+        } else if ((c | 0x2c) == 0x6d && (enabled & DETECTOR_JWT) && i >= jwtFrom && (c == 0x65 ? jwtHead(ptr, len, i) : c == 0x49 && spacedJwtHead(ptr, len, i))) {
+          // ((c | 0x2c) == 0x6d: one test for 'e' and 'I', as cheap as the one for 'e' alone.)
+          // A JWT glued to what comes before it ("tokeneyJ...", "0eyJ...", "BearereyJ...", "BearerIHs..."): found when its header is a JOSE header.
           const end = jwtAt(ptr, len, i, true);
           jwtFrom = jwtRunEnd;
           if (end > 0) offer(out, base, i, end, DETECTOR_JWT);
@@ -296,26 +332,31 @@ export function scanTextUntil(ptr: usize, len: i32, enabled: i32, out: Finding[]
       // An E.164 number glued by its '+' to the number or word before it ("+14155552671+14155550100",
       // "bob@example.org+14155552671", "%2G+1415..." decoded): the '+' is its own separator.
       if (c == 0x2b && (enabled & DETECTOR_PHONE)) {
-        const end = e164End(ptr, len, i);
+        let end = e164End(ptr, len, i);
+        if (end < 0) end = compatE164End(ptr, len, i);
         if (end > 0) offer(out, base, i, end, DETECTOR_PHONE);
         continue;
       }
-      // A card in full-width digits glued to letters ("ORD４５５６..."), as an ASCII one may be.
-      if (c == 0xef && (enabled & DETECTOR_CARD) && isAlpha(byteAt(ptr, len, i - 1)) && digitAt(ptr, len, i) >= 0) {
-        const end = cardEnd(ptr, len, i);
-        if (end > 0) offer(out, base, i, end, DETECTOR_CARD);
+      // A card in full-width digits glued to letters ("ORD４５５６..."), as an ASCII one may be; an E.164
+      // number after its full-width plus, as after a '+'.
+      if (c == 0xef) {
+        if ((enabled & DETECTOR_CARD) && isAlpha(byteAt(ptr, len, i - 1)) && digitAt(ptr, len, i) >= 0) {
+          const end = cardEnd(ptr, len, i);
+          if (end > 0) offer(out, base, i, end, DETECTOR_CARD);
+        } else if ((enabled & DETECTOR_PHONE) && widePlusAt(ptr, len, i)) {
+          const end = compatE164End(ptr, len, i);
+          if (end > 0) offer(out, base, i, end, DETECTOR_PHONE);
+        }
       }
       continue;
     }
     if (isDigit(c)) digitStart(ptr, len, i, enabled, out, base);
-    else if (c == 0xef) {
-      if ((enabled & DETECTOR_CARD) && digitAt(ptr, len, i) >= 0) {
-        const end = cardEnd(ptr, len, i);
-        if (end > 0) offer(out, base, i, end, DETECTOR_CARD);
-      }
-    } else if (c == 0x2b || c == 0x28) {
+    else if (c == 0xef || c == 0xf0) wideStart(ptr, len, i, enabled, out, base);
+    else if (c == 0x2b || c == 0x28) {
       if (enabled & DETECTOR_PHONE) {
-        const end = c == 0x2b ? e164End(ptr, len, i) : usPhoneEnd(ptr, len, i);
+        let end = c == 0x2b ? e164End(ptr, len, i) : usPhoneEnd(ptr, len, i);
+        // Digits of another width, or grouped by other spaces and hyphens (compat.ts).
+        if (end < 0) end = c == 0x2b ? compatE164End(ptr, len, i) : compatUsPhoneEnd(ptr, len, i);
         if (end > 0) offer(out, base, i, end, DETECTOR_PHONE);
       }
     } else if (isAlpha(c)) {
@@ -323,7 +364,7 @@ export function scanTextUntil(ptr: usize, len: i32, enabled: i32, out: Finding[]
         const end = ibanEnd(ptr, len, i);
         if (end > 0) offer(out, base, i, end, DETECTOR_IBAN);
       }
-      if (c == 0x65 && (enabled & DETECTOR_JWT) && i >= jwtFrom && jwtHead(ptr, len, i)) {
+      if ((c | 0x2c) == 0x6d && (c == 0x65 ? jwtHead(ptr, len, i) : c == 0x49 && spacedJwtHead(ptr, len, i)) && (enabled & DETECTOR_JWT) && i >= jwtFrom) {
         const before = byteAt(ptr, len, i - 1);
         // After '-', '_' or '.' ("token-eyJ...", "id_eyJ...", "t.eyJ...") it is glued (jwt.ts).
         const end = jwtAt(ptr, len, i, before == 0x2d || before == 0x5f || before == 0x2e);

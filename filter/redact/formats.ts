@@ -410,6 +410,8 @@ export function emailEnd(p: usize, len: i32, a: i32, d: i32): i32 {
     let chars = 0;
     let c = byteAt(p, len, j);
     while (isDomainChar(c) && j - ls <= 63) {
+      // The full-width full stop (U+FF0E, compat.ts) ends a label as '.' does.
+      if (c == 0xef && byteAt(p, len, j + 1) == 0xbc && byteAt(p, len, j + 2) == 0x8e) break;
       // U+0080..U+00BF (lead byte C2) holds controls and signs, no letter a TLD is made of.
       if ((!isAlpha(c) && c < 0x80) || c == 0xc2) letters = false;
       if (c < 0x80 || c >= 0xc0) chars++;
@@ -425,8 +427,9 @@ export function emailEnd(p: usize, len: i32, a: i32, d: i32): i32 {
         byteAt(p, len, ls + 2) == 0x2d && byteAt(p, len, ls + 3) == 0x2d;
       if ((letters && chars >= 2) || puny) best = j;
     }
-    if (c != 0x2e || !isDomainChar(byteAt(p, len, j + 1))) break;
-    j++;
+    const dot = c == 0x2e ? 1 : c == 0xef && byteAt(p, len, j + 1) == 0xbc && byteAt(p, len, j + 2) == 0x8e ? 3 : 0;
+    if (dot == 0 || !isDomainChar(byteAt(p, len, j + dot))) break;
+    j += dot;
   }
   return best;
 }

@@ -37,6 +37,7 @@ function decode(p: usize, len: i32, plus: i32): ArrayBuffer {
   const o = changetype<usize>(out);
   let n = 0;
   let prev: i32 = -1;
+  let prevRaw = false;
   // PLUS_BEFORE_DIGIT: the digits read since the last '+' kept, through the separators a
   // phone number's groups have; -1 outside such a number.
   let digits: i32 = -1;
@@ -48,7 +49,7 @@ function decode(p: usize, len: i32, plus: i32): ArrayBuffer {
       // number ("+1%20415%20555%202671+1%20415...": two encodeURI-spelled numbers);
       // after fewer digits it is a space between groups ("+1%20415+555+2671").
       // Counted only where an E.164 number may begin (its first digit 1-9) and while it may still be one.
-      if (plus >= PLUS_BEFORE_DIGIT && (plus == PLUS_FORM ? formKeptPlus(p, i, len, prev) : keptPlus(p, i, len, prev))) digits = e164Start(p, i, len) ? 0 : -1;
+      if (plus >= PLUS_BEFORE_DIGIT && (plus == PLUS_FORM ? formKeptPlus(p, i, len, prev, prevRaw) : keptPlus(p, i, len, prev))) digits = e164Start(p, i, len) ? 0 : -1;
       else if (plus >= PLUS_BEFORE_DIGIT && digits >= GLUED_DIGITS && digits <= 15 && isDigit(prev) && e164Start(p, i, len)) digits = 0;
       else c = 0x20;
     } else if (isDigit(c)) {
@@ -57,6 +58,7 @@ function decode(p: usize, len: i32, plus: i32): ArrayBuffer {
     store<u8>(o + <usize>n, <u8>c);
     n++;
     prev = c;
+    prevRaw = u >> 8 == 1;
     i += u >> 8;
   }
   return n == len ? out : out.slice(0, n);
@@ -122,11 +124,19 @@ function keptPlus(p: usize, i: i32, len: i32, prev: i32): bool {
   return !isAlnum(prev) && nextDigit(p, i, len);
 }
 
-/** The '+' at i, after the decoded byte `prev` (-1: none), is read as a plus by formPlusReading. */
+/**
+ * The '+' at i, after the decoded byte `prev` (-1: none; `raw`: written as itself, not
+ * escaped), is read as a plus by formPlusReading: at the value's start, after a space,
+ * tab or line break, or after a ';', ',', ':' or '=' written raw, which a form encoder
+ * escapes ("a=1;v=+1+415...", "v=tel:+1+415...", "v=tel,+1+415..."); after "%3A" and the
+ * like ("ssn%3A+536...") it stays the space a form encoder writes.
+ */
 // @ts-ignore: decorator
 @inline
-function formKeptPlus(p: usize, i: i32, len: i32, prev: i32): bool {
-  return (prev == -1 || prev == 0x20) && nextDigit(p, i, len);
+function formKeptPlus(p: usize, i: i32, len: i32, prev: i32, raw: bool): bool {
+  const after = prev == -1 || prev == 0x20 || prev == 0x09 || prev == 0x0a || prev == 0x0d ||
+    (raw && (prev == 0x3b || prev == 0x2c || prev == 0x3a || prev == 0x3d));
+  return after && nextDigit(p, i, len);
 }
 
 /** Whether the plusKept view differs from the other: a '+' it keeps. */
@@ -137,14 +147,16 @@ export function plusView(p: usize, len: i32): bool {
 /** Whether some raw '+' in [p, p+len) is kept (formKeptPlus for form values, else keptPlus); the others read as spaces. */
 function keepsPlus(p: usize, len: i32, form: bool): bool {
   let prev: i32 = -1;
+  let prevRaw = false;
   for (let i = 0; i < len; ) {
     const u = codedUnit(p, i, len);
     let c = u & 255;
     if (u >> 8 == 1 && c == 0x2b) {
-      if (form ? formKeptPlus(p, i, len, prev) : keptPlus(p, i, len, prev)) return true;
+      if (form ? formKeptPlus(p, i, len, prev, prevRaw) : keptPlus(p, i, len, prev)) return true;
       c = 0x20;
     }
     prev = c;
+    prevRaw = u >> 8 == 1;
     i += u >> 8;
   }
   return false;

@@ -3,10 +3,14 @@
 // in it, so the full scan runs only on candidates, with only the detectors
 // that could match. Every rule here follows from what a finding needs, so a
 // detector it turns off has no finding in the string:
-// - card: 13+ digits, ASCII or full-width (a full-width digit starts with 0xEF);
-// - SSN: 9 ASCII digits; phone: 8+ ASCII digits (E.164), 10 (US), 9 (labelled);
+// - card: 13+ digits, ASCII, full-width (a full-width digit starts with 0xEF) or
+//   mathematical (0xF0; CLASS_EF is set for both lead bytes);
+// - SSN: 9 digits; phone: 8+ digits (E.164), 10 (US), 9 (labelled): ASCII ones,
+//   or some in those forms (redact/compat.ts), or after a full-width plus (0xEF);
 // - e-mail: an '@', or "%40" (its two digits), or a full-width or small at (a 0xEF byte);
-// - JWT: "e" then "y" or "w" (jwtHead), lower-case, and 12 bytes at least (JWT_MIN);
+// - JWT: "e" then "y" or "w" (jwtHead), lower-case; or "IH" / "IC" (a header with
+//   whitespace before its '{', detectors.ts spacedJwtHead) in 24 bytes or more;
+//   12 bytes at least either way (JWT_MIN);
 // - IBAN: 2 ASCII letters then 2 ASCII digits, 15 bytes at least;
 // - a backslash (JSON escapes, decoded before the scan) or a '%' (percent escapes,
 //   read in the decoded view): anything, all stay on.
@@ -18,6 +22,7 @@ import { DETECTOR_CARD, DETECTOR_EMAIL, DETECTOR_SSN, DETECTOR_JWT, DETECTOR_IBA
 export const LETTERS: u32 = (1 << 26) - 1;
 export const CLASS_AT: u32 = 1 << 26;
 export const CLASS_PERCENT: u32 = 1 << 27;
+/** A 0xEF or 0xF0 byte: a full-width or mathematical digit, a full-width at, plus or dot may start there. */
 export const CLASS_EF: u32 = 1 << 28;
 /** Any byte >= 0x80. */
 export const CLASS_HIGH: u32 = 1 << 29;
@@ -25,7 +30,10 @@ export const CLASS_BACKSLASH: u32 = 1 << 30;
 /** An ASCII digit (counted, see digitCount). */
 const CLASS_DIGIT: u32 = 1 << 31;
 
+const LETTER_C: u32 = 1 << 2;
 const LETTER_E: u32 = 1 << 4;
+const LETTER_H: u32 = 1 << 7;
+const LETTER_I: u32 = 1 << 8;
 const LETTER_W: u32 = 1 << 22;
 const LETTER_Y: u32 = 1 << 24;
 const NUMERIC: i32 = DETECTOR_CARD | DETECTOR_SSN | DETECTOR_PHONE;
@@ -49,7 +57,7 @@ function buildTable(): usize {
     else if (c == 0x40) k = CLASS_AT;
     else if (c == 0x25) k = CLASS_PERCENT;
     else if (c == 0x5c) k = CLASS_BACKSLASH;
-    if (c >= 0x80) k = CLASS_HIGH | (c == 0xef ? CLASS_EF : 0);
+    if (c >= 0x80) k = CLASS_HIGH | (c == 0xef || c == 0xf0 ? CLASS_EF : 0);
     store<u32>(t + (<usize>c << 2), k);
   }
   return t;
@@ -101,7 +109,8 @@ export function candidates(p: usize, len: i32, cls: u32, digits: i32, enabled: i
   if (digits < 8 && (cls & CLASS_EF) == 0) off |= NUMERIC;
   // An e-mail needs an '@', "%40", or a full-width or small at (EF BC A0, EF B9 AB).
   if ((cls & (CLASS_AT | CLASS_EF)) == 0 && ((cls & CLASS_PERCENT) == 0 || digits < 2)) off |= DETECTOR_EMAIL;
-  if ((cls & LETTER_E) == 0 || (cls & (LETTER_W | LETTER_Y)) == 0 || len < JWT_MIN) off |= DETECTOR_JWT;
+  // A JWT's header starts "e" then "y" or "w", or, with whitespace before its '{', "IH" or "IC" (24 bytes at least with its dots and payload).
+  if (len < JWT_MIN || (((cls & LETTER_E) == 0 || (cls & (LETTER_W | LETTER_Y)) == 0) && ((cls & LETTER_I) == 0 || (cls & (LETTER_H | LETTER_C)) == 0 || len < 24))) off |= DETECTOR_JWT;
   if (digits < 2 || len < 15 || (cls & LETTERS) == 0) off |= DETECTOR_IBAN;
   let on = enabled & ~off;
   if ((on & DETECTOR_IBAN) != 0 && !ibanStart(p, len)) on &= ~DETECTOR_IBAN;

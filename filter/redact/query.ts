@@ -281,7 +281,7 @@ export class QueryRedactor {
     if (!this.names.empty && !isAscii(np, nl)) WORK.spend(nl * FOLD_WORK);
     let action: u8 = this.names.empty ? 0 : this.names.action(np, <usize>nl);
     // A name that is itself data (?4111111111111111, ?alice@example.com=1): the parameter goes, as a header whose name holds a hit.
-    if (action == 0 && this.detectors != 0 && this.nameHit(np, nl, tally)) action = ACTION_DROP;
+    if (action == 0 && this.detectors != 0 && (this.nameHit(np, nl, tally) || (name != null && this.plusNameHit(p + <usize>start, nameLen, tally)))) action = ACTION_DROP;
     if (action == ACTION_DROP) {
       // Drop the parameter together with one '&' next to it, so no empty pair is left behind.
       let s = start;
@@ -336,6 +336,16 @@ export class QueryRedactor {
   /** Whether the detectors find something in a parameter's (decoded) name; each hit is counted. */
   private nameHit(np: usize, nl: i32, tally: Tally): bool {
     return nl >= 5 && countFindings(np, nl, this.detectors, tally.detectorHits);
+  }
+
+  /**
+   * nameHit for the raw name [rp, rp+rl) read with a '+' before a digit kept, as a value is
+   * (redact/readings.ts): "+1+415+555+2671=1". Only for a name that needed decoding (a '+' or '%').
+   */
+  private plusNameHit(rp: usize, rl: i32, tally: Tally): bool {
+    if (rl < 5 || !formPlusView(rp, rl)) return false;
+    const name = formPlusReading(rp, rl);
+    return countFindings(changetype<usize>(name), name.byteLength, this.detectors, tally.detectorHits);
   }
 
   /**

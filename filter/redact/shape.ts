@@ -17,7 +17,7 @@
 //   point and exponent stay: a valid number of the same length stays one.
 // Linear: one pass over the bytes, one bounded card attempt per digit run.
 import { byteAt, isDigit, isAlnum } from "./formats";
-import { cardEnd, digitAt, digitLen, luhnDouble } from "./cards";
+import { cardEnd, digitAt, digitLen, luhnDouble, putDigit } from "./cards";
 
 // @ts-ignore: decorator
 @inline
@@ -100,7 +100,8 @@ export function shapeInto(p: usize, len: i32, o: usize, number: bool): void {
     } else if (n == 3) {
       store<u16>(q, 0xb8e4); // 一
       store<u8>(q, 0x80, 2);
-    } else store<u32>(q, 0x8080a0f0); // 𠀀 U+20000
+    } else if (n == 4 && digitAt(p, len, i) >= 0) store<u32>(q, 0x8f9f9df0); // 𝟏 U+1D7CF, a digit still (cards)
+    else store<u32>(q, 0x8080a0f0); // 𠀀 U+20000
     i += n > 0 ? n : 1;
   }
   // Card runs: first digit kept, the check digit right (the others are '1' by now).
@@ -133,30 +134,30 @@ function luhnFix(p: usize, o: usize, from: i32, end: i32): void {
   let k = 0;
   let sum = 0;
   let last = -1;
-  let lastWide = false;
+  let lastWidth = 1;
   for (let j = from; j < end; ) {
     let d = digitAt(p, end, j);
     if (d < 0) {
       j++;
       continue;
     }
-    const wide = digitLen == 3;
-    const q = o + <usize>j + (wide ? 2 : 0);
+    const width = digitLen;
+    const q = o + <usize>j;
     // The first digit as it was, the middle ones '0' (a card is no date: '1' would keep the best-known test card as it is).
-    if (k == 0) store<u8>(q, <u8>((wide ? 0x90 : 0x30) + d));
+    if (k == 0) putDigit(q, d, width);
     else {
       d = 0;
-      if (k < digits - 1) store<u8>(q, wide ? 0x90 : 0x30);
+      if (k < digits - 1) putDigit(q, 0, width);
     }
     if (k == digits - 1) {
       last = j;
-      lastWide = wide;
+      lastWidth = width;
     } else {
       if (((digits - 1 - k) & 1) == 1) d = luhnDouble(d);
       sum += d;
     }
     k++;
-    j += wide ? 3 : 1;
+    j += width;
   }
-  if (last >= 0) store<u8>(o + <usize>last + (lastWide ? 2 : 0), <u8>((lastWide ? 0x90 : 0x30) + (10 - sum % 10) % 10));
+  if (last >= 0) putDigit(o + <usize>last, (10 - sum % 10) % 10, lastWidth);
 }

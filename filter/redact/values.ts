@@ -5,8 +5,9 @@
 // shadow still work, while the key keeps tokens from being reversed by
 // hashing guesses.
 import { Edit, edit } from "./edits";
-import { digitAt, digitLen, luhnDouble } from "./cards";
+import { digitAt, digitLen, luhnDouble, putDigit } from "./cards";
 import { shapeInto } from "./shape";
+import { wideDotAt, foldCompat } from "./compat";
 import { detectorsIn } from "./prefilter";
 import { HmacKey } from "../util/sha256";
 import { reencodeSameLength } from "../util/form";
@@ -87,7 +88,7 @@ function codePoints(p: usize, len: i32): i32 {
   return n;
 }
 
-/** Card: first digit and last four kept, the rest 0 except the digit that makes the Luhn sum come out right; full-width digits stay full-width, separators stay. */
+/** Card: first digit and last four kept, the rest 0 except the digit that makes the Luhn sum come out right; full-width and mathematical digits keep their width, separators stay. */
 function maskCard(o: usize, n: i32): void {
   if (asciiDigits(o, n)) {
     maskCardAscii(o, n);
@@ -102,7 +103,7 @@ function maskCard(o: usize, n: i32): void {
   }
   let k = 0;
   let fix = -1; // byte offset of the adjusting digit: the last masked one
-  let fixWide = false;
+  let fixWidth = 1;
   let sum = 0;
   for (let i = 0; i < n; ) {
     let d = digitAt(o, n, i);
@@ -110,23 +111,23 @@ function maskCard(o: usize, n: i32): void {
       i++;
       continue;
     }
-    const wide = digitLen == 3;
+    const width = digitLen;
     if (k > 0 && k < digits - 4) {
       d = 0;
-      putDigit(o + <usize>i, 0, wide);
+      putDigit(o + <usize>i, 0, width);
       if (k == digits - 5) {
         fix = i;
-        fixWide = wide;
+        fixWidth = width;
       }
     }
     // Doubled are the digits an odd distance from the last one.
     if (((digits - 1 - k) & 1) == 1) d = luhnDouble(d);
     sum += d;
     k++;
-    i += wide ? 3 : 1;
+    i += width;
   }
   // The fixed digit is four places from the last, so it is not doubled: it adds itself.
-  if (fix >= 0) putDigit(o + <usize>fix, (10 - sum % 10) % 10, fixWide);
+  if (fix >= 0) putDigit(o + <usize>fix, (10 - sum % 10) % 10, fixWidth);
 }
 
 /** Whether [o, o+n) is ASCII digits only: a card as most clients write it. */
@@ -151,14 +152,6 @@ function maskCardAscii(o: usize, n: i32): void {
   if (n >= 6) store<u8>(o + <usize>(n - 5), 0x30 + (10 - sum % 10) % 10);
 }
 
-/** Writes digit d at q, as ASCII or full-width (EF BC 90+d). */
-// @ts-ignore: decorator
-@inline
-function putDigit(q: usize, d: i32, wide: bool): void {
-  if (wide) store<u8>(q + 2, <u8>(0x90 + d));
-  else store<u8>(q, <u8>(0x30 + d));
-}
-
 /** Email: '@' (or a "%40"), the domain's dots and the top-level domain kept. */
 function maskEmail(o: usize, n: i32): void {
   let at = -1;
@@ -171,20 +164,36 @@ function maskEmail(o: usize, n: i32): void {
       at = i;
       atLen = c == 0x40 ? 1 : 3;
       dot = -1;
-    } else if (c == 0x2e && at >= 0) dot = i;
+    } else if (at >= 0 && (c == 0x2e || (c == 0xef && wideDotAt(o, n, i)))) dot = i;
   }
   const tld = dot >= 0 ? dot : n;
   for (let i = 0; i < tld; i++) {
     const q = o + <usize>i;
     if ((at >= 0 && i >= at && i < at + atLen) || (at >= 0 && i > at && load<u8>(q) == 0x2e)) continue;
+    // The domain's full-width dots (U+FF0E, compat.ts) stay, as its dots do.
+    if (at >= 0 && i > at && load<u8>(q) == 0xef && wideDotAt(o, n, i)) {
+      i += 2;
+      continue;
+    }
     store<u8>(q, STAR);
   }
 }
 
-/** Keeps the last `keep` digits, spaces and dashes (and a phone's "+.()" and its no-break spaces); `mask` over other digits, '*' over anything else. */
+/**
+ * Keeps the last `keep` digits, spaces and dashes (and a phone's "+.()" and its no-break spaces); `mask` over other digits, '*' over anything else.
+ * A full-width or mathematical digit (redact/compat.ts: NFKC's) keeps its width: masked to the full-width '＊' or
+ * the digit `mask` of its own form; the non-ASCII separators and plus a finding holds stay.
+ */
 function maskDigits(o: usize, n: i32, keep: i32, mask: u8, phone: bool): void {
   let digits = 0;
-  for (let i = 0; i < n; i++) if (isDigit(load<u8>(o + <usize>i))) digits++;
+  for (let i = 0; i < n; i++) {
+    const c = load<u8>(o + <usize>i);
+    if (isDigit(c)) digits++;
+    else if (c >= 0xef && digitAt(o, n, i) >= 0) {
+      digits++;
+      i += digitLen - 1;
+    }
+  }
   let k = 0;
   for (let i = 0; i < n; i++) {
     const q = o + <usize>i;
@@ -194,9 +203,19 @@ function maskDigits(o: usize, n: i32, keep: i32, mask: u8, phone: bool): void {
       k++;
     } else if (c == 0x20 || c == 0x2d || c == 0x2e) {
       // separators stay
-    } else if (phone && (c == 0x2b || c == 0x2e || c == 0x28 || c == 0x29 || c >= 0x80)) {
-      // a phone number's own punctuation stays, and so do the bytes of the no-break spaces
-      // that group its digits (formats.ts e164End: the only non-ASCII a phone finding holds)
+    } else if (c >= 0xef && digitAt(o, n, i) >= 0) {
+      const width = digitLen;
+      if (k < digits - keep) {
+        if (mask != STAR) putDigit(q, mask - 0x30, width);
+        else if (width == 3) store<u8>(q + 2, 0x8a); // '＊' (EF BC 8A)
+        else putDigit(q, 0, width);
+      }
+      k++;
+      i += width - 1;
+    } else if (c >= 0x80 || (phone && (c == 0x2b || c == 0x2e || c == 0x28 || c == 0x29))) {
+      // a phone number's own punctuation stays, and so do the bytes of the non-ASCII separators
+      // (no-break and other spaces, a full-width '+' or '-', latin-1's 0xA0): the only non-ASCII
+      // bytes a phone or SSN finding holds besides its digits (formats.ts, compat.ts)
     } else store<u8>(q, STAR);
   }
 }
@@ -364,11 +383,17 @@ export class ValueRewriter {
   hashFinding(ptr: usize, f: Finding): ArrayBuffer {
     const n = f.end - f.start;
     const kind = f.encoded & ENCODED_KIND;
-    if (kind == ENCODED_NO || n <= 0) return this.hashToken(ptr + <usize>f.start, n);
+    if (kind == ENCODED_NO || n <= 0) return this.foldedToken(ptr + <usize>f.start, n);
     const decoded = kind == ENCODED_HASH ? unescaped(ptr + <usize>f.start, n) : decodedView(ptr + <usize>f.start, n, (f.encoded & ENCODED_PLUS) != 0);
     // Found in the view of the view: hashed as its bytes decoded twice.
     if (kind != ENCODED_HASH && f.inner != ENCODED_NO) return this.hashFinding(changetype<usize>(decoded), new Finding(0, decoded.byteLength, f.detector, f.inner));
-    return this.hashToken(changetype<usize>(decoded), decoded.byteLength);
+    return this.foldedToken(changetype<usize>(decoded), decoded.byteLength);
+  }
+
+  /** hashToken of a finding's bytes with its compatibility forms folded (compat.ts foldCompat): "５３６-２２-８１４７" gives the token of "536-22-8147". */
+  private foldedToken(ptr: usize, len: i32): ArrayBuffer {
+    const folded = foldCompat(ptr, len);
+    return folded == null ? this.hashToken(ptr, len) : this.hashToken(changetype<usize>(folded), folded.byteLength);
   }
 
   /**

@@ -241,7 +241,12 @@ describe("hostile review 3 (prefilter in header values and names, gRPC, path, ho
     await expectClean("wide at signs", P.POLICY, probes);
   });
 
-  it.fails("LEAK: compatibility forms ('＠', full-width SSN and phone, unicode dashes and dots), latin-1 NBSP, \\u0040 outside JSON", { timeout: 300_000 }, async () => {
+  // Fixed after 3d235aa (filter/redact/compat.ts; cards.ts digitAt reads mathematical digits; formats.ts
+  // emailEnd reads U+FF0E as a domain's dot; prefilter.ts keeps the numeric detectors on for 0xF0): the
+  // full-width dot in an e-mail's domain, full-width SSN and phone digits, the full-width plus, a card in
+  // mathematical bold digits and latin-1 0xA0 bytes between an SSN's groups are masked, each character
+  // kept at its byte length (a full-width digit masked is a full-width '＊' or '０').
+  it("fixed: compatibility forms (full-width dot, SSN, phone and plus, mathematical digits), latin-1 NBSP in an SSN", { timeout: 300_000 }, async () => {
     const probes: Probe[] = [
       ...everywhere("fullwidth-dot-email", "bob.pct@example\uff0eorg", E),
       ...everywhere("fullwidth-ssn", P.fw(P.SSN), SSN9),
@@ -250,8 +255,14 @@ describe("hostile review 3 (prefilter in header values and names, gRPC, path, ho
       ...everywhere("nbsp-phone", "+1\u00a0415\u00a0555\u00a02671", PH),
       ...everywhere("card-math-bold", [...C].map((d) => String.fromCodePoint(0x1d7ce + Number(d))).join(""), C),
       hdr("latin1-nbsp-ssn", { "x-note": "536\xa022\xa08147" }, [SSN9]),
-      hdr("json-in-header-u0040", { "x-note": '{"email":"bob.pct\\u0040example.org"}' }, [E]),
     ];
+    await expectClean("compatibility forms", P.POLICY, probes);
+  });
+
+  // Still open (LEAK on 3d235aa): a JSON-escaped `\u0040` in a header carrying JSON
+  // (`x-note: {"email":"bob.pct\u0040example.org"}`) reaches the shadow unchanged.
+  it.fails("LEAK: \\u0040 outside JSON", { timeout: 300_000 }, async () => {
+    const probes: Probe[] = [hdr("json-in-header-u0040", { "x-note": '{"email":"bob.pct\\u0040example.org"}' }, [E])];
     await expectClean("compatibility forms", P.POLICY, probes);
   });
 
@@ -343,16 +354,22 @@ describe("hostile review 3 (prefilter in header values and names, gRPC, path, ho
       expect(await run(cases)).toEqual([]);
     });
 
-    // LEAK (gRPC, with and without a schema): the same gaps in protobuf strings and bytes. Sent
-    // ChargeRequest.comment (field 11) = `５３６-２２-８１４７`, `deadbeefcafe4556737586899855`,
-    // `{"e":"bob.pct\u0040example.org"}` in comment: each reached the shadow's message unchanged
-    // (latin-1 `4556\xA07375\xA08689\xA09855` in comment and idempotency_key too, fixed since: held above). Also
-    // idempotency_key = the card in UTF-16LE (`4\0 5\0 5\0 6\0 …`): unchanged.
-    it.fails("LEAK: full-width SSN, hex-glued card, \\u0040, latin-1 NBSP, UTF-16 in protobuf fields", { timeout: 300_000 }, async () => {
+    // Fixed after 3d235aa (filter/redact/compat.ts): ChargeRequest.comment (field 11) = `５３６-２２-８１４７`
+    // reached the shadow's message unchanged; now masked, with and without a schema.
+    it("fixed: full-width SSN in protobuf fields", { timeout: 300_000 }, async () => {
       const u = (s: string) => Buffer.from(s, "utf8");
-      const l1 = (s: string) => Buffer.from(s, "latin1");
+      const cases: GCase[] = [["comment-fullwidth-ssn", ld(11, u(P.fw(P.SSN))), SSN9], ["bytes-fullwidth-ssn", ld(10, u(P.fw(P.SSN))), SSN9]];
+      expect(await run(cases)).toEqual([]);
+    });
+
+    // LEAK (gRPC, with and without a schema): the same gaps in protobuf strings and bytes. Sent
+    // ChargeRequest.comment (field 11) = `deadbeefcafe4556737586899855`,
+    // `{"e":"bob.pct\u0040example.org"}` in comment: each reached the shadow's message unchanged
+    // (latin-1 `4556\xA07375\xA08689\xA09855` in comment and idempotency_key too, and `５３６-２２-８１４７`, fixed since:
+    // held above). Also idempotency_key = the card in UTF-16LE (`4\0 5\0 5\0 6\0 …`): unchanged.
+    it.fails("LEAK: hex-glued card, \\u0040, UTF-16 in protobuf fields", { timeout: 300_000 }, async () => {
       const cases: GCase[] = [
-        ["comment-fullwidth-ssn", ld(11, u(P.fw(P.SSN))), SSN9], ["comment-hex-card", ld(11, "deadbeefcafe" + C), C],
+        ["comment-hex-card", ld(11, "deadbeefcafe" + C), C],
         ["comment-json-u0040", ld(11, '{"e":"bob.pct\\u0040example.org"}'), E], ["bytes-utf16le", ld(10, Buffer.from(C, "utf16le")), C],
       ];
       expect(await run(cases)).toEqual([]);

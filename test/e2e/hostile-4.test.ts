@@ -207,7 +207,7 @@ describe("hostile review 4 (glued JWTs by JOSE header, '+' before numbers, E.164
   // by RFC 7515, but a bearer token all the same) and `IHsiYWxnIjoiSFMyNTYifQ.<payload>.<sig>`
   // (` {"alg":"HS256"}`), even bare: all unchanged in the copy.
   // Fixed the same day (after 0df12d3): the JOSE header is read up to 8 KB, "alg" case-insensitively and
-  // as "\u0061lg". Still open: a header with whitespace before its '{' (base64 "IHs..."), bare or glued.
+  // as "\u0061lg". A header with whitespace before its '{' (base64 "IHs..."), bare or glued: fixed after 3d235aa, below.
   it("fixed: glued JWTs with a header over 1 KB, an escaped or upper-case 'alg'", { timeout: 300_000 }, async () => {
     const probes: Probe[] = [];
     for (const h of ["escaped-alg", "kid-1k", "kid-3k"]) probes.push(...jwtProbes(h, SHAPES.slice(1)));
@@ -215,18 +215,23 @@ describe("hostile review 4 (glued JWTs by JOSE header, '+' before numbers, E.164
     await expectClean("JWT leaks fixed", P.POLICY, probes);
   });
 
-  it.fails("LEAK: a JWT whose header starts with a space (base64 'IHs...'), bare or glued", { timeout: 300_000 }, async () => {
+  // Fixed after 3d235aa: a run starting "IH" or "IC" (base64url of " {" and "  {") is tried too, and
+  // counts only when its header decodes to a JOSE header (detectors.ts spacedJwtHead, jwt.ts joseHeader).
+  it("fixed: a JWT whose header starts with a space (base64 'IHs...'), bare or glued", { timeout: 300_000 }, async () => {
     await expectClean("JWT leaks", P.POLICY, jwtProbes("leading-space"));
   });
 
-  // LEAK: a raw '+' before a number is read as a plus only at the value's start or after a space:
+  // Found as a LEAK on 38d9e33: a raw '+' before a number is read as a plus only at the value's start or after a space:
   // after ';', ',', ':', a tab or a newline, or in a form or query *name*, `+1+415+555+2671` reaches
   // the shadow unchanged. Sent the form body `v=tel:+1+415+555+2671` (and `?v=tel:+1+415+555+2671`),
   // `v=tel,+1+415+555+2671`, `v=tel%09+1+415+555+2671`, `v=tel%0A+1+415+555+2671`,
   // `a=1;v=+1+415+555+2671` (a ';' separator, which the filter honours elsewhere) and
   // `+1+415+555+2671=1`: each copy held the bytes as sent. (docs/leaks.md lists `x%3A+1%20415…` as
   // still open but says a labelled `tel%3A+1%20415…` is found by its label: `tel:+1+415+555+2671` is not.)
-  it.fails("LEAK: '+1+415+555+2671' after ';', ',', ':', a tab or a newline, or as a form/query name", { timeout: 300_000 }, async () => {
+  // Fixed after 3d235aa (filter/redact/percent.ts formKeptPlus: a '+' before a digit is kept after a tab
+  // or line break and after a raw ';', ',', ':' or '=', which a form encoder escapes; query.ts plusNameHit:
+  // a parameter name is read with such a '+' kept too, and the parameter dropped on a hit).
+  it("fixed: '+1+415+555+2671' after ';', ',', ':', a tab or a newline, or as a form/query name", { timeout: 300_000 }, async () => {
     const probes = plusForms([
       ["semicolon", "a=1;v=+1+415+555+2671", PH], ["name", "+1+415+555+2671=1", PH], ["after-comma", "v=tel,+1+415+555+2671", PH],
       ["after-tab", "v=tel%09+1+415+555+2671", PH], ["after-nl", "v=tel%0A+1+415+555+2671", PH], ["after-colon", "v=tel:+1+415+555+2671", PH],
@@ -234,7 +239,7 @@ describe("hostile review 4 (glued JWTs by JOSE header, '+' before numbers, E.164
     await expectClean("'+' leaks", P.POLICY, probes);
   });
 
-  // LEAK: a US national number grouped by a no-break space, `(415)\u00a0555-2671`, and by
+  // Found as a LEAK on 38d9e33: a US national number grouped by a no-break space, `(415)\u00a0555-2671`, and by
   // U+2000, U+2003, U+2007, U+2009, U+200A, U+202F (the spaces E.164 now accepts), is not found in
   // any place: `x-note: (415)<NBSP>555-2671`, `?v=(415)%C2%A0555-2671`, `/u/(415)%E2%80%89555-2671`,
   // `{"note":"(415) 555-2671"}` (U+2009) reached the shadow unchanged. And E.164 grouped by
@@ -243,7 +248,9 @@ describe("hostile review 4 (glued JWTs by JOSE header, '+' before numbers, E.164
   // `x-note: +1<U+200B>415<U+200B>555<U+200B>2671` and `+44<U+3000>20<U+3000>7946<U+3000>0958`
   // reached the shadow unchanged as header values, query values, path segments, JSON and text.
   // (docs/leaks.md lists national numbers with no-break spaces as still open; the others are new.)
-  it.fails("LEAK: '(415) 555-2671' with no-break spaces; E.164 grouped by zero-width, ideographic, word-joiner, soft or non-breaking hyphens", { timeout: 300_000 }, async () => {
+  // Fixed after 3d235aa (filter/redact/compat.ts: compatE164End, compatUsPhoneEnd read these separators
+  // where the ASCII matchers found nothing; the mask keeps them).
+  it("fixed: '(415) 555-2671' with no-break spaces; E.164 grouped by zero-width, ideographic, word-joiner, soft or non-breaking hyphens", { timeout: 300_000 }, async () => {
     const probes: Probe[] = [];
     for (const [n, s] of [["nbsp", "\u00a0"], ["en-quad", "\u2000"], ["em-space", "\u2003"], ["figure", "\u2007"], ["thin", "\u2009"], ["hair", "\u200a"], ["nnbsp", "\u202f"]])
       probes.push(...everywhere(`national-${n}`, "(415)" + s + "555-2671", [PH]));
