@@ -4,7 +4,8 @@
 // mask of a value not kept. Every replacement keeps the document valid JSON.
 import { Edit, edit, recycleEdits } from "../redact/edits";
 import { ValueRewriter } from "../redact/values";
-import { Finding, scanText, labelBits, DETECTOR_CARD, DETECTOR_SSN, DETECTOR_PHONE } from "../redact/detectors";
+import { Finding, scanText, labelBits, DETECTOR_CARD, DETECTOR_SSN, DETECTOR_PHONE, ENCODED_NO } from "../redact/detectors";
+import { bareCard, NOT_BARE } from "../redact/digit-string";
 import { maskedDigits } from "../redact/digits";
 import { DetectRun } from "../redact/detect-run";
 import { WORK } from "../redact/work";
@@ -28,6 +29,8 @@ export class JsonDetect {
   private runAt: i32 = -1;
   private runDecoded: i32 = 0;
   private numberFindings: Finding[] = [];
+  /** The one finding of a string of digits that is a card (redact/digit-string.ts). */
+  private bare: Finding[] = [new Finding()];
 
   /** A new document or body: no scan in progress. */
   forget(): void {
@@ -44,6 +47,20 @@ export class JsonDetect {
     const ce = e - 1;
     if (ce <= cs) return DETECT_DONE;
     const run = this.run;
+    if (!escaped && this.runAt != s) {
+      const bare = bareCard(p + <usize>cs, ce - cs, enabled);
+      if (bare != NOT_BARE) {
+        WORK.spend(ce - cs);
+        if (bare < 0) return DETECT_DONE;
+        const f = unchecked(this.bare[0]);
+        f.start = 0;
+        f.end = bare;
+        f.detector = DETECTOR_CARD;
+        f.encoded = ENCODED_NO;
+        f.inner = ENCODED_NO;
+        return this.finish(p, s, e, false, this.bare, hash, strings, rewriter, edits, hits);
+      }
+    }
     if (this.runAt != s) {
       this.runAt = s;
       if (!escaped) run.begin(p + <usize>cs, ce - cs, enabled, true);
@@ -63,6 +80,13 @@ export class JsonDetect {
     this.runAt = -1;
     const findings = run.findings;
     if (findings.length == 0) return DETECT_DONE;
+    return this.finish(p, s, e, escaped, findings, hash, strings, rewriter, edits, hits);
+  }
+
+  /** The edits of a string token's findings (made over its content, raw or decoded into the strings' scratch). */
+  private finish(p: usize, s: i32, e: i32, escaped: bool, findings: Finding[], hash: bool, strings: JsonStrings, rewriter: ValueRewriter, edits: Edit[], hits: StaticArray<u32>): i32 {
+    const cs = s + 1;
+    const ce = e - 1;
     const before = edits.length;
     if (!escaped) {
       rewriter.editsOf(p + <usize>cs, findings, hash, cs, edits, hits);

@@ -76,3 +76,23 @@ describe("an IBAN is looked for only where two letters and two digits meet, wher
     expect(await copy(body)).toBe(expected);
   });
 });
+
+// A string of 13 to 19 ASCII digits is decided by the card check alone (redact/digit-string.ts):
+// these are what the general scan gives (the same outputs from the build before that path).
+describe("a string of digits only: the card check decides it as the full scan would", () => {
+  it.each([
+    ["13 digits, Luhn-valid", '{"v":"4222222222222"}', '{"v":"4000000042222"}'],
+    ["13 digits, not Luhn-valid", '{"v":"4111111111111"}', '{"v":"4111111111111"}'],
+    ["16 digits, Luhn-valid, as a member name", '{"4111111111111111":true}', '{"4000000000061111":true}'],
+    ["16 digits, not Luhn-valid", '{"v":"4111111111111112"}', '{"v":"4111111111111112"}'],
+    ["19 digits, not Luhn-valid", '{"v":"4111111111111111111"}', '{"v":"4111111111111111111"}'],
+    ["20 digits: longer than a card", '{"v":"41111111111111111111"}', '{"v":"41111111111111111111"}'],
+    ["12 digits: shorter than a card", '{"v":"411111111111"}', '{"v":"411111111111"}'],
+    ["16 digits starting with 1 (only UATP's 15 start so)", '{"v":"1000000000000009"}', '{"v":"1000000000000009"}'],
+    ["all zeros", '{"v":"0000000000000000"}', '{"v":"0000000000000000"}'],
+    ["00 and 16 digits under a phone label: the full scan's", '{"phone":"0041793827164000"}', '{"phone":"0000000000000000"}'],
+    ["a Luhn-valid 13 digits under a phone label: a card", '{"tel":"4155552671123"}', '{"tel":"4000000061123"}'],
+  ])("%s", async (_what, body, expected) => {
+    expect(await copy(body)).toBe(expected);
+  });
+});
