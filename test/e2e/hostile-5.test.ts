@@ -199,7 +199,7 @@ describe("hostile review 5 (NFKC and Unicode digits, invisible separators, '+' a
   });
 
   // LEAK: digits NFKC folds to ASCII other than full-width and mathematical ones are not read, in
-  // any number, in any place: superscripts (`⁵³⁶-²²-⁸¹⁴⁷`, `⁺¹ ⁴¹⁵ ⁵⁵⁵ ²⁶⁷¹`... sent `+¹ ⁴¹⁵ ⁵⁵⁵ ²⁶⁷¹`),
+  // any number, in any place: superscripts (`⁵³⁶-²²-⁸¹⁴⁷`, `+¹ ⁴¹⁵ ⁵⁵⁵ ²⁶⁷¹`),
   // subscripts (U+2080-2089), circled (`⑤③⑥-②②-⑧①④⑦`), parenthesized (`⑸⑶⑹-⑵⑵-⑻⑴⑷⑺`), digits with a
   // full stop (U+2488-2490), segmented digits (U+1FBF0-1FBF9), as SSNs, E.164 (`+` then the digits
   // spaced), `(415) 555-2671` and `4556 7375 8689 9855`: every copy held them as sent (header,
@@ -324,7 +324,8 @@ describe("hostile review 5 (NFKC and Unicode digits, invisible separators, '+' a
   });
 
   // LEAK: a JWT whose header starts with a tab, a line feed, a CR, CRLF, a space then a tab, or a space
-  // then a BOM before its '{' (base64url `CXsi…`, `Cnsi…`, `DXsi…`, `DQp7…`, `IAl7…`, `IO-7v3si…`) is not
+  // then a BOM, two tabs, or a space then a line feed before its '{' (base64url `CXsi…`, `Cnsi…`, `DXsi…`,
+  // `DQp7…`, `IAl7…`, `IO-7v3si…`, `CQl7…`, `IAp7…`) is not
   // found, bare, after `token-`, after `Bearer `, or before host labels, in every place: e.g.
   // `{"note":"CXsiYWxnIjoiSFMyNTYifQ.eyJzdWIiOiJob3N0aWxlNSJ9.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"}`
   // (header `\t{"alg":"HS256"}`) arrived unchanged; `x-auth: Bearer CXsi…` too. (JSON.parse, which
@@ -466,6 +467,76 @@ describe("hostile review 5 (NFKC and Unicode digits, invisible separators, '+' a
     await expectClean("IBAN compat", P.POLICY, probes);
   });
 
+
+  // LEAK: a label spelled in full-width letters (NFKC folds it to `ssn`, `phone`) does not label the
+  // bare number after it: `ＳＳＮ：５３６２２８１４７`, `ｓｓｎ: 536228147`, `ｐｈｏｎｅ: 4155552671` in every
+  // place, `{"ｓｓｎ":"536228147"}`, `{"ｐｈｏｎｅ":"4155552671"}`, `?%EF%BD%93%EF%BD%93%EF%BD%8E=536228147`
+  // and the same form body reached the shadow unchanged.
+  it.fails("LEAK: full-width labels ('ＳＳＮ：', 'ｐｈｏｎｅ:', a full-width JSON key or query name) before bare SSNs and phone numbers", { timeout: 300_000 }, async () => {
+    const probes: Probe[] = [];
+    probes.push(...everywhere("fwlabel-ssn-text", "ＳＳＮ：５３６２２８１４７", [SSN]), ...everywhere("fwlabel-ssn-ascii-digits", "ｓｓｎ: 536228147", [SSN]), ...everywhere("fwlabel-phone", "ｐｈｏｎｅ: 4155552671", [PH]));
+    probes.push(post("fwkey-ssn", "application/json", JSON.stringify({ "ｓｓｎ": "536228147" }), [SSN]), post("fwkey-phone", "application/json", JSON.stringify({ "ｐｈｏｎｅ": "4155552671" }), [PH]));
+    probes.push(pth("fwkey-ssn-query", "/r?" + enc("ｓｓｎ") + "=536228147", [SSN]), post("fwkey-ssn-form", "application/x-www-form-urlencoded", enc("ｓｓｎ") + "=536228147", [SSN]));
+    await expectClean("full-width labels", P.POLICY, probes);
+  });
+
+  it("hash policy: full-width, mixed and mathematical numbers, the fixed separators, spaced JWT heads, 'tel:+1+…', '＠'/'．' e-mails are hashed", { timeout: 300_000 }, async () => {
+    const probes: Probe[] = [];
+    for (const [n, v, s] of NUMBERS) probes.push(...everywhere(`h-mixfw-${n}`, n === "ssn" ? P.fw(v) : mixFw(v), [s]), ...everywhere(`h-math-${n}`, digitsFrom(0x1d7ce)(v), [s]));
+    for (const [n, x] of FIXED_SEPS) probes.push(...everywhere(`h-${n}-e164`, ["+1", "415", "555", "2671"].join(x), [PH]));
+    for (const h of ["three-spaces", "brace-space"]) probes.push(...everywhere(`h-jwt-${h}`, "token-" + jwt(HEADS[h]), [jwt(HEADS[h])]));
+    probes.push(...formAndQuery("h-plus-colon", "v=tel:+1+415+555+2671", [PH]), ...everywhere("h-email-fw", "bob.pct\uff20example\uff0eorg", [EMAIL]));
+    await expectClean("hash", P.HASH_POLICY, probes);
+  });
+
+  it("full-width, zero-width and math numbers, spaced JWTs and 'tel:+1+…' in 1-7 byte chunks (HTTP/1.1 and h2); 100-200 KB bodies of full-width, zero-width, 'IHs', 'tel:+…' and math digits: primary as sent, no secret in the copy", { timeout: 300_000 }, async () => {
+    const probes: Probe[] = [];
+    const big = (unit: string, n: number) => Array.from({ length: n }, () => unit).join(" ");
+    probes.push(...P.body("chunk-fw-ssn", JSON.stringify({ note: "x " + P.fw(SSN) + " y" }), [SSN], "application/json", { h2: true }));
+    probes.push(...P.body("chunk-fwplus", "call \uff0b1\u200b415\u200b555\u200b2671 now", [PH], "text/plain", { h2: true }));
+    probes.push(...P.body("chunk-math-card", "pan " + digitsFrom(0x1d7ce)("4556 7375 8689 9855"), [CARD], "text/plain", { h2: true }));
+    probes.push(...P.body("chunk-spaced-jwt", "t=" + jwt(HEADS["three-spaces"]), [jwt(HEADS["three-spaces"])], "text/plain", { h2: true }));
+    probes.push(...P.body("chunk-plus-colon", "a=1&v=tel:+1+415+555+2671&b=2", [PH], "application/x-www-form-urlencoded", { h2: true }));
+    probes.push(...P.body("chunk-nbsp-ssn", JSON.stringify({ note: "536\u00a022\u00a08147" }), [SSN], "application/json", { h2: true }));
+    probes.push(post("big-fw-ssn", "text/plain", big(P.fw(SSN), 12000), [SSN]), post("big-zwsp-e164", "text/plain", big("+1\u200b415\u200b555\u200b2671", 12000), [PH]));
+    probes.push(post("big-ihs", "text/plain", "IHs".repeat(60000), []), post("big-fw-digits", "text/plain", P.fw("1234567890").repeat(20000), []));
+    probes.push(post("big-plus-form", "application/x-www-form-urlencoded", Array.from({ length: 8000 }, (_, i) => `v${i}=tel:+1+415+555+${2000 + (i % 1000)}`).join("&"), []));
+    probes.push(post("big-json-fw", "application/json", JSON.stringify(Array.from({ length: 6000 }, () => ({ a: P.fw(SSN), b: "\uff0b14155552671" }))), [SSN, PH]));
+    probes.push(post("big-math", "text/plain", digitsFrom(0x1d7ce)("4556 7375 8689 9855 ").repeat(8000), [CARD]));
+    await expectClean("chunks and big bodies", P.POLICY, probes);
+  });
+
+  it("compat forms in query and JSON names, referer and x-original-url; '＋' before math digits; full-width SSN grouped by NBSP; math card grouped by U+3000; '415.555.2671'; '+1 (415) 555 2671' with NBSP; '＋１－４１５－…'", { timeout: 300_000 }, async () => {
+    const probes: Probe[] = [];
+    const fwSsn = P.fw(SSN);
+    probes.push(pth("qname-fw-ssn", "/r?" + enc(fwSsn) + "=1", [SSN]), post("jname-fw-ssn", "application/json", JSON.stringify({ [fwSsn]: 1 }), [SSN]), post("jname-mixfw-card", "application/json", JSON.stringify({ [mixFw("4556 7375 8689 9855")]: 1 }), [CARD]));
+    probes.push(hdr("referer-fw-ssn", { referer: "https://x.example/p?ssn=" + enc(fwSsn) }, [SSN]), hdr("xou-zwsp-e164", { "x-original-url": "https://x.example/p?v=" + enc("+1\u200b415\u200b555\u200b2671") }, [PH]));
+    probes.push(...everywhere("fwplus-math", "\uff0b" + digitsFrom(0x1d7ce)("14155552671"), [PH]), ...everywhere("fw-ssn-nbsp", P.fw("536") + "\u00a0" + P.fw("22") + "\u00a0" + P.fw("8147"), [SSN]));
+    probes.push(...everywhere("math-card-ideo", digitsFrom(0x1d7ce)("4556\u30007375\u30008689\u30009855"), [CARD]));
+    probes.push(...everywhere("national-dots", "415.555.2671", [PH]), ...everywhere("e164-parens-nbsp", "+1\u00a0(415)\u00a0555\u00a02671", [PH]), ...everywhere("fw-e164-dashes", "＋１－４１５－５５５－２６７１", [PH]));
+    await expectClean("names, URL headers, more compat", P.POLICY, probes);
+  });
+
+  // LEAK: `+1 （415） 555-2671` (full-width parentheses around the area code of an E.164 number),
+  // `４１５．５５５．２６７１` (full-width digits and full stops; `415.555.2671` is masked), and a space
+  // after the plus, `+ 1 415 555 2671`, `+ 44 20 7946 0958` (a typist's spelling; without the '+' it is an
+  // unlabelled run of digits, which the filter leaves by design): unchanged in every place.
+  it.fails("LEAK: E.164 with full-width parentheses; full-width national number with full-width dots; '+ 1 415 555 2671'", { timeout: 300_000 }, async () => {
+    const probes: Probe[] = [
+      ...everywhere("e164-fw-parens", "+1 \uff08415\uff09 555-2671", [PH]), ...everywhere("fw-national-fwdots", "４１５．５５５．２６７１", [PH]),
+      ...everywhere("plus-space-us", "+ 1 415 555 2671", [PH]), ...everywhere("plus-space-uk", "+ 44 20 7946 0958", [UK]),
+    ];
+    await expectClean("more compat leaks", P.POLICY, probes);
+  });
+
+  it("words and host names starting 'IC'/'IH' (the spaced-JWT prefixes), lone spaced JOSE headers, unpunctuated national-number look-alikes grouped by NBSP or U+3000 (as the ASCII spelling, kept), full-width ids stay byte-identical", { timeout: 300_000 }, async () => {
+    const looks = ["ICANN.co.uk", "IHOP.example.com", "ICICI.bank.in", "ICBC.com.cn", "IHG.hotels.example", "ICBM.mil.example", "IHsiYWxnIjoiSFMyNTYifQ", "ICAgeyJhbGciOiJIUzI1NiJ9",
+      "415 555 2671", "415\u00a0555\u00a02671", "４１５　５５５　２６７１", "部屋 ４１５　５５５　２６７１","ｉｄ ４５５６７３７５", "１２３４　５６７８　９０１２"];
+    const probes: Probe[] = looks.flatMap((v, i) => same(everywhere(`fp6-${i}`, v, [])));
+    ["ICANN.co.uk", "IHOP.example.com"].forEach((h, i) => probes.push({ ...hdr(`fp6-host-${i}`, { "x-forwarded-host": h }, []), identical: true }));
+    await expectClean("IC/IH and unpunctuated look-alikes", P.POLICY, probes);
+  });
+
   // ---- false positives ----
   it("international text: CJK and Arabic addresses with full-width and Arabic-Indic digits, prices, dates, emoji, math text, '+' and JWT look-alikes stay byte-identical", { timeout: 300_000 }, async () => {
     const looks = [
@@ -483,6 +554,10 @@ describe("hostile review 5 (NFKC and Unicode digits, invisible separators, '+' a
     plusLooks.forEach((q, i) => probes.push(...same(formAndQuery(`plus-look-${i}`, q, []))));
     const jwtLooks = ["CXsgfQ.e30.x", "Cns.e30.abc", "DQp7.a.b", "ICAg.ICAg.ICAg", "IHs.IHs.IHs", "ICB7fQ", "CXsidGFiIjoxfQ.png", "e30.e30.e30", "eyJ4IjoxfQ.e30.abc"];
     jwtLooks.forEach((v, i) => probes.push(...same(everywhere(`jwt-look-${i}`, v, []))));
+    const luhnFix = (body: string) => { for (let d = 0; d < 10; d++) { const n = body + d; let sum = 0; [...n].reverse().forEach((c, i) => { let x = Number(c); if (i % 2) { x *= 2; if (x > 9) x -= 9; } sum += x; }); if (sum % 10 === 0) return n; } return ""; };
+    // Luhn-valid epoch milli- and microsecond timestamps (the ASCII ones are kept since #13), in ASCII, full-width and mathematical digits.
+    const ts = [luhnFix("173323456789"), luhnFix("176478901234"), luhnFix("173323456789012"), luhnFix("176478901234567"), luhnFix("1733234567890123")];
+    ts.forEach((t, i) => probes.push(...same(everywhere(`ts-ascii-${i}`, t, [])), ...same(everywhere(`ts-fw-${i}`, P.fw(t), [])), ...same(everywhere(`ts-math-${i}`, digitsFrom(0x1d7ce)(t), []))));
     await expectClean("international text", P.POLICY, probes);
   });
 
@@ -548,6 +623,16 @@ describe("hostile review 5 (NFKC and Unicode digits, invisible separators, '+' a
 
     // LEAK (with and without a schema): comment / bytes field = an SSN or a card in Arabic-Indic,
     // extended Arabic-Indic, Devanagari or Bengali digits (`٥٣٦-٢٢-٨١٤٧`): unchanged.
+    // LEAK (with and without a schema): comment = `536–22–8147` (en dashes), `+1 （415） 555-2671`,
+    // `ＤＥ８９ ３７０４ ００４４ ０５３２ ０１３０ ００`: each reached the shadow's message unchanged.
+    it.fails("LEAK: protobuf strings: en-dash SSN, full-width parentheses in E.164, full-width IBAN", { timeout: 300_000 }, async () => {
+      const cases: GCase[] = [
+        ["en-dash-ssn", ld(11, u("536\u201322\u20138147")), SSN9], ["e164-fw-parens", ld(11, u("+1 \uff08415\uff09 555-2671")), PH],
+        ["iban-fw", ld(11, u(P.fw("DE89 3704 0044 0532 0130 00").replace(/[A-Z]/g, (c) => String.fromCharCode(0xff21 + c.charCodeAt(0) - 65)))), P.IBAN],
+      ];
+      expect(await run(cases)).toEqual([]);
+    });
+
     it.fails("LEAK: protobuf strings: Unicode decimal digits of other scripts", { timeout: 300_000 }, async () => {
       const cases: GCase[] = [];
       for (const [dn, f] of ND_DIGITS.slice(0, 4)) cases.push([`${dn}-ssn`, ld(11, u(f(SSN))), SSN9], [`${dn}-card`, ld(10, u(f("4556 7375 8689 9855"))), CARD]);
