@@ -31,8 +31,11 @@ export function widePlusAt(p: usize, len: i32, i: i32): bool {
 /**
  * Byte length of a non-ASCII character that groups a number's digits at j, 0 if
  * none: latin-1's no-break space (a lone 0xA0), U+00A0, the soft hyphen U+00AD,
- * U+2000-U+200B (spaces, the zero-width one), U+2010-U+2011 (hyphens), U+202F,
- * U+205F, U+2060 (word joiner), U+2212 (minus), U+3000, the full-width '-' (U+FF0D).
+ * U+2000-U+200F (spaces, zero-width ones and joiners, LRM/RLM), U+2010-U+2014
+ * (hyphens and dashes), U+202A-U+202F (bidi embeddings, NNBSP), U+205F, U+2060,
+ * U+2062-U+2064, U+2066-U+2069, U+2212 (minus), U+3000, U+3164, U+180E, U+034F,
+ * U+061C, U+FEFF, U+FE0F, the full-width and small '-' (U+FF0D, U+FE63): what
+ * people, formatters and invisible-character tricks put between digit groups.
  */
 export function groupSepLen(p: usize, len: i32, j: i32): i32 {
   const c = byteAt(p, len, j);
@@ -40,14 +43,21 @@ export function groupSepLen(p: usize, len: i32, j: i32): i32 {
   if (c == 0xa0) return 1;
   const c1 = byteAt(p, len, j + 1);
   if (c == 0xc2) return c1 == 0xa0 || c1 == 0xad ? 2 : 0;
+  if (c == 0xcd) return c1 == 0x8f ? 2 : 0; // U+034F combining grapheme joiner
+  if (c == 0xd8) return c1 == 0x9c ? 2 : 0; // U+061C Arabic letter mark
   const c2 = byteAt(p, len, j + 2);
   if (c == 0xe2) {
-    if (c1 == 0x80) return c2 <= 0x8b || c2 == 0x90 || c2 == 0x91 || c2 == 0xaf ? 3 : 0;
-    if (c1 == 0x81) return c2 == 0x9f || c2 == 0xa0 ? 3 : 0;
+    // U+2000-U+200F (spaces, zero-width ones, joiners, LRM, RLM), U+2010-U+2014 (hyphens, figure, en and em dashes), U+202A-U+202F (bidi embeddings, NNBSP)
+    if (c1 == 0x80) return c2 <= 0x94 || (c2 >= 0xaa && c2 <= 0xaf) ? 3 : 0;
+    // U+205F, U+2060 (word joiner), U+2062-U+2064 (invisible operators), U+2066-U+2069 (bidi isolates)
+    if (c1 == 0x81) return c2 == 0x9f || c2 == 0xa0 || (c2 >= 0xa2 && c2 <= 0xa4) || (c2 >= 0xa6 && c2 <= 0xa9) ? 3 : 0;
     return c1 == 0x88 && c2 == 0x92 ? 3 : 0;
   }
-  if (c == 0xe3) return c1 == 0x80 && c2 == 0x80 ? 3 : 0;
-  return c == 0xef && c1 == 0xbc && c2 == 0x8d ? 3 : 0;
+  if (c == 0xe1) return c1 == 0xa0 && c2 == 0x8e ? 3 : 0; // U+180E Mongolian vowel separator
+  if (c == 0xe3) return (c1 == 0x80 && c2 == 0x80) || (c1 == 0x85 && c2 == 0xa4) ? 3 : 0; // U+3000, U+3164 Hangul filler
+  if (c != 0xef) return 0;
+  // U+FF0D full-width '-', U+FE63 small '-', U+FEFF (BOM, zero-width no-break), U+FE0F (variation selector 16)
+  return (c1 == 0xbc && c2 == 0x8d) || (c1 == 0xb9 && c2 == 0xa3) || (c1 == 0xbb && c2 == 0xbf) || (c1 == 0xb8 && c2 == 0x8f) ? 3 : 0;
 }
 
 /** Whether a digit of any width ends right before i. */

@@ -175,7 +175,13 @@ function jwtAccept(glued: bool): bool {
     const ps = jwtFirstEnd + 1;
     const payload = jwtSecondEnd - ps;
     const b = byteAt(jwtPtr, jwtLen, ps + 1);
-    if (payload < 16 && !(byteAt(jwtPtr, jwtLen, ps) == 0x65 && (b == 0x79 || b == 0x77))) return false;
+    if (payload < 16 && !(byteAt(jwtPtr, jwtLen, ps) == 0x65 && (b == 0x79 || b == 0x77))) {
+      // A short payload that is no JSON object's start ('{}' is "e30", "hi" "aGk") still makes a token
+      // when the header is a JOSE header and the signature is empty (alg none) or as long as a MAC's,
+      // which a host name's last label is not ("<header>.example.com" stays).
+      const sig = jwtThird - jwtSecondEnd - 1;
+      return !jwtLabelsAfter && (sig == 0 || sig >= 16) && joseHeaderRun();
+    }
   }
   if (joseHeaderRun()) return true;
   if (glued || jwtLabelsAfter) return false;

@@ -124,18 +124,24 @@ function keptPlus(p: usize, i: i32, len: i32, prev: i32): bool {
   return !isAlnum(prev) && nextDigit(p, i, len);
 }
 
+/** Raw punctuation a number's '+' may follow in a form value: ; , : = ( [ { < " ' | / ! * ~ @. */
+function isOpener(c: i32): bool {
+  return c == 0x3b || c == 0x2c || c == 0x3a || c == 0x3d || c == 0x28 || c == 0x5b || c == 0x7b || c == 0x3c || c == 0x22 ||
+    c == 0x27 || c == 0x7c || c == 0x2f || c == 0x21 || c == 0x2a || c == 0x7e || c == 0x40;
+}
+
 /**
  * The '+' at i, after the decoded byte `prev` (-1: none; `raw`: written as itself, not
  * escaped), is read as a plus by formPlusReading: at the value's start, after a space,
- * tab or line break, or after a ';', ',', ':' or '=' written raw, which a form encoder
- * escapes ("a=1;v=+1+415...", "v=tel:+1+415...", "v=tel,+1+415..."); after "%3A" and the
+ * tab, line break, VT, FF, NUL or no-break space, or after punctuation written raw (isOpener;
+ * a form encoder escapes most of it: "a=1;v=+1+415...", "v=tel:+1+415...", "v=(+1+415...)"); after "%3A" and the
  * like ("ssn%3A+536...") it stays the space a form encoder writes.
  */
 // @ts-ignore: decorator
 @inline
 function formKeptPlus(p: usize, i: i32, len: i32, prev: i32, raw: bool): bool {
-  const after = prev == -1 || prev == 0x20 || prev == 0x09 || prev == 0x0a || prev == 0x0d ||
-    (raw && (prev == 0x3b || prev == 0x2c || prev == 0x3a || prev == 0x3d));
+  const after = prev == -1 || prev == 0x20 || prev == 0x09 || prev == 0x0a || prev == 0x0b || prev == 0x0c || prev == 0x0d || prev == 0x00 || prev == 0xa0 ||
+    (raw && isOpener(prev));
   return after && nextDigit(p, i, len);
 }
 

@@ -305,6 +305,8 @@ describe("hostile review 5 (NFKC and Unicode digits, invisible separators, '+' a
   // `v=!+1…`, `v=*+1…`, `v=~+1…`, `v=me@+1…`, `v=tel%0B+1…` (VT), `v=tel%0C+1…` (FF), `v=tel%00+1…`,
   // `v=tel%C2%A0+1…` (NBSP) and the name `(+1+415+555+2671)=1`, and the same as query strings
   // (`?v=%22+1+415+555+2671%22`), reached the shadow byte for byte as sent.
+  // After the review (c0abdab+): '+' after VT, FF, NUL, NBSP and raw ( [ { < " ' | / ! * ~ @ is kept
+  // (percent.ts isOpener): 31 of the 36 probes are clean; 5 still leak (the verdict lists them).
   it.fails("LEAK: a raw '+' before a number after ( [ { < \" ' | / ! * ~ @, VT, FF, NUL, NBSP, and in a name after '('", { timeout: 300_000 }, async () => {
     const list: [string, string, string][] = [
       ["paren", "v=(+1+415+555+2671)", PH], ["bracket", "v=[+1+415+555+2671]", PH], ["quote", "v=%22+1+415+555+2671%22", PH], ["raw-quote", 'v="+1+415+555+2671"', PH],
@@ -351,6 +353,8 @@ describe("hostile review 5 (NFKC and Unicode digits, invisible separators, '+' a
   // `token-…`, `Bearer …`), `eyJhbGciOiJub25lIn0.e30.` (alg none, `{}`), `eyJhbGciOiJIUzI1NiJ9.aGk.<sig>`
   // (payload "hi"), `eyJhbGciOiJIUzI1NiJ9.MQ.<sig>` (payload "1"), `eyJhbGciOiJ4In0.e30.<sig>` and
   // `eyJhbGciOiJ4In0.e30.xy` (`{"alg":"x"}`): unchanged in every place (`{"note":"eyJhbGciOiJIUzI1NiJ9.e30.dozj…"}`).
+  // After the review: a short non-JSON payload counts when the header is a JOSE header and the
+  // signature is empty or 16+ characters (jwt.ts jwtAccept): 90 of the 108 probes are clean; 18 still leak.
   it.fails("LEAK: JWTs with an empty '{}' or a short non-JSON payload", { timeout: 300_000 }, async () => {
     const toks: [string, string][] = [
       ["empty-payload", `${H256}.e30.${SIG}`], ["empty-payload-none", `${b64u('{"alg":"none"}')}.e30.`], ["short-payload", `${H256}.${b64u("hi")}.${SIG}`],
