@@ -77,15 +77,30 @@ function jwtHead(ptr: usize, len: i32, i: i32): bool {
 }
 
 /**
- * Whether a JOSE header with whitespace before its '{' may start at the 'I' at i:
- * " {" is "IH" in base64url, "  {" "IC" (jwt.ts joseHeader reads the whitespace
- * and needs the header's "alg"; no other rule lets such a token count).
+ * Whether a JOSE header with whitespace before its '{' may start at the 'I', 'C'
+ * or 'D' at i, in base64url: " {" is "IH", two spaces "IC", a space and a tab or
+ * line break "IA", a space and a BOM "IO"; a tab then '{' "CX", two tabs "CQ", a
+ * line feed "Cn"; a carriage return "DX", CRLF "DQ" (jwt.ts joseHeader reads the
+ * whitespace and needs the header's "alg"; no other rule lets such a token count).
  */
 // @ts-ignore: decorator
 @inline
-function spacedJwtHead(ptr: usize, len: i32, i: i32): bool {
+function spacedJwtHead(ptr: usize, len: i32, i: i32, c: i32): bool {
   const b = byteAt(ptr, len, i + 1);
-  return b == 0x48 || b == 0x43;
+  if (c == 0x49) return b == 0x48 || b == 0x43 || b == 0x41 || b == 0x4f;
+  if (c == 0x43) return b == 0x58 || b == 0x51 || b == 0x6e;
+  return c == 0x44 && (b == 0x58 || b == 0x51);
+}
+
+/** Bit c - 0x40: a byte that may start a JWT ('e'; 'I', 'C', 'D' for spaced headers). */
+const JWT_LEADS: u64 = ((<u64>1) << (0x65 - 0x40)) | ((<u64>1) << (0x49 - 0x40)) | ((<u64>1) << (0x43 - 0x40)) | ((<u64>1) << (0x44 - 0x40));
+
+/** A JWT may start at i, whose byte is c (jwt.ts checks it after). */
+// @ts-ignore: decorator
+@inline
+function jwtLeadAt(ptr: usize, len: i32, i: i32, c: i32): bool {
+  if (<u32>(c - 0x40) >= 64 || ((JWT_LEADS >> <u64>(c - 0x40)) & 1) == 0) return false;
+  return c == 0x65 ? jwtHead(ptr, len, i) : spacedJwtHead(ptr, len, i, c);
 }
 
 /** The full-width or the small commercial at (U+FF20, U+FE6B) at i (its 0xEF byte): an '@' once NFKC-folded, as many applications fold input. */
@@ -311,8 +326,7 @@ export function scanTextUntil(ptr: usize, len: i32, enabled: i32, out: Finding[]
         if ((enabled & DETECTOR_CARD) && isDigit(c) && isAlpha(byteAt(ptr, len, i - 1))) {
           const end = cardEnd(ptr, len, i);
           if (end > 0) offer(out, base, i, end, DETECTOR_CARD);
-        } else if ((c | 0x2c) == 0x6d && (enabled & DETECTOR_JWT) && i >= jwtFrom && (c == 0x65 ? jwtHead(ptr, len, i) : c == 0x49 && spacedJwtHead(ptr, len, i))) {
-          // ((c | 0x2c) == 0x6d: one test for 'e' and 'I', as cheap as the one for 'e' alone.)
+        } else if ((enabled & DETECTOR_JWT) && i >= jwtFrom && jwtLeadAt(ptr, len, i, c)) {
           // A JWT glued to what comes before it ("tokeneyJ...", "0eyJ...", "BearereyJ...", "BearerIHs..."): found when its header is a JOSE header.
           const end = jwtAt(ptr, len, i, true);
           jwtFrom = jwtRunEnd;
@@ -364,7 +378,7 @@ export function scanTextUntil(ptr: usize, len: i32, enabled: i32, out: Finding[]
         const end = ibanEnd(ptr, len, i);
         if (end > 0) offer(out, base, i, end, DETECTOR_IBAN);
       }
-      if ((c | 0x2c) == 0x6d && (c == 0x65 ? jwtHead(ptr, len, i) : c == 0x49 && spacedJwtHead(ptr, len, i)) && (enabled & DETECTOR_JWT) && i >= jwtFrom) {
+      if ((enabled & DETECTOR_JWT) && i >= jwtFrom && jwtLeadAt(ptr, len, i, c)) {
         const before = byteAt(ptr, len, i - 1);
         // After '-', '_' or '.' ("token-eyJ...", "id_eyJ...", "t.eyJ...") it is glued (jwt.ts).
         const end = jwtAt(ptr, len, i, before == 0x2d || before == 0x5f || before == 0x2e);

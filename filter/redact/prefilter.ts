@@ -8,8 +8,8 @@
 // - SSN: 9 digits; phone: 8+ digits (E.164), 10 (US), 9 (labelled): ASCII ones,
 //   or some in those forms (redact/compat.ts), or after a full-width plus (0xEF);
 // - e-mail: an '@', or "%40" (its two digits), or a full-width or small at (a 0xEF byte);
-// - JWT: "e" then "y" or "w" (jwtHead), lower-case; or "IH" / "IC" (a header with
-//   whitespace before its '{', detectors.ts spacedJwtHead) in 24 bytes or more;
+// - JWT: "e" then "y" or "w" (jwtHead), lower-case; or the starts of a header with
+//   whitespace before its '{' (detectors.ts spacedJwtHead: "IH", "IC", "CX", "DQ", ...);
 //   12 bytes at least either way (JWT_MIN);
 // - IBAN: 2 ASCII letters then 2 ASCII digits, 15 bytes at least;
 // - a backslash (JSON escapes, decoded before the scan) or a '%' (percent escapes,
@@ -30,11 +30,17 @@ export const CLASS_BACKSLASH: u32 = 1 << 30;
 /** An ASCII digit (counted, see digitCount). */
 const CLASS_DIGIT: u32 = 1 << 31;
 
+const LETTER_A: u32 = 1 << 0;
 const LETTER_C: u32 = 1 << 2;
+const LETTER_D: u32 = 1 << 3;
 const LETTER_E: u32 = 1 << 4;
 const LETTER_H: u32 = 1 << 7;
 const LETTER_I: u32 = 1 << 8;
+const LETTER_N: u32 = 1 << 13;
+const LETTER_O: u32 = 1 << 14;
+const LETTER_Q: u32 = 1 << 16;
 const LETTER_W: u32 = 1 << 22;
+const LETTER_X: u32 = 1 << 23;
 const LETTER_Y: u32 = 1 << 24;
 const NUMERIC: i32 = DETECTOR_CARD | DETECTOR_SSN | DETECTOR_PHONE;
 /**
@@ -109,8 +115,12 @@ export function candidates(p: usize, len: i32, cls: u32, digits: i32, enabled: i
   if (digits < 8 && (cls & CLASS_EF) == 0) off |= NUMERIC;
   // An e-mail needs an '@', "%40", or a full-width or small at (EF BC A0, EF B9 AB).
   if ((cls & (CLASS_AT | CLASS_EF)) == 0 && ((cls & CLASS_PERCENT) == 0 || digits < 2)) off |= DETECTOR_EMAIL;
-  // A JWT's header starts "e" then "y" or "w", or, with whitespace before its '{', "IH" or "IC" (24 bytes at least with its dots and payload).
-  if (len < JWT_MIN || (((cls & LETTER_E) == 0 || (cls & (LETTER_W | LETTER_Y)) == 0) && ((cls & LETTER_I) == 0 || (cls & (LETTER_H | LETTER_C)) == 0 || len < 24))) off |= DETECTOR_JWT;
+  // A JWT's header starts "e" then "y" or "w", or, with whitespace before its '{', "I" then H, C, A or O,
+  // "C" then X, Q or n, "D" then X or Q (detectors.ts spacedJwtHead; letters either case here).
+  const classic = (cls & LETTER_E) != 0 && (cls & (LETTER_W | LETTER_Y)) != 0;
+  const spaced = ((cls & LETTER_I) != 0 && (cls & (LETTER_H | LETTER_C | LETTER_A | LETTER_O)) != 0) ||
+    ((cls & (LETTER_C | LETTER_D)) != 0 && (cls & (LETTER_X | LETTER_Q | LETTER_N)) != 0);
+  if (len < JWT_MIN || (!classic && !spaced)) off |= DETECTOR_JWT;
   if (digits < 2 || len < 15 || (cls & LETTERS) == 0) off |= DETECTOR_IBAN;
   let on = enabled & ~off;
   if ((on & DETECTOR_IBAN) != 0 && !ibanStart(p, len)) on &= ~DETECTOR_IBAN;

@@ -332,6 +332,8 @@ describe("hostile review 5 (NFKC and Unicode digits, invisible separators, '+' a
   // `{"note":"CXsiYWxnIjoiSFMyNTYifQ.eyJzdWIiOiJob3N0aWxlNSJ9.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"}`
   // (header `\t{"alg":"HS256"}`) arrived unchanged; `x-auth: Bearer CXsi…` too. (JSON.parse, which
   // jose libraries use, accepts each of these headers.)
+  // After the review: headers led by a tab, two tabs, LF, CR, CRLF, a space and a tab or LF are found
+  // (detectors.ts spacedJwtHead, prefilter.ts); a space then a BOM still leaks, so the group stays open.
   it.fails("LEAK: JWT headers led by a tab, a line break, CR, a space then a tab, a space then a BOM", { timeout: 600_000 }, async () => {
     const probes: Probe[] = [];
     for (const h of ["tab", "lf", "crlf", "cr", "space-tab", "space-bom", "tab-tab", "space-lf"]) probes.push(...jwtProbes(h));

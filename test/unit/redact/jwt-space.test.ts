@@ -17,13 +17,25 @@ const xs = (t: string) => t.split(".").map((p) => "x".repeat(p.length)).join("."
 type Place = "json" | "text" | "query" | "header";
 const PLACES: Place[] = ["json", "text", "query", "header"];
 
-const TOKENS = [jwt(' {"alg":"HS256"}'), jwt('  {"alg":"RS256","typ":"JWT"}'), jwt(' {"typ":"JWT","alg":"ES256"}', "a".repeat(20))];
+const TOKENS = [
+  jwt(' {"alg":"HS256"}'), jwt('  {"alg":"RS256","typ":"JWT"}'), jwt(' {"typ":"JWT","alg":"ES256"}', "a".repeat(20)),
+  // Led by a tab ("CX"), two tabs ("CQ"), a line feed ("Cn"), a CR ("DX"), CRLF ("DQ"), a space and a tab ("IA") (hostile-5).
+  jwt('\t{"alg":"HS256"}'), jwt('\t\t{"alg":"HS256"}'), jwt('\n{"alg":"HS256"}'), jwt('\r{"alg":"HS256"}'), jwt('\r\n{"alg":"HS256"}'), jwt(' \t{"alg":"HS256"}'),
+];
+/** A short payload that is no JSON ('{}' is "e30") under a JOSE header, with a MAC-long or an empty signature: a token where no host labels follow (jwt.ts jwtAccept). */
+const SHORT_PAYLOAD = [`${b64u('{"alg":"HS256"}')}.e30.${SIG}`, `${b64u('{"alg":"none"}')}.e30.`, `${b64u('{"alg":"none"}')}.${b64u("hi")}.`];
 const SHAPES: [string, string][] = [["", ""], ["token-", ""], ["Bearer", ""], ["", ".t.example"]];
-const MASKED: [string, string][] = TOKENS.flatMap((t) => SHAPES.map(([pre, post]): [string, string] => [pre + t + post, pre + xs(t) + post]));
+const MASKED: [string, string][] = [
+  ...TOKENS.flatMap((t) => SHAPES.map(([pre, post]): [string, string] => [pre + t + post, pre + xs(t) + post])),
+  ...SHORT_PAYLOAD.flatMap((t) => SHAPES.slice(0, 3).map(([pre, post]): [string, string] => [pre + t + post, pre + xs(t) + post])),
+];
 const UNCHANGED = [
   "IHsgIH0.ICB9.eyJhIjoxfQ", // ' { }' and '  }': no "alg"
   `${b64u(' {"typ":"JWT"}')}.${b64u('{"sub":"x"}')}.${SIG}`, // a space-led JSON header without "alg"
   "IHateMondays.ICanSee.IHopeSo", "IHS.ICD.IHT", "ICBC.IHG.example.com", "IHsx", "ICB7ICB7ICB7.ICB7.ICB7",
+  "CXoffice.CQuery.Cnote", "DXB.DQ.example.org", "IAmHere.IOwe.you", `${b64u("\t{}")}.${b64u("\n{}")}.x`,
+  // A lone JOSE header before a host name: a short last label, no token.
+  `${b64u('{"alg":"HS256"}')}.example.com`,
 ];
 
 function request(place: Place, v: string): PreviewRequest {
