@@ -224,8 +224,11 @@ function digitStart(ptr: usize, len: i32, i: i32, enabled: i32, out: Finding[], 
   }
   if (enabled & DETECTOR_PHONE) {
     let end = run == 3 || run == 1 ? usPhoneEnd(ptr, len, i) : -1;
-    // A labelled national number has at most 11 digits unless it starts "00" (labels.ts labelledPhoneEnd): a longer run is none.
-    const long = run >= 12 && !(byteAt(ptr, len, i) == 0x30 && byteAt(ptr, len, i + 1) == 0x30);
+    // A labelled number has at most 15 digits, 11 after a trunk 0, unless it starts "00" or "011" (labels.ts labelledPhoneEnd): a longer run is none.
+    const c0 = byteAt(ptr, len, i);
+    const d1 = byteAt(ptr, len, i + 1);
+    const intl = c0 == 0x30 && (d1 == 0x30 || (d1 == 0x31 && byteAt(ptr, len, i + 2) == 0x31));
+    const long = !intl && (c0 == 0x30 ? run >= 12 : run >= 16);
     if (end < 0 && !long && (run >= 9 || (run >= 2 && grouped))) {
       end = labelledPhoneEnd(ptr, len, i);
       if (end > 0 && !labelled(ptr, len, i, enabled, LABEL_PHONE, KIND_PHONE)) end = -1;

@@ -209,19 +209,22 @@ export function labelledSsnEnd(p: usize, len: i32, i: i32): i32 {
 /**
  * A labelled national phone number at i, bare or grouped by single ' ', '-' or
  * '.': 10 digits of a NANP number (area and exchange starting 2-9) or 11 with
- * a leading 1; 9-11 digits after a trunk 0 (UK, FR, DE, IT, ...); 10-17 after
- * an international 00.
+ * a leading 1; 9-11 digits after a trunk 0 (UK, FR, DE, IT, ...); 10-16 after
+ * an international 00, 9-16 after "011" (a trunk 0, or North America's international
+ * prefix); 12-15 of an international
+ * number written without its '+' (a country code 1-9 first: "442079460958").
  */
 export function labelledPhoneEnd(p: usize, len: i32, i: i32): i32 {
   let j = i;
   let n = 0;
-  let d0 = 0, d1 = 0, d3 = 0, d4 = 0;
+  let d0 = 0, d1 = 0, d2 = 0, d3 = 0, d4 = 0;
   while (true) {
     let c = byteAt(p, len, j);
     while (isDigit(c)) {
       if (n == 17) return -1;
       if (n == 0) d0 = c;
       else if (n == 1) d1 = c;
+      else if (n == 2) d2 = c;
       else if (n == 3) d3 = c;
       else if (n == 4) d4 = c;
       n++;
@@ -236,8 +239,9 @@ export function labelledPhoneEnd(p: usize, len: i32, i: i32): i32 {
   }
   if (!phoneEnds(p, len, j)) return -1;
   let ok = false;
-  if (d0 == 0x30) ok = d1 == 0x30 ? n >= 10 : n >= 9 && n <= 11;
+  if (d0 == 0x30) ok = d1 == 0x30 ? n >= 10 : d1 == 0x31 && d2 == 0x31 ? n >= 9 : n >= 9 && n <= 11;
   else if (n == 10) ok = d0 >= 0x32 && d3 >= 0x32;
   else if (n == 11) ok = d0 == 0x31 && d1 >= 0x32 && d4 >= 0x32;
+  else ok = n >= 12 && n <= 15;
   return ok ? j : -1;
 }

@@ -49,9 +49,11 @@ describe("the prefilter lets through every string a detector finds something in"
     ["e-mail, '@' escaped, in a member name", '{"ann\\u0040ex.io":true}', '{"***\\u0040**.io":true}'],
     ["SSN, 9 digits", '{"v":"536-22-8147"}', '{"v":"***-**-8147"}'],
     ["labelled phone, 10 digits", '{"phone":"2025550143"}', '{"phone":"0000000043"}'],
-    // A run of 12 digits or more is a labelled national number only when it starts "00" (detectors.ts digitStart skips the others).
+    // Labelled: 12-15 digits are an international number without its '+'; 16 or more only after "00" or "011" (detectors.ts digitStart skips the others).
     ["labelled phone, 00 and 14 digits", '{"phone":"00442079460958"}', '{"phone":"00000000000058"}'],
-    ["labelled phone, 12 digits not 00: none", '{"phone":"442079460958"}', '{"phone":"442079460958"}'],
+    ["labelled phone, 12 digits, no '+'", '{"phone":"442079460958"}', '{"phone":"000000000058"}'],
+    ["labelled phone, 011 and 14 digits", '{"phone":"01114155552671"}', '{"phone":"00000000000071"}'],
+    ["labelled, 16 digits not 00 or 011: none", '{"phone":"4420794609581234"}', '{"phone":"4420794609581234"}'],
   ])("%s", async (_what, body, expected) => {
     expect(await copy(body)).toBe(expected);
   });
