@@ -85,6 +85,19 @@ export function classify(p: usize, len: i32): u32 {
   return acc;
 }
 
+/** Whether a spaced JOSE header's base64url start (detectors.ts spacedJwtHead: "IH", "IC", "IA", "IO", "CX", "CQ", "Cn", "DX", "DQ") is somewhere in [p, p+len). */
+function spacedStart(p: usize, len: i32): bool {
+  for (let i = 0; i + 1 < len; i++) {
+    const c = load<u8>(p + <usize>i);
+    if (c < 0x43 || c > 0x49) continue;
+    const b = load<u8>(p + <usize>(i + 1));
+    if (c == 0x49 && (b == 0x48 || b == 0x43 || b == 0x41 || b == 0x4f)) return true;
+    if (c == 0x43 && (b == 0x58 || b == 0x51 || b == 0x6e)) return true;
+    if (c == 0x44 && (b == 0x58 || b == 0x51)) return true;
+  }
+  return false;
+}
+
 /** Whether two ASCII letters followed by two ASCII digits (an IBAN's start) are somewhere in [p, p+len). */
 function ibanStart(p: usize, len: i32): bool {
   for (let i = 0; i + 3 < len; i++) {
@@ -118,8 +131,9 @@ export function candidates(p: usize, len: i32, cls: u32, digits: i32, enabled: i
   // A JWT's header starts "e" then "y" or "w", or, with whitespace before its '{', "I" then H, C, A or O,
   // "C" then X, Q or n, "D" then X or Q (detectors.ts spacedJwtHead; letters either case here).
   const classic = (cls & LETTER_E) != 0 && (cls & (LETTER_W | LETTER_Y)) != 0;
-  const spaced = ((cls & LETTER_I) != 0 && (cls & (LETTER_H | LETTER_C | LETTER_A | LETTER_O)) != 0) ||
-    ((cls & (LETTER_C | LETTER_D)) != 0 && (cls & (LETTER_X | LETTER_Q | LETTER_N)) != 0);
+  // The letters alone (either case) say little for the spaced starts ('i' and 'a' are in most text): the bytes are looked at.
+  const spaced = !classic && (((cls & LETTER_I) != 0 && (cls & (LETTER_H | LETTER_C | LETTER_A | LETTER_O)) != 0) ||
+    ((cls & (LETTER_C | LETTER_D)) != 0 && (cls & (LETTER_X | LETTER_Q | LETTER_N)) != 0)) && len >= JWT_MIN && spacedStart(p, len);
   if (len < JWT_MIN || (!classic && !spaced)) off |= DETECTOR_JWT;
   if (digits < 2 || len < 15 || (cls & LETTERS) == 0) off |= DETECTOR_IBAN;
   let on = enabled & ~off;
